@@ -1,0 +1,249 @@
+//! Every text a bot sends, in Dutch (B1) and English, with its plain and HTML form side by side.
+//! This is the one place bot wording lives, so the two languages never drift apart.
+
+use crate::command::{CommandError, MAX_COMMAND_BYTES};
+use crate::language::Language;
+
+/// A message ready to send: `plain` for clients and notifications, `html` for Element.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BotReply {
+    pub plain: String,
+    pub html: String,
+}
+
+/// What `!status` reports; gathered by the bot runtime, worded here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusReport {
+    pub version: String,
+    pub homeserver_reachable: bool,
+    pub store_healthy: bool,
+}
+
+/// Builds a reply from paragraphs; a paragraph starting with "- " lines is rendered as a list.
+struct Builder {
+    plain: Vec<String>,
+    html: Vec<String>,
+}
+
+impl Builder {
+    fn new() -> Self {
+        Self { plain: Vec::new(), html: Vec::new() }
+    }
+
+    /// A paragraph whose first part is bold.
+    fn lead(mut self, bold: &str, rest: &str) -> Self {
+        self.plain.push(format!("{bold}{rest}"));
+        self.html.push(format!("<p><strong>{}</strong>{}</p>", escape_html(bold), escape_html(rest)));
+        self
+    }
+
+    fn paragraph(mut self, text: &str) -> Self {
+        self.plain.push(text.to_owned());
+        self.html.push(format!("<p>{}</p>", escape_html(text)));
+        self
+    }
+
+    /// A list of (command, explanation) pairs.
+    fn commands(mut self, items: &[(&str, &str)]) -> Self {
+        let plain: Vec<String> = items.iter().map(|(c, e)| format!("- {c}: {e}")).collect();
+        self.plain.push(plain.join("\n"));
+        let html: String = items
+            .iter()
+            .map(|(c, e)| format!("<li><code>{}</code>: {}</li>", escape_html(c), escape_html(e)))
+            .collect();
+        self.html.push(format!("<ul>{html}</ul>"));
+        self
+    }
+
+    fn build(self) -> BotReply {
+        BotReply { plain: self.plain.join("\n\n"), html: self.html.join("") }
+    }
+}
+
+pub fn help(language: Language) -> BotReply {
+    match language {
+        Language::Dutch => Builder::new()
+            .lead("Kring", " is de plek waar u en de mensen die u helpen samen praten. U bepaalt wie meedoet en wie wat ziet. Alles is versleuteld.")
+            .paragraph("Ik ben de Kring-bot. Typ een opdracht die begint met een uitroepteken:")
+            .commands(&[
+                ("!hulp", "deze uitleg"),
+                ("!status", "werkt Kring goed?"),
+                ("!taal en", "answer me in English from now on"),
+            ])
+            .paragraph("English? Type !help en")
+            .build(),
+        Language::English => Builder::new()
+            .lead("Kring", " is where you and the people who help you talk together. You decide who takes part and who sees what. Everything is encrypted.")
+            .paragraph("I am the Kring bot. Type a command that starts with an exclamation mark:")
+            .commands(&[
+                ("!help", "this explanation"),
+                ("!status", "is Kring working properly?"),
+                ("!taal nl", "antwoord mij voortaan in het Nederlands"),
+            ])
+            .paragraph("Nederlands? Typ !hulp")
+            .build(),
+    }
+}
+
+pub fn status(language: Language, report: &StatusReport) -> BotReply {
+    let yes_no = |ok: bool| match (language, ok) {
+        (Language::Dutch, true) => "ja",
+        (Language::Dutch, false) => "nee",
+        (Language::English, true) => "yes",
+        (Language::English, false) => "no",
+    };
+    let all_ok = report.homeserver_reachable && report.store_healthy;
+    match language {
+        Language::Dutch => Builder::new()
+            .lead(
+                if all_ok { "Kring werkt." } else { "Kring heeft een probleem." },
+                if all_ok { "" } else { " De beheerder is gewaarschuwd; probeer het later nog eens." },
+            )
+            .commands(&[
+                ("versie", &report.version),
+                ("server bereikbaar", yes_no(report.homeserver_reachable)),
+                ("opslag in orde", yes_no(report.store_healthy)),
+            ])
+            .build(),
+        Language::English => Builder::new()
+            .lead(
+                if all_ok { "Kring is working." } else { "Kring has a problem." },
+                if all_ok { "" } else { " The administrator has been warned; please try again later." },
+            )
+            .commands(&[
+                ("version", &report.version),
+                ("server reachable", yes_no(report.homeserver_reachable)),
+                ("storage healthy", yes_no(report.store_healthy)),
+            ])
+            .build(),
+    }
+}
+
+pub fn language_set(language: Language) -> BotReply {
+    match language {
+        Language::Dutch => Builder::new().paragraph("Goed. Ik antwoord u voortaan in het Nederlands.").build(),
+        Language::English => Builder::new().paragraph("Fine. From now on I will answer you in English.").build(),
+    }
+}
+
+pub fn command_error(language: Language, error: &CommandError) -> BotReply {
+    match (language, error) {
+        (Language::Dutch, CommandError::TooLong { .. }) => Builder::new()
+            .lead("Dit bericht is te lang voor een opdracht.", "")
+            .paragraph(&format!("Een opdracht mag hoogstens {MAX_COMMAND_BYTES} tekens zijn. Ik heb er niets mee gedaan. Typ !hulp om te zien welke opdrachten er zijn."))
+            .build(),
+        (Language::English, CommandError::TooLong { .. }) => Builder::new()
+            .lead("This message is too long for a command.", "")
+            .paragraph(&format!("A command may be at most {MAX_COMMAND_BYTES} characters. I did nothing with it. Type !help to see which commands exist."))
+            .build(),
+        (Language::Dutch, CommandError::Unknown { name }) => Builder::new()
+            .lead("Die opdracht ken ik niet", &unknown_quote(name))
+            .paragraph("Typ !hulp om te zien wat ik kan. (English: type !help en)")
+            .build(),
+        (Language::English, CommandError::Unknown { name }) => Builder::new()
+            .lead("I do not know that command", &unknown_quote(name))
+            .paragraph("Type !help to see what I can do. (Nederlands: typ !hulp)")
+            .build(),
+        (Language::Dutch, CommandError::MissingLanguage | CommandError::UnknownLanguage { .. }) => {
+            Builder::new()
+                .paragraph("Welke taal wilt u? Typ !taal nl voor Nederlands of !taal en voor Engels.")
+                .build()
+        }
+        (Language::English, CommandError::MissingLanguage | CommandError::UnknownLanguage { .. }) => {
+            Builder::new()
+                .paragraph("Which language would you like? Type !taal en for English or !taal nl for Dutch.")
+                .build()
+        }
+    }
+}
+
+fn unknown_quote(name: &str) -> String {
+    if name.is_empty() { ".".to_owned() } else { format!(": !{name}.") }
+}
+
+/// Said once when someone opens a direct chat with the bot.
+pub fn direct_chat_greeting(language: Language) -> BotReply {
+    match language {
+        Language::Dutch => Builder::new()
+            .lead("Hallo, ik ben de Kring-bot.", " Dit gesprek is versleuteld: alleen u en ik kunnen het lezen.")
+            .paragraph("Typ !hulp om te zien wat ik kan. (English: type !help en)")
+            .build(),
+        Language::English => Builder::new()
+            .lead("Hello, I am the Kring bot.", " This chat is encrypted: only you and I can read it.")
+            .paragraph("Type !help to see what I can do. (Nederlands: typ !hulp)")
+            .build(),
+    }
+}
+
+/// The answer to ordinary text in a direct chat, which the bot cannot understand.
+pub fn chat_hint(language: Language) -> BotReply {
+    match language {
+        Language::Dutch => Builder::new()
+            .paragraph("Ik begrijp alleen opdrachten die met een uitroepteken beginnen. Typ !hulp om te zien welke er zijn.")
+            .build(),
+        Language::English => Builder::new()
+            .paragraph("I only understand commands that start with an exclamation mark. Type !help to see which exist.")
+            .build(),
+    }
+}
+
+pub fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_lists_every_command_in_both_languages() {
+        for language in [Language::Dutch, Language::English] {
+            let reply = help(language);
+            assert!(reply.plain.contains("!status"));
+            assert!(reply.html.contains("<code>!status</code>"));
+            assert!(reply.plain.contains("!taal"));
+        }
+        assert!(help(Language::Dutch).plain.contains("versleuteld"));
+        assert!(help(Language::English).plain.contains("encrypted"));
+    }
+
+    #[test]
+    fn unknown_command_is_quoted_back_escaped() {
+        let reply = command_error(Language::Dutch, &CommandError::Unknown { name: "<b>x".into() });
+        assert!(reply.plain.contains("!<b>x"));
+        assert!(reply.html.contains("!&lt;b&gt;x"));
+        assert!(!reply.html.contains("<b>x"));
+    }
+
+    #[test]
+    fn status_says_plainly_when_something_is_wrong() {
+        let report = StatusReport {
+            version: "1.2.3".into(),
+            homeserver_reachable: true,
+            store_healthy: false,
+        };
+        let reply = status(Language::Dutch, &report);
+        assert!(reply.plain.contains("probleem"));
+        assert!(reply.plain.contains("opslag in orde: nee"));
+        assert!(reply.plain.contains("1.2.3"));
+        let healthy = StatusReport { store_healthy: true, ..report };
+        assert!(status(Language::English, &healthy).plain.starts_with("Kring is working."));
+    }
+
+    #[test]
+    fn too_long_names_the_limit() {
+        let reply = command_error(Language::English, &CommandError::TooLong { length: 70000 });
+        assert!(reply.plain.contains(&MAX_COMMAND_BYTES.to_string()));
+    }
+}

@@ -1,0 +1,189 @@
+//! Synapse's admin API, as far as Kring uses it. See Synapse's docs/admin_api/.
+
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::time::Duration;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum AdminError {
+    #[error("the homeserver at {url} cannot be reached; is it running? ({source})")]
+    Unreachable { url: String, source: reqwest::Error },
+    #[error("the user {0} already exists")]
+    UserExists(String),
+    #[error("this user name is not allowed: {0}")]
+    InvalidUsername(String),
+    #[error("there is no user {0}")]
+    NoSuchUser(String),
+    #[error("the homeserver refused: this needs an administrator's access token")]
+    Forbidden,
+    #[error("the homeserver answered {status} {errcode}: {message}")]
+    Api { status: u16, errcode: String, message: String },
+}
+
+/// A user as the admin API lists them.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct UserSummary {
+    pub name: String,
+    #[serde(default)]
+    pub displayname: Option<String>,
+    #[serde(default, deserialize_with = "flag")]
+    pub admin: bool,
+    #[serde(default, deserialize_with = "flag")]
+    pub deactivated: bool,
+}
+
+/// Synapse has answered booleans both as `true` and as `1` over the years.
+fn flag<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::Bool(value) => value,
+        Value::Number(number) => number.as_i64().unwrap_or(0) != 0,
+        _ => false,
+    })
+}
+
+/// What shared-secret registration hands back: a logged-in device of the new user.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RegisteredUser {
+    pub user_id: String,
+    pub access_token: String,
+    pub device_id: String,
+}
+
+/// Talks to one homeserver's admin API.
+#[derive(Debug, Clone)]
+pub struct Admin {
+    http: reqwest::Client,
+    base_url: String,
+}
+
+impl Admin {
+    pub fn new(base_url: &str) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("a reqwest client with only a timeout set builds");
+        Self { http, base_url: base_url.trim_end_matches('/').to_owned() }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Creates an account with the registration shared secret (no token needed), the way an
+    /// administrator or Kring itself makes accounts.
+    pub async fn register_with_shared_secret(
+        &self,
+        shared_secret: &str,
+        username: &str,
+        password: &str,
+        admin: bool,
+    ) -> Result<RegisteredUser, AdminError> {
+        let url = format!("{}/_synapse/admin/v1/register", self.base_url);
+        let nonce_reply = self.send(self.http.get(&url)).await?;
+        let nonce = nonce_reply["nonce"].as_str().unwrap_or_default().to_owned();
+        let mut mac = Hmac::<sha1::Sha1>::new_from_slice(shared_secret.as_bytes())
+            .expect("HMAC accepts keys of any length");
+        mac.update(nonce.as_bytes());
+        mac.update(b"\0");
+        mac.update(username.as_bytes());
+        mac.update(b"\0");
+        mac.update(password.as_bytes());
+        mac.update(b"\0");
+        mac.update(if admin { b"admin" } else { b"notadmin" });
+        let body = json!({
+            "nonce": nonce,
+            "username": username,
+            "password": password,
+            "admin": admin,
+            "mac": hex::encode(mac.finalize().into_bytes()),
+        });
+        let reply = self.send(self.http.post(&url).json(&body)).await.map_err(|error| match error {
+            AdminError::Api { errcode, .. } if errcode == "M_USER_IN_USE" => AdminError::UserExists(username.to_owned()),
+            AdminError::Api { errcode, message, .. } if errcode == "M_INVALID_USERNAME" => AdminError::InvalidUsername(message),
+            other => other,
+        })?;
+        serde_json::from_value(reply).map_err(|error| AdminError::Api {
+            status: 200,
+            errcode: "M_BAD_JSON".into(),
+            message: error.to_string(),
+        })
+    }
+
+    /// Every account on the homeserver (paged through).
+    pub async fn list_users(&self, admin_token: &str) -> Result<Vec<UserSummary>, AdminError> {
+        let mut users = Vec::new();
+        let mut from = "0".to_owned();
+        loop {
+            let url = format!("{}/_synapse/admin/v2/users?from={from}&limit=100&guests=false", self.base_url);
+            let reply = self.send(self.http.get(&url).bearer_auth(admin_token)).await?;
+            let page: Vec<UserSummary> = serde_json::from_value(reply["users"].clone()).unwrap_or_default();
+            users.extend(page);
+            match reply.get("next_token").and_then(|t| t.as_str().map(str::to_owned).or_else(|| t.as_i64().map(|n| n.to_string()))) {
+                Some(next) => from = next,
+                None => break,
+            }
+        }
+        Ok(users)
+    }
+
+    pub async fn user_exists(&self, admin_token: &str, user_id: &str) -> Result<bool, AdminError> {
+        let url = format!("{}/_synapse/admin/v2/users/{}", self.base_url, encode(user_id));
+        match self.send(self.http.get(&url).bearer_auth(admin_token)).await {
+            Ok(_) => Ok(true),
+            Err(AdminError::Api { status: 404, .. }) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Deactivates an account: it can no longer log in, and leaves its rooms.
+    pub async fn deactivate(&self, admin_token: &str, user_id: &str) -> Result<(), AdminError> {
+        self.require_user(admin_token, user_id).await?;
+        let url = format!("{}/_synapse/admin/v1/deactivate/{}", self.base_url, encode(user_id));
+        self.send(self.http.post(&url).bearer_auth(admin_token).json(&json!({ "erase": false }))).await?;
+        Ok(())
+    }
+
+    /// Sets a new password and logs the account out everywhere.
+    pub async fn reset_password(&self, admin_token: &str, user_id: &str, new_password: &str) -> Result<(), AdminError> {
+        self.require_user(admin_token, user_id).await?;
+        let url = format!("{}/_synapse/admin/v1/reset_password/{}", self.base_url, encode(user_id));
+        let body = json!({ "new_password": new_password, "logout_devices": true });
+        self.send(self.http.post(&url).bearer_auth(admin_token).json(&body)).await?;
+        Ok(())
+    }
+
+    /// Exempts an account (a bot) from Synapse's rate limits.
+    pub async fn exempt_from_rate_limits(&self, admin_token: &str, user_id: &str) -> Result<(), AdminError> {
+        let url = format!("{}/_synapse/admin/v1/users/{}/override_ratelimit", self.base_url, encode(user_id));
+        let body = json!({ "messages_per_second": 0, "burst_count": 0 });
+        self.send(self.http.post(&url).bearer_auth(admin_token).json(&body)).await?;
+        Ok(())
+    }
+
+    async fn require_user(&self, admin_token: &str, user_id: &str) -> Result<(), AdminError> {
+        if self.user_exists(admin_token, user_id).await? { Ok(()) } else { Err(AdminError::NoSuchUser(user_id.to_owned())) }
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Value, AdminError> {
+        let response = request
+            .send()
+            .await
+            .map_err(|source| AdminError::Unreachable { url: self.base_url.clone(), source })?;
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if (200..300).contains(&status) {
+            return Ok(body);
+        }
+        let errcode = body["errcode"].as_str().unwrap_or("M_UNKNOWN").to_owned();
+        if errcode == "M_FORBIDDEN" && status == 403 {
+            return Err(AdminError::Forbidden);
+        }
+        Err(AdminError::Api { status, errcode, message: body["error"].as_str().unwrap_or("").to_owned() })
+    }
+}
+
+fn encode(segment: &str) -> String {
+    url::form_urlencoded::byte_serialize(segment.as_bytes()).collect::<String>().replace('+', "%20")
+}

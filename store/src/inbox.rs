@@ -1,0 +1,208 @@
+//! The durable inbox: an event is written here before any bot acts on it, and marked answered
+//! only after the reply was accepted by the homeserver. See DESIGN.md, flow 1.
+
+use crate::{Result, Store, StoreError, now_millis};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboxKind {
+    /// A member's message to a bot.
+    Command,
+    /// The bot joined a direct chat and greets once.
+    Greeting,
+}
+
+impl InboxKind {
+    fn code(self) -> &'static str {
+        match self {
+            Self::Command => "command",
+            Self::Greeting => "greeting",
+        }
+    }
+
+    fn from_code(code: &str) -> Result<Self> {
+        match code {
+            "command" => Ok(Self::Command),
+            "greeting" => Ok(Self::Greeting),
+            other => Err(StoreError::Corrupt(format!("inbox kind {other:?}"))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboxState {
+    /// Encrypted, and the room key has not reached the bot yet.
+    AwaitingKey,
+    /// Readable and not answered yet.
+    Pending,
+    Answered,
+}
+
+impl InboxState {
+    fn code(self) -> &'static str {
+        match self {
+            Self::AwaitingKey => "awaiting_key",
+            Self::Pending => "pending",
+            Self::Answered => "answered",
+        }
+    }
+
+    fn from_code(code: &str) -> Result<Self> {
+        match code {
+            "awaiting_key" => Ok(Self::AwaitingKey),
+            "pending" => Ok(Self::Pending),
+            "answered" => Ok(Self::Answered),
+            other => Err(StoreError::Corrupt(format!("inbox state {other:?}"))),
+        }
+    }
+}
+
+/// An event as the sync loop hands it to the inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInboxEntry {
+    pub event_id: String,
+    pub room_id: String,
+    pub sender: String,
+    pub kind: InboxKind,
+    /// The readable text, or `None` while the event cannot be decrypted yet.
+    pub body: Option<String>,
+    /// The encrypted event JSON, kept only while `body` is `None`.
+    pub encrypted_event: Option<String>,
+    pub origin_ts: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxEntry {
+    pub event_id: String,
+    pub room_id: String,
+    pub sender: String,
+    pub kind: InboxKind,
+    pub body: String,
+    pub encrypted_event: Option<String>,
+    pub origin_ts: i64,
+    pub state: InboxState,
+    pub attempts: i64,
+    pub reply_event_id: Option<String>,
+}
+
+impl InboxEntry {
+    fn from_row(row: &AnyRow) -> Result<Self> {
+        Ok(Self {
+            event_id: row.try_get("event_id")?,
+            room_id: row.try_get("room_id")?,
+            sender: row.try_get("sender")?,
+            kind: InboxKind::from_code(&row.try_get::<String, _>("kind")?)?,
+            body: row.try_get("body")?,
+            encrypted_event: row.try_get("encrypted_event")?,
+            origin_ts: row.try_get("origin_ts")?,
+            state: InboxState::from_code(&row.try_get::<String, _>("state")?)?,
+            attempts: row.try_get("attempts")?,
+            reply_event_id: row.try_get("reply_event_id")?,
+        })
+    }
+}
+
+/// `SELECT <every column> FROM inbox <tail>`, spelled out at compile time because sqlx only takes
+/// static SQL.
+macro_rules! select_inbox {
+    ($tail:literal) => {
+        concat!(
+            "SELECT event_id, room_id, sender, kind, body, encrypted_event, origin_ts, state, attempts, reply_event_id FROM inbox ",
+            $tail
+        )
+    };
+}
+
+impl Store {
+    /// Writes an event into `bot`'s inbox. Returns `false` when the event was there already,
+    /// which is how replays and backfills are made harmless.
+    pub async fn inbox_insert(&self, bot: &str, entry: &NewInboxEntry) -> Result<bool> {
+        let state = if entry.body.is_some() { InboxState::Pending } else { InboxState::AwaitingKey };
+        let result = sqlx::query(
+            "INSERT INTO inbox (event_id, bot, room_id, sender, kind, body, encrypted_event, origin_ts, received_at, state)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (event_id) DO NOTHING",
+        )
+        .bind(&entry.event_id)
+        .bind(bot)
+        .bind(&entry.room_id)
+        .bind(&entry.sender)
+        .bind(entry.kind.code())
+        .bind(entry.body.as_deref().unwrap_or(""))
+        .bind(if entry.body.is_some() { None } else { entry.encrypted_event.as_deref() })
+        .bind(entry.origin_ts)
+        .bind(now_millis())
+        .bind(state.code())
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Entries in `state`, oldest first.
+    pub async fn inbox_in_state(&self, bot: &str, state: InboxState, limit: i64) -> Result<Vec<InboxEntry>> {
+        let rows = sqlx::query(select_inbox!(
+            "WHERE bot = $1 AND state = $2 ORDER BY origin_ts, event_id LIMIT $3"
+        ))
+        .bind(bot)
+        .bind(state.code())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(InboxEntry::from_row).collect()
+    }
+
+    pub async fn inbox_entry(&self, event_id: &str) -> Result<Option<InboxEntry>> {
+        let row = sqlx::query(select_inbox!("WHERE event_id = $1"))
+            .bind(event_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(InboxEntry::from_row).transpose()
+    }
+
+    /// The room key arrived: keep the readable text and forget the ciphertext.
+    pub async fn inbox_decrypted(&self, event_id: &str, body: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE inbox SET body = $1, encrypted_event = NULL, state = 'pending'
+             WHERE event_id = $2 AND state = 'awaiting_key'",
+        )
+        .bind(body)
+        .bind(event_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Counts a failed attempt to answer, so that operators can see stuck entries.
+    pub async fn inbox_attempt_failed(&self, event_id: &str) -> Result<()> {
+        sqlx::query("UPDATE inbox SET attempts = attempts + 1 WHERE event_id = $1")
+            .bind(event_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The reply was accepted by the homeserver. The text is dropped: the inbox keeps only who,
+    /// where and when, never what was said.
+    pub async fn inbox_answered(&self, event_id: &str, reply_event_id: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE inbox SET state = 'answered', body = '', encrypted_event = NULL,
+             reply_event_id = $1, answered_at = $2 WHERE event_id = $3",
+        )
+        .bind(reply_event_id)
+        .bind(now_millis())
+        .bind(event_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn inbox_count(&self, bot: &str, state: InboxState) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM inbox WHERE bot = $1 AND state = $2")
+            .bind(bot)
+            .bind(state.code())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+}

@@ -1,0 +1,122 @@
+//! Kring's durable storage. SQLite is the embedded default, PostgreSQL runs in production; both
+//! go through the same portable SQL and the same migrations, and the test suite runs on both.
+
+mod inbox;
+
+pub use inbox::{InboxEntry, InboxKind, InboxState, NewInboxEntry};
+
+use kring_core::Language;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Row};
+use std::time::{SystemTime, UNIX_EPOCH};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("the database address is not understood (expected sqlite:// or postgres://)")]
+    UnsupportedUrl,
+    #[error("could not reach the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("could not bring the database schema up to date: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("stored value is not valid: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A handle on Kring's database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+}
+
+impl Store {
+    /// Connects and applies every pending migration. `url` is `sqlite://path?mode=rwc` or
+    /// `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Self> {
+        if !(url.starts_with("sqlite:") || url.starts_with("postgres:") || url.starts_with("postgresql:")) {
+            return Err(StoreError::UnsupportedUrl);
+        }
+        install_default_drivers();
+        let max_connections = if url.starts_with("sqlite:") { 4 } else { 8 };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .connect(url)
+            .await
+            .map_err(StoreError::Connect)?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// A SQLite database file, created if missing.
+    pub async fn open_sqlite_file(path: &std::path::Path) -> Result<Self> {
+        Self::connect(&format!("sqlite://{}?mode=rwc", path.display())).await
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// A round trip to the database, for `!status` and `/healthz`.
+    pub async fn health_check(&self) -> Result<()> {
+        let row = sqlx::query("SELECT 1 AS one").fetch_one(&self.pool).await?;
+        let one: i32 = row.try_get("one")?;
+        if one == 1 { Ok(()) } else { Err(StoreError::Corrupt("SELECT 1 returned another value".into())) }
+    }
+
+    pub async fn sync_position(&self, bot: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT next_batch FROM sync_position WHERE bot = $1")
+            .bind(bot)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|row| row.try_get("next_batch")).transpose()?)
+    }
+
+    /// Records that everything up to `next_batch` is in the inbox.
+    pub async fn save_sync_position(&self, bot: &str, next_batch: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sync_position (bot, next_batch, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (bot) DO UPDATE SET next_batch = excluded.next_batch, updated_at = excluded.updated_at",
+        )
+        .bind(bot)
+        .bind(next_batch)
+        .bind(now_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn member_language(&self, user_id: &str) -> Result<Option<Language>> {
+        let row = sqlx::query("SELECT language FROM member_language WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let code: String = row.try_get("language")?;
+        Language::from_code(&code)
+            .map(Some)
+            .ok_or_else(|| StoreError::Corrupt(format!("language code {code:?}")))
+    }
+
+    pub async fn set_member_language(&self, user_id: &str, language: Language) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO member_language (user_id, language, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (user_id) DO UPDATE SET language = excluded.language, updated_at = excluded.updated_at",
+        )
+        .bind(user_id)
+        .bind(language.code())
+        .bind(now_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+pub(crate) fn now_millis() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
