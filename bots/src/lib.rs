@@ -1,1 +1,88 @@
+//! Kring's bots: matrix-sdk clients with end-to-end encryption that live in care-network rooms.
+//!
+//! Every event a bot must act on goes through a durable inbox before anything happens
+//! (`sync`), a worker answers from the inbox (`worker`), and each answer is sent with a
+//! transaction id derived from the triggering event, so a crash at any point loses nothing and
+//! answers nothing twice. See DESIGN.md, flow 1, and the known traps.
 
+mod dispatch;
+mod metrics;
+mod session;
+mod sync;
+mod worker;
+
+pub use metrics::BotMetrics;
+pub use session::{BotCredentials, BotIdentity};
+
+use kring_store::Store;
+use matrix_sdk::Client;
+use std::path::PathBuf;
+use std::sync::Arc;
+use thiserror::Error;
+use tokio::sync::{Notify, watch};
+
+#[derive(Debug, Error)]
+pub enum BotError {
+    #[error("the bot's Matrix client could not be set up: {0}")]
+    ClientBuild(#[from] matrix_sdk::ClientBuildError),
+    #[error("Matrix error: {0}")]
+    Matrix(#[from] matrix_sdk::Error),
+    #[error("Matrix HTTP error: {0}")]
+    Http(#[from] matrix_sdk::HttpError),
+    #[error("could not set up cross-signing for the bot's device: {0}")]
+    CrossSigning(String),
+    #[error("storage error: {0}")]
+    Store(#[from] kring_store::StoreError),
+    #[error("file system error at {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("the saved session at {path} is damaged: {source}")]
+    BadSession { path: PathBuf, source: serde_json::Error },
+}
+
+/// Where a bot keeps its Matrix state, and how it logs in.
+#[derive(Debug, Clone)]
+pub struct BotConfig {
+    pub homeserver_url: String,
+    pub credentials: BotCredentials,
+    /// Holds the crypto store, the saved session and (by default) the recovery key.
+    pub state_dir: PathBuf,
+    /// Where the recovery key is read from or written to; production points this at a secret.
+    pub recovery_key_path: PathBuf,
+}
+
+/// A running bot: one Matrix account, one device, one crypto store, one process.
+pub struct Bot {
+    client: Client,
+    store: Store,
+    identity: BotIdentity,
+    metrics: BotMetrics,
+    wake_worker: Arc<Notify>,
+}
+
+impl Bot {
+    /// Logs in (or restores the saved session), makes sure the device is cross-signed, and
+    /// returns a bot ready to `run`.
+    pub async fn start(config: &BotConfig, store: Store, metrics: BotMetrics) -> Result<Self, BotError> {
+        let (client, identity) = session::open(config).await?;
+        Ok(Self { client, store, identity, metrics, wake_worker: Arc::new(Notify::new()) })
+    }
+
+    pub fn identity(&self) -> &BotIdentity {
+        &self.identity
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Syncs and answers until `shutdown` turns true. Network errors are retried forever with
+    /// back-off (the homeserver may restart underneath); only storage errors end the bot.
+    pub async fn run(self, shutdown: watch::Receiver<bool>) -> Result<(), BotError> {
+        let shared = Arc::new(self);
+        let worker = tokio::spawn(worker::run(shared.clone(), shutdown.clone()));
+        let synced = sync::run(shared.clone(), shutdown).await;
+        shared.wake_worker.notify_one();
+        let worked = worker.await.unwrap_or(Ok(()));
+        synced.and(worked)
+    }
+}

@@ -3,11 +3,13 @@
 //! Nothing in this crate performs I/O. Bots, the bridge and the store call into these plain
 //! functions over plain types, so every rule lives in exactly one place and is tested here.
 
+pub mod account;
 pub mod command;
 pub mod language;
 pub mod messages;
 pub mod role;
 
+pub use account::{UsernameError, validate_username};
 pub use command::{Command, CommandError, MAX_COMMAND_BYTES, parse_message};
 pub use language::Language;
 pub use messages::{BotReply, StatusReport};

@@ -111,6 +111,23 @@ impl Admin {
         })
     }
 
+    /// Logs in with a password and returns a fresh access token.
+    pub async fn login_password(&self, username: &str, password: &str) -> Result<String, AdminError> {
+        let url = format!("{}/_matrix/client/v3/login", self.base_url);
+        let body = json!({
+            "type": "m.login.password",
+            "identifier": { "type": "m.id.user", "user": username },
+            "password": password,
+            "initial_device_display_name": "Kring administration",
+        });
+        let reply = self.send(self.http.post(&url).json(&body)).await?;
+        reply["access_token"].as_str().map(str::to_owned).ok_or_else(|| AdminError::Api {
+            status: 200,
+            errcode: "M_BAD_JSON".into(),
+            message: "login answer without access token".into(),
+        })
+    }
+
     /// Every account on the homeserver (paged through).
     pub async fn list_users(&self, admin_token: &str) -> Result<Vec<UserSummary>, AdminError> {
         let mut users = Vec::new();

@@ -140,6 +140,9 @@ pub(crate) fn write_private(path: &Path, contents: &[u8]) -> Result<(), ConfigEr
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let io = |source| ConfigError::Io { path: path.to_path_buf(), source };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
     let temporary = path.with_extension("tmp");
     let mut file = std::fs::OpenOptions::new()
         .create(true)

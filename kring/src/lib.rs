@@ -1,1 +1,6 @@
+//! The `kring` command's parts, as a library so the end-to-end tests can reuse them.
 
+pub mod accounts;
+pub mod config;
+pub mod run;
+pub mod users;

@@ -1,1 +1,89 @@
-fn main() {}
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use kring::config::Config;
+use kring::users::UserCommand;
+use std::path::PathBuf;
+
+/// Kring: network care on Matrix. Without a command, runs the whole stack (`up`).
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Configuration file (TOML); `KRING_*` environment variables override it.
+    #[arg(long, short, env = "KRING_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Data directory (overrides the configuration).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the whole stack on this machine: Synapse (installed on first use), bot and bridge.
+    Up,
+    /// Run the bots and the bridge against a running homeserver.
+    Bots,
+    /// Manage accounts on the homeserver.
+    #[command(subcommand)]
+    User(UserCli),
+}
+
+#[derive(Subcommand)]
+enum UserCli {
+    /// Create an account; prints a generated password unless one is given in a file.
+    Add {
+        username: String,
+        #[arg(long)]
+        admin: bool,
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+    /// List every account.
+    List,
+    /// Deactivate an account: it can no longer log in.
+    Deactivate { username: String },
+    /// Set a new password and log the account out everywhere.
+    ResetPassword {
+        username: String,
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        // The SDK logs every non-2xx answer as an error, expected 404s included; real failures
+        // reach our own logs through the results they return.
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,kring=info,kring_bots=info,matrix_sdk::http_client=off")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(error) = run(Cli::parse()).await {
+        eprintln!("kring: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(data_dir) = cli.data_dir {
+        config.data_dir = data_dir;
+    }
+    match cli.command.unwrap_or(Command::Up) {
+        Command::Up => kring::run::up(config).await,
+        Command::Bots => kring::run::bots(config).await,
+        Command::User(user) => {
+            let command = match user {
+                UserCli::Add { username, admin, password_file } => UserCommand::Add { username, admin, password_file },
+                UserCli::List => UserCommand::List,
+                UserCli::Deactivate { username } => UserCommand::Deactivate { username },
+                UserCli::ResetPassword { username, password_file } => UserCommand::ResetPassword { username, password_file },
+            };
+            kring::users::run(&config, command).await
+        }
+    }
+}

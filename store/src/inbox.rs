@@ -182,9 +182,10 @@ impl Store {
         Ok(())
     }
 
-    /// The reply was accepted by the homeserver. The text is dropped: the inbox keeps only who,
-    /// where and when, never what was said.
-    pub async fn inbox_answered(&self, event_id: &str, reply_event_id: &str) -> Result<()> {
+    /// Done with an entry: answered (`reply_event_id` is the reply), or settled without an answer
+    /// (`None`: ordinary chat, a room the bot left, given up). The text is dropped: the inbox
+    /// keeps only who, where and when, never what was said.
+    pub async fn inbox_answered(&self, event_id: &str, reply_event_id: Option<&str>) -> Result<()> {
         sqlx::query(
             "UPDATE inbox SET state = 'answered', body = '', encrypted_event = NULL,
              reply_event_id = $1, answered_at = $2 WHERE event_id = $3",

@@ -1,0 +1,150 @@
+//! Logging the bot in, keeping its one device across restarts, and cross-signing that device so
+//! Element shows the bot as verified.
+
+use crate::{BotConfig, BotError};
+use matrix_sdk::authentication::matrix::MatrixSession;
+use matrix_sdk::ruma::api::client::uiaa;
+use matrix_sdk::ruma::{OwnedDeviceId, OwnedUserId};
+use matrix_sdk::{Client, Error as SdkError};
+use std::path::Path;
+use tracing::info;
+
+/// How a bot logs in. The password is needed once per device and for cross-signing.
+#[derive(Clone)]
+pub struct BotCredentials {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for BotCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BotCredentials").field("username", &self.username).finish_non_exhaustive()
+    }
+}
+
+/// Who the bot is on the homeserver.
+#[derive(Debug, Clone)]
+pub struct BotIdentity {
+    pub user_id: OwnedUserId,
+    pub device_id: OwnedDeviceId,
+}
+
+const SESSION_FILE: &str = "session.json";
+const CRYPTO_DIR: &str = "matrix-store";
+
+pub(crate) async fn open(config: &BotConfig) -> Result<(Client, BotIdentity), BotError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| BotError::Io { path, source }
+    };
+    tokio::fs::create_dir_all(&config.state_dir).await.map_err(io(&config.state_dir))?;
+    let crypto_dir = config.state_dir.join(CRYPTO_DIR);
+    let session_path = config.state_dir.join(SESSION_FILE);
+    // An access token must never meet a fresh crypto store (DESIGN.md, known traps): without
+    // the store the saved session is useless, so it is dropped and a new device logged in.
+    if !crypto_dir.exists() && session_path.exists() {
+        tokio::fs::remove_file(&session_path).await.map_err(io(&session_path))?;
+    }
+    let client = Client::builder()
+        .homeserver_url(&config.homeserver_url)
+        .sqlite_store(&crypto_dir, None)
+        .handle_refresh_tokens()
+        .build()
+        .await?;
+
+    match tokio::fs::read(&session_path).await {
+        Ok(bytes) => {
+            let session: MatrixSession = serde_json::from_slice(&bytes)
+                .map_err(|source| BotError::BadSession { path: session_path.clone(), source })?;
+            client.restore_session(session).await?;
+        }
+        Err(_) => {
+            client
+                .matrix_auth()
+                .login_username(&config.credentials.username, &config.credentials.password)
+                .initial_device_display_name("Kring bot")
+                .await?;
+            let session = client.matrix_auth().session().expect("a session exists right after login");
+            let json = serde_json::to_vec(&session).expect("a session serialises");
+            write_private(&session_path, &json)?;
+        }
+    }
+    let identity = BotIdentity {
+        user_id: client.user_id().expect("logged in").to_owned(),
+        device_id: client.device_id().expect("logged in").to_owned(),
+    };
+    ensure_cross_signed(&client, config).await?;
+    info!(user_id = %identity.user_id, device_id = %identity.device_id, "bot logged in");
+    Ok((client, identity))
+}
+
+/// Makes the bot's device cross-signed by its own identity, creating the identity and a
+/// recovery key on first use and recovering it with that key on a new device.
+async fn ensure_cross_signed(client: &Client, config: &BotConfig) -> Result<(), BotError> {
+    let encryption = client.encryption();
+    encryption.wait_for_e2ee_initialization_tasks().await;
+    let cross_signing_error = |error: &dyn std::fmt::Display| BotError::CrossSigning(error.to_string());
+    let has_private_keys = encryption
+        .cross_signing_status()
+        .await
+        .is_some_and(|status| status.has_master && status.has_self_signing);
+
+    if !has_private_keys {
+        match tokio::fs::read_to_string(&config.recovery_key_path).await {
+            Ok(recovery_key) => {
+                info!("recovering the bot's cross-signing identity with its recovery key");
+                encryption.recovery().recover(recovery_key.trim()).await.map_err(|e| cross_signing_error(&e))?;
+            }
+            Err(_) => {
+                info!("creating the bot's cross-signing identity and recovery key");
+                bootstrap_with_password(client, config).await?;
+                let recovery_key = encryption.recovery().enable().await.map_err(|e| cross_signing_error(&e))?;
+                write_private(&config.recovery_key_path, recovery_key.as_bytes())?;
+            }
+        }
+    }
+    if let Some(device) = encryption.get_own_device().await.map_err(|e| cross_signing_error(&e))?
+        && !device.is_cross_signed_by_owner()
+    {
+        device.verify().await.map_err(|e| cross_signing_error(&e))?;
+    }
+    Ok(())
+}
+
+async fn bootstrap_with_password(client: &Client, config: &BotConfig) -> Result<(), BotError> {
+    let encryption = client.encryption();
+    let Err(error) = encryption.bootstrap_cross_signing(None).await else {
+        return Ok(());
+    };
+    let Some(uiaa_info) = error.as_uiaa_response() else {
+        return Err(BotError::CrossSigning(error.to_string()));
+    };
+    let user = uiaa::UserIdentifier::Matrix(uiaa::MatrixUserIdentifier::new(config.credentials.username.clone()));
+    let mut password = uiaa::Password::new(user, config.credentials.password.clone());
+    password.session = uiaa_info.session.clone();
+    encryption
+        .bootstrap_cross_signing(Some(uiaa::AuthData::Password(password)))
+        .await
+        .map_err(|error: SdkError| BotError::CrossSigning(error.to_string()))
+}
+
+/// Writes a file only its owner can read, atomically: it holds a token or key.
+fn write_private(path: &Path, contents: &[u8]) -> Result<(), BotError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let io = |source| BotError::Io { path: path.to_path_buf(), source };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    let temporary = path.with_extension("tmp");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .mode(0o600)
+        .open(&temporary)
+        .map_err(io)?;
+    file.write_all(contents).map_err(io)?;
+    file.sync_all().map_err(io)?;
+    std::fs::rename(&temporary, path).map_err(io)
+}

@@ -1,0 +1,240 @@
+//! The sync loop: everything a bot must act on is written into the durable inbox, and only then
+//! is the sync position stored. A crash between the two replays the events, and the inbox's key
+//! (the event id) makes the replay harmless.
+
+use crate::{Bot, BotError};
+use kring_store::{InboxKind, InboxState, NewInboxEntry};
+use matrix_sdk::config::SyncSettings;
+use matrix_sdk::deserialized_responses::{TimelineEvent, TimelineEventKind};
+use matrix_sdk::room::MessagesOptions;
+use matrix_sdk::ruma::api::client::filter::{FilterDefinition, RoomEventFilter, RoomFilter};
+use matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter;
+use matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent;
+use matrix_sdk::ruma::serde::Raw;
+use matrix_sdk::ruma::{RoomId, UInt};
+use matrix_sdk::sync::SyncResponse;
+use serde::Deserialize;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tracing::{debug, warn};
+
+/// Synapse returns 10 timeline events per room by default; a burst of commands in one room
+/// easily exceeds that (DESIGN.md, known traps). The rest is backfilled with `/messages`.
+const TIMELINE_LIMIT: u32 = 100;
+const LONG_POLL: Duration = Duration::from_secs(30);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Bounds one backfill, so a room with a huge gap cannot stall every other room.
+const MAX_BACKFILL_PAGES: usize = 50;
+
+pub(crate) async fn run(bot: Arc<Bot>, mut shutdown: watch::Receiver<bool>) -> Result<(), BotError> {
+    let bot_name = bot.identity.user_id.to_string();
+    let mut backoff = Duration::from_millis(500);
+    let filter_id = loop {
+        match bot.client.get_or_upload_filter("kring-bot-v1", filter_definition()).await {
+            Ok(id) => break id,
+            Err(error) => {
+                warn!(%error, "could not upload the sync filter; retrying");
+                if sleep_or_shutdown(&mut shutdown, backoff).await {
+                    return Ok(());
+                }
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+    };
+    let mut since = bot.store.sync_position(&bot_name).await?;
+    backoff = Duration::from_millis(500);
+    loop {
+        if *shutdown.borrow() {
+            return Ok(());
+        }
+        let mut settings = SyncSettings::new().filter(Filter::FilterId(filter_id.clone())).timeout(LONG_POLL);
+        if let Some(token) = &since {
+            settings = settings.token(token.clone());
+        }
+        let synced = tokio::select! {
+            _ = shutdown.changed() => return Ok(()),
+            synced = bot.client.sync_once(settings) => synced,
+        };
+        let outcome = match synced {
+            Ok(response) => ingest(&bot, &response, since.as_deref()).await.map(|()| response.next_batch),
+            Err(error) => Err(BotError::from(error)),
+        };
+        match outcome {
+            Ok(next_batch) => {
+                bot.store.save_sync_position(&bot_name, &next_batch).await?;
+                since = Some(next_batch);
+                backoff = Duration::from_millis(500);
+                bot.wake_worker.notify_one();
+            }
+            Err(error) => {
+                bot.metrics.sync_failures.inc();
+                warn!(%error, retry_in_ms = backoff.as_millis() as u64, "sync failed; retrying from the last stored position");
+                if sleep_or_shutdown(&mut shutdown, backoff).await {
+                    return Ok(());
+                }
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
+}
+
+fn filter_definition() -> FilterDefinition {
+    let mut timeline = RoomEventFilter::default();
+    timeline.limit = Some(UInt::from(TIMELINE_LIMIT));
+    let mut room = RoomFilter::default();
+    room.timeline = timeline;
+    let mut definition = FilterDefinition::default();
+    definition.room = room;
+    definition
+}
+
+/// Returns true when shutdown was asked for during the sleep.
+pub(crate) async fn sleep_or_shutdown(shutdown: &mut watch::Receiver<bool>, duration: Duration) -> bool {
+    tokio::select! {
+        _ = shutdown.changed() => true,
+        _ = tokio::time::sleep(duration) => *shutdown.borrow(),
+    }
+}
+
+async fn ingest(bot: &Bot, response: &SyncResponse, since: Option<&str>) -> Result<(), BotError> {
+    for room_id in response.rooms.invited.keys() {
+        // Failure is harmless: the invite comes back in the next sync and is tried again.
+        if let Err(error) = bot.client.join_room_by_id(room_id).await {
+            warn!(%room_id, %error, "could not accept an invite");
+        }
+    }
+    // On the very first sync there is no earlier position: what came before the bot existed is
+    // history, not commands for it.
+    let Some(since) = since else { return Ok(()) };
+    for (room_id, update) in &response.rooms.joined {
+        for event in &update.timeline.events {
+            ingest_event(bot, room_id, event).await?;
+        }
+        if update.timeline.limited
+            && let Some(prev_batch) = &update.timeline.prev_batch
+        {
+            backfill(bot, room_id, prev_batch, since).await?;
+        }
+    }
+    retry_undecrypted(bot).await
+}
+
+/// Fetches the events a `limited` sync left out, between the previous position and the start of
+/// the returned timeline.
+async fn backfill(bot: &Bot, room_id: &RoomId, prev_batch: &str, since: &str) -> Result<(), BotError> {
+    let Some(room) = bot.client.get_room(room_id) else { return Ok(()) };
+    let mut from = prev_batch.to_owned();
+    for _ in 0..MAX_BACKFILL_PAGES {
+        let mut options = MessagesOptions::backward().from(from.as_str());
+        options.to = Some(since.to_owned());
+        options.limit = UInt::from(TIMELINE_LIMIT);
+        let page = room.messages(options).await?;
+        debug!(%room_id, events = page.chunk.len(), "backfilled a limited timeline");
+        for event in &page.chunk {
+            ingest_event(bot, room_id, event).await?;
+        }
+        match page.end {
+            Some(end) if !page.chunk.is_empty() => from = end,
+            _ => break,
+        }
+    }
+    Ok(())
+}
+
+/// The few fields of an event the inbox needs; everything else stays with the SDK.
+#[derive(Deserialize)]
+struct EventFields {
+    #[serde(rename = "type")]
+    event_type: String,
+    sender: String,
+    event_id: String,
+    #[serde(default)]
+    origin_server_ts: i64,
+    #[serde(default)]
+    state_key: Option<String>,
+    #[serde(default)]
+    content: serde_json::Value,
+}
+
+async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Result<(), BotError> {
+    let Ok(fields) = serde_json::from_str::<EventFields>(event.raw().json().get()) else {
+        return Ok(());
+    };
+    let own_user = bot.identity.user_id.as_str();
+    let entry = |kind, body: Option<String>, encrypted_event: Option<String>| NewInboxEntry {
+        event_id: fields.event_id.clone(),
+        room_id: room_id.to_string(),
+        sender: fields.sender.clone(),
+        kind,
+        body,
+        encrypted_event,
+        origin_ts: fields.origin_server_ts,
+    };
+    let new_entry = if fields.event_type == "m.room.member" {
+        let joined = fields.content["membership"].as_str() == Some("join");
+        if fields.state_key.as_deref() == Some(own_user) && fields.sender == own_user && joined && is_direct_chat(bot, room_id) {
+            Some(entry(InboxKind::Greeting, Some(String::new()), None))
+        } else {
+            None
+        }
+    } else if fields.sender == own_user {
+        None
+    } else if let TimelineEventKind::UnableToDecrypt { event: encrypted, .. } = &event.kind {
+        bot.metrics.awaiting_key.inc();
+        Some(entry(InboxKind::Command, None, Some(encrypted.json().get().to_owned())))
+    } else {
+        message_body(&fields)
+            .filter(|body| wants_answer(bot, room_id, body))
+            .map(|body| entry(InboxKind::Command, Some(body), None))
+    };
+    if let Some(new_entry) = new_entry
+        && bot.store.inbox_insert(bot.identity.user_id.as_str(), &new_entry).await?
+    {
+        bot.metrics.commands_received.inc();
+    }
+    Ok(())
+}
+
+/// The text of an `m.text` message; notices are other bots talking and get no answer.
+fn message_body(fields: &EventFields) -> Option<String> {
+    (fields.event_type == "m.room.message" && fields.content["msgtype"].as_str() == Some("m.text"))
+        .then(|| fields.content["body"].as_str().map(str::to_owned))
+        .flatten()
+}
+
+/// In a direct chat every message is for the bot; in a shared room only commands are.
+fn wants_answer(bot: &Bot, room_id: &RoomId, body: &str) -> bool {
+    !matches!(kring_core::parse_message(body), Ok(None)) || is_direct_chat(bot, room_id)
+}
+
+pub(crate) fn is_direct_chat(bot: &Bot, room_id: &RoomId) -> bool {
+    bot.client.get_room(room_id).is_some_and(|room| room.active_members_count() <= 2)
+}
+
+/// Tries again to decrypt messages whose room key had not arrived; keys come in with syncs.
+async fn retry_undecrypted(bot: &Bot) -> Result<(), BotError> {
+    let bot_name = bot.identity.user_id.as_str();
+    for waiting in bot.store.inbox_in_state(bot_name, InboxState::AwaitingKey, 200).await? {
+        let (Ok(room_id), Some(encrypted)) = (RoomId::parse(&waiting.room_id), &waiting.encrypted_event) else {
+            bot.store.inbox_answered(&waiting.event_id, None).await?;
+            continue;
+        };
+        let Some(room) = bot.client.get_room(&room_id) else { continue };
+        let Ok(raw) = Raw::<OriginalSyncRoomEncryptedEvent>::from_json_string(encrypted.clone()) else {
+            bot.store.inbox_answered(&waiting.event_id, None).await?;
+            continue;
+        };
+        let Ok(decrypted) = room.decrypt_event(&raw, None).await else { continue };
+        if decrypted.kind.is_utd() {
+            continue;
+        }
+        let Ok(fields) = serde_json::from_str::<EventFields>(decrypted.raw().json().get()) else { continue };
+        match message_body(&fields).filter(|body| wants_answer(bot, &room_id, body)) {
+            Some(body) => bot.store.inbox_decrypted(&waiting.event_id, &body).await?,
+            None => bot.store.inbox_answered(&waiting.event_id, None).await?,
+        }
+        debug!(event_id = %waiting.event_id, "a late room key arrived");
+    }
+    Ok(())
+}

@@ -1,0 +1,181 @@
+//! Kring's configuration: a TOML file, overridden by `KRING_*` environment variables; secrets
+//! are given as file paths, never inline.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Everything Kring keeps on disk in the embedded setup.
+    pub data_dir: PathBuf,
+    /// The Matrix server name; user ids look like `@name:server_name`.
+    pub server_name: String,
+    /// Port of the embedded Synapse on 127.0.0.1.
+    pub homeserver_port: u16,
+    /// Port of the bridge (health, metrics) on 127.0.0.1.
+    pub bridge_port: u16,
+    /// An existing homeserver, for `kring bots` and `kring user` in production. Defaults to the
+    /// embedded one.
+    pub homeserver_url: Option<String>,
+    /// `sqlite://…` or `postgres://…`; defaults to SQLite in the data directory.
+    pub database_url_file: Option<PathBuf>,
+    pub bot_username: String,
+    pub bot_password_file: Option<PathBuf>,
+    pub recovery_key_file: Option<PathBuf>,
+    pub admin_token_file: Option<PathBuf>,
+    pub registration_shared_secret_file: Option<PathBuf>,
+    /// Where the pinned Synapse is installed; defaults to `synapse-venv` in the data directory.
+    pub synapse_venv: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from(".kring"),
+            server_name: "kring.localhost".into(),
+            homeserver_port: 8008,
+            bridge_port: 8090,
+            homeserver_url: None,
+            database_url_file: None,
+            bot_username: "kring".into(),
+            bot_password_file: None,
+            recovery_key_file: None,
+            admin_token_file: None,
+            registration_shared_secret_file: None,
+            synapse_venv: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("the configuration file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("environment variable {name} is not valid: {message}")]
+    Env { name: String, message: String },
+    #[error("cannot read the secret file {path}: {source}")]
+    Secret { path: PathBuf, source: std::io::Error },
+}
+
+impl Config {
+    /// Reads `file` if given, then applies `KRING_*` environment variables.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+                toml::from_str(&text).map_err(|error| ConfigError::Parse { path: path.to_path_buf(), message: error.to_string() })?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        let port = |name: &str, value: String| {
+            value.parse::<u16>().map_err(|_| ConfigError::Env { name: name.into(), message: "expected a port number".into() })
+        };
+        let path = |value: String| Some(PathBuf::from(value));
+        if let Some(v) = get("KRING_DATA_DIR") { self.data_dir = PathBuf::from(v) }
+        if let Some(v) = get("KRING_SERVER_NAME") { self.server_name = v }
+        if let Some(v) = get("KRING_HOMESERVER_PORT") { self.homeserver_port = port("KRING_HOMESERVER_PORT", v)? }
+        if let Some(v) = get("KRING_BRIDGE_PORT") { self.bridge_port = port("KRING_BRIDGE_PORT", v)? }
+        if let Some(v) = get("KRING_HOMESERVER_URL") { self.homeserver_url = Some(v) }
+        if let Some(v) = get("KRING_DATABASE_URL_FILE") { self.database_url_file = path(v) }
+        if let Some(v) = get("KRING_BOT_USERNAME") { self.bot_username = v }
+        if let Some(v) = get("KRING_BOT_PASSWORD_FILE") { self.bot_password_file = path(v) }
+        if let Some(v) = get("KRING_RECOVERY_KEY_FILE") { self.recovery_key_file = path(v) }
+        if let Some(v) = get("KRING_ADMIN_TOKEN_FILE") { self.admin_token_file = path(v) }
+        if let Some(v) = get("KRING_REGISTRATION_SHARED_SECRET_FILE") { self.registration_shared_secret_file = path(v) }
+        if let Some(v) = get("KRING_SYNAPSE_VENV") { self.synapse_venv = path(v) }
+        Ok(())
+    }
+
+    pub fn homeserver_url(&self) -> String {
+        self.homeserver_url.clone().unwrap_or_else(|| format!("http://127.0.0.1:{}", self.homeserver_port))
+    }
+
+    pub fn synapse_dir(&self) -> PathBuf {
+        self.data_dir.join("synapse")
+    }
+
+    pub fn synapse_venv(&self) -> PathBuf {
+        self.synapse_venv.clone().unwrap_or_else(|| self.data_dir.join("synapse-venv"))
+    }
+
+    pub fn bot_state_dir(&self) -> PathBuf {
+        self.data_dir.join("bot")
+    }
+
+    pub fn bot_password_path(&self) -> PathBuf {
+        self.bot_password_file.clone().unwrap_or_else(|| self.bot_state_dir().join("password"))
+    }
+
+    pub fn recovery_key_path(&self) -> PathBuf {
+        self.recovery_key_file.clone().unwrap_or_else(|| self.bot_state_dir().join("recovery-key"))
+    }
+
+    pub fn admin_token_path(&self) -> PathBuf {
+        self.admin_token_file.clone().unwrap_or_else(|| self.data_dir.join("admin-token"))
+    }
+
+    pub fn database_url(&self) -> Result<String, ConfigError> {
+        match &self.database_url_file {
+            Some(path) => read_secret(path),
+            None => Ok(format!("sqlite://{}?mode=rwc", self.data_dir.join("kring.db").display())),
+        }
+    }
+
+    pub fn registration_shared_secret(&self) -> Result<String, ConfigError> {
+        match &self.registration_shared_secret_file {
+            Some(path) => read_secret(path),
+            None => {
+                let path = self.synapse_dir().join("secrets.json");
+                let secrets = kring_homeserver::Secrets::load_or_create(&path)
+                    .map_err(|error| ConfigError::Secret { path, source: std::io::Error::other(error.to_string()) })?;
+                Ok(secrets.registration_shared_secret)
+            }
+        }
+    }
+}
+
+/// Reads a secret from a file, without the trailing newline editors add.
+pub fn read_secret(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path)
+        .map(|text| text.trim_end_matches(['\n', '\r']).to_owned())
+        .map_err(|source| ConfigError::Secret { path: path.to_path_buf(), source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kring.toml");
+        std::fs::write(&file, "server_name = \"zorg.example\"\nbridge_port = 9000\n").unwrap();
+        let mut config = Config::load(Some(&file)).unwrap();
+        assert_eq!(config.server_name, "zorg.example");
+        config
+            .apply_env(|name| (name == "KRING_BRIDGE_PORT").then(|| "9100".to_owned()))
+            .unwrap();
+        assert_eq!(config.bridge_port, 9100);
+        assert_eq!(config.homeserver_port, 8008);
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kring.toml");
+        std::fs::write(&file, "colour = \"blue\"\n").unwrap();
+        assert!(matches!(Config::load(Some(&file)), Err(ConfigError::Parse { .. })));
+        let mut config = Config::default();
+        let error = config.apply_env(|name| (name == "KRING_HOMESERVER_PORT").then(|| "lots".to_owned()));
+        assert!(matches!(error, Err(ConfigError::Env { name, .. }) if name == "KRING_HOMESERVER_PORT"));
+    }
+}

@@ -1,0 +1,135 @@
+//! Running the parts: the whole stack (`kring up`) and the bots alone (`kring bots`).
+
+use crate::accounts;
+use crate::config::{Config, read_secret};
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use kring_bots::{Bot, BotConfig, BotCredentials, BotMetrics};
+use kring_bridge::BridgeState;
+use kring_homeserver::{Admin, EmbeddedConfig, Secrets, SynapseInstall, SynapseProcess};
+use kring_store::Store;
+use prometheus_client::registry::Registry;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Installs (first time) and starts the embedded Synapse, with progress on the terminal.
+pub async fn start_embedded_synapse(config: &Config) -> Result<SynapseProcess> {
+    let install = SynapseInstall::at(config.synapse_venv());
+    if !install.is_installed() {
+        let spinner = ProgressBar::new_spinner();
+        spinner.set_style(ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}").expect("a valid template"));
+        spinner.enable_steady_tick(Duration::from_millis(120));
+        let mut progress = |line: &str| {
+            let line: String = line.chars().take(100).collect();
+            spinner.set_message(line);
+        };
+        install.ensure(&mut progress).await.context("installing Synapse")?;
+        spinner.finish_with_message(format!("Synapse {} installed", kring_homeserver::SYNAPSE_VERSION));
+    }
+    let secrets = Secrets::load_or_create(&config.synapse_dir().join("secrets.json"))?;
+    let embedded = EmbeddedConfig {
+        server_name: config.server_name.clone(),
+        port: config.homeserver_port,
+        data_dir: config.synapse_dir(),
+        bcrypt_rounds: 12,
+        extra_yaml: String::new(),
+    };
+    let config_path = embedded.render(&secrets)?;
+    eprintln!("starting Synapse on {} …", embedded.base_url());
+    Ok(SynapseProcess::start(&install, &config_path, &embedded.base_url()).await?)
+}
+
+/// `kring up`: the whole stack on this machine.
+pub async fn up(config: Config) -> Result<()> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+    let synapse = start_embedded_synapse(&config).await?;
+    let admin = Admin::new(synapse.base_url());
+    let admin_token = accounts::admin_token(&config, &admin).await?;
+    accounts::ensure_bot_account(&config, &admin, &admin_token).await?;
+
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let services = tokio::spawn(run_services(config.clone(), shutdown_rx, true));
+    let bot_id = format!("@{}:{}", config.bot_username, config.server_name);
+    println!();
+    println!("Kring is running.");
+    println!("  homeserver:  {}", synapse.base_url());
+    println!("  bot:         {bot_id}");
+    println!("  health:      http://127.0.0.1:{}/healthz", config.bridge_port);
+    println!("  metrics:     http://127.0.0.1:{}/metrics", config.bridge_port);
+    println!("  data:        {}", config.data_dir.display());
+    println!();
+    println!("Make an account:   cargo run -p kring -- user add NAME");
+    println!("Log in with Element: choose \"Edit\" next to the homeserver, enter {},", synapse.base_url());
+    println!("  sign in, and start a direct chat with {bot_id}. Type !hulp (or !help en).");
+    println!("Stop with Ctrl-C.");
+
+    tokio::select! {
+        _ = wait_for_stop_signal() => eprintln!("stopping …"),
+        finished = &mut Box::pin(async { services.await }) => {
+            synapse.stop().await;
+            return finished.context("the services task failed")?;
+        }
+    }
+    let _ = shutdown_tx.send(true);
+    synapse.stop().await;
+    Ok(())
+}
+
+/// `kring bots`: the bots (and the bridge's health and metrics) against a running homeserver.
+pub async fn bots(config: Config) -> Result<()> {
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let services = tokio::spawn(run_services(config, shutdown_rx, true));
+    tokio::select! {
+        _ = wait_for_stop_signal() => {
+            let _ = shutdown_tx.send(true);
+            Ok(())
+        }
+        finished = services => finished.context("the services task failed")?,
+    }
+}
+
+async fn run_services(config: Config, shutdown: watch::Receiver<bool>, with_bridge: bool) -> Result<()> {
+    let store = Store::connect(&config.database_url()?).await.context("opening Kring's database")?;
+    let mut registry = Registry::default();
+    let metrics = BotMetrics::register(&mut registry);
+    let registry = Arc::new(registry);
+    let bot_config = BotConfig {
+        homeserver_url: config.homeserver_url(),
+        credentials: BotCredentials {
+            username: config.bot_username.clone(),
+            password: read_secret(&config.bot_password_path())?,
+        },
+        state_dir: config.bot_state_dir(),
+        recovery_key_path: config.recovery_key_path(),
+    };
+    let bot = Bot::start(&bot_config, store.clone(), metrics).await.context("starting the bot")?;
+    let bridge = if with_bridge {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.bridge_port))
+            .await
+            .with_context(|| format!("binding the bridge to 127.0.0.1:{}", config.bridge_port))?;
+        let mut bridge_shutdown = shutdown.clone();
+        let state = BridgeState { store, registry };
+        Some(tokio::spawn(kring_bridge::serve(listener, state, async move {
+            let _ = bridge_shutdown.wait_for(|stop| *stop).await;
+        })))
+    } else {
+        None
+    };
+    tracing::info!("bot running");
+    bot.run(shutdown).await?;
+    if let Some(bridge) = bridge {
+        bridge.await??;
+    }
+    Ok(())
+}
+
+async fn wait_for_stop_signal() {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("installing a SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+}
