@@ -7,7 +7,7 @@ use kring_store::{InboxKind, InboxState, NewInboxEntry};
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::deserialized_responses::{TimelineEvent, TimelineEventKind};
 use matrix_sdk::room::MessagesOptions;
-use matrix_sdk::ruma::api::client::filter::{FilterDefinition, RoomEventFilter, RoomFilter};
+use matrix_sdk::ruma::api::client::filter::{FilterDefinition, LazyLoadOptions, RoomEventFilter, RoomFilter};
 use matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter;
 use matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent;
 use matrix_sdk::ruma::serde::Raw;
@@ -31,7 +31,7 @@ pub(crate) async fn run(bot: Arc<Bot>, mut shutdown: watch::Receiver<bool>) -> R
     let bot_name = bot.identity.user_id.to_string();
     let mut backoff = Duration::from_millis(500);
     let filter_id = loop {
-        match bot.client.get_or_upload_filter("kring-bot-v1", filter_definition()).await {
+        match bot.client.get_or_upload_filter("kring-bot-v2", filter_definition()).await {
             Ok(id) => break id,
             Err(error) => {
                 warn!(%error, "could not upload the sync filter; retrying");
@@ -82,8 +82,13 @@ pub(crate) async fn run(bot: Arc<Bot>, mut shutdown: watch::Receiver<bool>) -> R
 fn filter_definition() -> FilterDefinition {
     let mut timeline = RoomEventFilter::default();
     timeline.limit = Some(UInt::from(TIMELINE_LIMIT));
+    // Lazy-loaded members make Synapse send each room's member counts, which tell a direct chat
+    // from a shared room.
+    let mut state = RoomEventFilter::default();
+    state.lazy_load_options = LazyLoadOptions::Enabled { include_redundant_members: false };
     let mut room = RoomFilter::default();
     room.timeline = timeline;
+    room.state = state;
     let mut definition = FilterDefinition::default();
     definition.room = room;
     definition

@@ -133,7 +133,7 @@ impl Admin {
         let mut users = Vec::new();
         let mut from = "0".to_owned();
         loop {
-            let url = format!("{}/_synapse/admin/v2/users?from={from}&limit=100&guests=false", self.base_url);
+            let url = format!("{}/_synapse/admin/v2/users?from={from}&limit=100&guests=false&deactivated=true", self.base_url);
             let reply = self.send(self.http.get(&url).bearer_auth(admin_token)).await?;
             let page: Vec<UserSummary> = serde_json::from_value(reply["users"].clone()).unwrap_or_default();
             users.extend(page);

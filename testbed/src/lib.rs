@@ -1,1 +1,17 @@
+//! What Kring's tests stand on: a real Synapse per test (pinned, from the cached virtual
+//! environment, SQLite, loopback, a free port, a temporary directory), a real PostgreSQL per test
+//! process, and ready end-to-end-encrypted clients and bots. No fake homeserver anywhere.
 
+mod bot;
+mod client;
+mod postgres;
+mod synapse;
+
+pub use bot::{BotProcess, InProcessBot};
+pub use client::{ReceivedMessage, TestClient};
+pub use postgres::{fresh_postgres_url, fresh_sqlite_url};
+pub use synapse::{Persona, TestAccount, TestSynapse, synapse_install};
+
+/// A ceiling for waiting on something that normally takes well under a second, generous enough
+/// for a loaded two-core CI machine.
+pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);

@@ -1,0 +1,119 @@
+use crate::synapse::TestSynapse;
+use anyhow::{Context, Result};
+use kring_bots::{Bot, BotConfig, BotCredentials, BotMetrics};
+use kring_store::Store;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use tokio::process::{Child, Command};
+use tokio::sync::watch;
+
+/// Registers the bot account (exempt from rate limits, as `kring up` does) and returns its
+/// configuration with state under `state_dir`.
+async fn prepare(synapse: &TestSynapse, state_dir: &Path) -> Result<BotConfig> {
+    let account = synapse.register_named("kring").await?;
+    synapse.admin().exempt_from_rate_limits(synapse.admin_token(), &account.user_id).await?;
+    Ok(BotConfig {
+        homeserver_url: synapse.base_url(),
+        credentials: BotCredentials { username: account.username, password: account.password },
+        state_dir: state_dir.join("bot"),
+        recovery_key_path: state_dir.join("bot").join("recovery-key"),
+    })
+}
+
+/// A bot running inside the test process.
+pub struct InProcessBot {
+    pub user_id: String,
+    pub store: Store,
+    shutdown: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<Result<(), kring_bots::BotError>>,
+}
+
+impl InProcessBot {
+    pub async fn start(synapse: &TestSynapse, database_url: &str) -> Result<Self> {
+        let config = prepare(synapse, &synapse.scratch_dir("in-process-bot")?).await?;
+        let store = Store::connect(database_url).await?;
+        let bot = Bot::start(&config, store.clone(), BotMetrics::unregistered()).await?;
+        let user_id = bot.identity().user_id.to_string();
+        let (shutdown, receiver) = watch::channel(false);
+        let task = tokio::spawn(bot.run(receiver));
+        Ok(Self { user_id, store, shutdown, task })
+    }
+
+    pub async fn stop(self) -> Result<()> {
+        let _ = self.shutdown.send(true);
+        self.task.await?.map_err(Into::into)
+    }
+}
+
+/// The real `kring bots` process, for tests that kill it.
+pub struct BotProcess {
+    pub user_id: String,
+    pub config_path: PathBuf,
+    pub database_url: String,
+    binary: PathBuf,
+    child: Option<Child>,
+}
+
+impl BotProcess {
+    /// Writes a configuration for `binary` (the `kring` executable) and starts it.
+    pub async fn start(binary: &Path, synapse: &TestSynapse, database_url: &str) -> Result<Self> {
+        let dir = synapse.scratch_dir("bot-process")?;
+        let config = prepare(synapse, &dir).await?;
+        let password_file = dir.join("bot-password");
+        std::fs::write(&password_file, &config.credentials.password)?;
+        let database_file = dir.join("database-url");
+        std::fs::write(&database_file, database_url)?;
+        let config_path = dir.join("kring.toml");
+        let toml = format!(
+            "data_dir = {data:?}\nserver_name = {server:?}\nhomeserver_url = {url:?}\nbridge_port = {port}\n\
+             bot_password_file = {password:?}\ndatabase_url_file = {database:?}\n",
+            data = dir.display().to_string(),
+            server = synapse.server_name(),
+            url = synapse.base_url(),
+            port = kring_homeserver::free_loopback_port()?,
+            password = password_file.display().to_string(),
+            database = database_file.display().to_string(),
+        );
+        std::fs::write(&config_path, toml)?;
+        let mut process = Self {
+            user_id: format!("@kring:{}", synapse.server_name()),
+            config_path,
+            database_url: database_url.to_owned(),
+            binary: binary.to_path_buf(),
+            child: None,
+        };
+        process.spawn()?;
+        Ok(process)
+    }
+
+    pub fn spawn(&mut self) -> Result<()> {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.config_path.with_file_name("bot.log"))?;
+        let child = Command::new(&self.binary)
+            .arg("--config")
+            .arg(&self.config_path)
+            .arg("bots")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .context("starting kring bots")?;
+        self.child = Some(child);
+        Ok(())
+    }
+
+    /// SIGKILL: no chance to clean up, as in a crash or an OOM kill.
+    pub async fn kill_hard(&mut self) -> Result<()> {
+        if let Some(mut child) = self.child.take() {
+            child.kill().await?;
+        }
+        Ok(())
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.config_path.with_file_name("bot.log")).unwrap_or_default()
+    }
+}

@@ -1,0 +1,172 @@
+use crate::PATIENCE;
+use crate::synapse::TestAccount;
+use anyhow::{Context, Result, bail};
+use matrix_sdk::config::SyncSettings;
+use matrix_sdk::ruma::events::room::message::{OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent};
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, RoomId, UserId};
+use matrix_sdk::deserialized_responses::EncryptionInfo;
+use matrix_sdk::{Client, Room};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+use tokio::sync::Notify;
+
+/// A decrypted message as a test client saw it.
+#[derive(Debug, Clone)]
+pub struct ReceivedMessage {
+    pub room_id: OwnedRoomId,
+    pub event_id: OwnedEventId,
+    pub sender: OwnedUserId,
+    pub body: String,
+    pub formatted_body: Option<String>,
+    pub in_reply_to: Option<OwnedEventId>,
+    /// Whether it arrived encrypted and was decrypted by this client.
+    pub was_encrypted: bool,
+}
+
+/// A real matrix-sdk client with end-to-end encryption and its own crypto store, syncing in the
+/// background and remembering every message it could decrypt.
+pub struct TestClient {
+    pub client: Client,
+    pub account: TestAccount,
+    received: Arc<Mutex<Vec<ReceivedMessage>>>,
+    arrived: Arc<Notify>,
+    sync: tokio::task::JoinHandle<()>,
+    _dir: TempDir,
+}
+
+impl Drop for TestClient {
+    fn drop(&mut self) {
+        self.sync.abort();
+    }
+}
+
+impl TestClient {
+    pub async fn login(homeserver_url: &str, account: &TestAccount) -> Result<Self> {
+        let dir = tempfile::Builder::new().prefix("kring-client-").tempdir()?;
+        let client = Client::builder()
+            .homeserver_url(homeserver_url)
+            .sqlite_store(dir.path(), None)
+            .build()
+            .await?;
+        client.matrix_auth().login_username(&account.username, &account.password).await?;
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let arrived = Arc::new(Notify::new());
+        {
+            let received = received.clone();
+            let arrived = arrived.clone();
+            client.add_event_handler(move |event: OriginalSyncRoomMessageEvent, room: Room, encryption: Option<EncryptionInfo>| {
+                let received = received.clone();
+                let arrived = arrived.clone();
+                async move {
+                    let in_reply_to = match &event.content.relates_to {
+                        Some(Relation::Reply(reply)) => Some(reply.in_reply_to.event_id.clone()),
+                        _ => None,
+                    };
+                    let formatted_body = match &event.content.msgtype {
+                        matrix_sdk::ruma::events::room::message::MessageType::Notice(notice) => {
+                            notice.formatted.as_ref().map(|f| f.body.clone())
+                        }
+                        matrix_sdk::ruma::events::room::message::MessageType::Text(text) => {
+                            text.formatted.as_ref().map(|f| f.body.clone())
+                        }
+                        _ => None,
+                    };
+                    received.lock().expect("not poisoned").push(ReceivedMessage {
+                        room_id: room.room_id().to_owned(),
+                        event_id: event.event_id.clone(),
+                        sender: event.sender.clone(),
+                        body: event.content.body().to_owned(),
+                        formatted_body,
+                        in_reply_to,
+                        was_encrypted: encryption.is_some(),
+                    });
+                    arrived.notify_waiters();
+                }
+            });
+        }
+        client.sync_once(SyncSettings::new()).await?;
+        let sync_client = client.clone();
+        let sync = tokio::spawn(async move {
+            // Keeps syncing through homeserver restarts.
+            loop {
+                let _ = sync_client.sync(SyncSettings::new().timeout(Duration::from_secs(10))).await;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        });
+        Ok(Self { client, account: account.clone(), received, arrived, sync, _dir: dir })
+    }
+
+    pub fn user_id(&self) -> &UserId {
+        self.client.user_id().expect("logged in")
+    }
+
+    /// Opens an encrypted direct chat with `other` and waits until they have joined.
+    pub async fn open_direct_chat(&self, other: &str) -> Result<Room> {
+        let other = UserId::parse(other)?;
+        let room = self.client.create_dm(&other).await?;
+        self.wait_until_joined(room.room_id(), &other).await?;
+        Ok(room)
+    }
+
+    pub async fn wait_until_joined(&self, room_id: &RoomId, user: &UserId) -> Result<()> {
+        let started = Instant::now();
+        loop {
+            if let Some(room) = self.client.get_room(room_id)
+                && let Ok(Some(member)) = room.get_member_no_sync(user).await
+                && *member.membership() == matrix_sdk::ruma::events::room::member::MembershipState::Join
+            {
+                return Ok(());
+            }
+            if started.elapsed() > PATIENCE {
+                bail!("{user} did not join {room_id} in time");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub fn room(&self, room_id: &RoomId) -> Result<Room> {
+        self.client.get_room(room_id).context("the client does not know this room")
+    }
+
+    pub async fn send_text(&self, room: &Room, body: &str) -> Result<OwnedEventId> {
+        Ok(room.send(RoomMessageEventContent::text_plain(body)).await?.response.event_id)
+    }
+
+    /// Every message received so far.
+    pub fn received(&self) -> Vec<ReceivedMessage> {
+        self.received.lock().expect("not poisoned").clone()
+    }
+
+    pub fn replies_to(&self, event_id: &OwnedEventId) -> Vec<ReceivedMessage> {
+        self.received().into_iter().filter(|m| m.in_reply_to.as_ref() == Some(event_id)).collect()
+    }
+
+    /// Waits for the first message matching `wanted`, up to `PATIENCE`.
+    pub async fn wait_for(&self, what: &str, wanted: impl Fn(&ReceivedMessage) -> bool) -> Result<ReceivedMessage> {
+        self.wait_for_within(what, PATIENCE, wanted).await
+    }
+
+    pub async fn wait_for_within(
+        &self,
+        what: &str,
+        limit: Duration,
+        wanted: impl Fn(&ReceivedMessage) -> bool,
+    ) -> Result<ReceivedMessage> {
+        let started = Instant::now();
+        loop {
+            let notified = self.arrived.notified();
+            if let Some(found) = self.received().into_iter().find(|m| wanted(m)) {
+                return Ok(found);
+            }
+            let Some(left) = limit.checked_sub(started.elapsed()) else {
+                bail!("timed out waiting for {what}");
+            };
+            let _ = tokio::time::timeout(left.min(Duration::from_millis(500)), notified).await;
+        }
+    }
+
+    pub async fn wait_for_reply_to(&self, event_id: &OwnedEventId) -> Result<ReceivedMessage> {
+        self.wait_for(&format!("a reply to {event_id}"), |m| m.in_reply_to.as_ref() == Some(event_id)).await
+    }
+}

@@ -1,0 +1,82 @@
+//! The promise of DESIGN.md flow 1: kill the bot mid-burst, restart it, and every command is
+//! answered exactly once, including those sent while it was down.
+
+use anyhow::{Result, bail};
+use kring_testbed::{BotProcess, Persona, TestClient, TestSynapse, fresh_sqlite_url};
+use matrix_sdk::ruma::OwnedEventId;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+const ROOMS: usize = 3;
+const BURST_PER_ROOM: usize = 20;
+const WHILE_DOWN_PER_ROOM: usize = 5;
+
+#[tokio::test]
+async fn sigkill_mid_burst_then_restart_answers_every_command_exactly_once() -> Result<()> {
+    let synapse = TestSynapse::start().await?;
+    let dir = tempfile::tempdir()?;
+    let mut bot = BotProcess::start(std::path::Path::new(env!("CARGO_BIN_EXE_kring")), &synapse, &fresh_sqlite_url(dir.path())).await?;
+
+    let mut members = Vec::new();
+    for persona in [Persona::Client, Persona::Carer, Persona::Professional].into_iter().take(ROOMS) {
+        let account = synapse.register(persona).await?;
+        let member = TestClient::login(&synapse.base_url(), &account).await?;
+        let room = member.open_direct_chat(&bot.user_id).await?;
+        member.wait_for("the greeting", |m| m.sender.as_str() == bot.user_id).await?;
+        members.push((member, room));
+    }
+
+    // The burst: commands in every room, interleaved.
+    let mut sent: Vec<(usize, OwnedEventId)> = Vec::new();
+    let mut killed = false;
+    for round in 0..BURST_PER_ROOM {
+        for (index, (member, room)) in members.iter().enumerate() {
+            sent.push((index, member.send_text(room, &format!("!status {}", if round % 2 == 0 { "nl" } else { "en" })).await?));
+        }
+        // Kill once the bot is visibly in the middle of answering.
+        if !killed && answered(&members, &sent) >= 6 {
+            bot.kill_hard().await?;
+            killed = true;
+        }
+    }
+    if !killed {
+        bot.kill_hard().await?;
+    }
+    let answered_before_restart = answered(&members, &sent);
+    // While the bot is down.
+    for round in 0..WHILE_DOWN_PER_ROOM {
+        for (index, (member, room)) in members.iter().enumerate() {
+            sent.push((index, member.send_text(room, &format!("!hulp {round}")).await?));
+        }
+    }
+    assert!(answered_before_restart < sent.len(), "the kill must leave work undone for this test to mean anything");
+
+    bot.spawn()?;
+    let started = Instant::now();
+    while answered(&members, &sent) < sent.len() {
+        if started.elapsed() > Duration::from_secs(180) {
+            bail!(
+                "only {} of {} commands answered after the restart; bot log:\n{}",
+                answered(&members, &sent),
+                sent.len(),
+                bot.log()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    // Give any duplicate a fair chance to show up before counting.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut counts: HashMap<&OwnedEventId, usize> = HashMap::new();
+    for (index, event_id) in &sent {
+        counts.insert(event_id, members[*index].0.replies_to(event_id).len());
+    }
+    let doubled: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(doubled.is_empty(), "answered more than once: {doubled:?}");
+    assert!(counts.values().all(|n| *n == 1));
+    bot.kill_hard().await?;
+    Ok(())
+}
+
+fn answered(members: &[(TestClient, matrix_sdk::Room)], sent: &[(usize, OwnedEventId)]) -> usize {
+    sent.iter().filter(|(index, event_id)| !members[*index].0.replies_to(event_id).is_empty()).count()
+}

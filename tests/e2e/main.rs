@@ -1,0 +1,6 @@
+//! End-to-end tests: a real Synapse, real end-to-end encryption, the real bot.
+//! One test binary, so the heavy dependencies link once.
+
+mod bot_basics;
+mod exactly_once;
+mod user_admin;
