@@ -7,11 +7,21 @@ use kring_core::{Command, parse_message};
 use kring_store::InboxEntry;
 use matrix_sdk::Room;
 
-pub(crate) async fn respond(bot: &Bot, entry: &InboxEntry, room: &Room) -> Result<Option<BotReply>, BotError> {
-    let preferred = bot.store.member_language(&entry.sender).await?.unwrap_or_default();
+pub(crate) async fn respond(
+    bot: &Bot,
+    entry: &InboxEntry,
+    room: &Room,
+) -> Result<Option<BotReply>, BotError> {
+    let preferred = bot
+        .store
+        .member_language(&entry.sender)
+        .await?
+        .unwrap_or_default();
     let command = match parse_message(&entry.body) {
         Ok(Some(command)) => command,
-        Ok(None) if room.active_members_count() <= 2 => return Ok(Some(messages::chat_hint(preferred))),
+        Ok(None) if room.active_members_count() <= 2 => {
+            return Ok(Some(messages::chat_hint(preferred)));
+        }
         Ok(None) => return Ok(None),
         Err(error) => return Ok(Some(messages::command_error(preferred, &error))),
     };
@@ -26,10 +36,11 @@ pub(crate) async fn respond(bot: &Bot, entry: &InboxEntry, room: &Room) -> Resul
             messages::status(language.unwrap_or(preferred), &report)
         }
         Command::SetLanguage { language } => {
-            bot.store.set_member_language(&entry.sender, language).await?;
+            bot.store
+                .set_member_language(&entry.sender, language)
+                .await?;
             messages::language_set(language)
         }
     };
     Ok(Some(reply))
 }
-

@@ -23,20 +23,45 @@ use tokio::sync::{Notify, watch};
 
 #[derive(Debug, Error)]
 pub enum BotError {
+    // The SDK's errors are large; boxed so every `Result` of this crate stays small.
     #[error("the bot's Matrix client could not be set up: {0}")]
-    ClientBuild(#[from] matrix_sdk::ClientBuildError),
+    ClientBuild(Box<matrix_sdk::ClientBuildError>),
     #[error("Matrix error: {0}")]
-    Matrix(#[from] matrix_sdk::Error),
+    Matrix(Box<matrix_sdk::Error>),
     #[error("Matrix HTTP error: {0}")]
-    Http(#[from] matrix_sdk::HttpError),
+    Http(Box<matrix_sdk::HttpError>),
     #[error("could not set up cross-signing for the bot's device: {0}")]
     CrossSigning(String),
     #[error("storage error: {0}")]
     Store(#[from] kring_store::StoreError),
     #[error("file system error at {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the saved session at {path} is damaged: {source}")]
-    BadSession { path: PathBuf, source: serde_json::Error },
+    BadSession {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+}
+
+impl From<matrix_sdk::ClientBuildError> for BotError {
+    fn from(error: matrix_sdk::ClientBuildError) -> Self {
+        Self::ClientBuild(Box::new(error))
+    }
+}
+
+impl From<matrix_sdk::Error> for BotError {
+    fn from(error: matrix_sdk::Error) -> Self {
+        Self::Matrix(Box::new(error))
+    }
+}
+
+impl From<matrix_sdk::HttpError> for BotError {
+    fn from(error: matrix_sdk::HttpError) -> Self {
+        Self::Http(Box::new(error))
+    }
 }
 
 /// Where a bot keeps its Matrix state, and how it logs in.
@@ -62,9 +87,19 @@ pub struct Bot {
 impl Bot {
     /// Logs in (or restores the saved session), makes sure the device is cross-signed, and
     /// returns a bot ready to `run`.
-    pub async fn start(config: &BotConfig, store: Store, metrics: BotMetrics) -> Result<Self, BotError> {
+    pub async fn start(
+        config: &BotConfig,
+        store: Store,
+        metrics: BotMetrics,
+    ) -> Result<Self, BotError> {
         let (client, identity) = session::open(config).await?;
-        Ok(Self { client, store, identity, metrics, wake_worker: Arc::new(Notify::new()) })
+        Ok(Self {
+            client,
+            store,
+            identity,
+            metrics,
+            wake_worker: Arc::new(Notify::new()),
+        })
     }
 
     pub fn identity(&self) -> &BotIdentity {

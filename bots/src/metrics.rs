@@ -25,12 +25,36 @@ impl BotMetrics {
             reply_seconds: Histogram::new([0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 120.0]),
         };
         let bots = registry.sub_registry_with_prefix("kring_bot");
-        bots.register("commands_received", "Messages written to the inbox", metrics.commands_received.clone());
-        bots.register("replies_sent", "Replies accepted by the homeserver", metrics.replies_sent.clone());
-        bots.register("send_failures", "Reply attempts that failed and will be retried", metrics.send_failures.clone());
-        bots.register("sync_failures", "Sync requests that failed", metrics.sync_failures.clone());
-        bots.register("awaiting_key", "Messages that arrived before their room key", metrics.awaiting_key.clone());
-        bots.register("reply_seconds", "Time from message to reply", metrics.reply_seconds.clone());
+        bots.register(
+            "commands_received",
+            "Messages written to the inbox",
+            metrics.commands_received.clone(),
+        );
+        bots.register(
+            "replies_sent",
+            "Replies accepted by the homeserver",
+            metrics.replies_sent.clone(),
+        );
+        bots.register(
+            "send_failures",
+            "Reply attempts that failed and will be retried",
+            metrics.send_failures.clone(),
+        );
+        bots.register(
+            "sync_failures",
+            "Sync requests that failed",
+            metrics.sync_failures.clone(),
+        );
+        bots.register(
+            "awaiting_key",
+            "Messages that arrived before their room key",
+            metrics.awaiting_key.clone(),
+        );
+        bots.register(
+            "reply_seconds",
+            "Time from message to reply",
+            metrics.reply_seconds.clone(),
+        );
         metrics
     }
 

@@ -18,7 +18,9 @@ pub struct BotCredentials {
 
 impl std::fmt::Debug for BotCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BotCredentials").field("username", &self.username).finish_non_exhaustive()
+        f.debug_struct("BotCredentials")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
     }
 }
 
@@ -37,13 +39,17 @@ pub(crate) async fn open(config: &BotConfig) -> Result<(Client, BotIdentity), Bo
         let path = path.to_path_buf();
         move |source| BotError::Io { path, source }
     };
-    tokio::fs::create_dir_all(&config.state_dir).await.map_err(io(&config.state_dir))?;
+    tokio::fs::create_dir_all(&config.state_dir)
+        .await
+        .map_err(io(&config.state_dir))?;
     let crypto_dir = config.state_dir.join(CRYPTO_DIR);
     let session_path = config.state_dir.join(SESSION_FILE);
     // An access token must never meet a fresh crypto store (DESIGN.md, known traps): without
     // the store the saved session is useless, so it is dropped and a new device logged in.
     if !crypto_dir.exists() && session_path.exists() {
-        tokio::fs::remove_file(&session_path).await.map_err(io(&session_path))?;
+        tokio::fs::remove_file(&session_path)
+            .await
+            .map_err(io(&session_path))?;
     }
     let client = Client::builder()
         .homeserver_url(&config.homeserver_url)
@@ -54,8 +60,11 @@ pub(crate) async fn open(config: &BotConfig) -> Result<(Client, BotIdentity), Bo
 
     match tokio::fs::read(&session_path).await {
         Ok(bytes) => {
-            let session: MatrixSession = serde_json::from_slice(&bytes)
-                .map_err(|source| BotError::BadSession { path: session_path.clone(), source })?;
+            let session: MatrixSession =
+                serde_json::from_slice(&bytes).map_err(|source| BotError::BadSession {
+                    path: session_path.clone(),
+                    source,
+                })?;
             client.restore_session(session).await?;
         }
         Err(_) => {
@@ -64,7 +73,10 @@ pub(crate) async fn open(config: &BotConfig) -> Result<(Client, BotIdentity), Bo
                 .login_username(&config.credentials.username, &config.credentials.password)
                 .initial_device_display_name("Kring bot")
                 .await?;
-            let session = client.matrix_auth().session().expect("a session exists right after login");
+            let session = client
+                .matrix_auth()
+                .session()
+                .expect("a session exists right after login");
             let json = serde_json::to_vec(&session).expect("a session serialises");
             write_private(&session_path, &json)?;
         }
@@ -83,7 +95,8 @@ pub(crate) async fn open(config: &BotConfig) -> Result<(Client, BotIdentity), Bo
 async fn ensure_cross_signed(client: &Client, config: &BotConfig) -> Result<(), BotError> {
     let encryption = client.encryption();
     encryption.wait_for_e2ee_initialization_tasks().await;
-    let cross_signing_error = |error: &dyn std::fmt::Display| BotError::CrossSigning(error.to_string());
+    let cross_signing_error =
+        |error: &dyn std::fmt::Display| BotError::CrossSigning(error.to_string());
     let has_private_keys = encryption
         .cross_signing_status()
         .await
@@ -93,17 +106,28 @@ async fn ensure_cross_signed(client: &Client, config: &BotConfig) -> Result<(), 
         match tokio::fs::read_to_string(&config.recovery_key_path).await {
             Ok(recovery_key) => {
                 info!("recovering the bot's cross-signing identity with its recovery key");
-                encryption.recovery().recover(recovery_key.trim()).await.map_err(|e| cross_signing_error(&e))?;
+                encryption
+                    .recovery()
+                    .recover(recovery_key.trim())
+                    .await
+                    .map_err(|e| cross_signing_error(&e))?;
             }
             Err(_) => {
                 info!("creating the bot's cross-signing identity and recovery key");
                 bootstrap_with_password(client, config).await?;
-                let recovery_key = encryption.recovery().enable().await.map_err(|e| cross_signing_error(&e))?;
+                let recovery_key = encryption
+                    .recovery()
+                    .enable()
+                    .await
+                    .map_err(|e| cross_signing_error(&e))?;
                 write_private(&config.recovery_key_path, recovery_key.as_bytes())?;
             }
         }
     }
-    if let Some(device) = encryption.get_own_device().await.map_err(|e| cross_signing_error(&e))?
+    if let Some(device) = encryption
+        .get_own_device()
+        .await
+        .map_err(|e| cross_signing_error(&e))?
         && !device.is_cross_signed_by_owner()
     {
         device.verify().await.map_err(|e| cross_signing_error(&e))?;
@@ -119,7 +143,9 @@ async fn bootstrap_with_password(client: &Client, config: &BotConfig) -> Result<
     let Some(uiaa_info) = error.as_uiaa_response() else {
         return Err(BotError::CrossSigning(error.to_string()));
     };
-    let user = uiaa::UserIdentifier::Matrix(uiaa::MatrixUserIdentifier::new(config.credentials.username.clone()));
+    let user = uiaa::UserIdentifier::Matrix(uiaa::MatrixUserIdentifier::new(
+        config.credentials.username.clone(),
+    ));
     let mut password = uiaa::Password::new(user, config.credentials.password.clone());
     password.session = uiaa_info.session.clone();
     encryption
@@ -132,7 +158,10 @@ async fn bootstrap_with_password(client: &Client, config: &BotConfig) -> Result<
 fn write_private(path: &Path, contents: &[u8]) -> Result<(), BotError> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let io = |source| BotError::Io { path: path.to_path_buf(), source };
+    let io = |source| BotError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(io)?;
     }

@@ -7,7 +7,9 @@ use kring_store::{InboxKind, InboxState, NewInboxEntry};
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::deserialized_responses::{TimelineEvent, TimelineEventKind};
 use matrix_sdk::room::MessagesOptions;
-use matrix_sdk::ruma::api::client::filter::{FilterDefinition, LazyLoadOptions, RoomEventFilter, RoomFilter};
+use matrix_sdk::ruma::api::client::filter::{
+    FilterDefinition, LazyLoadOptions, RoomEventFilter, RoomFilter,
+};
 use matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter;
 use matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent;
 use matrix_sdk::ruma::serde::Raw;
@@ -27,11 +29,18 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// Bounds one backfill, so a room with a huge gap cannot stall every other room.
 const MAX_BACKFILL_PAGES: usize = 50;
 
-pub(crate) async fn run(bot: Arc<Bot>, mut shutdown: watch::Receiver<bool>) -> Result<(), BotError> {
+pub(crate) async fn run(
+    bot: Arc<Bot>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), BotError> {
     let bot_name = bot.identity.user_id.to_string();
     let mut backoff = Duration::from_millis(500);
     let filter_id = loop {
-        match bot.client.get_or_upload_filter("kring-bot-v2", filter_definition()).await {
+        match bot
+            .client
+            .get_or_upload_filter("kring-bot-v2", filter_definition())
+            .await
+        {
             Ok(id) => break id,
             Err(error) => {
                 warn!(%error, "could not upload the sync filter; retrying");
@@ -48,7 +57,9 @@ pub(crate) async fn run(bot: Arc<Bot>, mut shutdown: watch::Receiver<bool>) -> R
         if *shutdown.borrow() {
             return Ok(());
         }
-        let mut settings = SyncSettings::new().filter(Filter::FilterId(filter_id.clone())).timeout(LONG_POLL);
+        let mut settings = SyncSettings::new()
+            .filter(Filter::FilterId(filter_id.clone()))
+            .timeout(LONG_POLL);
         if let Some(token) = &since {
             settings = settings.token(token.clone());
         }
@@ -57,7 +68,9 @@ pub(crate) async fn run(bot: Arc<Bot>, mut shutdown: watch::Receiver<bool>) -> R
             synced = bot.client.sync_once(settings) => synced,
         };
         let outcome = match synced {
-            Ok(response) => ingest(&bot, &response, since.as_deref()).await.map(|()| response.next_batch),
+            Ok(response) => ingest(&bot, &response, since.as_deref())
+                .await
+                .map(|()| response.next_batch),
             Err(error) => Err(BotError::from(error)),
         };
         match outcome {
@@ -85,7 +98,9 @@ fn filter_definition() -> FilterDefinition {
     // Lazy-loaded members make Synapse send each room's member counts, which tell a direct chat
     // from a shared room.
     let mut state = RoomEventFilter::default();
-    state.lazy_load_options = LazyLoadOptions::Enabled { include_redundant_members: false };
+    state.lazy_load_options = LazyLoadOptions::Enabled {
+        include_redundant_members: false,
+    };
     let mut room = RoomFilter::default();
     room.timeline = timeline;
     room.state = state;
@@ -95,7 +110,10 @@ fn filter_definition() -> FilterDefinition {
 }
 
 /// Returns true when shutdown was asked for during the sleep.
-pub(crate) async fn sleep_or_shutdown(shutdown: &mut watch::Receiver<bool>, duration: Duration) -> bool {
+pub(crate) async fn sleep_or_shutdown(
+    shutdown: &mut watch::Receiver<bool>,
+    duration: Duration,
+) -> bool {
     tokio::select! {
         _ = shutdown.changed() => true,
         _ = tokio::time::sleep(duration) => *shutdown.borrow(),
@@ -127,8 +145,15 @@ async fn ingest(bot: &Bot, response: &SyncResponse, since: Option<&str>) -> Resu
 
 /// Fetches the events a `limited` sync left out, between the previous position and the start of
 /// the returned timeline.
-async fn backfill(bot: &Bot, room_id: &RoomId, prev_batch: &str, since: &str) -> Result<(), BotError> {
-    let Some(room) = bot.client.get_room(room_id) else { return Ok(()) };
+async fn backfill(
+    bot: &Bot,
+    room_id: &RoomId,
+    prev_batch: &str,
+    since: &str,
+) -> Result<(), BotError> {
+    let Some(room) = bot.client.get_room(room_id) else {
+        return Ok(());
+    };
     let mut from = prev_batch.to_owned();
     for _ in 0..MAX_BACKFILL_PAGES {
         let mut options = MessagesOptions::backward().from(from.as_str());
@@ -178,23 +203,37 @@ async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Res
     };
     let new_entry = if fields.event_type == "m.room.member" {
         let joined = fields.content["membership"].as_str() == Some("join");
-        if fields.state_key.as_deref() == Some(own_user) && fields.sender == own_user && joined && is_direct_chat(bot, room_id) {
+        if fields.state_key.as_deref() == Some(own_user)
+            && fields.sender == own_user
+            && joined
+            && is_direct_chat(bot, room_id)
+        {
             Some(entry(InboxKind::Greeting, Some(String::new()), None))
         } else {
             None
         }
     } else if fields.sender == own_user {
         None
-    } else if let TimelineEventKind::UnableToDecrypt { event: encrypted, .. } = &event.kind {
+    } else if let TimelineEventKind::UnableToDecrypt {
+        event: encrypted, ..
+    } = &event.kind
+    {
         bot.metrics.awaiting_key.inc();
-        Some(entry(InboxKind::Command, None, Some(encrypted.json().get().to_owned())))
+        Some(entry(
+            InboxKind::Command,
+            None,
+            Some(encrypted.json().get().to_owned()),
+        ))
     } else {
         message_body(&fields)
             .filter(|body| wants_answer(bot, room_id, body))
             .map(|body| entry(InboxKind::Command, Some(body), None))
     };
     if let Some(new_entry) = new_entry
-        && bot.store.inbox_insert(bot.identity.user_id.as_str(), &new_entry).await?
+        && bot
+            .store
+            .inbox_insert(bot.identity.user_id.as_str(), &new_entry)
+            .await?
     {
         bot.metrics.commands_received.inc();
     }
@@ -214,27 +253,42 @@ fn wants_answer(bot: &Bot, room_id: &RoomId, body: &str) -> bool {
 }
 
 pub(crate) fn is_direct_chat(bot: &Bot, room_id: &RoomId) -> bool {
-    bot.client.get_room(room_id).is_some_and(|room| room.active_members_count() <= 2)
+    bot.client
+        .get_room(room_id)
+        .is_some_and(|room| room.active_members_count() <= 2)
 }
 
 /// Tries again to decrypt messages whose room key had not arrived; keys come in with syncs.
 async fn retry_undecrypted(bot: &Bot) -> Result<(), BotError> {
     let bot_name = bot.identity.user_id.as_str();
-    for waiting in bot.store.inbox_in_state(bot_name, InboxState::AwaitingKey, 200).await? {
-        let (Ok(room_id), Some(encrypted)) = (RoomId::parse(&waiting.room_id), &waiting.encrypted_event) else {
+    for waiting in bot
+        .store
+        .inbox_in_state(bot_name, InboxState::AwaitingKey, 200)
+        .await?
+    {
+        let (Ok(room_id), Some(encrypted)) =
+            (RoomId::parse(&waiting.room_id), &waiting.encrypted_event)
+        else {
             bot.store.inbox_answered(&waiting.event_id, None).await?;
             continue;
         };
-        let Some(room) = bot.client.get_room(&room_id) else { continue };
-        let Ok(raw) = Raw::<OriginalSyncRoomEncryptedEvent>::from_json_string(encrypted.clone()) else {
+        let Some(room) = bot.client.get_room(&room_id) else {
+            continue;
+        };
+        let Ok(raw) = Raw::<OriginalSyncRoomEncryptedEvent>::from_json_string(encrypted.clone())
+        else {
             bot.store.inbox_answered(&waiting.event_id, None).await?;
             continue;
         };
-        let Ok(decrypted) = room.decrypt_event(&raw, None).await else { continue };
+        let Ok(decrypted) = room.decrypt_event(&raw, None).await else {
+            continue;
+        };
         if decrypted.kind.is_utd() {
             continue;
         }
-        let Ok(fields) = serde_json::from_str::<EventFields>(decrypted.raw().json().get()) else { continue };
+        let Ok(fields) = serde_json::from_str::<EventFields>(decrypted.raw().json().get()) else {
+            continue;
+        };
         match message_body(&fields).filter(|body| wants_answer(bot, &room_id, body)) {
             Some(body) => bot.store.inbox_decrypted(&waiting.event_id, &body).await?,
             None => bot.store.inbox_answered(&waiting.event_id, None).await?,

@@ -19,13 +19,20 @@ use tracing::warn;
 const MAX_ATTEMPTS: i64 = 20;
 const BATCH: i64 = 100;
 
-pub(crate) async fn run(bot: Arc<Bot>, mut shutdown: watch::Receiver<bool>) -> Result<(), BotError> {
+pub(crate) async fn run(
+    bot: Arc<Bot>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), BotError> {
     let bot_name = bot.identity.user_id.to_string();
     loop {
         if *shutdown.borrow() {
             return Ok(());
         }
-        let pending = match bot.store.inbox_in_state(&bot_name, InboxState::Pending, BATCH).await {
+        let pending = match bot
+            .store
+            .inbox_in_state(&bot_name, InboxState::Pending, BATCH)
+            .await
+        {
             Ok(pending) => pending,
             Err(error) => {
                 warn!(%error, "could not read the inbox; retrying");
@@ -73,14 +80,18 @@ pub(crate) fn reply_transaction_id(bot_user_id: &str, event_id: &str) -> OwnedTr
 }
 
 async fn answer(bot: &Bot, entry: &InboxEntry) -> Result<(), BotError> {
-    let room = RoomId::parse(&entry.room_id).ok().and_then(|room_id| bot.client.get_room(&room_id));
+    let room = RoomId::parse(&entry.room_id)
+        .ok()
+        .and_then(|room_id| bot.client.get_room(&room_id));
     let Some(room) = room.filter(|room| room.state() == RoomState::Joined) else {
         // The bot is no longer in the room: there is nobody to answer.
         bot.store.inbox_answered(&entry.event_id, None).await?;
         return Ok(());
     };
     let reply = match entry.kind {
-        InboxKind::Greeting => Some(kring_core::messages::direct_chat_greeting(kring_core::Language::Dutch)),
+        InboxKind::Greeting => Some(kring_core::messages::direct_chat_greeting(
+            kring_core::Language::Dutch,
+        )),
         InboxKind::Command => dispatch::respond(bot, entry, &room).await?,
     };
     let Some(reply) = reply else {
@@ -94,11 +105,21 @@ async fn answer(bot: &Bot, entry: &InboxEntry) -> Result<(), BotError> {
         content.relates_to = Some(Relation::Reply(Reply::with_event_id(event_id.to_owned())));
     }
     let transaction_id = reply_transaction_id(bot.identity.user_id.as_str(), &entry.event_id);
-    let sent = room.send(content).with_transaction_id(transaction_id).await?;
-    bot.store.inbox_answered(&entry.event_id, Some(sent.response.event_id.as_str())).await?;
+    let sent = room
+        .send(content)
+        .with_transaction_id(transaction_id)
+        .await?;
+    bot.store
+        .inbox_answered(&entry.event_id, Some(sent.response.event_id.as_str()))
+        .await?;
     bot.metrics.replies_sent.inc();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
-    bot.metrics.reply_seconds.observe((now - entry.origin_ts).max(0) as f64 / 1000.0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    bot.metrics
+        .reply_seconds
+        .observe((now - entry.origin_ts).max(0) as f64 / 1000.0);
     Ok(())
 }
 

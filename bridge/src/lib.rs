@@ -18,7 +18,10 @@ pub struct BridgeState {
 
 /// The whole HTTP surface, built in one function so tests can drive it with `oneshot`.
 pub fn router(state: BridgeState) -> Router {
-    Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics)).with_state(state)
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .with_state(state)
 }
 
 /// Healthy when the database answers. The body says only "ok" or what kind of part is down;
@@ -38,10 +41,17 @@ async fn metrics(State(state): State<BridgeState>) -> impl IntoResponse {
     match prometheus_client::encoding::text::encode(&mut body, &state.registry) {
         Ok(()) => (
             StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+            [(
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
             body,
         ),
-        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/plain")], String::new()),
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [(header::CONTENT_TYPE, "text/plain")],
+            String::new(),
+        ),
     }
 }
 
@@ -51,7 +61,9 @@ pub async fn serve(
     state: BridgeState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 #[cfg(test)]
@@ -65,18 +77,29 @@ mod tests {
 
     async fn state() -> (BridgeState, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_sqlite_file(&dir.path().join("kring.db")).await.unwrap();
+        let store = Store::open_sqlite_file(&dir.path().join("kring.db"))
+            .await
+            .unwrap();
         let mut registry = Registry::default();
         let counter = Counter::<u64>::default();
         counter.inc();
         registry.register("kring_test_events", "A test counter", counter);
-        (BridgeState { store, registry: Arc::new(registry) }, dir)
+        (
+            BridgeState {
+                store,
+                registry: Arc::new(registry),
+            },
+            dir,
+        )
     }
 
     #[tokio::test]
     async fn healthz_answers_ok_when_the_store_answers() {
         let (state, _dir) = state().await;
-        let response = router(state).oneshot(Request::get("/healthz").body(Body::empty()).unwrap()).await.unwrap();
+        let response = router(state)
+            .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
     }
 
@@ -84,7 +107,10 @@ mod tests {
     async fn healthz_reports_a_closed_store_without_details() {
         let (state, _dir) = state().await;
         state.store.pool().close().await;
-        let response = router(state).oneshot(Request::get("/healthz").body(Body::empty()).unwrap()).await.unwrap();
+        let response = router(state)
+            .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
         let body = response.into_body().collect().await.unwrap().to_bytes();
         assert_eq!(&body[..], b"store unavailable\n");
@@ -93,7 +119,10 @@ mod tests {
     #[tokio::test]
     async fn metrics_are_exposed_in_openmetrics_text() {
         let (state, _dir) = state().await;
-        let response = router(state).oneshot(Request::get("/metrics").body(Body::empty()).unwrap()).await.unwrap();
+        let response = router(state)
+            .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         let body = response.into_body().collect().await.unwrap().to_bytes();
         let text = String::from_utf8(body.to_vec()).unwrap();

@@ -22,14 +22,22 @@ pub const MAX_USERNAME_CHARS: usize = 64;
 /// Upper case is refused rather than folded, so nobody ends up with a name they did not type.
 pub fn validate_username(input: &str) -> Result<&str, UsernameError> {
     let trimmed = input.trim();
-    let bare = trimmed.strip_prefix('@').map(|rest| rest.split(':').next().unwrap_or("")).unwrap_or(trimmed);
+    let bare = trimmed
+        .strip_prefix('@')
+        .map(|rest| rest.split(':').next().unwrap_or(""))
+        .unwrap_or(trimmed);
     if bare.is_empty() {
         return Err(UsernameError::Empty);
     }
     if bare.chars().count() > MAX_USERNAME_CHARS {
-        return Err(UsernameError::TooLong { max: MAX_USERNAME_CHARS });
+        return Err(UsernameError::TooLong {
+            max: MAX_USERNAME_CHARS,
+        });
     }
-    if let Some(found) = bare.chars().find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '.' | '_' | '=' | '-' | '/')) {
+    if let Some(found) = bare
+        .chars()
+        .find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '.' | '_' | '=' | '-' | '/'))
+    {
         return Err(UsernameError::BadCharacter { found });
     }
     if bare.starts_with('_') {
@@ -53,10 +61,19 @@ mod tests {
     fn refuses_what_synapse_would_refuse_with_a_reason() {
         assert_eq!(validate_username(""), Err(UsernameError::Empty));
         assert_eq!(validate_username("@:server"), Err(UsernameError::Empty));
-        assert_eq!(validate_username("Jan"), Err(UsernameError::BadCharacter { found: 'J' }));
-        assert_eq!(validate_username("jan de vries"), Err(UsernameError::BadCharacter { found: ' ' }));
+        assert_eq!(
+            validate_username("Jan"),
+            Err(UsernameError::BadCharacter { found: 'J' })
+        );
+        assert_eq!(
+            validate_username("jan de vries"),
+            Err(UsernameError::BadCharacter { found: ' ' })
+        );
         assert_eq!(validate_username("_bot"), Err(UsernameError::Reserved));
-        assert_eq!(validate_username(&"a".repeat(65)), Err(UsernameError::TooLong { max: 64 }));
+        assert_eq!(
+            validate_username(&"a".repeat(65)),
+            Err(UsernameError::TooLong { max: 64 })
+        );
     }
 
     proptest! {

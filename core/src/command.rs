@@ -47,21 +47,35 @@ pub fn parse_message(body: &str) -> Result<Option<Command>, CommandError> {
     }
     let mut words = trimmed[COMMAND_PREFIX.len_utf8()..].split_whitespace();
     let Some(name) = words.next() else {
-        return Err(CommandError::Unknown { name: String::new() });
+        return Err(CommandError::Unknown {
+            name: String::new(),
+        });
     };
     let argument = words.next();
     let language_argument = argument.and_then(Language::from_word);
     let command = match name.to_lowercase().as_str() {
-        "help" => Command::Help { language: language_argument.or(Some(Language::English)) },
-        "hulp" => Command::Help { language: language_argument.or(Some(Language::Dutch)) },
-        "status" => Command::Status { language: language_argument },
+        "help" => Command::Help {
+            language: language_argument.or(Some(Language::English)),
+        },
+        "hulp" => Command::Help {
+            language: language_argument.or(Some(Language::Dutch)),
+        },
+        "status" => Command::Status {
+            language: language_argument,
+        },
         "taal" | "language" => {
             let word = argument.ok_or(CommandError::MissingLanguage)?;
-            let language = Language::from_word(word)
-                .ok_or_else(|| CommandError::UnknownLanguage { word: shorten(word, 20) })?;
+            let language =
+                Language::from_word(word).ok_or_else(|| CommandError::UnknownLanguage {
+                    word: shorten(word, 20),
+                })?;
             Command::SetLanguage { language }
         }
-        _ => return Err(CommandError::Unknown { name: shorten(name, 30) }),
+        _ => {
+            return Err(CommandError::Unknown {
+                name: shorten(name, 30),
+            });
+        }
     };
     Ok(Some(command))
 }
@@ -86,24 +100,35 @@ mod tests {
     fn help_picks_the_language_of_the_word_used() {
         assert_eq!(
             parse_message("!hulp"),
-            Ok(Some(Command::Help { language: Some(Language::Dutch) }))
+            Ok(Some(Command::Help {
+                language: Some(Language::Dutch)
+            }))
         );
         assert_eq!(
             parse_message("  !HELP"),
-            Ok(Some(Command::Help { language: Some(Language::English) }))
+            Ok(Some(Command::Help {
+                language: Some(Language::English)
+            }))
         );
         assert_eq!(
             parse_message("!help nl"),
-            Ok(Some(Command::Help { language: Some(Language::Dutch) }))
+            Ok(Some(Command::Help {
+                language: Some(Language::Dutch)
+            }))
         );
     }
 
     #[test]
     fn status_keeps_the_members_language_unless_asked() {
-        assert_eq!(parse_message("!status"), Ok(Some(Command::Status { language: None })));
+        assert_eq!(
+            parse_message("!status"),
+            Ok(Some(Command::Status { language: None }))
+        );
         assert_eq!(
             parse_message("!status en"),
-            Ok(Some(Command::Status { language: Some(Language::English) }))
+            Ok(Some(Command::Status {
+                language: Some(Language::English)
+            }))
         );
     }
 
@@ -111,30 +136,52 @@ mod tests {
     fn language_command_needs_a_known_language() {
         assert_eq!(
             parse_message("!taal engels"),
-            Ok(Some(Command::SetLanguage { language: Language::English }))
+            Ok(Some(Command::SetLanguage {
+                language: Language::English
+            }))
         );
-        assert_eq!(parse_message("!language"), Err(CommandError::MissingLanguage));
+        assert_eq!(
+            parse_message("!language"),
+            Err(CommandError::MissingLanguage)
+        );
         assert_eq!(
             parse_message("!taal klingon"),
-            Err(CommandError::UnknownLanguage { word: "klingon".into() })
+            Err(CommandError::UnknownLanguage {
+                word: "klingon".into()
+            })
         );
     }
 
     #[test]
     fn unknown_commands_are_named_back_shortened() {
-        assert_eq!(parse_message("!bogus"), Err(CommandError::Unknown { name: "bogus".into() }));
+        assert_eq!(
+            parse_message("!bogus"),
+            Err(CommandError::Unknown {
+                name: "bogus".into()
+            })
+        );
         let long_name = format!("!{}", "x".repeat(100));
         assert_eq!(
             parse_message(&long_name),
-            Err(CommandError::Unknown { name: "x".repeat(30) })
+            Err(CommandError::Unknown {
+                name: "x".repeat(30)
+            })
         );
-        assert_eq!(parse_message("!"), Err(CommandError::Unknown { name: String::new() }));
+        assert_eq!(
+            parse_message("!"),
+            Err(CommandError::Unknown {
+                name: String::new()
+            })
+        );
     }
 
     #[test]
     fn over_long_commands_are_refused() {
         let body = format!("!help {}", "a".repeat(64 * 1024));
-        assert_eq!(parse_message(&body), Err(CommandError::TooLong { length: body.len() }));
+        assert_eq!(
+            parse_message(&body),
+            Err(CommandError::TooLong { length: body.len() })
+        );
     }
 
     proptest! {

@@ -27,13 +27,20 @@ struct Builder {
 
 impl Builder {
     fn new() -> Self {
-        Self { plain: Vec::new(), html: Vec::new() }
+        Self {
+            plain: Vec::new(),
+            html: Vec::new(),
+        }
     }
 
     /// A paragraph whose first part is bold.
     fn lead(mut self, bold: &str, rest: &str) -> Self {
         self.plain.push(format!("{bold}{rest}"));
-        self.html.push(format!("<p><strong>{}</strong>{}</p>", escape_html(bold), escape_html(rest)));
+        self.html.push(format!(
+            "<p><strong>{}</strong>{}</p>",
+            escape_html(bold),
+            escape_html(rest)
+        ));
         self
     }
 
@@ -49,14 +56,23 @@ impl Builder {
         self.plain.push(plain.join("\n"));
         let html: String = items
             .iter()
-            .map(|(c, e)| format!("<li><code>{}</code>: {}</li>", escape_html(c), escape_html(e)))
+            .map(|(c, e)| {
+                format!(
+                    "<li><code>{}</code>: {}</li>",
+                    escape_html(c),
+                    escape_html(e)
+                )
+            })
             .collect();
         self.html.push(format!("<ul>{html}</ul>"));
         self
     }
 
     fn build(self) -> BotReply {
-        BotReply { plain: self.plain.join("\n\n"), html: self.html.join("") }
+        BotReply {
+            plain: self.plain.join("\n\n"),
+            html: self.html.join(""),
+        }
     }
 }
 
@@ -96,8 +112,16 @@ pub fn status(language: Language, report: &StatusReport) -> BotReply {
     match language {
         Language::Dutch => Builder::new()
             .lead(
-                if all_ok { "Kring werkt." } else { "Kring heeft een probleem." },
-                if all_ok { "" } else { " De beheerder is gewaarschuwd; probeer het later nog eens." },
+                if all_ok {
+                    "Kring werkt."
+                } else {
+                    "Kring heeft een probleem."
+                },
+                if all_ok {
+                    ""
+                } else {
+                    " De beheerder is gewaarschuwd; probeer het later nog eens."
+                },
             )
             .commands(&[
                 ("versie", &report.version),
@@ -107,8 +131,16 @@ pub fn status(language: Language, report: &StatusReport) -> BotReply {
             .build(),
         Language::English => Builder::new()
             .lead(
-                if all_ok { "Kring is working." } else { "Kring has a problem." },
-                if all_ok { "" } else { " The administrator has been warned; please try again later." },
+                if all_ok {
+                    "Kring is working."
+                } else {
+                    "Kring has a problem."
+                },
+                if all_ok {
+                    ""
+                } else {
+                    " The administrator has been warned; please try again later."
+                },
             )
             .commands(&[
                 ("version", &report.version),
@@ -121,8 +153,12 @@ pub fn status(language: Language, report: &StatusReport) -> BotReply {
 
 pub fn language_set(language: Language) -> BotReply {
     match language {
-        Language::Dutch => Builder::new().paragraph("Goed. Ik antwoord u voortaan in het Nederlands.").build(),
-        Language::English => Builder::new().paragraph("Fine. From now on I will answer you in English.").build(),
+        Language::Dutch => Builder::new()
+            .paragraph("Goed. Ik antwoord u voortaan in het Nederlands.")
+            .build(),
+        Language::English => Builder::new()
+            .paragraph("Fine. From now on I will answer you in English.")
+            .build(),
     }
 }
 
@@ -158,18 +194,28 @@ pub fn command_error(language: Language, error: &CommandError) -> BotReply {
 }
 
 fn unknown_quote(name: &str) -> String {
-    if name.is_empty() { ".".to_owned() } else { format!(": !{name}.") }
+    if name.is_empty() {
+        ".".to_owned()
+    } else {
+        format!(": !{name}.")
+    }
 }
 
 /// Said once when someone opens a direct chat with the bot.
 pub fn direct_chat_greeting(language: Language) -> BotReply {
     match language {
         Language::Dutch => Builder::new()
-            .lead("Hallo, ik ben de Kring-bot.", " Dit gesprek is versleuteld: alleen u en ik kunnen het lezen.")
+            .lead(
+                "Hallo, ik ben de Kring-bot.",
+                " Dit gesprek is versleuteld: alleen u en ik kunnen het lezen.",
+            )
             .paragraph("Typ !hulp om te zien wat ik kan. (English: type !help en)")
             .build(),
         Language::English => Builder::new()
-            .lead("Hello, I am the Kring bot.", " This chat is encrypted: only you and I can read it.")
+            .lead(
+                "Hello, I am the Kring bot.",
+                " This chat is encrypted: only you and I can read it.",
+            )
             .paragraph("Type !help to see what I can do. (Nederlands: typ !hulp)")
             .build(),
     }
@@ -220,7 +266,12 @@ mod tests {
 
     #[test]
     fn unknown_command_is_quoted_back_escaped() {
-        let reply = command_error(Language::Dutch, &CommandError::Unknown { name: "<b>x".into() });
+        let reply = command_error(
+            Language::Dutch,
+            &CommandError::Unknown {
+                name: "<b>x".into(),
+            },
+        );
         assert!(reply.plain.contains("!<b>x"));
         assert!(reply.html.contains("!&lt;b&gt;x"));
         assert!(!reply.html.contains("<b>x"));
@@ -237,8 +288,15 @@ mod tests {
         assert!(reply.plain.contains("probleem"));
         assert!(reply.plain.contains("opslag in orde: nee"));
         assert!(reply.plain.contains("1.2.3"));
-        let healthy = StatusReport { store_healthy: true, ..report };
-        assert!(status(Language::English, &healthy).plain.starts_with("Kring is working."));
+        let healthy = StatusReport {
+            store_healthy: true,
+            ..report
+        };
+        assert!(
+            status(Language::English, &healthy)
+                .plain
+                .starts_with("Kring is working.")
+        );
     }
 
     #[test]

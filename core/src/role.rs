@@ -10,7 +10,10 @@ pub enum Role {
     /// Family carer or someone close (mantelzorger, naaste).
     Carer,
     /// A professional of an organisation, with their discipline (e.g. "huisarts").
-    Professional { organisation: String, discipline: String },
+    Professional {
+        organisation: String,
+        discipline: String,
+    },
     /// An organisation's system identity (the FHIR bridge speaks as it).
     Organisation,
     /// The region's administrator (beheer).

@@ -19,7 +19,11 @@ pub enum AdminError {
     #[error("the homeserver refused: this needs an administrator's access token")]
     Forbidden,
     #[error("the homeserver answered {status} {errcode}: {message}")]
-    Api { status: u16, errcode: String, message: String },
+    Api {
+        status: u16,
+        errcode: String,
+        message: String,
+    },
 }
 
 /// A user as the admin API lists them.
@@ -64,7 +68,10 @@ impl Admin {
             .timeout(Duration::from_secs(30))
             .build()
             .expect("a reqwest client with only a timeout set builds");
-        Self { http, base_url: base_url.trim_end_matches('/').to_owned() }
+        Self {
+            http,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+        }
     }
 
     pub fn base_url(&self) -> &str {
@@ -99,11 +106,18 @@ impl Admin {
             "admin": admin,
             "mac": hex::encode(mac.finalize().into_bytes()),
         });
-        let reply = self.send(self.http.post(&url).json(&body)).await.map_err(|error| match error {
-            AdminError::Api { errcode, .. } if errcode == "M_USER_IN_USE" => AdminError::UserExists(username.to_owned()),
-            AdminError::Api { errcode, message, .. } if errcode == "M_INVALID_USERNAME" => AdminError::InvalidUsername(message),
-            other => other,
-        })?;
+        let reply =
+            self.send(self.http.post(&url).json(&body))
+                .await
+                .map_err(|error| match error {
+                    AdminError::Api { errcode, .. } if errcode == "M_USER_IN_USE" => {
+                        AdminError::UserExists(username.to_owned())
+                    }
+                    AdminError::Api {
+                        errcode, message, ..
+                    } if errcode == "M_INVALID_USERNAME" => AdminError::InvalidUsername(message),
+                    other => other,
+                })?;
         serde_json::from_value(reply).map_err(|error| AdminError::Api {
             status: 200,
             errcode: "M_BAD_JSON".into(),
@@ -112,7 +126,11 @@ impl Admin {
     }
 
     /// Logs in with a password and returns a fresh access token.
-    pub async fn login_password(&self, username: &str, password: &str) -> Result<String, AdminError> {
+    pub async fn login_password(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<String, AdminError> {
         let url = format!("{}/_matrix/client/v3/login", self.base_url);
         let body = json!({
             "type": "m.login.password",
@@ -121,11 +139,14 @@ impl Admin {
             "initial_device_display_name": "Kring administration",
         });
         let reply = self.send(self.http.post(&url).json(&body)).await?;
-        reply["access_token"].as_str().map(str::to_owned).ok_or_else(|| AdminError::Api {
-            status: 200,
-            errcode: "M_BAD_JSON".into(),
-            message: "login answer without access token".into(),
-        })
+        reply["access_token"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| AdminError::Api {
+                status: 200,
+                errcode: "M_BAD_JSON".into(),
+                message: "login answer without access token".into(),
+            })
     }
 
     /// Every account on the homeserver (paged through).
@@ -133,11 +154,21 @@ impl Admin {
         let mut users = Vec::new();
         let mut from = "0".to_owned();
         loop {
-            let url = format!("{}/_synapse/admin/v2/users?from={from}&limit=100&guests=false&deactivated=true", self.base_url);
-            let reply = self.send(self.http.get(&url).bearer_auth(admin_token)).await?;
-            let page: Vec<UserSummary> = serde_json::from_value(reply["users"].clone()).unwrap_or_default();
+            let url = format!(
+                "{}/_synapse/admin/v2/users?from={from}&limit=100&guests=false&deactivated=true",
+                self.base_url
+            );
+            let reply = self
+                .send(self.http.get(&url).bearer_auth(admin_token))
+                .await?;
+            let page: Vec<UserSummary> =
+                serde_json::from_value(reply["users"].clone()).unwrap_or_default();
             users.extend(page);
-            match reply.get("next_token").and_then(|t| t.as_str().map(str::to_owned).or_else(|| t.as_i64().map(|n| n.to_string()))) {
+            match reply.get("next_token").and_then(|t| {
+                t.as_str()
+                    .map(str::to_owned)
+                    .or_else(|| t.as_i64().map(|n| n.to_string()))
+            }) {
                 Some(next) => from = next,
                 None => break,
             }
@@ -146,8 +177,15 @@ impl Admin {
     }
 
     pub async fn user_exists(&self, admin_token: &str, user_id: &str) -> Result<bool, AdminError> {
-        let url = format!("{}/_synapse/admin/v2/users/{}", self.base_url, encode(user_id));
-        match self.send(self.http.get(&url).bearer_auth(admin_token)).await {
+        let url = format!(
+            "{}/_synapse/admin/v2/users/{}",
+            self.base_url,
+            encode(user_id)
+        );
+        match self
+            .send(self.http.get(&url).bearer_auth(admin_token))
+            .await
+        {
             Ok(_) => Ok(true),
             Err(AdminError::Api { status: 404, .. }) => Ok(false),
             Err(other) => Err(other),
@@ -157,37 +195,73 @@ impl Admin {
     /// Deactivates an account: it can no longer log in, and leaves its rooms.
     pub async fn deactivate(&self, admin_token: &str, user_id: &str) -> Result<(), AdminError> {
         self.require_user(admin_token, user_id).await?;
-        let url = format!("{}/_synapse/admin/v1/deactivate/{}", self.base_url, encode(user_id));
-        self.send(self.http.post(&url).bearer_auth(admin_token).json(&json!({ "erase": false }))).await?;
+        let url = format!(
+            "{}/_synapse/admin/v1/deactivate/{}",
+            self.base_url,
+            encode(user_id)
+        );
+        self.send(
+            self.http
+                .post(&url)
+                .bearer_auth(admin_token)
+                .json(&json!({ "erase": false })),
+        )
+        .await?;
         Ok(())
     }
 
     /// Sets a new password and logs the account out everywhere.
-    pub async fn reset_password(&self, admin_token: &str, user_id: &str, new_password: &str) -> Result<(), AdminError> {
+    pub async fn reset_password(
+        &self,
+        admin_token: &str,
+        user_id: &str,
+        new_password: &str,
+    ) -> Result<(), AdminError> {
         self.require_user(admin_token, user_id).await?;
-        let url = format!("{}/_synapse/admin/v1/reset_password/{}", self.base_url, encode(user_id));
+        let url = format!(
+            "{}/_synapse/admin/v1/reset_password/{}",
+            self.base_url,
+            encode(user_id)
+        );
         let body = json!({ "new_password": new_password, "logout_devices": true });
-        self.send(self.http.post(&url).bearer_auth(admin_token).json(&body)).await?;
+        self.send(self.http.post(&url).bearer_auth(admin_token).json(&body))
+            .await?;
         Ok(())
     }
 
     /// Exempts an account (a bot) from Synapse's rate limits.
-    pub async fn exempt_from_rate_limits(&self, admin_token: &str, user_id: &str) -> Result<(), AdminError> {
-        let url = format!("{}/_synapse/admin/v1/users/{}/override_ratelimit", self.base_url, encode(user_id));
+    pub async fn exempt_from_rate_limits(
+        &self,
+        admin_token: &str,
+        user_id: &str,
+    ) -> Result<(), AdminError> {
+        let url = format!(
+            "{}/_synapse/admin/v1/users/{}/override_ratelimit",
+            self.base_url,
+            encode(user_id)
+        );
         let body = json!({ "messages_per_second": 0, "burst_count": 0 });
-        self.send(self.http.post(&url).bearer_auth(admin_token).json(&body)).await?;
+        self.send(self.http.post(&url).bearer_auth(admin_token).json(&body))
+            .await?;
         Ok(())
     }
 
     async fn require_user(&self, admin_token: &str, user_id: &str) -> Result<(), AdminError> {
-        if self.user_exists(admin_token, user_id).await? { Ok(()) } else { Err(AdminError::NoSuchUser(user_id.to_owned())) }
+        if self.user_exists(admin_token, user_id).await? {
+            Ok(())
+        } else {
+            Err(AdminError::NoSuchUser(user_id.to_owned()))
+        }
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<Value, AdminError> {
         let response = request
             .send()
             .await
-            .map_err(|source| AdminError::Unreachable { url: self.base_url.clone(), source })?;
+            .map_err(|source| AdminError::Unreachable {
+                url: self.base_url.clone(),
+                source,
+            })?;
         let status = response.status().as_u16();
         let body: Value = response.json().await.unwrap_or(Value::Null);
         if (200..300).contains(&status) {
@@ -197,10 +271,16 @@ impl Admin {
         if errcode == "M_FORBIDDEN" && status == 403 {
             return Err(AdminError::Forbidden);
         }
-        Err(AdminError::Api { status, errcode, message: body["error"].as_str().unwrap_or("").to_owned() })
+        Err(AdminError::Api {
+            status,
+            errcode,
+            message: body["error"].as_str().unwrap_or("").to_owned(),
+        })
     }
 }
 
 fn encode(segment: &str) -> String {
-    url::form_urlencoded::byte_serialize(segment.as_bytes()).collect::<String>().replace('+', "%20")
+    url::form_urlencoded::byte_serialize(segment.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }

@@ -10,9 +10,15 @@ const LOG_TEMPLATE: &str = include_str!("../../homeserver-config/log.yaml");
 #[derive(Debug, Error)]
 pub enum ConfigError {
     #[error("file system error at {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the secrets file {path} is damaged: {source}")]
-    BadSecrets { path: PathBuf, source: serde_json::Error },
+    BadSecrets {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
     #[error("the template still has an unfilled placeholder: {0}")]
     Unfilled(String),
 }
@@ -37,15 +43,20 @@ impl Secrets {
     /// Loads the secrets of a data directory, creating them on first use.
     pub fn load_or_create(path: &Path) -> Result<Self, ConfigError> {
         match std::fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|source| ConfigError::BadSecrets { path: path.to_path_buf(), source }),
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| ConfigError::BadSecrets {
+                path: path.to_path_buf(),
+                source,
+            }),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 let secrets = Self::generate();
                 let json = serde_json::to_vec_pretty(&secrets).expect("secrets serialise");
                 write_private(path, &json)?;
                 Ok(secrets)
             }
-            Err(source) => Err(ConfigError::Io { path: path.to_path_buf(), source }),
+            Err(source) => Err(ConfigError::Io {
+                path: path.to_path_buf(),
+                source,
+            }),
         }
     }
 }
@@ -84,7 +95,10 @@ impl EmbeddedConfig {
                 ("public_baseurl", &format!("{}/", self.base_url())),
                 ("data_dir", &data_dir),
                 ("port", &self.port.to_string()),
-                ("registration_shared_secret", &secrets.registration_shared_secret),
+                (
+                    "registration_shared_secret",
+                    &secrets.registration_shared_secret,
+                ),
                 ("macaroon_secret_key", &secrets.macaroon_secret_key),
                 ("form_secret", &secrets.form_secret),
                 ("bcrypt_rounds", &self.bcrypt_rounds.to_string()),
@@ -132,14 +146,20 @@ fn random_token() -> String {
 }
 
 fn create_dir(path: &Path) -> Result<(), ConfigError> {
-    std::fs::create_dir_all(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })
+    std::fs::create_dir_all(path).map_err(|source| ConfigError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Writes a file only its owner can read: these files hold secrets.
 pub(crate) fn write_private(path: &Path, contents: &[u8]) -> Result<(), ConfigError> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let io = |source| ConfigError::Io { path: path.to_path_buf(), source };
+    let io = |source| ConfigError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(io)?;
     }

@@ -14,11 +14,21 @@ const INSTALLED_MARKER: &str = ".kring-installed";
 #[derive(Debug, Error)]
 pub enum InstallError {
     #[error("could not run {program}: {source}. Is Python 3 with venv and pip installed?")]
-    Spawn { program: String, source: std::io::Error },
+    Spawn {
+        program: String,
+        source: std::io::Error,
+    },
     #[error("{step} failed (exit status {status}); last output:\n{tail}")]
-    StepFailed { step: &'static str, status: String, tail: String },
+    StepFailed {
+        step: &'static str,
+        status: String,
+        tail: String,
+    },
     #[error("file system error at {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// A virtual environment holding the pinned Synapse.
@@ -49,14 +59,27 @@ impl SynapseInstall {
     /// Installs Synapse unless it is there already. `progress` receives one line per step and
     /// per line pip prints. Safe to call from several processes at once: they take turns on a
     /// lock file and the later ones find the work done.
-    pub async fn ensure(&self, progress: &mut (dyn FnMut(&str) + Send)) -> Result<(), InstallError> {
+    pub async fn ensure(
+        &self,
+        progress: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<(), InstallError> {
         if self.is_installed() {
             return Ok(());
         }
         let parent = self.venv.parent().unwrap_or(Path::new(".")).to_path_buf();
-        tokio::fs::create_dir_all(&parent).await.map_err(|source| InstallError::Io { path: parent.clone(), source })?;
+        tokio::fs::create_dir_all(&parent)
+            .await
+            .map_err(|source| InstallError::Io {
+                path: parent.clone(),
+                source,
+            })?;
         let lock_path = self.venv.with_extension("lock");
-        let _lock = FileLock::acquire(&lock_path).await.map_err(|source| InstallError::Io { path: lock_path, source })?;
+        let _lock = FileLock::acquire(&lock_path)
+            .await
+            .map_err(|source| InstallError::Io {
+                path: lock_path,
+                source,
+            })?;
         if self.is_installed() {
             return Ok(());
         }
@@ -64,22 +87,45 @@ impl SynapseInstall {
             progress("removing an unfinished Synapse installation");
             tokio::fs::remove_dir_all(&self.venv)
                 .await
-                .map_err(|source| InstallError::Io { path: self.venv.clone(), source })?;
+                .map_err(|source| InstallError::Io {
+                    path: self.venv.clone(),
+                    source,
+                })?;
         }
-        progress(&format!("creating a Python environment in {}", self.venv.display()));
+        progress(&format!(
+            "creating a Python environment in {}",
+            self.venv.display()
+        ));
         let python = std::env::var("KRING_PYTHON").unwrap_or_else(|_| "python3".to_owned());
-        run_step("python -m venv", Command::new(&python).arg("-m").arg("venv").arg(&self.venv), progress).await?;
-        progress(&format!("installing Synapse {SYNAPSE_VERSION} from PyPI (takes a minute or two)"));
+        run_step(
+            "python -m venv",
+            Command::new(&python).arg("-m").arg("venv").arg(&self.venv),
+            progress,
+        )
+        .await?;
+        progress(&format!(
+            "installing Synapse {SYNAPSE_VERSION} from PyPI (takes a minute or two)"
+        ));
         run_step(
             "pip install",
             Command::new(self.venv.join("bin").join("pip"))
-                .args(["install", "--disable-pip-version-check", "--progress-bar", "off"])
+                .args([
+                    "install",
+                    "--disable-pip-version-check",
+                    "--progress-bar",
+                    "off",
+                ])
                 .arg(format!("matrix-synapse=={SYNAPSE_VERSION}")),
             progress,
         )
         .await?;
         let marker = self.venv.join(INSTALLED_MARKER);
-        tokio::fs::write(&marker, SYNAPSE_VERSION).await.map_err(|source| InstallError::Io { path: marker, source })?;
+        tokio::fs::write(&marker, SYNAPSE_VERSION)
+            .await
+            .map_err(|source| InstallError::Io {
+                path: marker,
+                source,
+            })?;
         progress("Synapse installed");
         Ok(())
     }
@@ -122,11 +168,18 @@ async fn run_step(
             }
         }
     }
-    let status = child.wait().await.map_err(|source| InstallError::Spawn { program: step.into(), source })?;
+    let status = child.wait().await.map_err(|source| InstallError::Spawn {
+        program: step.into(),
+        source,
+    })?;
     if status.success() {
         Ok(())
     } else {
-        Err(InstallError::StepFailed { step, status: status.to_string(), tail: tail.join("\n") })
+        Err(InstallError::StepFailed {
+            step,
+            status: status.to_string(),
+            tail: tail.join("\n"),
+        })
     }
 }
 
@@ -140,7 +193,11 @@ impl FileLock {
         let path = path.to_path_buf();
         tokio::task::spawn_blocking(move || {
             use std::os::fd::AsRawFd;
-            let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)?;
             // SAFETY: flock on a file descriptor we own; it is released when the file closes.
             if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
                 return Err(std::io::Error::last_os_error());

@@ -12,7 +12,11 @@ pub enum ProcessError {
     #[error("Synapse exited during start-up ({status}); see {log}")]
     Exited { status: String, log: String },
     #[error("Synapse did not answer on {url} within {seconds} s; see {log}")]
-    Timeout { url: String, seconds: u64, log: String },
+    Timeout {
+        url: String,
+        seconds: u64,
+        log: String,
+    },
 }
 
 /// A running Synapse. Dropping it kills the process; `stop` shuts it down gracefully.
@@ -51,8 +55,13 @@ impl SynapseProcess {
             });
         }
         let child = command.spawn().map_err(ProcessError::Spawn)?;
-        let mut process = Self { child, base_url: base_url.trim_end_matches('/').to_owned() };
-        process.wait_until_healthy(Duration::from_secs(90), &log).await?;
+        let mut process = Self {
+            child,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+        };
+        process
+            .wait_until_healthy(Duration::from_secs(90), &log)
+            .await?;
         Ok(process)
     }
 
@@ -70,7 +79,10 @@ impl SynapseProcess {
         let started = Instant::now();
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
-                return Err(ProcessError::Exited { status: status.to_string(), log: log.to_owned() });
+                return Err(ProcessError::Exited {
+                    status: status.to_string(),
+                    log: log.to_owned(),
+                });
             }
             if let Ok(response) = http.get(&url).timeout(Duration::from_secs(2)).send().await
                 && response.status().is_success()
@@ -78,7 +90,11 @@ impl SynapseProcess {
                 return Ok(());
             }
             if started.elapsed() > limit {
-                return Err(ProcessError::Timeout { url, seconds: limit.as_secs(), log: log.to_owned() });
+                return Err(ProcessError::Timeout {
+                    url,
+                    seconds: limit.as_secs(),
+                    log: log.to_owned(),
+                });
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -92,7 +108,10 @@ impl SynapseProcess {
                 libc::kill(pid as i32, libc::SIGTERM);
             }
         }
-        if tokio::time::timeout(Duration::from_secs(15), self.child.wait()).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(15), self.child.wait())
+            .await
+            .is_err()
+        {
             let _ = self.child.kill().await;
         }
     }

@@ -11,7 +11,11 @@ use std::path::Path;
 pub const ADMIN_USERNAME: &str = "kring-admin";
 
 pub fn generate_password() -> String {
-    rand::thread_rng().sample_iter(&Alphanumeric).take(24).map(char::from).collect()
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(24)
+        .map(char::from)
+        .collect()
 }
 
 /// An access token for the admin API: from the configured file, or made and kept in the data
@@ -22,11 +26,16 @@ pub async fn admin_token(config: &Config, admin: &Admin) -> Result<String> {
         return Ok(read_secret(&token_path)?);
     }
     if config.admin_token_file.is_some() {
-        bail!("the admin token file {} does not exist", token_path.display());
+        bail!(
+            "the admin token file {} does not exist",
+            token_path.display()
+        );
     }
     let password_path = config.data_dir.join("admin-password");
     let token = if password_path.exists() {
-        admin.login_password(ADMIN_USERNAME, &read_secret(&password_path)?).await?
+        admin
+            .login_password(ADMIN_USERNAME, &read_secret(&password_path)?)
+            .await?
     } else {
         let password = generate_password();
         let shared_secret = config.registration_shared_secret()?;
@@ -43,14 +52,21 @@ pub async fn admin_token(config: &Config, admin: &Admin) -> Result<String> {
 
 /// Makes sure the bot account exists with the password in its file, and that Synapse's rate
 /// limits do not throttle it (DESIGN.md: in every config, not only in tests).
-pub async fn ensure_bot_account(config: &Config, admin: &Admin, admin_token: &str) -> Result<String> {
+pub async fn ensure_bot_account(
+    config: &Config,
+    admin: &Admin,
+    admin_token: &str,
+) -> Result<String> {
     let password_path = config.bot_password_path();
     let password = if password_path.exists() {
         read_secret(&password_path)?
     } else {
         let password = generate_password();
         let shared_secret = config.registration_shared_secret()?;
-        match admin.register_with_shared_secret(&shared_secret, &config.bot_username, &password, false).await {
+        match admin
+            .register_with_shared_secret(&shared_secret, &config.bot_username, &password, false)
+            .await
+        {
             Ok(_) => {}
             Err(AdminError::UserExists(_)) => bail!(
                 "the bot account {} exists but its password file {} is missing; reset it with `kring user reset-password {}` and save the password there",
@@ -64,7 +80,10 @@ pub async fn ensure_bot_account(config: &Config, admin: &Admin, admin_token: &st
         password
     };
     let user_id = format!("@{}:{}", config.bot_username, config.server_name);
-    admin.exempt_from_rate_limits(admin_token, &user_id).await.context("exempting the bot from rate limits")?;
+    admin
+        .exempt_from_rate_limits(admin_token, &user_id)
+        .await
+        .context("exempting the bot from rate limits")?;
     Ok(password)
 }
 
@@ -74,7 +93,12 @@ pub fn write_private(path: &Path, contents: &str) -> Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    let mut file = std::fs::OpenOptions::new().create(true).truncate(true).write(true).mode(0o600).open(path)?;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .mode(0o600)
+        .open(path)?;
     file.write_all(contents.as_bytes())?;
     file.sync_all()?;
     Ok(())

@@ -51,13 +51,19 @@ impl Default for Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read the configuration file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the configuration file {path} is not valid: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("environment variable {name} is not valid: {message}")]
     Env { name: String, message: String },
     #[error("cannot read the secret file {path}: {source}")]
-    Secret { path: PathBuf, source: std::io::Error },
+    Secret {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl Config {
@@ -65,9 +71,14 @@ impl Config {
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
         let mut config = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-                toml::from_str(&text).map_err(|error| ConfigError::Parse { path: path.to_path_buf(), message: error.to_string() })?
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|error| ConfigError::Parse {
+                    path: path.to_path_buf(),
+                    message: error.to_string(),
+                })?
             }
             None => Config::default(),
         };
@@ -77,26 +88,55 @@ impl Config {
 
     fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         let port = |name: &str, value: String| {
-            value.parse::<u16>().map_err(|_| ConfigError::Env { name: name.into(), message: "expected a port number".into() })
+            value.parse::<u16>().map_err(|_| ConfigError::Env {
+                name: name.into(),
+                message: "expected a port number".into(),
+            })
         };
         let path = |value: String| Some(PathBuf::from(value));
-        if let Some(v) = get("KRING_DATA_DIR") { self.data_dir = PathBuf::from(v) }
-        if let Some(v) = get("KRING_SERVER_NAME") { self.server_name = v }
-        if let Some(v) = get("KRING_HOMESERVER_PORT") { self.homeserver_port = port("KRING_HOMESERVER_PORT", v)? }
-        if let Some(v) = get("KRING_BRIDGE_PORT") { self.bridge_port = port("KRING_BRIDGE_PORT", v)? }
-        if let Some(v) = get("KRING_HOMESERVER_URL") { self.homeserver_url = Some(v) }
-        if let Some(v) = get("KRING_DATABASE_URL_FILE") { self.database_url_file = path(v) }
-        if let Some(v) = get("KRING_BOT_USERNAME") { self.bot_username = v }
-        if let Some(v) = get("KRING_BOT_PASSWORD_FILE") { self.bot_password_file = path(v) }
-        if let Some(v) = get("KRING_RECOVERY_KEY_FILE") { self.recovery_key_file = path(v) }
-        if let Some(v) = get("KRING_ADMIN_TOKEN_FILE") { self.admin_token_file = path(v) }
-        if let Some(v) = get("KRING_REGISTRATION_SHARED_SECRET_FILE") { self.registration_shared_secret_file = path(v) }
-        if let Some(v) = get("KRING_SYNAPSE_VENV") { self.synapse_venv = path(v) }
+        if let Some(v) = get("KRING_DATA_DIR") {
+            self.data_dir = PathBuf::from(v)
+        }
+        if let Some(v) = get("KRING_SERVER_NAME") {
+            self.server_name = v
+        }
+        if let Some(v) = get("KRING_HOMESERVER_PORT") {
+            self.homeserver_port = port("KRING_HOMESERVER_PORT", v)?
+        }
+        if let Some(v) = get("KRING_BRIDGE_PORT") {
+            self.bridge_port = port("KRING_BRIDGE_PORT", v)?
+        }
+        if let Some(v) = get("KRING_HOMESERVER_URL") {
+            self.homeserver_url = Some(v)
+        }
+        if let Some(v) = get("KRING_DATABASE_URL_FILE") {
+            self.database_url_file = path(v)
+        }
+        if let Some(v) = get("KRING_BOT_USERNAME") {
+            self.bot_username = v
+        }
+        if let Some(v) = get("KRING_BOT_PASSWORD_FILE") {
+            self.bot_password_file = path(v)
+        }
+        if let Some(v) = get("KRING_RECOVERY_KEY_FILE") {
+            self.recovery_key_file = path(v)
+        }
+        if let Some(v) = get("KRING_ADMIN_TOKEN_FILE") {
+            self.admin_token_file = path(v)
+        }
+        if let Some(v) = get("KRING_REGISTRATION_SHARED_SECRET_FILE") {
+            self.registration_shared_secret_file = path(v)
+        }
+        if let Some(v) = get("KRING_SYNAPSE_VENV") {
+            self.synapse_venv = path(v)
+        }
         Ok(())
     }
 
     pub fn homeserver_url(&self) -> String {
-        self.homeserver_url.clone().unwrap_or_else(|| format!("http://127.0.0.1:{}", self.homeserver_port))
+        self.homeserver_url
+            .clone()
+            .unwrap_or_else(|| format!("http://127.0.0.1:{}", self.homeserver_port))
     }
 
     pub fn synapse_dir(&self) -> PathBuf {
@@ -104,7 +144,9 @@ impl Config {
     }
 
     pub fn synapse_venv(&self) -> PathBuf {
-        self.synapse_venv.clone().unwrap_or_else(|| self.data_dir.join("synapse-venv"))
+        self.synapse_venv
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("synapse-venv"))
     }
 
     pub fn bot_state_dir(&self) -> PathBuf {
@@ -112,21 +154,30 @@ impl Config {
     }
 
     pub fn bot_password_path(&self) -> PathBuf {
-        self.bot_password_file.clone().unwrap_or_else(|| self.bot_state_dir().join("password"))
+        self.bot_password_file
+            .clone()
+            .unwrap_or_else(|| self.bot_state_dir().join("password"))
     }
 
     pub fn recovery_key_path(&self) -> PathBuf {
-        self.recovery_key_file.clone().unwrap_or_else(|| self.bot_state_dir().join("recovery-key"))
+        self.recovery_key_file
+            .clone()
+            .unwrap_or_else(|| self.bot_state_dir().join("recovery-key"))
     }
 
     pub fn admin_token_path(&self) -> PathBuf {
-        self.admin_token_file.clone().unwrap_or_else(|| self.data_dir.join("admin-token"))
+        self.admin_token_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("admin-token"))
     }
 
     pub fn database_url(&self) -> Result<String, ConfigError> {
         match &self.database_url_file {
             Some(path) => read_secret(path),
-            None => Ok(format!("sqlite://{}?mode=rwc", self.data_dir.join("kring.db").display())),
+            None => Ok(format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("kring.db").display()
+            )),
         }
     }
 
@@ -135,8 +186,13 @@ impl Config {
             Some(path) => read_secret(path),
             None => {
                 let path = self.synapse_dir().join("secrets.json");
-                let secrets = kring_homeserver::Secrets::load_or_create(&path)
-                    .map_err(|error| ConfigError::Secret { path, source: std::io::Error::other(error.to_string()) })?;
+                let secrets =
+                    kring_homeserver::Secrets::load_or_create(&path).map_err(|error| {
+                        ConfigError::Secret {
+                            path,
+                            source: std::io::Error::other(error.to_string()),
+                        }
+                    })?;
                 Ok(secrets.registration_shared_secret)
             }
         }
@@ -147,7 +203,10 @@ impl Config {
 pub fn read_secret(path: &Path) -> Result<String, ConfigError> {
     std::fs::read_to_string(path)
         .map(|text| text.trim_end_matches(['\n', '\r']).to_owned())
-        .map_err(|source| ConfigError::Secret { path: path.to_path_buf(), source })
+        .map_err(|source| ConfigError::Secret {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 #[cfg(test)]
@@ -158,7 +217,11 @@ mod tests {
     fn environment_overrides_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("kring.toml");
-        std::fs::write(&file, "server_name = \"zorg.example\"\nbridge_port = 9000\n").unwrap();
+        std::fs::write(
+            &file,
+            "server_name = \"zorg.example\"\nbridge_port = 9000\n",
+        )
+        .unwrap();
         let mut config = Config::load(Some(&file)).unwrap();
         assert_eq!(config.server_name, "zorg.example");
         config
@@ -173,9 +236,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("kring.toml");
         std::fs::write(&file, "colour = \"blue\"\n").unwrap();
-        assert!(matches!(Config::load(Some(&file)), Err(ConfigError::Parse { .. })));
+        assert!(matches!(
+            Config::load(Some(&file)),
+            Err(ConfigError::Parse { .. })
+        ));
         let mut config = Config::default();
-        let error = config.apply_env(|name| (name == "KRING_HOMESERVER_PORT").then(|| "lots".to_owned()));
-        assert!(matches!(error, Err(ConfigError::Env { name, .. }) if name == "KRING_HOMESERVER_PORT"));
+        let error =
+            config.apply_env(|name| (name == "KRING_HOMESERVER_PORT").then(|| "lots".to_owned()));
+        assert!(
+            matches!(error, Err(ConfigError::Env { name, .. }) if name == "KRING_HOMESERVER_PORT")
+        );
     }
 }

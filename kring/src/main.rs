@@ -57,8 +57,11 @@ async fn main() {
         // The SDK logs every non-2xx answer as an error, expected 404s included; real failures
         // reach our own logs through the results they return.
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,kring=info,kring_bots=info,matrix_sdk::http_client=off")),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new(
+                    "warn,kring=info,kring_bots=info,matrix_sdk::http_client=off",
+                )
+            }),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -78,10 +81,24 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Bots => kring::run::bots(config).await,
         Command::User(user) => {
             let command = match user {
-                UserCli::Add { username, admin, password_file } => UserCommand::Add { username, admin, password_file },
+                UserCli::Add {
+                    username,
+                    admin,
+                    password_file,
+                } => UserCommand::Add {
+                    username,
+                    admin,
+                    password_file,
+                },
                 UserCli::List => UserCommand::List,
                 UserCli::Deactivate { username } => UserCommand::Deactivate { username },
-                UserCli::ResetPassword { username, password_file } => UserCommand::ResetPassword { username, password_file },
+                UserCli::ResetPassword {
+                    username,
+                    password_file,
+                } => UserCommand::ResetPassword {
+                    username,
+                    password_file,
+                },
             };
             kring::users::run(&config, command).await
         }

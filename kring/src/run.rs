@@ -18,14 +18,22 @@ pub async fn start_embedded_synapse(config: &Config) -> Result<SynapseProcess> {
     let install = SynapseInstall::at(config.synapse_venv());
     if !install.is_installed() {
         let spinner = ProgressBar::new_spinner();
-        spinner.set_style(ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}").expect("a valid template"));
+        spinner.set_style(
+            ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}").expect("a valid template"),
+        );
         spinner.enable_steady_tick(Duration::from_millis(120));
         let mut progress = |line: &str| {
             let line: String = line.chars().take(100).collect();
             spinner.set_message(line);
         };
-        install.ensure(&mut progress).await.context("installing Synapse")?;
-        spinner.finish_with_message(format!("Synapse {} installed", kring_homeserver::SYNAPSE_VERSION));
+        install
+            .ensure(&mut progress)
+            .await
+            .context("installing Synapse")?;
+        spinner.finish_with_message(format!(
+            "Synapse {} installed",
+            kring_homeserver::SYNAPSE_VERSION
+        ));
     }
     let secrets = Secrets::load_or_create(&config.synapse_dir().join("secrets.json"))?;
     let embedded = EmbeddedConfig {
@@ -50,31 +58,41 @@ pub async fn up(config: Config) -> Result<()> {
     accounts::ensure_bot_account(&config, &admin, &admin_token).await?;
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let services = tokio::spawn(run_services(config.clone(), shutdown_rx, true));
+    let mut services = tokio::spawn(run_services(config.clone(), shutdown_rx, true));
     let bot_id = format!("@{}:{}", config.bot_username, config.server_name);
     println!();
     println!("Kring is running.");
     println!("  homeserver:  {}", synapse.base_url());
     println!("  bot:         {bot_id}");
-    println!("  health:      http://127.0.0.1:{}/healthz", config.bridge_port);
-    println!("  metrics:     http://127.0.0.1:{}/metrics", config.bridge_port);
+    println!(
+        "  health:      http://127.0.0.1:{}/healthz",
+        config.bridge_port
+    );
+    println!(
+        "  metrics:     http://127.0.0.1:{}/metrics",
+        config.bridge_port
+    );
     println!("  data:        {}", config.data_dir.display());
     println!();
     println!("Make an account:   cargo run -p kring -- user add NAME");
-    println!("Log in with Element: choose \"Edit\" next to the homeserver, enter {},", synapse.base_url());
+    println!(
+        "Log in with Element: choose \"Edit\" next to the homeserver, enter {},",
+        synapse.base_url()
+    );
     println!("  sign in, and start a direct chat with {bot_id}. Type !hulp (or !help en).");
     println!("Stop with Ctrl-C.");
 
     tokio::select! {
         _ = wait_for_stop_signal() => eprintln!("stopping …"),
-        finished = &mut Box::pin(async { services.await }) => {
+        finished = &mut services => {
             synapse.stop().await;
             return finished.context("the services task failed")?;
         }
     }
     let _ = shutdown_tx.send(true);
+    let stopped = services.await;
     synapse.stop().await;
-    Ok(())
+    stopped.context("the services task failed")?
 }
 
 /// `kring bots`: the bots (and the bridge's health and metrics) against a running homeserver.
@@ -90,8 +108,14 @@ pub async fn bots(config: Config) -> Result<()> {
     }
 }
 
-async fn run_services(config: Config, shutdown: watch::Receiver<bool>, with_bridge: bool) -> Result<()> {
-    let store = Store::connect(&config.database_url()?).await.context("opening Kring's database")?;
+async fn run_services(
+    config: Config,
+    shutdown: watch::Receiver<bool>,
+    with_bridge: bool,
+) -> Result<()> {
+    let store = Store::connect(&config.database_url()?)
+        .await
+        .context("opening Kring's database")?;
     let mut registry = Registry::default();
     let metrics = BotMetrics::register(&mut registry);
     let registry = Arc::new(registry);
@@ -104,16 +128,22 @@ async fn run_services(config: Config, shutdown: watch::Receiver<bool>, with_brid
         state_dir: config.bot_state_dir(),
         recovery_key_path: config.recovery_key_path(),
     };
-    let bot = Bot::start(&bot_config, store.clone(), metrics).await.context("starting the bot")?;
+    let bot = Bot::start(&bot_config, store.clone(), metrics)
+        .await
+        .context("starting the bot")?;
     let bridge = if with_bridge {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.bridge_port))
             .await
             .with_context(|| format!("binding the bridge to 127.0.0.1:{}", config.bridge_port))?;
         let mut bridge_shutdown = shutdown.clone();
         let state = BridgeState { store, registry };
-        Some(tokio::spawn(kring_bridge::serve(listener, state, async move {
-            let _ = bridge_shutdown.wait_for(|stop| *stop).await;
-        })))
+        Some(tokio::spawn(kring_bridge::serve(
+            listener,
+            state,
+            async move {
+                let _ = bridge_shutdown.wait_for(|stop| *stop).await;
+            },
+        )))
     } else {
         None
     };

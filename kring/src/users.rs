@@ -7,20 +7,35 @@ use kring_homeserver::Admin;
 use std::path::PathBuf;
 
 pub enum UserCommand {
-    Add { username: String, admin: bool, password_file: Option<PathBuf> },
+    Add {
+        username: String,
+        admin: bool,
+        password_file: Option<PathBuf>,
+    },
     List,
-    Deactivate { username: String },
-    ResetPassword { username: String, password_file: Option<PathBuf> },
+    Deactivate {
+        username: String,
+    },
+    ResetPassword {
+        username: String,
+        password_file: Option<PathBuf>,
+    },
 }
 
 pub async fn run(config: &Config, command: UserCommand) -> Result<()> {
     let admin = Admin::new(&config.homeserver_url());
     match command {
-        UserCommand::Add { username, admin: make_admin, password_file } => {
+        UserCommand::Add {
+            username,
+            admin: make_admin,
+            password_file,
+        } => {
             let name = kring_core::validate_username(&username)?;
             let (password, generated) = password_from(password_file)?;
             let shared_secret = config.registration_shared_secret()?;
-            let registered = admin.register_with_shared_secret(&shared_secret, name, &password, make_admin).await?;
+            let registered = admin
+                .register_with_shared_secret(&shared_secret, name, &password, make_admin)
+                .await?;
             println!("created {}", registered.user_id);
             if generated {
                 println!("password: {password}");
@@ -30,10 +45,19 @@ pub async fn run(config: &Config, command: UserCommand) -> Result<()> {
         UserCommand::List => {
             let token = accounts::admin_token(config, &admin).await?;
             let users = admin.list_users(&token).await?;
-            println!("{:<40} {:<6} {}", "user", "admin", "state");
+            println!("{:<40} {:<6} state", "user", "admin");
             for user in users {
-                let state = if user.deactivated { "deactivated" } else { "active" };
-                println!("{:<40} {:<6} {}", user.name, if user.admin { "yes" } else { "no" }, state);
+                let state = if user.deactivated {
+                    "deactivated"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{:<40} {:<6} {}",
+                    user.name,
+                    if user.admin { "yes" } else { "no" },
+                    state
+                );
             }
         }
         UserCommand::Deactivate { username } => {
@@ -42,7 +66,10 @@ pub async fn run(config: &Config, command: UserCommand) -> Result<()> {
             admin.deactivate(&token, &user_id).await?;
             println!("deactivated {user_id}");
         }
-        UserCommand::ResetPassword { username, password_file } => {
+        UserCommand::ResetPassword {
+            username,
+            password_file,
+        } => {
             let user_id = full_id(config, &username)?;
             let (password, generated) = password_from(password_file)?;
             let token = accounts::admin_token(config, &admin).await?;
@@ -64,8 +91,13 @@ fn full_id(config: &Config, username: &str) -> Result<String> {
 fn password_from(file: Option<PathBuf>) -> Result<(String, bool)> {
     match file {
         Some(path) => {
-            let password = read_secret(&path).with_context(|| format!("reading the password from {}", path.display()))?;
-            anyhow::ensure!(password.len() >= 8, "the password in {} is shorter than 8 characters", path.display());
+            let password = read_secret(&path)
+                .with_context(|| format!("reading the password from {}", path.display()))?;
+            anyhow::ensure!(
+                password.len() >= 8,
+                "the password in {} is shorter than 8 characters",
+                path.display()
+            );
             Ok((password, false))
         }
         None => Ok((generate_password(), true)),

@@ -118,7 +118,11 @@ impl Store {
     /// Writes an event into `bot`'s inbox. Returns `false` when the event was there already,
     /// which is how replays and backfills are made harmless.
     pub async fn inbox_insert(&self, bot: &str, entry: &NewInboxEntry) -> Result<bool> {
-        let state = if entry.body.is_some() { InboxState::Pending } else { InboxState::AwaitingKey };
+        let state = if entry.body.is_some() {
+            InboxState::Pending
+        } else {
+            InboxState::AwaitingKey
+        };
         let result = sqlx::query(
             "INSERT INTO inbox (event_id, bot, room_id, sender, kind, body, encrypted_event, origin_ts, received_at, state)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -140,7 +144,12 @@ impl Store {
     }
 
     /// Entries in `state`, oldest first.
-    pub async fn inbox_in_state(&self, bot: &str, state: InboxState, limit: i64) -> Result<Vec<InboxEntry>> {
+    pub async fn inbox_in_state(
+        &self,
+        bot: &str,
+        state: InboxState,
+        limit: i64,
+    ) -> Result<Vec<InboxEntry>> {
         let rows = sqlx::query(select_inbox!(
             "WHERE bot = $1 AND state = $2 ORDER BY origin_ts, event_id LIMIT $3"
         ))

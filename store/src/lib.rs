@@ -39,7 +39,10 @@ impl Store {
     /// Connects and applies every pending migration. `url` is `sqlite://path?mode=rwc` or
     /// `postgres://…`.
     pub async fn connect(url: &str) -> Result<Self> {
-        if !(url.starts_with("sqlite:") || url.starts_with("postgres:") || url.starts_with("postgresql:")) {
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres:")
+            || url.starts_with("postgresql:"))
+        {
             return Err(StoreError::UnsupportedUrl);
         }
         install_default_drivers();
@@ -66,7 +69,13 @@ impl Store {
     pub async fn health_check(&self) -> Result<()> {
         let row = sqlx::query("SELECT 1 AS one").fetch_one(&self.pool).await?;
         let one: i32 = row.try_get("one")?;
-        if one == 1 { Ok(()) } else { Err(StoreError::Corrupt("SELECT 1 returned another value".into())) }
+        if one == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt(
+                "SELECT 1 returned another value".into(),
+            ))
+        }
     }
 
     pub async fn sync_position(&self, bot: &str) -> Result<Option<String>> {
@@ -118,5 +127,8 @@ impl Store {
 }
 
 pub(crate) fn now_millis() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }

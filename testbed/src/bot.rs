@@ -11,10 +11,16 @@ use tokio::sync::watch;
 /// configuration with state under `state_dir`.
 async fn prepare(synapse: &TestSynapse, state_dir: &Path) -> Result<BotConfig> {
     let account = synapse.register_named("kring").await?;
-    synapse.admin().exempt_from_rate_limits(synapse.admin_token(), &account.user_id).await?;
+    synapse
+        .admin()
+        .exempt_from_rate_limits(synapse.admin_token(), &account.user_id)
+        .await?;
     Ok(BotConfig {
         homeserver_url: synapse.base_url(),
-        credentials: BotCredentials { username: account.username, password: account.password },
+        credentials: BotCredentials {
+            username: account.username,
+            password: account.password,
+        },
         state_dir: state_dir.join("bot"),
         recovery_key_path: state_dir.join("bot").join("recovery-key"),
     })
@@ -36,7 +42,12 @@ impl InProcessBot {
         let user_id = bot.identity().user_id.to_string();
         let (shutdown, receiver) = watch::channel(false);
         let task = tokio::spawn(bot.run(receiver));
-        Ok(Self { user_id, store, shutdown, task })
+        Ok(Self {
+            user_id,
+            store,
+            shutdown,
+            task,
+        })
     }
 
     pub async fn stop(self) -> Result<()> {

@@ -2,9 +2,11 @@ use crate::PATIENCE;
 use crate::synapse::TestAccount;
 use anyhow::{Context, Result, bail};
 use matrix_sdk::config::SyncSettings;
-use matrix_sdk::ruma::events::room::message::{OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent};
-use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, RoomId, UserId};
 use matrix_sdk::deserialized_responses::EncryptionInfo;
+use matrix_sdk::ruma::events::room::message::{
+    OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
+};
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, RoomId, UserId};
 use matrix_sdk::{Client, Room};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -49,52 +51,73 @@ impl TestClient {
             .sqlite_store(dir.path(), None)
             .build()
             .await?;
-        client.matrix_auth().login_username(&account.username, &account.password).await?;
+        client
+            .matrix_auth()
+            .login_username(&account.username, &account.password)
+            .await?;
         let received = Arc::new(Mutex::new(Vec::new()));
         let arrived = Arc::new(Notify::new());
         {
             let received = received.clone();
             let arrived = arrived.clone();
-            client.add_event_handler(move |event: OriginalSyncRoomMessageEvent, room: Room, encryption: Option<EncryptionInfo>| {
-                let received = received.clone();
-                let arrived = arrived.clone();
-                async move {
-                    let in_reply_to = match &event.content.relates_to {
-                        Some(Relation::Reply(reply)) => Some(reply.in_reply_to.event_id.clone()),
-                        _ => None,
-                    };
-                    let formatted_body = match &event.content.msgtype {
-                        matrix_sdk::ruma::events::room::message::MessageType::Notice(notice) => {
-                            notice.formatted.as_ref().map(|f| f.body.clone())
-                        }
-                        matrix_sdk::ruma::events::room::message::MessageType::Text(text) => {
-                            text.formatted.as_ref().map(|f| f.body.clone())
-                        }
-                        _ => None,
-                    };
-                    received.lock().expect("not poisoned").push(ReceivedMessage {
-                        room_id: room.room_id().to_owned(),
-                        event_id: event.event_id.clone(),
-                        sender: event.sender.clone(),
-                        body: event.content.body().to_owned(),
-                        formatted_body,
-                        in_reply_to,
-                        was_encrypted: encryption.is_some(),
-                    });
-                    arrived.notify_waiters();
-                }
-            });
+            client.add_event_handler(
+                move |event: OriginalSyncRoomMessageEvent,
+                      room: Room,
+                      encryption: Option<EncryptionInfo>| {
+                    let received = received.clone();
+                    let arrived = arrived.clone();
+                    async move {
+                        let in_reply_to = match &event.content.relates_to {
+                            Some(Relation::Reply(reply)) => {
+                                Some(reply.in_reply_to.event_id.clone())
+                            }
+                            _ => None,
+                        };
+                        let formatted_body = match &event.content.msgtype {
+                            matrix_sdk::ruma::events::room::message::MessageType::Notice(
+                                notice,
+                            ) => notice.formatted.as_ref().map(|f| f.body.clone()),
+                            matrix_sdk::ruma::events::room::message::MessageType::Text(text) => {
+                                text.formatted.as_ref().map(|f| f.body.clone())
+                            }
+                            _ => None,
+                        };
+                        received
+                            .lock()
+                            .expect("not poisoned")
+                            .push(ReceivedMessage {
+                                room_id: room.room_id().to_owned(),
+                                event_id: event.event_id.clone(),
+                                sender: event.sender.clone(),
+                                body: event.content.body().to_owned(),
+                                formatted_body,
+                                in_reply_to,
+                                was_encrypted: encryption.is_some(),
+                            });
+                        arrived.notify_waiters();
+                    }
+                },
+            );
         }
         client.sync_once(SyncSettings::new()).await?;
         let sync_client = client.clone();
         let sync = tokio::spawn(async move {
             // Keeps syncing through homeserver restarts.
             loop {
-                let _ = sync_client.sync(SyncSettings::new().timeout(Duration::from_secs(10))).await;
+                let _ = sync_client
+                    .sync(SyncSettings::new().timeout(Duration::from_secs(10)))
+                    .await;
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         });
-        Ok(Self { client, account: account.clone(), received, arrived, sync, _dir: dir })
+        Ok(Self {
+            client,
+            account: account.clone(),
+            received,
+            arrived,
+            sync,
+            _dir: dir,
+        })
     }
 
     pub fn user_id(&self) -> &UserId {
@@ -114,7 +137,8 @@ impl TestClient {
         loop {
             if let Some(room) = self.client.get_room(room_id)
                 && let Ok(Some(member)) = room.get_member_no_sync(user).await
-                && *member.membership() == matrix_sdk::ruma::events::room::member::MembershipState::Join
+                && *member.membership()
+                    == matrix_sdk::ruma::events::room::member::MembershipState::Join
             {
                 return Ok(());
             }
@@ -126,11 +150,17 @@ impl TestClient {
     }
 
     pub fn room(&self, room_id: &RoomId) -> Result<Room> {
-        self.client.get_room(room_id).context("the client does not know this room")
+        self.client
+            .get_room(room_id)
+            .context("the client does not know this room")
     }
 
     pub async fn send_text(&self, room: &Room, body: &str) -> Result<OwnedEventId> {
-        Ok(room.send(RoomMessageEventContent::text_plain(body)).await?.response.event_id)
+        Ok(room
+            .send(RoomMessageEventContent::text_plain(body))
+            .await?
+            .response
+            .event_id)
     }
 
     /// Every message received so far.
@@ -139,11 +169,18 @@ impl TestClient {
     }
 
     pub fn replies_to(&self, event_id: &OwnedEventId) -> Vec<ReceivedMessage> {
-        self.received().into_iter().filter(|m| m.in_reply_to.as_ref() == Some(event_id)).collect()
+        self.received()
+            .into_iter()
+            .filter(|m| m.in_reply_to.as_ref() == Some(event_id))
+            .collect()
     }
 
     /// Waits for the first message matching `wanted`, up to `PATIENCE`.
-    pub async fn wait_for(&self, what: &str, wanted: impl Fn(&ReceivedMessage) -> bool) -> Result<ReceivedMessage> {
+    pub async fn wait_for(
+        &self,
+        what: &str,
+        wanted: impl Fn(&ReceivedMessage) -> bool,
+    ) -> Result<ReceivedMessage> {
         self.wait_for_within(what, PATIENCE, wanted).await
     }
 
@@ -167,6 +204,9 @@ impl TestClient {
     }
 
     pub async fn wait_for_reply_to(&self, event_id: &OwnedEventId) -> Result<ReceivedMessage> {
-        self.wait_for(&format!("a reply to {event_id}"), |m| m.in_reply_to.as_ref() == Some(event_id)).await
+        self.wait_for(&format!("a reply to {event_id}"), |m| {
+            m.in_reply_to.as_ref() == Some(event_id)
+        })
+        .await
     }
 }

@@ -21,11 +21,19 @@ pub async fn fresh_postgres_url() -> Result<String> {
         Ok(port) => *port,
         Err(message) => bail!("PostgreSQL could not be started for the tests: {message}"),
     };
-    let name = format!("kring_test_{}_{}", std::process::id(), NEXT_DATABASE.fetch_add(1, Ordering::Relaxed));
-    let mut admin = sqlx::PgConnection::connect(&format!("postgres://postgres@127.0.0.1:{port}/postgres")).await?;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'")))
-        .execute(&mut admin)
-        .await?;
+    let name = format!(
+        "kring_test_{}_{}",
+        std::process::id(),
+        NEXT_DATABASE.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut admin =
+        sqlx::PgConnection::connect(&format!("postgres://postgres@127.0.0.1:{port}/postgres"))
+            .await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
+    )))
+    .execute(&mut admin)
+    .await?;
     admin.close().await?;
     Ok(format!("postgres://postgres@127.0.0.1:{port}/{name}"))
 }
@@ -45,7 +53,9 @@ fn binaries() -> Result<PathBuf> {
         .filter(|bin| bin.join("initdb").exists())
         .collect();
     candidates.sort();
-    candidates.pop().context("no PostgreSQL binaries found (set KRING_PG_BIN)")
+    candidates
+        .pop()
+        .context("no PostgreSQL binaries found (set KRING_PG_BIN)")
 }
 
 /// PostgreSQL refuses to run as root; then it runs as the `postgres` user.
@@ -56,7 +66,11 @@ fn run_as() -> Option<(u32, u32)> {
             return None;
         }
         let entry = libc::getpwnam(c"postgres".as_ptr());
-        if entry.is_null() { None } else { Some(((*entry).pw_uid, (*entry).pw_gid)) }
+        if entry.is_null() {
+            None
+        } else {
+            Some(((*entry).pw_uid, (*entry).pw_gid))
+        }
     }
 }
 
@@ -71,7 +85,18 @@ fn start_server() -> Result<u16> {
     }
     let data = dir.join("data");
     let mut initdb = Command::new(bin.join("initdb"));
-    initdb.args(["-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C", "-D"]).arg(&data);
+    initdb
+        .args([
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "-D",
+        ])
+        .arg(&data);
     if let Some((uid, gid)) = user {
         initdb.uid(uid).gid(gid);
     }
@@ -89,7 +114,14 @@ fn start_server() -> Result<u16> {
         command
             .arg("-D")
             .arg(&data)
-            .args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"])
+            .args([
+                "-p",
+                &port.to_string(),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "fsync=off",
+            ])
             .arg("-k")
             .arg(data.parent().unwrap_or(&data))
             .stdin(Stdio::null())
@@ -116,7 +148,10 @@ fn start_server() -> Result<u16> {
             }
         }
     });
-    ready_rx.recv().context("the PostgreSQL thread ended")?.context("starting postgres")?;
+    ready_rx
+        .recv()
+        .context("the PostgreSQL thread ended")?
+        .context("starting postgres")?;
     let _ = DATA_DIR.set(dir.clone());
     // SAFETY: registering a plain extern "C" function without captured state.
     unsafe {
@@ -125,7 +160,10 @@ fn start_server() -> Result<u16> {
     let started = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         if started.elapsed() > Duration::from_secs(30) {
-            bail!("PostgreSQL did not accept connections; see {}", dir.join("postgres.log").display());
+            bail!(
+                "PostgreSQL did not accept connections; see {}",
+                dir.join("postgres.log").display()
+            );
         }
         std::thread::sleep(Duration::from_millis(50));
     }

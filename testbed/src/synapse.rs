@@ -1,5 +1,7 @@
 use anyhow::{Context, Result};
-use kring_homeserver::{Admin, EmbeddedConfig, Secrets, SynapseInstall, SynapseProcess, free_loopback_port};
+use kring_homeserver::{
+    Admin, EmbeddedConfig, Secrets, SynapseInstall, SynapseProcess, free_loopback_port,
+};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use tempfile::TempDir;
@@ -13,7 +15,10 @@ pub async fn synapse_install() -> Result<SynapseInstall> {
     };
     let install = SynapseInstall::at(venv);
     let mut progress = |line: &str| eprintln!("[synapse install] {line}");
-    install.ensure(&mut progress).await.context("installing Synapse for the tests")?;
+    install
+        .ensure(&mut progress)
+        .await
+        .context("installing Synapse for the tests")?;
     Ok(install)
 }
 
@@ -76,7 +81,9 @@ static NEXT_NAME: AtomicU32 = AtomicU32::new(0);
 impl TestSynapse {
     pub async fn start() -> Result<Self> {
         let install = synapse_install().await?;
-        let dir = tempfile::Builder::new().prefix("kring-synapse-").tempdir()?;
+        let dir = tempfile::Builder::new()
+            .prefix("kring-synapse-")
+            .tempdir()?;
         let config = EmbeddedConfig {
             server_name: "kring.test".into(),
             port: free_loopback_port()?,
@@ -89,10 +96,22 @@ impl TestSynapse {
         let process = SynapseProcess::start(&install, &config_path, &config.base_url()).await?;
         let admin = Admin::new(&config.base_url());
         let admin_token = admin
-            .register_with_shared_secret(&secrets.registration_shared_secret, "testadmin", "testadmin-password", true)
+            .register_with_shared_secret(
+                &secrets.registration_shared_secret,
+                "testadmin",
+                "testadmin-password",
+                true,
+            )
             .await?
             .access_token;
-        Ok(Self { process: Some(process), install, config, secrets, admin_token, dir })
+        Ok(Self {
+            process: Some(process),
+            install,
+            config,
+            secrets,
+            admin_token,
+            dir,
+        })
     }
 
     pub fn base_url(&self) -> String {
@@ -124,15 +143,25 @@ impl TestSynapse {
 
     /// Registers a fresh account for a persona, with a unique name.
     pub async fn register(&self, persona: Persona) -> Result<TestAccount> {
-        let username = format!("{}{}", persona.prefix(), NEXT_NAME.fetch_add(1, Ordering::Relaxed));
+        let username = format!(
+            "{}{}",
+            persona.prefix(),
+            NEXT_NAME.fetch_add(1, Ordering::Relaxed)
+        );
         self.register_named(&username).await
     }
 
     pub async fn register_named(&self, username: &str) -> Result<TestAccount> {
         let password = format!("{username}-secret-password");
-        let registered =
-            self.admin().register_with_shared_secret(self.shared_secret(), username, &password, false).await?;
-        Ok(TestAccount { username: username.to_owned(), user_id: registered.user_id, password })
+        let registered = self
+            .admin()
+            .register_with_shared_secret(self.shared_secret(), username, &password, false)
+            .await?;
+        Ok(TestAccount {
+            username: username.to_owned(),
+            user_id: registered.user_id,
+            password,
+        })
     }
 
     /// Stops Synapse gracefully; `start_again` brings it back on the same port with the same data.
@@ -143,7 +172,9 @@ impl TestSynapse {
     }
 
     pub async fn start_again(&mut self) -> Result<()> {
-        let process = SynapseProcess::start(&self.install, &self.config.config_path(), &self.base_url()).await?;
+        let process =
+            SynapseProcess::start(&self.install, &self.config.config_path(), &self.base_url())
+                .await?;
         self.process = Some(process);
         Ok(())
     }

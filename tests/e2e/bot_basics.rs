@@ -17,7 +17,13 @@ async fn direct_chat_with_bot() -> Result<Setup> {
     let account = synapse.register(Persona::Client).await?;
     let member = TestClient::login(&synapse.base_url(), &account).await?;
     let room = member.open_direct_chat(&bot.user_id).await?;
-    Ok(Setup { _synapse: synapse, bot, member, room, _dir: dir })
+    Ok(Setup {
+        _synapse: synapse,
+        bot,
+        member,
+        room,
+        _dir: dir,
+    })
 }
 
 async fn command(setup: &Setup, text: &str) -> Result<kring_testbed::ReceivedMessage> {
@@ -28,24 +34,44 @@ async fn command(setup: &Setup, text: &str) -> Result<kring_testbed::ReceivedMes
 #[tokio::test]
 async fn help_in_an_encrypted_direct_chat_is_answered_and_decrypted_by_the_member() -> Result<()> {
     let setup = direct_chat_with_bot().await?;
-    assert!(setup.room.latest_encryption_state().await?.is_encrypted(), "the direct chat must be encrypted");
+    assert!(
+        setup.room.latest_encryption_state().await?.is_encrypted(),
+        "the direct chat must be encrypted"
+    );
 
-    let greeting = setup.member.wait_for("the bot's greeting", |m| m.sender.as_str() == setup.bot.user_id).await?;
+    let greeting = setup
+        .member
+        .wait_for("the bot's greeting", |m| {
+            m.sender.as_str() == setup.bot.user_id
+        })
+        .await?;
     assert!(greeting.body.contains("versleuteld"), "{}", greeting.body);
     assert!(greeting.was_encrypted);
 
     let help = command(&setup, "!help").await?;
     assert!(help.was_encrypted, "the reply must arrive encrypted");
     assert_eq!(help.sender.as_str(), setup.bot.user_id);
-    assert!(help.body.contains("!status") && help.body.contains("encrypted"), "{}", help.body);
-    assert!(help.formatted_body.as_deref().is_some_and(|html| html.contains("<code>!status</code>")));
+    assert!(
+        help.body.contains("!status") && help.body.contains("encrypted"),
+        "{}",
+        help.body
+    );
+    assert!(
+        help.formatted_body
+            .as_deref()
+            .is_some_and(|html| html.contains("<code>!status</code>"))
+    );
 
     let hulp = command(&setup, "!hulp").await?;
     assert!(hulp.body.contains("versleuteld"), "{}", hulp.body);
 
     let status = command(&setup, "!status").await?;
     assert!(status.body.contains("Kring werkt."), "{}", status.body);
-    assert!(status.body.contains("server bereikbaar: ja") && status.body.contains("opslag in orde: ja"), "{}", status.body);
+    assert!(
+        status.body.contains("server bereikbaar: ja") && status.body.contains("opslag in orde: ja"),
+        "{}",
+        status.body
+    );
     setup.bot.stop().await
 }
 
@@ -54,7 +80,13 @@ async fn unknown_commands_chat_and_over_long_messages_get_clear_answers() -> Res
     let setup = direct_chat_with_bot().await?;
 
     let unknown = command(&setup, "!afspraak morgen").await?;
-    assert!(unknown.body.contains("Die opdracht ken ik niet: !afspraak."), "{}", unknown.body);
+    assert!(
+        unknown
+            .body
+            .contains("Die opdracht ken ik niet: !afspraak."),
+        "{}",
+        unknown.body
+    );
     assert!(unknown.body.contains("!hulp"));
 
     let chat = command(&setup, "Hallo, wie ben jij?").await?;
@@ -66,13 +98,25 @@ async fn unknown_commands_chat_and_over_long_messages_get_clear_answers() -> Res
 
     // A 64 KiB message cannot even be sent: encrypted it exceeds Matrix's 64 KiB event limit,
     // so the homeserver refuses it to the sender and the bot never sees it.
-    let refused = setup.member.send_text(&setup.room, &format!("!help {}", "x".repeat(64 * 1024))).await;
-    let error = refused.expect_err("a 64 KiB message must be refused by the homeserver").to_string();
-    assert!(error.contains("M_TOO_LARGE") || error.to_lowercase().contains("too large"), "{error}");
+    let refused = setup
+        .member
+        .send_text(&setup.room, &format!("!help {}", "x".repeat(64 * 1024)))
+        .await;
+    let error = refused
+        .expect_err("a 64 KiB message must be refused by the homeserver")
+        .to_string();
+    assert!(
+        error.contains("M_TOO_LARGE") || error.to_lowercase().contains("too large"),
+        "{error}"
+    );
 
     // And the bot carries on.
     let after = command(&setup, "!status en").await?;
-    assert!(after.body.starts_with("Kring is working."), "{}", after.body);
+    assert!(
+        after.body.starts_with("Kring is working."),
+        "{}",
+        after.body
+    );
     setup.bot.stop().await
 }
 
@@ -82,9 +126,17 @@ async fn a_member_can_switch_to_english_for_good() -> Result<()> {
     let switched = command(&setup, "!taal en").await?;
     assert!(switched.body.contains("English"), "{}", switched.body);
     let status = command(&setup, "!status").await?;
-    assert!(status.body.starts_with("Kring is working."), "{}", status.body);
+    assert!(
+        status.body.starts_with("Kring is working."),
+        "{}",
+        status.body
+    );
     let unknown_language = command(&setup, "!taal klingon").await?;
-    assert!(unknown_language.body.contains("Which language"), "{}", unknown_language.body);
+    assert!(
+        unknown_language.body.contains("Which language"),
+        "{}",
+        unknown_language.body
+    );
     setup.bot.stop().await
 }
 
@@ -97,15 +149,28 @@ async fn in_a_shared_room_only_commands_are_answered() -> Result<()> {
     let carer = TestClient::login(&synapse.base_url(), &carer_account).await?;
     setup.room.invite_user_by_id(carer.user_id()).await?;
     carer.client.join_room_by_id(setup.room.room_id()).await?;
-    setup.member.wait_until_joined(setup.room.room_id(), carer.user_id()).await?;
+    setup
+        .member
+        .wait_until_joined(setup.room.room_id(), carer.user_id())
+        .await?;
 
-    let chat = setup.member.send_text(&setup.room, "Fijn dat je er bent!").await?;
+    let chat = setup
+        .member
+        .send_text(&setup.room, "Fijn dat je er bent!")
+        .await?;
     let help = command(&setup, "!help").await?;
     assert!(help.body.contains("!status"));
     // The command sent after the chat is answered, so the chat had its chance to be answered.
-    assert!(setup.member.replies_to(&chat).is_empty(), "ordinary chat in a shared room must not be answered");
+    assert!(
+        setup.member.replies_to(&chat).is_empty(),
+        "ordinary chat in a shared room must not be answered"
+    );
     // The carer reads the bot's answer too.
-    carer.wait_for("the carer decrypting the bot's reply", |m| m.event_id == help.event_id).await?;
+    carer
+        .wait_for("the carer decrypting the bot's reply", |m| {
+            m.event_id == help.event_id
+        })
+        .await?;
     setup.bot.stop().await
 }
 
@@ -119,6 +184,10 @@ async fn the_bot_recovers_by_itself_when_the_homeserver_restarts() -> Result<()>
     setup._synapse.start_again().await?;
 
     let after = command(&setup, "!status en").await?;
-    assert!(after.body.starts_with("Kring is working."), "{}", after.body);
+    assert!(
+        after.body.starts_with("Kring is working."),
+        "{}",
+        after.body
+    );
     setup.bot.stop().await
 }

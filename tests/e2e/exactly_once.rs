@@ -15,14 +15,24 @@ const WHILE_DOWN_PER_ROOM: usize = 5;
 async fn sigkill_mid_burst_then_restart_answers_every_command_exactly_once() -> Result<()> {
     let synapse = TestSynapse::start().await?;
     let dir = tempfile::tempdir()?;
-    let mut bot = BotProcess::start(std::path::Path::new(env!("CARGO_BIN_EXE_kring")), &synapse, &fresh_sqlite_url(dir.path())).await?;
+    let mut bot = BotProcess::start(
+        std::path::Path::new(env!("CARGO_BIN_EXE_kring")),
+        &synapse,
+        &fresh_sqlite_url(dir.path()),
+    )
+    .await?;
 
     let mut members = Vec::new();
-    for persona in [Persona::Client, Persona::Carer, Persona::Professional].into_iter().take(ROOMS) {
+    for persona in [Persona::Client, Persona::Carer, Persona::Professional]
+        .into_iter()
+        .take(ROOMS)
+    {
         let account = synapse.register(persona).await?;
         let member = TestClient::login(&synapse.base_url(), &account).await?;
         let room = member.open_direct_chat(&bot.user_id).await?;
-        member.wait_for("the greeting", |m| m.sender.as_str() == bot.user_id).await?;
+        member
+            .wait_for("the greeting", |m| m.sender.as_str() == bot.user_id)
+            .await?;
         members.push((member, room));
     }
 
@@ -31,7 +41,15 @@ async fn sigkill_mid_burst_then_restart_answers_every_command_exactly_once() -> 
     let mut killed = false;
     for round in 0..BURST_PER_ROOM {
         for (index, (member, room)) in members.iter().enumerate() {
-            sent.push((index, member.send_text(room, &format!("!status {}", if round % 2 == 0 { "nl" } else { "en" })).await?));
+            sent.push((
+                index,
+                member
+                    .send_text(
+                        room,
+                        &format!("!status {}", if round % 2 == 0 { "nl" } else { "en" }),
+                    )
+                    .await?,
+            ));
         }
         // Kill once the bot is visibly in the middle of answering.
         if !killed && answered(&members, &sent) >= 6 {
@@ -46,10 +64,16 @@ async fn sigkill_mid_burst_then_restart_answers_every_command_exactly_once() -> 
     // While the bot is down.
     for round in 0..WHILE_DOWN_PER_ROOM {
         for (index, (member, room)) in members.iter().enumerate() {
-            sent.push((index, member.send_text(room, &format!("!hulp {round}")).await?));
+            sent.push((
+                index,
+                member.send_text(room, &format!("!hulp {round}")).await?,
+            ));
         }
     }
-    assert!(answered_before_restart < sent.len(), "the kill must leave work undone for this test to mean anything");
+    assert!(
+        answered_before_restart < sent.len(),
+        "the kill must leave work undone for this test to mean anything"
+    );
 
     bot.spawn()?;
     let started = Instant::now();
@@ -78,5 +102,7 @@ async fn sigkill_mid_burst_then_restart_answers_every_command_exactly_once() -> 
 }
 
 fn answered(members: &[(TestClient, matrix_sdk::Room)], sent: &[(usize, OwnedEventId)]) -> usize {
-    sent.iter().filter(|(index, event_id)| !members[*index].0.replies_to(event_id).is_empty()).count()
+    sent.iter()
+        .filter(|(index, event_id)| !members[*index].0.replies_to(event_id).is_empty())
+        .count()
 }

@@ -1,0 +1,187 @@
+//! The storage suite, run against SQLite and against a real PostgreSQL: the same behaviour on
+//! both is the promise of DESIGN.md.
+
+use anyhow::Result;
+use kring_core::Language;
+use kring_store::{InboxKind, InboxState, NewInboxEntry, Store, StoreError};
+
+/// Runs one async check against both databases, as two named tests.
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() -> anyhow::Result<()> {
+                    let dir = tempfile::tempdir()?;
+                    let store = kring_store::Store::connect(&kring_testbed::fresh_sqlite_url(dir.path())).await?;
+                    super::$name(store).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() -> anyhow::Result<()> {
+                    let store = kring_store::Store::connect(&kring_testbed::fresh_postgres_url().await?).await?;
+                    super::$name(store).await
+                }
+            )*
+        }
+    };
+}
+
+on_both_databases!(
+    inbox_keeps_each_event_once,
+    inbox_answers_drop_the_text,
+    late_keys_move_entries_to_pending,
+    sync_position_is_replaced_not_appended,
+    member_language_round_trips,
+    health_check_answers,
+);
+
+fn command(event_id: &str, body: Option<&str>, origin_ts: i64) -> NewInboxEntry {
+    NewInboxEntry {
+        event_id: event_id.into(),
+        room_id: "!room:kring.test".into(),
+        sender: "@client:kring.test".into(),
+        kind: InboxKind::Command,
+        body: body.map(str::to_owned),
+        encrypted_event: body.is_none().then(|| "{\"ciphertext\":\"…\"}".to_owned()),
+        origin_ts,
+    }
+}
+
+const BOT: &str = "@kring:kring.test";
+
+async fn inbox_keeps_each_event_once(store: Store) -> Result<()> {
+    assert!(
+        store
+            .inbox_insert(BOT, &command("$b", Some("!status"), 20))
+            .await?
+    );
+    assert!(
+        store
+            .inbox_insert(BOT, &command("$a", Some("!help"), 10))
+            .await?
+    );
+    assert!(
+        !store
+            .inbox_insert(BOT, &command("$a", Some("!other"), 30))
+            .await?,
+        "a replay must not be stored again"
+    );
+    let pending = store.inbox_in_state(BOT, InboxState::Pending, 10).await?;
+    let order: Vec<&str> = pending.iter().map(|e| e.event_id.as_str()).collect();
+    assert_eq!(order, ["$a", "$b"], "oldest first");
+    assert_eq!(pending[0].body, "!help", "the first write wins");
+    assert!(
+        store
+            .inbox_in_state("@other:kring.test", InboxState::Pending, 10)
+            .await?
+            .is_empty()
+    );
+    Ok(())
+}
+
+async fn inbox_answers_drop_the_text(store: Store) -> Result<()> {
+    store
+        .inbox_insert(BOT, &command("$a", Some("!help mijn diagnose"), 10))
+        .await?;
+    store.inbox_attempt_failed("$a").await?;
+    store.inbox_answered("$a", Some("$reply")).await?;
+    let entry = store.inbox_entry("$a").await?.expect("still there");
+    assert_eq!(entry.state, InboxState::Answered);
+    assert_eq!(entry.body, "", "no chat text is kept after answering");
+    assert_eq!(entry.attempts, 1);
+    assert_eq!(entry.reply_event_id.as_deref(), Some("$reply"));
+    assert_eq!(store.inbox_count(BOT, InboxState::Pending).await?, 0);
+    assert_eq!(store.inbox_count(BOT, InboxState::Answered).await?, 1);
+    Ok(())
+}
+
+async fn late_keys_move_entries_to_pending(store: Store) -> Result<()> {
+    store.inbox_insert(BOT, &command("$late", None, 10)).await?;
+    let waiting = store
+        .inbox_in_state(BOT, InboxState::AwaitingKey, 10)
+        .await?;
+    assert_eq!(waiting.len(), 1);
+    assert!(waiting[0].encrypted_event.is_some());
+    store.inbox_decrypted("$late", "!help").await?;
+    let entry = store.inbox_entry("$late").await?.expect("still there");
+    assert_eq!(
+        (entry.state, entry.body.as_str(), entry.encrypted_event),
+        (InboxState::Pending, "!help", None)
+    );
+    // Decrypting twice changes nothing.
+    store.inbox_decrypted("$late", "!other").await?;
+    assert_eq!(
+        store.inbox_entry("$late").await?.expect("there").body,
+        "!help"
+    );
+    Ok(())
+}
+
+async fn sync_position_is_replaced_not_appended(store: Store) -> Result<()> {
+    assert_eq!(store.sync_position(BOT).await?, None);
+    store.save_sync_position(BOT, "s1").await?;
+    store.save_sync_position(BOT, "s2").await?;
+    assert_eq!(store.sync_position(BOT).await?.as_deref(), Some("s2"));
+    assert_eq!(store.sync_position("@other:kring.test").await?, None);
+    Ok(())
+}
+
+async fn member_language_round_trips(store: Store) -> Result<()> {
+    assert_eq!(store.member_language("@a:kring.test").await?, None);
+    store
+        .set_member_language("@a:kring.test", Language::English)
+        .await?;
+    store
+        .set_member_language("@a:kring.test", Language::Dutch)
+        .await?;
+    store
+        .set_member_language("@b:kring.test", Language::English)
+        .await?;
+    assert_eq!(
+        store.member_language("@a:kring.test").await?,
+        Some(Language::Dutch)
+    );
+    assert_eq!(
+        store.member_language("@b:kring.test").await?,
+        Some(Language::English)
+    );
+    Ok(())
+}
+
+async fn health_check_answers(store: Store) -> Result<()> {
+    store.health_check().await?;
+    store.pool().close().await;
+    assert!(matches!(
+        store.health_check().await,
+        Err(StoreError::Database(_))
+    ));
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_unknown_database_address_is_refused_clearly() {
+    let error = Store::connect("mysql://localhost/kring")
+        .await
+        .expect_err("only SQLite and PostgreSQL");
+    assert!(matches!(error, StoreError::UnsupportedUrl));
+}
+
+#[tokio::test]
+async fn migrations_run_twice_without_harm() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let url = kring_testbed::fresh_sqlite_url(dir.path());
+    Store::connect(&url)
+        .await?
+        .inbox_insert(BOT, &command("$kept", Some("!help"), 1))
+        .await?;
+    let reopened = Store::connect(&url).await?;
+    assert!(
+        reopened.inbox_entry("$kept").await?.is_some(),
+        "data survives a restart"
+    );
+    Ok(())
+}
