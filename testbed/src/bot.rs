@@ -9,8 +9,8 @@ use tokio::sync::watch;
 
 /// Registers the bot account (exempt from rate limits, as `kring up` does) and returns its
 /// configuration with state under `state_dir`.
-async fn prepare(synapse: &TestSynapse, state_dir: &Path) -> Result<BotConfig> {
-    let account = synapse.register_named("kring").await?;
+async fn prepare(synapse: &TestSynapse, state_dir: &Path, username: &str) -> Result<BotConfig> {
+    let account = synapse.register_named(username).await?;
     synapse
         .admin()
         .exempt_from_rate_limits(synapse.admin_token(), &account.user_id)
@@ -36,7 +36,7 @@ pub struct InProcessBot {
 
 impl InProcessBot {
     pub async fn start(synapse: &TestSynapse, database_url: &str) -> Result<Self> {
-        let config = prepare(synapse, &synapse.scratch_dir("in-process-bot")?).await?;
+        let config = prepare(synapse, &synapse.scratch_dir("in-process-bot")?, "kring").await?;
         let store = Store::connect(database_url).await?;
         let bot = Bot::start(&config, store.clone(), BotMetrics::unregistered()).await?;
         let user_id = bot.identity().user_id.to_string();
@@ -69,14 +69,16 @@ impl BotProcess {
     /// Writes a configuration for `binary` (the `kring` executable) and starts it.
     pub async fn start(binary: &Path, synapse: &TestSynapse, database_url: &str) -> Result<Self> {
         let dir = synapse.scratch_dir("bot-process")?;
-        let config = prepare(synapse, &dir).await?;
+        // Its own account name, so it can run beside an in-process bot on the same homeserver.
+        let username = "kring-process";
+        let config = prepare(synapse, &dir, username).await?;
         let password_file = dir.join("bot-password");
         std::fs::write(&password_file, &config.credentials.password)?;
         let database_file = dir.join("database-url");
         std::fs::write(&database_file, database_url)?;
         let config_path = dir.join("kring.toml");
         let toml = format!(
-            "data_dir = {data:?}\nserver_name = {server:?}\nhomeserver_url = {url:?}\nbridge_port = {port}\n\
+            "data_dir = {data:?}\nserver_name = {server:?}\nhomeserver_url = {url:?}\nbridge_port = {port}\nbot_username = {username:?}\n\
              bot_password_file = {password:?}\ndatabase_url_file = {database:?}\n",
             data = dir.display().to_string(),
             server = synapse.server_name(),
@@ -87,7 +89,7 @@ impl BotProcess {
         );
         std::fs::write(&config_path, toml)?;
         let mut process = Self {
-            user_id: format!("@kring:{}", synapse.server_name()),
+            user_id: format!("@{username}:{}", synapse.server_name()),
             config_path,
             database_url: database_url.to_owned(),
             binary: binary.to_path_buf(),
@@ -114,6 +116,10 @@ impl BotProcess {
             .context("starting kring bots")?;
         self.child = Some(child);
         Ok(())
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().and_then(|child| child.id())
     }
 
     /// SIGKILL: no chance to clean up, as in a crash or an OOM kill.

@@ -132,6 +132,21 @@ impl TestClient {
         Ok(room)
     }
 
+    /// Opens an encrypted direct chat with another test client, which accepts the invite.
+    pub async fn open_direct_chat_with(&self, other: &TestClient) -> Result<Room> {
+        let room = self.client.create_dm(other.user_id()).await?;
+        let started = Instant::now();
+        while let Err(error) = other.client.join_room_by_id(room.room_id()).await {
+            if started.elapsed() > PATIENCE {
+                bail!("{} could not join: {error}", other.user_id());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.wait_until_joined(room.room_id(), other.user_id())
+            .await?;
+        Ok(room)
+    }
+
     pub async fn wait_until_joined(&self, room_id: &RoomId, user: &UserId) -> Result<()> {
         let started = Instant::now();
         loop {
