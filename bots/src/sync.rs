@@ -53,13 +53,16 @@ pub(crate) async fn run(
     };
     let mut since = bot.store.sync_position(&bot_name).await?;
     backoff = Duration::from_millis(500);
+    // The first sync after a start does not wait: catching up comes first. It also differs from
+    // any long poll a killed predecessor left open, whose response Synapse may still have cached.
+    let mut poll = Duration::ZERO;
     loop {
         if *shutdown.borrow() {
             return Ok(());
         }
         let mut settings = SyncSettings::new()
             .filter(Filter::FilterId(filter_id.clone()))
-            .timeout(LONG_POLL);
+            .timeout(poll);
         if let Some(token) = &since {
             settings = settings.token(token.clone());
         }
@@ -77,6 +80,7 @@ pub(crate) async fn run(
             Ok(next_batch) => {
                 bot.store.save_sync_position(&bot_name, &next_batch).await?;
                 since = Some(next_batch);
+                poll = LONG_POLL;
                 backoff = Duration::from_millis(500);
                 bot.wake_worker.notify_one();
             }

@@ -59,6 +59,8 @@ impl InProcessBot {
 /// The real `kring bots` process, for tests that kill it.
 pub struct BotProcess {
     pub user_id: String,
+    /// Where its `/healthz` and `/metrics` answer.
+    pub bridge_url: String,
     pub config_path: PathBuf,
     pub database_url: String,
     binary: PathBuf,
@@ -77,19 +79,21 @@ impl BotProcess {
         let database_file = dir.join("database-url");
         std::fs::write(&database_file, database_url)?;
         let config_path = dir.join("kring.toml");
+        let bridge_port = kring_homeserver::free_loopback_port()?;
         let toml = format!(
             "data_dir = {data:?}\nserver_name = {server:?}\nhomeserver_url = {url:?}\nbridge_port = {port}\nbot_username = {username:?}\n\
              bot_password_file = {password:?}\ndatabase_url_file = {database:?}\n",
             data = dir.display().to_string(),
             server = synapse.server_name(),
             url = synapse.base_url(),
-            port = kring_homeserver::free_loopback_port()?,
+            port = bridge_port,
             password = password_file.display().to_string(),
             database = database_file.display().to_string(),
         );
         std::fs::write(&config_path, toml)?;
         let mut process = Self {
             user_id: format!("@{username}:{}", synapse.server_name()),
+            bridge_url: format!("http://127.0.0.1:{bridge_port}"),
             config_path,
             database_url: database_url.to_owned(),
             binary: binary.to_path_buf(),
@@ -108,6 +112,11 @@ impl BotProcess {
             .arg("--config")
             .arg(&self.config_path)
             .arg("bots")
+            .env(
+                "RUST_LOG",
+                std::env::var("KRING_TEST_BOT_LOG")
+                    .unwrap_or_else(|_| "warn,kring=info,kring_bots=debug".into()),
+            )
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
