@@ -3,6 +3,7 @@ use crate::synapse::TestAccount;
 use anyhow::{Context, Result, bail};
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::deserialized_responses::EncryptionInfo;
+use matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent;
 use matrix_sdk::ruma::events::room::message::{
     OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
 };
@@ -32,6 +33,7 @@ pub struct TestClient {
     pub client: Client,
     pub account: TestAccount,
     received: Arc<Mutex<Vec<ReceivedMessage>>>,
+    undecryptable: Arc<Mutex<Vec<OwnedEventId>>>,
     arrived: Arc<Notify>,
     sync: tokio::task::JoinHandle<()>,
     _dir: TempDir,
@@ -99,6 +101,17 @@ impl TestClient {
                 },
             );
         }
+        let undecryptable = Arc::new(Mutex::new(Vec::new()));
+        {
+            let undecryptable = undecryptable.clone();
+            // The SDK hands an encrypted event to this handler only when it could not decrypt it.
+            client.add_event_handler(move |event: OriginalSyncRoomEncryptedEvent| {
+                let undecryptable = undecryptable.clone();
+                async move {
+                    undecryptable.lock().expect("not poisoned").push(event.event_id);
+                }
+            });
+        }
         client.sync_once(SyncSettings::new()).await?;
         let sync_client = client.clone();
         let sync = tokio::spawn(async move {
@@ -114,6 +127,7 @@ impl TestClient {
             client,
             account: account.clone(),
             received,
+            undecryptable,
             arrived,
             sync,
             _dir: dir,
@@ -176,6 +190,11 @@ impl TestClient {
             .await?
             .response
             .event_id)
+    }
+
+    /// Events this client received but could not decrypt.
+    pub fn undecryptable(&self) -> Vec<OwnedEventId> {
+        self.undecryptable.lock().expect("not poisoned").clone()
     }
 
     /// Every message received so far.

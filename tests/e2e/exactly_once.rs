@@ -79,10 +79,18 @@ async fn sigkill_mid_burst_then_restart_answers_every_command_exactly_once() -> 
     let started = Instant::now();
     while answered(&members, &sent) < sent.len() {
         if started.elapsed() > Duration::from_secs(180) {
+            let store = kring_store::Store::connect(&bot.database_url).await?;
+            let mut missing = Vec::new();
+            for (index, event_id) in &sent {
+                if members[*index].0.replies_to(event_id).is_empty() {
+                    missing.push((event_id.clone(), store.inbox_entry(event_id.as_str()).await?));
+                }
+            }
             bail!(
-                "only {} of {} commands answered after the restart; bot log:\n{}",
+                "only {} of {} commands answered after the restart; unanswered and their inbox rows: {missing:#?}\nundecryptable at the members: {:?}\nbot log:\n{}",
                 answered(&members, &sent),
                 sent.len(),
+                members.iter().map(|(m, _)| m.undecryptable()).collect::<Vec<_>>(),
                 bot.log()
             );
         }
