@@ -3,6 +3,10 @@ use crate::synapse::TestAccount;
 use anyhow::{Context, Result, bail};
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::deserialized_responses::EncryptionInfo;
+use matrix_sdk::room::MessagesOptions;
+use matrix_sdk::ruma::UInt;
+use matrix_sdk::ruma::api::client::filter::FilterDefinition;
+use matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter;
 use matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent;
 use matrix_sdk::ruma::events::room::message::{
     OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
@@ -108,7 +112,10 @@ impl TestClient {
             client.add_event_handler(move |event: OriginalSyncRoomEncryptedEvent| {
                 let undecryptable = undecryptable.clone();
                 async move {
-                    undecryptable.lock().expect("not poisoned").push(event.event_id);
+                    undecryptable
+                        .lock()
+                        .expect("not poisoned")
+                        .push(event.event_id);
                 }
             });
         }
@@ -195,6 +202,34 @@ impl TestClient {
     /// Events this client received but could not decrypt.
     pub fn undecryptable(&self) -> Vec<OwnedEventId> {
         self.undecryptable.lock().expect("not poisoned").clone()
+    }
+
+    /// How many replies each event has in `room`'s whole history, read back page by page
+    /// with `/messages` and decrypted: the ground truth, independent of what sync delivered.
+    pub async fn replies_in_history(
+        &self,
+        room: &Room,
+    ) -> Result<std::collections::HashMap<OwnedEventId, usize>> {
+        let mut counts = std::collections::HashMap::new();
+        let mut from: Option<String> = None;
+        loop {
+            let mut options = MessagesOptions::backward();
+            options.from = from.clone();
+            options.limit = UInt::from(100u32);
+            let page = room.messages(options).await?;
+            for event in &page.chunk {
+                let json: serde_json::Value = serde_json::from_str(event.raw().json().get())?;
+                if let Some(target) =
+                    json["content"]["m.relates_to"]["m.in_reply_to"]["event_id"].as_str()
+                {
+                    *counts.entry(OwnedEventId::try_from(target)?).or_insert(0) += 1;
+                }
+            }
+            match page.end {
+                Some(end) if !page.chunk.is_empty() => from = Some(end),
+                _ => return Ok(counts),
+            }
+        }
     }
 
     /// Every message received so far.

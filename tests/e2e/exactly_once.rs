@@ -83,28 +83,45 @@ async fn sigkill_mid_burst_then_restart_answers_every_command_exactly_once() -> 
             let mut missing = Vec::new();
             for (index, event_id) in &sent {
                 if members[*index].0.replies_to(event_id).is_empty() {
-                    missing.push((event_id.clone(), store.inbox_entry(event_id.as_str()).await?));
+                    missing.push((
+                        event_id.clone(),
+                        store.inbox_entry(event_id.as_str()).await?,
+                    ));
                 }
             }
             bail!(
                 "only {} of {} commands answered after the restart; unanswered and their inbox rows: {missing:#?}\nundecryptable at the members: {:?}\nbot log:\n{}",
                 answered(&members, &sent),
                 sent.len(),
-                members.iter().map(|(m, _)| m.undecryptable()).collect::<Vec<_>>(),
+                members
+                    .iter()
+                    .map(|(m, _)| m.undecryptable())
+                    .collect::<Vec<_>>(),
                 bot.log()
             );
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    // Give any duplicate a fair chance to show up before counting.
+    // Give any duplicate a fair chance to show up, then count from each room's full history.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let mut counts: HashMap<&OwnedEventId, usize> = HashMap::new();
-    for (index, event_id) in &sent {
-        counts.insert(event_id, members[*index].0.replies_to(event_id).len());
+    let mut histories = Vec::new();
+    for (member, room) in &members {
+        histories.push(member.replies_in_history(room).await?);
     }
+    let counts: HashMap<&OwnedEventId, usize> = sent
+        .iter()
+        .map(|(index, event_id)| {
+            (
+                event_id,
+                histories[*index].get(event_id).copied().unwrap_or(0),
+            )
+        })
+        .collect();
     let doubled: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
     assert!(doubled.is_empty(), "answered more than once: {doubled:?}");
-    assert!(counts.values().all(|n| *n == 1));
+    let missing: Vec<_> = counts.iter().filter(|(_, n)| **n == 0).collect();
+    assert!(missing.is_empty(), "never answered: {missing:?}");
+    assert_eq!(counts.len(), ROOMS * (BURST_PER_ROOM + WHILE_DOWN_PER_ROOM));
     bot.kill_hard().await?;
     Ok(())
 }
