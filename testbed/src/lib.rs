@@ -2,6 +2,9 @@
 //! environment, SQLite, loopback, a free port, a temporary directory), a real PostgreSQL per test
 //! process, and ready end-to-end-encrypted clients and bots. No fake homeserver anywhere.
 
+// matrix-sdk's futures are deep; proving a spawned sync loop `Send` needs more than 128 steps.
+#![recursion_limit = "256"]
+
 mod bot;
 mod client;
 mod postgres;
