@@ -58,7 +58,7 @@ pub async fn up(config: Config) -> Result<()> {
     accounts::ensure_bot_account(&config, &admin, &admin_token).await?;
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let mut services = tokio::spawn(run_services(config.clone(), shutdown_rx, true));
+    let mut services = tokio::spawn(run_services(config.clone(), shutdown_rx));
     let bot_id = format!("@{}:{}", config.bot_username, config.server_name);
     println!();
     println!("Kring is running.");
@@ -98,7 +98,7 @@ pub async fn up(config: Config) -> Result<()> {
 /// `kring bots`: the bots (and the bridge's health and metrics) against a running homeserver.
 pub async fn bots(config: Config) -> Result<()> {
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let services = tokio::spawn(run_services(config, shutdown_rx, true));
+    let services = tokio::spawn(run_services(config, shutdown_rx));
     tokio::select! {
         _ = wait_for_stop_signal() => {
             let _ = shutdown_tx.send(true);
@@ -131,27 +131,17 @@ async fn run_services(
     let bot = Bot::start(&bot_config, store.clone(), metrics)
         .await
         .context("starting the bot")?;
-    let bridge = if with_bridge {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.bridge_port))
-            .await
-            .with_context(|| format!("binding the bridge to 127.0.0.1:{}", config.bridge_port))?;
-        let mut bridge_shutdown = shutdown.clone();
-        let state = BridgeState { store, registry };
-        Some(tokio::spawn(kring_bridge::serve(
-            listener,
-            state,
-            async move {
-                let _ = bridge_shutdown.wait_for(|stop| *stop).await;
-            },
-        )))
-    } else {
-        None
-    };
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.bridge_port))
+        .await
+        .with_context(|| format!("binding the bridge to 127.0.0.1:{}", config.bridge_port))?;
+    let mut bridge_shutdown = shutdown.clone();
+    let state = BridgeState { store, registry };
+    let bridge = tokio::spawn(kring_bridge::serve(listener, state, async move {
+        let _ = bridge_shutdown.wait_for(|stop| *stop).await;
+    }));
     tracing::info!("bot running");
     bot.run(shutdown).await?;
-    if let Some(bridge) = bridge {
-        bridge.await??;
-    }
+    bridge.await??;
     Ok(())
 }
 
