@@ -108,11 +108,7 @@ pub async fn bots(config: Config) -> Result<()> {
     }
 }
 
-async fn run_services(
-    config: Config,
-    shutdown: watch::Receiver<bool>,
-    with_bridge: bool,
-) -> Result<()> {
+async fn run_services(config: Config, shutdown: watch::Receiver<bool>) -> Result<()> {
     let store = Store::connect(&config.database_url()?)
         .await
         .context("opening Kring's database")?;
