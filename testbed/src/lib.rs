@@ -8,11 +8,13 @@
 mod bot;
 mod client;
 mod postgres;
+mod proxy;
 mod synapse;
 
 pub use bot::{BotProcess, InProcessBot};
 pub use client::{ReceivedMessage, TestClient};
 pub use postgres::{fresh_postgres_url, fresh_sqlite_url};
+pub use proxy::KeyDelayingProxy;
 pub use synapse::{Persona, TestAccount, TestSynapse, synapse_install};
 
 /// A ceiling for waiting on something that normally takes well under a second, generous enough

@@ -62,6 +62,23 @@ async fn help_in_an_encrypted_direct_chat_is_answered_and_decrypted_by_the_membe
             .is_some_and(|html| html.contains("<code>!status</code>"))
     );
 
+    // The bot's device is cross-signed by its own identity, so Element shows no warning on it.
+    let bot_user = matrix_sdk::ruma::UserId::parse(&setup.bot.user_id)?;
+    let devices = setup
+        .member
+        .client
+        .encryption()
+        .get_user_devices(&bot_user)
+        .await?;
+    let devices: Vec<_> = devices.devices().collect();
+    assert!(!devices.is_empty(), "the member must know the bot's device");
+    assert!(
+        devices
+            .iter()
+            .all(|device| device.is_cross_signed_by_owner()),
+        "every bot device is cross-signed"
+    );
+
     let hulp = command(&setup, "!hulp").await?;
     assert!(hulp.body.contains("versleuteld"), "{}", hulp.body);
 

@@ -3,4 +3,5 @@
 
 mod bot_basics;
 mod exactly_once;
+mod late_key;
 mod user_admin;

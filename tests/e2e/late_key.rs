@@ -1,0 +1,61 @@
+//! A command whose room key reaches the bot after the message itself is still answered.
+
+use anyhow::{Result, bail};
+use kring_store::{InboxState, Store};
+use kring_testbed::{
+    BotProcess, KeyDelayingProxy, Persona, TestClient, TestSynapse, fresh_sqlite_url,
+};
+use std::time::{Duration, Instant};
+
+#[tokio::test]
+async fn a_command_whose_room_key_comes_late_waits_for_it_and_is_then_answered() -> Result<()> {
+    let synapse = TestSynapse::start().await?;
+    let dir = tempfile::tempdir()?;
+    let bot = BotProcess::start(
+        std::path::Path::new(env!("CARGO_BIN_EXE_kring")),
+        &synapse,
+        &fresh_sqlite_url(dir.path()),
+    )
+    .await?;
+    // The member talks to Synapse through a pass-through that can hold back their room keys.
+    let proxy = KeyDelayingProxy::start(&synapse.base_url()).await?;
+    let member = TestClient::login(&proxy.url, &synapse.register(Persona::Client).await?).await?;
+    let room = member.open_direct_chat(&bot.user_id).await?;
+    let first = member.send_text(&room, "!status").await?;
+    member.wait_for_reply_to(&first).await?;
+
+    // A new room key, held back on its way; the message itself goes through.
+    proxy.hold_to_device();
+    room.discard_room_key().await?;
+    let late = member.send_text(&room, "!help").await?;
+
+    // The bot has the message but cannot read it: it waits in the inbox, unanswered.
+    let store = Store::connect(&bot.database_url).await?;
+    let started = Instant::now();
+    loop {
+        match store.inbox_entry(late.as_str()).await? {
+            Some(entry) if entry.state == InboxState::AwaitingKey => break,
+            Some(entry) => bail!(
+                "the command should wait for its key, but is {:?}",
+                entry.state
+            ),
+            None if started.elapsed() > Duration::from_secs(60) => {
+                bail!("the bot never stored the command")
+            }
+            None => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        member.replies_to(&late).is_empty(),
+        "no answer without the key"
+    );
+
+    // The key arrives; the bot decrypts the waiting command and answers it, once.
+    proxy.release_to_device();
+    let reply = member.wait_for_reply_to(&late).await?;
+    assert!(reply.body.contains("!status"), "{}", reply.body);
+    let history = member.replies_in_history(&room).await?;
+    assert_eq!(history.get(&late), Some(&1));
+    Ok(())
+}
