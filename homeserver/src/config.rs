@@ -152,28 +152,11 @@ fn create_dir(path: &Path) -> Result<(), ConfigError> {
     })
 }
 
-/// Writes a file only its owner can read: these files hold secrets.
-pub(crate) fn write_private(path: &Path, contents: &[u8]) -> Result<(), ConfigError> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let io = |source| ConfigError::Io {
+fn write_private(path: &Path, contents: &[u8]) -> Result<(), ConfigError> {
+    kring_store::private_file::write_private(path, contents).map_err(|source| ConfigError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io)?;
-    }
-    let temporary = path.with_extension("tmp");
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(true)
-        .write(true)
-        .mode(0o600)
-        .open(&temporary)
-        .map_err(io)?;
-    file.write_all(contents).map_err(io)?;
-    file.sync_all().map_err(io)?;
-    std::fs::rename(&temporary, path).map_err(io)
+    })
 }
 
 #[cfg(test)]

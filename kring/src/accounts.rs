@@ -88,18 +88,6 @@ pub async fn ensure_bot_account(
 }
 
 pub fn write_private(path: &Path, contents: &str) -> Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(true)
-        .write(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(contents.as_bytes())?;
-    file.sync_all()?;
-    Ok(())
+    kring_store::private_file::write_private(path, contents.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
 }

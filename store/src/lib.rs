@@ -2,6 +2,7 @@
 //! go through the same portable SQL and the same migrations, and the test suite runs on both.
 
 mod inbox;
+pub mod private_file;
 
 pub use inbox::{InboxEntry, InboxKind, InboxState, NewInboxEntry};
 
