@@ -2,6 +2,8 @@
 //! `Command` or a `CommandError`, never a panic.
 
 use crate::language::Language;
+use crate::matrix_id::{MatrixId, MatrixIdError};
+use crate::role::{Role, RoleError, parse_role};
 use thiserror::Error;
 
 /// Commands longer than this are refused before any work is done. Real commands are a few
@@ -19,6 +21,34 @@ pub enum Command {
     Status { language: Option<Language> },
     /// `!taal en` / `!language nl`: remember which language to answer this member in.
     SetLanguage { language: Language },
+    /// `!start`: start my own network; `!start voor @client:server <my role>`: start one for a
+    /// client, who accepts before anything is shared.
+    StartNetwork { for_client: Option<(MatrixId, Role)> },
+    /// `!netwerk` / `!network`: who is in, pending proposals and invite links.
+    Overview,
+    /// `!uitnodigen @user:server <role>` / `!invite`.
+    Invite { user: MatrixId, role: Role },
+    /// `!link <role>`: an invite link for someone without an account.
+    InviteLink { role: Role },
+    /// `!verwijderen @user:server` / `!remove`.
+    Remove { user: MatrixId },
+    /// `!ja 3` / `!nee 3` / `!yes 3` / `!no 3`.
+    Decide { number: i64, approve: bool },
+    /// `!intrekken <link>` / `!revoke <link>`.
+    RevokeLink { id: String },
+    /// `!verlaten` / `!leave`.
+    Leave,
+}
+
+/// Which command a usage hint is about, so the error can show how it is typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandName {
+    Start,
+    Invite,
+    InviteLink,
+    Remove,
+    Decide,
+    RevokeLink,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -34,6 +64,20 @@ pub enum CommandError {
     MissingLanguage,
     #[error("unknown language")]
     UnknownLanguage { word: String },
+    #[error("the command needs more")]
+    Incomplete { command: CommandName },
+    #[error("not a valid Matrix id: {error}")]
+    BadMatrixId {
+        command: CommandName,
+        error: MatrixIdError,
+    },
+    #[error("not a valid role: {error}")]
+    BadRole {
+        command: CommandName,
+        error: RoleError,
+    },
+    #[error("not a proposal number")]
+    BadNumber { command: CommandName },
 }
 
 /// Understands a message body. `Ok(None)` means the message is ordinary chat, not a command.
@@ -51,7 +95,8 @@ pub fn parse_message(body: &str) -> Result<Option<Command>, CommandError> {
             name: String::new(),
         });
     };
-    let argument = words.next();
+    let arguments: Vec<&str> = words.collect();
+    let argument = arguments.first().copied();
     let language_argument = argument.and_then(Language::from_word);
     let command = match name.to_lowercase().as_str() {
         "help" => Command::Help {
@@ -71,6 +116,51 @@ pub fn parse_message(body: &str) -> Result<Option<Command>, CommandError> {
                 })?;
             Command::SetLanguage { language }
         }
+        "start" => parse_start(&arguments)?,
+        "netwerk" | "network" | "overzicht" | "overview" => Command::Overview,
+        "uitnodigen" | "invite" | "voorstellen" | "propose" => {
+            let (user, rest) = user_and_rest(CommandName::Invite, &arguments)?;
+            let role = parse_role(rest).map_err(|error| CommandError::BadRole {
+                command: CommandName::Invite,
+                error,
+            })?;
+            Command::Invite { user, role }
+        }
+        "link" | "uitnodigingslink" => {
+            let role = parse_role(&arguments).map_err(|error| CommandError::BadRole {
+                command: CommandName::InviteLink,
+                error,
+            })?;
+            Command::InviteLink { role }
+        }
+        "verwijderen" | "verwijder" | "remove" => {
+            let (user, _) = user_and_rest(CommandName::Remove, &arguments)?;
+            Command::Remove { user }
+        }
+        "ja" | "yes" | "nee" | "no" => {
+            let approve = matches!(name.to_lowercase().as_str(), "ja" | "yes");
+            let word = argument.ok_or(CommandError::Incomplete {
+                command: CommandName::Decide,
+            })?;
+            let number = word
+                .trim_start_matches('#')
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or(CommandError::BadNumber {
+                    command: CommandName::Decide,
+                })?;
+            Command::Decide { number, approve }
+        }
+        "intrekken" | "revoke" => {
+            let word = argument.ok_or(CommandError::Incomplete {
+                command: CommandName::RevokeLink,
+            })?;
+            Command::RevokeLink {
+                id: shorten(&word.to_lowercase(), 20),
+            }
+        }
+        "verlaten" | "leave" => Command::Leave,
         _ => {
             return Err(CommandError::Unknown {
                 name: shorten(name, 30),
@@ -78,6 +168,36 @@ pub fn parse_message(body: &str) -> Result<Option<Command>, CommandError> {
         }
     };
     Ok(Some(command))
+}
+
+fn parse_start(arguments: &[&str]) -> Result<Command, CommandError> {
+    let Some((first, rest)) = arguments.split_first() else {
+        return Ok(Command::StartNetwork { for_client: None });
+    };
+    if !matches!(first.to_lowercase().as_str(), "voor" | "for") {
+        return Err(CommandError::Incomplete {
+            command: CommandName::Start,
+        });
+    }
+    let (client, rest) = user_and_rest(CommandName::Start, rest)?;
+    let role = parse_role(rest).map_err(|error| CommandError::BadRole {
+        command: CommandName::Start,
+        error,
+    })?;
+    Ok(Command::StartNetwork {
+        for_client: Some((client, role)),
+    })
+}
+
+fn user_and_rest<'a, 'b>(
+    command: CommandName,
+    arguments: &'a [&'b str],
+) -> Result<(MatrixId, &'a [&'b str]), CommandError> {
+    let Some((first, rest)) = arguments.split_first() else {
+        return Err(CommandError::Incomplete { command });
+    };
+    let user = MatrixId::parse(first).map_err(|error| CommandError::BadMatrixId { command, error })?;
+    Ok((user, rest))
 }
 
 fn shorten(text: &str, max_chars: usize) -> String {
@@ -181,6 +301,115 @@ mod tests {
         assert_eq!(
             parse_message(&body),
             Err(CommandError::TooLong { length: body.len() })
+        );
+    }
+
+    fn id(text: &str) -> MatrixId {
+        MatrixId::parse(text).unwrap()
+    }
+
+    #[test]
+    fn network_commands_in_dutch_and_english() {
+        assert_eq!(
+            parse_message("!start"),
+            Ok(Some(Command::StartNetwork { for_client: None }))
+        );
+        assert_eq!(
+            parse_message("!start voor @anna:kring.test huisarts De Linde"),
+            Ok(Some(Command::StartNetwork {
+                for_client: Some((
+                    id("@anna:kring.test"),
+                    Role::Professional {
+                        organisation: "De Linde".into(),
+                        discipline: "huisarts".into()
+                    }
+                ))
+            }))
+        );
+        assert_eq!(parse_message("!network"), Ok(Some(Command::Overview)));
+        assert_eq!(
+            parse_message("!uitnodigen @piet:kring.test mantelzorger"),
+            Ok(Some(Command::Invite {
+                user: id("@piet:kring.test"),
+                role: Role::Carer
+            }))
+        );
+        assert_eq!(
+            parse_message("!link naaste"),
+            Ok(Some(Command::InviteLink { role: Role::Carer }))
+        );
+        assert_eq!(
+            parse_message("!remove @piet:kring.test"),
+            Ok(Some(Command::Remove {
+                user: id("@piet:kring.test")
+            }))
+        );
+        assert_eq!(
+            parse_message("!ja 3"),
+            Ok(Some(Command::Decide {
+                number: 3,
+                approve: true
+            }))
+        );
+        assert_eq!(
+            parse_message("!no #12"),
+            Ok(Some(Command::Decide {
+                number: 12,
+                approve: false
+            }))
+        );
+        assert_eq!(
+            parse_message("!intrekken K3F9"),
+            Ok(Some(Command::RevokeLink { id: "k3f9".into() }))
+        );
+        assert_eq!(parse_message("!verlaten"), Ok(Some(Command::Leave)));
+    }
+
+    #[test]
+    fn network_commands_explain_what_is_missing() {
+        assert_eq!(
+            parse_message("!uitnodigen"),
+            Err(CommandError::Incomplete {
+                command: CommandName::Invite
+            })
+        );
+        assert_eq!(
+            parse_message("!uitnodigen piet mantelzorger"),
+            Err(CommandError::BadMatrixId {
+                command: CommandName::Invite,
+                error: MatrixIdError::MissingAt
+            })
+        );
+        assert_eq!(
+            parse_message("!invite @piet:kring.test"),
+            Err(CommandError::BadRole {
+                command: CommandName::Invite,
+                error: RoleError::Missing
+            })
+        );
+        assert_eq!(
+            parse_message("!ja"),
+            Err(CommandError::Incomplete {
+                command: CommandName::Decide
+            })
+        );
+        assert_eq!(
+            parse_message("!ja drie"),
+            Err(CommandError::BadNumber {
+                command: CommandName::Decide
+            })
+        );
+        assert_eq!(
+            parse_message("!ja -1"),
+            Err(CommandError::BadNumber {
+                command: CommandName::Decide
+            })
+        );
+        assert_eq!(
+            parse_message("!start morgen"),
+            Err(CommandError::Incomplete {
+                command: CommandName::Start
+            })
         );
     }
 

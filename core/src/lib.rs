@@ -6,11 +6,14 @@
 pub mod account;
 pub mod command;
 pub mod language;
+pub mod matrix_id;
 pub mod messages;
+pub mod network;
 pub mod role;
 
 pub use account::{UsernameError, validate_username};
-pub use command::{Command, CommandError, MAX_COMMAND_BYTES, parse_message};
+pub use command::{Command, CommandError, CommandName, MAX_COMMAND_BYTES, parse_message};
 pub use language::Language;
 pub use messages::{BotReply, StatusReport};
-pub use role::Role;
+pub use matrix_id::{MatrixId, MatrixIdError};
+pub use role::{Role, RoleError, parse_role};

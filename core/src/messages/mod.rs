@@ -1,6 +1,12 @@
 //! Every text a bot sends, in Dutch (B1) and English, with its plain and HTML form side by side.
 //! This is the one place bot wording lives, so the two languages never drift apart.
 
+mod network;
+mod text;
+
+pub use network::*;
+pub use text::{Person, Text, date};
+
 use crate::command::{CommandError, MAX_COMMAND_BYTES};
 use crate::language::Language;
 
@@ -19,8 +25,8 @@ pub struct StatusReport {
     pub store_healthy: bool,
 }
 
-/// Builds a reply from paragraphs; a paragraph starting with "- " lines is rendered as a list.
-struct Builder {
+/// Builds a reply from paragraphs and lists, keeping the plain and HTML forms together.
+pub(crate) struct Builder {
     plain: Vec<String>,
     html: Vec<String>,
 }
@@ -68,6 +74,28 @@ impl Builder {
         self
     }
 
+    /// A paragraph with bold parts and mentions.
+    fn rich(mut self, text: Text) -> Self {
+        self.plain.push(text.plain);
+        self.html.push(format!("<p>{}</p>", text.html));
+        self
+    }
+
+    /// A bulleted list of rich items; nothing at all when `items` is empty.
+    fn list(mut self, items: Vec<Text>) -> Self {
+        if items.is_empty() {
+            return self;
+        }
+        let plain: Vec<String> = items.iter().map(|item| format!("- {}", item.plain)).collect();
+        self.plain.push(plain.join("\n"));
+        let html: String = items
+            .iter()
+            .map(|item| format!("<li>{}</li>", item.html))
+            .collect();
+        self.html.push(format!("<ul>{html}</ul>"));
+        self
+    }
+
     fn build(self) -> BotReply {
         BotReply {
             plain: self.plain.join("\n\n"),
@@ -83,6 +111,15 @@ pub fn help(language: Language) -> BotReply {
             .paragraph("Ik ben de Kring-bot. Typ een opdracht die begint met een uitroepteken:")
             .commands(&[
                 ("!hulp", "deze uitleg"),
+                ("!start", "uw eigen netwerk beginnen (in dit privégesprek)"),
+                ("!start voor @cliënt:server huisarts Praktijknaam", "een netwerk starten voor een cliënt"),
+                ("!netwerk", "wie er in het netwerk zitten, open voorstellen en links"),
+                ("!uitnodigen @naam:server mantelzorger", "iemand uitnodigen (of voorstellen, als u niet de cliënt bent)"),
+                ("!link mantelzorger", "een uitnodigingslink voor iemand zonder account"),
+                ("!ja 3 / !nee 3", "beslissen over voorstel 3 (of klik ✅ of ❌)"),
+                ("!verwijderen @naam:server", "iemand uit het netwerk halen"),
+                ("!intrekken k3f9", "een uitnodigingslink intrekken"),
+                ("!verlaten", "zelf uit een netwerk gaan"),
                 ("!status", "werkt Kring goed?"),
                 ("!taal en", "answer me in English from now on"),
             ])
@@ -93,6 +130,15 @@ pub fn help(language: Language) -> BotReply {
             .paragraph("I am the Kring bot. Type a command that starts with an exclamation mark:")
             .commands(&[
                 ("!help", "this explanation"),
+                ("!start", "begin your own network (in this private chat)"),
+                ("!start for @client:server gp Practice name", "start a network for a client"),
+                ("!network", "who is in the network, open proposals and links"),
+                ("!invite @name:server carer", "invite someone (or propose them, if you are not the client)"),
+                ("!link carer", "an invite link for someone without an account"),
+                ("!yes 3 / !no 3", "decide on proposal 3 (or click ✅ or ❌)"),
+                ("!remove @name:server", "take someone out of the network"),
+                ("!revoke k3f9", "revoke an invite link"),
+                ("!leave", "leave a network yourself"),
                 ("!status", "is Kring working properly?"),
                 ("!taal nl", "antwoord mij voortaan in het Nederlands"),
             ])
@@ -164,6 +210,13 @@ pub fn language_set(language: Language) -> BotReply {
 
 pub fn command_error(language: Language, error: &CommandError) -> BotReply {
     match (language, error) {
+        (
+            _,
+            CommandError::Incomplete { .. }
+            | CommandError::BadMatrixId { .. }
+            | CommandError::BadRole { .. }
+            | CommandError::BadNumber { .. },
+        ) => network::network_command_error(language, error),
         (Language::Dutch, CommandError::TooLong { .. }) => Builder::new()
             .lead("Dit bericht is te lang voor een opdracht.", "")
             .paragraph(&format!("Een opdracht mag hoogstens {MAX_COMMAND_BYTES} tekens zijn. Ik heb er niets mee gedaan. Typ !hulp om te zien welke opdrachten er zijn."))
@@ -259,6 +312,8 @@ mod tests {
             assert!(reply.plain.contains("!status"));
             assert!(reply.html.contains("<code>!status</code>"));
             assert!(reply.plain.contains("!taal"));
+            assert!(reply.plain.contains("!start"));
+            assert!(reply.plain.contains("!link"));
         }
         assert!(help(Language::Dutch).plain.contains("versleuteld"));
         assert!(help(Language::English).plain.contains("encrypted"));

@@ -1,0 +1,165 @@
+//! Pieces of bot text that carry both forms at once: plain for `body`, HTML for `formatted_body`.
+
+use super::escape_html;
+use crate::language::Language;
+use crate::matrix_id::MatrixId;
+use crate::network::Millis;
+use chrono::{Datelike, TimeZone};
+
+/// Someone a message talks about: their id (for the mention pill) and the name to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub id: MatrixId,
+    /// The display name in the room, or the id's name part when they have none.
+    pub name: String,
+}
+
+impl Person {
+    pub fn new(id: MatrixId, display_name: Option<&str>) -> Self {
+        let name = display_name
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .map(|name| name.chars().take(60).collect())
+            .unwrap_or_else(|| id.localpart().to_owned());
+        Self { id, name }
+    }
+}
+
+/// A run of text with bold parts, code and mentions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Text {
+    pub plain: String,
+    pub html: String,
+}
+
+impl Text {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn text(mut self, text: &str) -> Self {
+        self.plain.push_str(text);
+        self.html.push_str(&escape_html(text));
+        self
+    }
+
+    pub fn bold(mut self, text: &str) -> Self {
+        self.plain.push_str(text);
+        self.html
+            .push_str(&format!("<strong>{}</strong>", escape_html(text)));
+        self
+    }
+
+    pub fn code(mut self, text: &str) -> Self {
+        self.plain.push_str(text);
+        self.html
+            .push_str(&format!("<code>{}</code>", escape_html(text)));
+        self
+    }
+
+    /// A mention: Element shows it as a pill with the person's name.
+    pub fn person(mut self, person: &Person) -> Self {
+        self.plain.push_str(&person.name);
+        self.html.push_str(&format!(
+            "<a href=\"https://matrix.to/#/{}\">{}</a>",
+            escape_html(person.id.as_str()),
+            escape_html(&person.name)
+        ));
+        self
+    }
+
+    /// Appends another run.
+    pub fn merge(mut self, other: Text) -> Self {
+        self.plain.push_str(&other.plain);
+        self.html.push_str(&other.html);
+        self
+    }
+
+    pub fn link(mut self, url: &str) -> Self {
+        self.plain.push_str(url);
+        self.html.push_str(&format!(
+            "<a href=\"{}\">{}</a>",
+            escape_html(url),
+            escape_html(url)
+        ));
+        self
+    }
+}
+
+const DUTCH_MONTHS: [&str; 12] = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
+const ENGLISH_MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// A calendar day as people in the Netherlands read it ("23 november 2026"), in Dutch time.
+pub fn date(language: Language, at: Millis) -> String {
+    let Some(utc) = chrono::Utc.timestamp_millis_opt(at).single() else {
+        return String::from("?");
+    };
+    let local = utc.with_timezone(&chrono_tz::Europe::Amsterdam);
+    let months = match language {
+        Language::Dutch => &DUTCH_MONTHS,
+        Language::English => &ENGLISH_MONTHS,
+    };
+    format!(
+        "{} {} {}",
+        local.day(),
+        months[local.month0() as usize],
+        local.year()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mentions_escape_names() {
+        let person = Person::new(
+            MatrixId::parse("@piet:kring.test").unwrap(),
+            Some("<b>Piet</b>"),
+        );
+        let text = Text::new().text("Hallo ").person(&person);
+        assert_eq!(text.plain, "Hallo <b>Piet</b>");
+        assert_eq!(
+            text.html,
+            "Hallo <a href=\"https://matrix.to/#/@piet:kring.test\">&lt;b&gt;Piet&lt;/b&gt;</a>"
+        );
+        let nameless = Person::new(MatrixId::parse("@piet:kring.test").unwrap(), Some("  "));
+        assert_eq!(nameless.name, "piet");
+    }
+
+    #[test]
+    fn dates_are_dutch_local_days() {
+        // 2026-11-23 23:30 UTC is already the 24th in Amsterdam (UTC+1 in winter).
+        let late_evening = 1_795_476_600_000;
+        assert_eq!(date(Language::Dutch, late_evening), "24 november 2026");
+        assert_eq!(date(Language::English, late_evening), "24 November 2026");
+        // Summer time is UTC+2: 2026-07-01 21:30 UTC is 23:30 on the 1st.
+        assert_eq!(date(Language::Dutch, 1_782_941_400_000), "1 juli 2026");
+    }
+}
