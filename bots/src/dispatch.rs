@@ -1,46 +1,77 @@
-//! From an inbox entry to a reply: the one place commands are routed. A new capability adds
-//! its command to `kring_core::Command` and its arm here.
+//! From an inbox entry to a plan: the one place events and commands are routed. A new
+//! capability adds its command to `kring_core::Command` and its arm here.
 
-use crate::{Bot, BotError};
-use kring_core::messages::{self, BotReply, StatusReport};
-use kring_core::{Command, parse_message};
-use kring_store::InboxEntry;
-use matrix_sdk::Room;
+use crate::{Bot, BotError, networks, sync};
+use kring_core::messages::{self, StatusReport};
+use kring_core::plan::{Plan, Target};
+use kring_core::{Command, Language, parse_message};
+use kring_store::{InboxEntry, InboxKind};
+use matrix_sdk::ruma::RoomId;
 
-pub(crate) async fn respond(
-    bot: &Bot,
-    entry: &InboxEntry,
-    room: &Room,
-) -> Result<Option<BotReply>, BotError> {
+pub(crate) async fn plan(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
+    match entry.kind {
+        InboxKind::Greeting => Ok(Plan::reply(
+            here(entry),
+            messages::direct_chat_greeting(Language::Dutch),
+            None,
+        )),
+        InboxKind::Membership => networks::on_membership(bot, entry).await,
+        InboxKind::Reaction => networks::on_reaction(bot, entry).await,
+        InboxKind::Command => command(bot, entry).await,
+    }
+}
+
+pub(crate) fn here(entry: &InboxEntry) -> Target {
+    Target::Room {
+        room_id: entry.room_id.clone(),
+    }
+}
+
+async fn command(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
     let preferred = bot
         .store
         .member_language(&entry.sender)
         .await?
         .unwrap_or_default();
+    let answer = |reply| {
+        Ok(Plan::reply(
+            here(entry),
+            reply,
+            Some(entry.event_id.clone()),
+        ))
+    };
+    let in_direct_chat =
+        RoomId::parse(&entry.room_id).is_ok_and(|room_id| sync::is_direct_chat(bot, &room_id));
     let command = match parse_message(&entry.body) {
         Ok(Some(command)) => command,
-        Ok(None) if room.active_members_count() <= 2 => {
-            return Ok(Some(messages::chat_hint(preferred)));
-        }
-        Ok(None) => return Ok(None),
-        Err(error) => return Ok(Some(messages::command_error(preferred, &error))),
+        Ok(None) if in_direct_chat => return answer(messages::chat_hint(preferred)),
+        Ok(None) => return Ok(Plan::new()),
+        Err(error) => return answer(messages::command_error(preferred, &error)),
     };
-    let reply = match command {
-        Command::Help { language } => messages::help(language.unwrap_or(preferred)),
+    match command {
+        Command::Help { language } => answer(messages::help(language.unwrap_or(preferred))),
         Command::Status { language } => {
             let report = StatusReport {
                 version: env!("CARGO_PKG_VERSION").to_owned(),
                 homeserver_reachable: bot.client.whoami().await.is_ok(),
                 store_healthy: bot.store.health_check().await.is_ok(),
             };
-            messages::status(language.unwrap_or(preferred), &report)
+            answer(messages::status(language.unwrap_or(preferred), &report))
         }
         Command::SetLanguage { language } => {
+            // Stored at once: setting the same language twice is harmless.
             bot.store
                 .set_member_language(&entry.sender, language)
                 .await?;
-            messages::language_set(language)
+            answer(messages::language_set(language))
         }
-    };
-    Ok(Some(reply))
+        Command::StartNetwork { .. }
+        | Command::Overview
+        | Command::Invite { .. }
+        | Command::InviteLink { .. }
+        | Command::Remove { .. }
+        | Command::Decide { .. }
+        | Command::RevokeLink { .. }
+        | Command::Leave => networks::on_command(bot, entry, command, preferred).await,
+    }
 }

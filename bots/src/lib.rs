@@ -6,12 +6,15 @@
 //! answers nothing twice. See DESIGN.md, flow 1, and the known traps.
 
 mod dispatch;
+mod effects;
 mod metrics;
+mod networks;
 mod session;
 mod sync;
 mod worker;
 
 pub use metrics::BotMetrics;
+pub use networks::secret_hash;
 pub use session::{BotCredentials, BotIdentity};
 
 use kring_store::Store;
@@ -34,6 +37,8 @@ pub enum BotError {
     CrossSigning(String),
     #[error("storage error: {0}")]
     Store(#[from] kring_store::StoreError),
+    #[error("could not carry out a planned step: {0}")]
+    Plan(String),
     #[error("file system error at {path}: {source}")]
     Io {
         path: PathBuf,
@@ -73,6 +78,8 @@ pub struct BotConfig {
     pub state_dir: PathBuf,
     /// Where the recovery key is read from or written to; production points this at a secret.
     pub recovery_key_path: PathBuf,
+    /// The address invite links start with: the bridge's public invite page.
+    pub invite_base_url: String,
 }
 
 /// A running bot: one Matrix account, one device, one crypto store, one process.
@@ -82,6 +89,7 @@ pub struct Bot {
     identity: BotIdentity,
     metrics: BotMetrics,
     wake_worker: Arc<Notify>,
+    invite_base_url: String,
 }
 
 impl Bot {
@@ -99,6 +107,7 @@ impl Bot {
             identity,
             metrics,
             wake_worker: Arc::new(Notify::new()),
+            invite_base_url: config.invite_base_url.clone(),
         })
     }
 

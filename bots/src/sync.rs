@@ -206,18 +206,22 @@ async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Res
         origin_ts: fields.origin_server_ts,
     };
     let new_entry = if fields.event_type == "m.room.member" {
-        let joined = fields.content["membership"].as_str() == Some("join");
-        if fields.state_key.as_deref() == Some(own_user)
-            && fields.sender == own_user
-            && joined
-            && is_direct_chat(bot, room_id)
-        {
-            Some(entry(InboxKind::Greeting, Some(String::new()), None))
-        } else {
-            None
+        let membership = fields.content["membership"].as_str().unwrap_or_default();
+        match fields.state_key.as_deref() {
+            Some(user) if user == own_user => {
+                (fields.sender == own_user && membership == "join" && is_direct_chat(bot, room_id))
+                    .then(|| entry(InboxKind::Greeting, Some(String::new()), None))
+            }
+            Some(user) => {
+                let change = serde_json::json!({ "user": user, "membership": membership });
+                Some(entry(InboxKind::Membership, Some(change.to_string()), None))
+            }
+            None => None,
         }
     } else if fields.sender == own_user {
         None
+    } else if fields.event_type == "m.reaction" {
+        reaction(&fields).map(|body| entry(InboxKind::Reaction, Some(body), None))
     } else if let TimelineEventKind::UnableToDecrypt {
         event: encrypted, ..
     } = &event.kind
@@ -242,6 +246,18 @@ async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Res
         bot.metrics.commands_received.inc();
     }
     Ok(())
+}
+
+/// The answers a reaction can give to a bot's prompt.
+const DECIDING_REACTIONS: &[&str] = &["✅", "✔️", "✔", "👍", "❌", "✖️", "👎"];
+
+/// A reaction that may answer a prompt, as `{"event_id": …, "key": …}`.
+fn reaction(fields: &EventFields) -> Option<String> {
+    let relates_to = &fields.content["m.relates_to"];
+    let key = relates_to["key"].as_str()?;
+    let event_id = relates_to["event_id"].as_str()?;
+    (relates_to["rel_type"].as_str() == Some("m.annotation") && DECIDING_REACTIONS.contains(&key))
+        .then(|| serde_json::json!({ "event_id": event_id, "key": key }).to_string())
 }
 
 /// The text of an `m.text` message; notices are other bots talking and get no answer.

@@ -1,14 +1,9 @@
 //! The worker: answers what is in the inbox, oldest first, each exactly once.
 
-use crate::dispatch;
 use crate::sync::sleep_or_shutdown;
 use crate::{Bot, BotError};
+use crate::{dispatch, effects};
 use kring_store::{InboxEntry, InboxKind, InboxState};
-use matrix_sdk::RoomState;
-use matrix_sdk::ruma::events::relation::Reply;
-use matrix_sdk::ruma::events::room::message::{Relation, RoomMessageEventContent};
-use matrix_sdk::ruma::{EventId, OwnedTransactionId, RoomId};
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -72,66 +67,48 @@ pub(crate) async fn run(
     }
 }
 
-/// The transaction id of the reply to `event_id`: the same on every attempt, so the homeserver
-/// recognises a resend after a crash and does not post the reply twice.
-pub(crate) fn reply_transaction_id(bot_user_id: &str, event_id: &str) -> OwnedTransactionId {
-    let digest = Sha256::digest(format!("{bot_user_id}\n{event_id}").as_bytes());
-    OwnedTransactionId::from(format!("kring-{}", hex::encode(&digest[..16])))
-}
-
+/// Plans the entry (once; a replay finds the stored plan), carries out what is left of its
+/// effects in order, and marks it answered.
 async fn answer(bot: &Bot, entry: &InboxEntry) -> Result<(), BotError> {
-    let room = RoomId::parse(&entry.room_id)
-        .ok()
-        .and_then(|room_id| bot.client.get_room(&room_id));
-    let Some(room) = room.filter(|room| room.state() == RoomState::Joined) else {
-        // The bot is no longer in the room: there is nobody to answer.
-        bot.store.inbox_answered(&entry.event_id, None).await?;
-        return Ok(());
-    };
-    let reply = match entry.kind {
-        InboxKind::Greeting => Some(kring_core::messages::direct_chat_greeting(
-            kring_core::Language::Dutch,
-        )),
-        InboxKind::Command => dispatch::respond(bot, entry, &room).await?,
-    };
-    let Some(reply) = reply else {
-        bot.store.inbox_answered(&entry.event_id, None).await?;
-        return Ok(());
-    };
-    let mut content = RoomMessageEventContent::notice_html(reply.plain, reply.html);
-    if entry.kind == InboxKind::Command
-        && let Ok(event_id) = EventId::parse(&entry.event_id)
-    {
-        content.relates_to = Some(Relation::Reply(Reply::with_event_id(event_id.to_owned())));
+    let bot_name = bot.identity.user_id.as_str();
+    if !bot.store.is_planned(&entry.event_id).await? {
+        let plan = dispatch::plan(bot, entry).await?;
+        bot.store
+            .apply_plan(bot_name, &entry.event_id, &plan)
+            .await?;
     }
-    let transaction_id = reply_transaction_id(bot.identity.user_id.as_str(), &entry.event_id);
-    let sent = room
-        .send(content)
-        .with_transaction_id(transaction_id)
-        .await?;
+    let mut last_sent = None;
+    for pending in bot.store.pending_effects(&entry.event_id).await? {
+        if let Some(event_id) = effects::carry_out(bot, &pending).await? {
+            last_sent = Some(event_id);
+        }
+    }
     bot.store
-        .inbox_answered(&entry.event_id, Some(sent.response.event_id.as_str()))
+        .inbox_answered(&entry.event_id, last_sent.as_deref())
         .await?;
-    bot.metrics.replies_sent.inc();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
-    bot.metrics
-        .reply_seconds
-        .observe((now - entry.origin_ts).max(0) as f64 / 1000.0);
+    if entry.kind == InboxKind::Command && last_sent.is_some() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        bot.metrics
+            .reply_seconds
+            .observe((now - entry.origin_ts).max(0) as f64 / 1000.0);
+    }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::effects::transaction_id;
 
     #[test]
-    fn transaction_ids_are_stable_per_event_and_distinct_between_events() {
-        let first = reply_transaction_id("@kring:test", "$a");
-        assert_eq!(first, reply_transaction_id("@kring:test", "$a"));
-        assert_ne!(first, reply_transaction_id("@kring:test", "$b"));
-        assert_ne!(first, reply_transaction_id("@other:test", "$a"));
+    fn transaction_ids_are_stable_per_step_and_distinct_between_steps() {
+        let first = transaction_id("@kring:test", "$a", 0);
+        assert_eq!(first, transaction_id("@kring:test", "$a", 0));
+        assert_ne!(first, transaction_id("@kring:test", "$a", 1));
+        assert_ne!(first, transaction_id("@kring:test", "$a", -1));
+        assert_ne!(first, transaction_id("@kring:test", "$b", 0));
+        assert_ne!(first, transaction_id("@other:test", "$a", 0));
     }
 }

@@ -10,6 +10,9 @@ use kring_store::Store;
 use prometheus_client::registry::Registry;
 use std::sync::Arc;
 
+/// Invite links are `<public bridge address>` + this + `/<secret>`.
+pub const INVITE_PATH: &str = "/uitnodiging";
+
 #[derive(Clone)]
 pub struct BridgeState {
     pub store: Store,

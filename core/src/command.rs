@@ -23,7 +23,9 @@ pub enum Command {
     SetLanguage { language: Language },
     /// `!start`: start my own network; `!start voor @client:server <my role>`: start one for a
     /// client, who accepts before anything is shared.
-    StartNetwork { for_client: Option<(MatrixId, Role)> },
+    StartNetwork {
+        for_client: Option<(MatrixId, Role)>,
+    },
     /// `!netwerk` / `!network`: who is in, pending proposals and invite links.
     Overview,
     /// `!uitnodigen @user:server <role>` / `!invite`.
@@ -196,7 +198,8 @@ fn user_and_rest<'a, 'b>(
     let Some((first, rest)) = arguments.split_first() else {
         return Err(CommandError::Incomplete { command });
     };
-    let user = MatrixId::parse(first).map_err(|error| CommandError::BadMatrixId { command, error })?;
+    let user =
+        MatrixId::parse(first).map_err(|error| CommandError::BadMatrixId { command, error })?;
     Ok((user, rest))
 }
 

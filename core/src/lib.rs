@@ -9,11 +9,12 @@ pub mod language;
 pub mod matrix_id;
 pub mod messages;
 pub mod network;
+pub mod plan;
 pub mod role;
 
 pub use account::{UsernameError, validate_username};
 pub use command::{Command, CommandError, CommandName, MAX_COMMAND_BYTES, parse_message};
 pub use language::Language;
-pub use messages::{BotReply, StatusReport};
 pub use matrix_id::{MatrixId, MatrixIdError};
+pub use messages::{BotReply, StatusReport};
 pub use role::{Role, RoleError, parse_role};

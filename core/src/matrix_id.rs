@@ -35,9 +35,9 @@ impl MatrixId {
         let rest = input.strip_prefix('@').ok_or(MatrixIdError::MissingAt)?;
         let (name, server) = rest.split_once(':').ok_or(MatrixIdError::MissingServer)?;
         if name.is_empty()
-            || !name.chars().all(|c| {
-                matches!(c, 'a'..='z' | '0'..='9' | '.' | '_' | '=' | '-' | '/' | '+')
-            })
+            || !name
+                .chars()
+                .all(|c| matches!(c, 'a'..='z' | '0'..='9' | '.' | '_' | '=' | '-' | '/' | '+'))
         {
             return Err(MatrixIdError::BadName);
         }

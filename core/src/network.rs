@@ -246,18 +246,32 @@ pub enum NetworkRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     /// A steering member invites: invite now.
-    Invite { user: MatrixId, role: Role },
+    Invite {
+        user: MatrixId,
+        role: Role,
+    },
     /// A steering member asks for a link: make it now.
-    CreateLink { role: Role },
+    CreateLink {
+        role: Role,
+    },
     /// Someone else asks: put it to the client first.
     Propose(ProposalKind),
     /// The client asked to remove someone: ask them to confirm first.
-    ConfirmRemoval { user: MatrixId },
+    ConfirmRemoval {
+        user: MatrixId,
+    },
     /// The client approved proposal `number`: carry out its `kind`.
-    Approve { number: i64, kind: ProposalKind },
+    Approve {
+        number: i64,
+        kind: ProposalKind,
+    },
     /// The client refused proposal `number`.
-    Refuse { number: i64 },
-    RevokeLink { id: String },
+    Refuse {
+        number: i64,
+    },
+    RevokeLink {
+        id: String,
+    },
     Leave,
 }
 
@@ -272,15 +286,30 @@ pub enum Refusal {
     OnlyClientMay,
     /// Only the client may appoint or remove a representative.
     OnlyClientAppointsRepresentative,
-    AlreadyInNetwork { user: MatrixId },
-    AlreadyProposed { number: i64 },
-    NotInNetwork { user: MatrixId },
+    AlreadyInNetwork {
+        user: MatrixId,
+    },
+    AlreadyProposed {
+        number: i64,
+    },
+    NotInNetwork {
+        user: MatrixId,
+    },
     CannotRemoveClient,
     CannotRemoveBot,
-    UnknownProposal { number: i64 },
-    AlreadyDecided { number: i64, state: ProposalState },
-    UnknownLink { id: String },
-    LinkNotUsable { id: String },
+    UnknownProposal {
+        number: i64,
+    },
+    AlreadyDecided {
+        number: i64,
+        state: ProposalState,
+    },
+    UnknownLink {
+        id: String,
+    },
+    LinkNotUsable {
+        id: String,
+    },
     /// The client's network cannot lose its client; closing a network is another matter.
     ClientCannotLeave,
 }
@@ -322,7 +351,9 @@ pub fn decide(
                 Ok(Decision::CreateLink { role: role.clone() })
             } else {
                 check_may_appoint(false, role)?;
-                Ok(Decision::Propose(ProposalKind::InviteLink { role: role.clone() }))
+                Ok(Decision::Propose(ProposalKind::InviteLink {
+                    role: role.clone(),
+                }))
             }
         }
         NetworkRequest::Remove { user } => {
@@ -619,9 +650,7 @@ mod tests {
         for present in ["client", "carer", "kring"] {
             assert_eq!(
                 decide(&net, &id("client"), &invite(present, Role::Carer), 0),
-                Err(Refusal::AlreadyInNetwork {
-                    user: id(present)
-                })
+                Err(Refusal::AlreadyInNetwork { user: id(present) })
             );
         }
         net.proposals.push(Proposal {
@@ -801,11 +830,23 @@ mod tests {
         );
         let bot = id("kring");
         assert_eq!(
-            observe_membership(&net, &bot, &id("client"), &id("client"), &MembershipChange::Join),
+            observe_membership(
+                &net,
+                &bot,
+                &id("client"),
+                &id("client"),
+                &MembershipChange::Join
+            ),
             MembershipVerdict::ClientAccepted
         );
         assert_eq!(
-            observe_membership(&net, &bot, &id("client"), &id("client"), &MembershipChange::Leave),
+            observe_membership(
+                &net,
+                &bot,
+                &id("client"),
+                &id("client"),
+                &MembershipChange::Leave
+            ),
             MembershipVerdict::ClientDeclined
         );
     }
@@ -944,12 +985,15 @@ mod tests {
     fn any_request() -> impl Strategy<Value = NetworkRequest> {
         let person = (0..PEOPLE.len()).prop_map(|i| id(PEOPLE[i]));
         prop_oneof![
-            (person.clone(), any_role()).prop_map(|(user, role)| NetworkRequest::Invite { user, role }),
+            (person.clone(), any_role())
+                .prop_map(|(user, role)| NetworkRequest::Invite { user, role }),
             any_role().prop_map(|role| NetworkRequest::InviteLink { role }),
             person.prop_map(|user| NetworkRequest::Remove { user }),
             (1..6i64, any::<bool>())
                 .prop_map(|(number, approve)| NetworkRequest::Decide { number, approve }),
-            (0..3usize).prop_map(|i| NetworkRequest::RevokeLink { id: format!("l{i}") }),
+            (0..3usize).prop_map(|i| NetworkRequest::RevokeLink {
+                id: format!("l{i}")
+            }),
             Just(NetworkRequest::Leave),
         ]
     }

@@ -127,7 +127,11 @@ pub const DISCIPLINES: &[Discipline] = &[
         key: "maatschappelijk-werker",
         dutch: "maatschappelijk werker",
         english: "social worker",
-        words: &["maatschappelijk-werker", "maatschappelijkwerker", "social-worker"],
+        words: &[
+            "maatschappelijk-werker",
+            "maatschappelijkwerker",
+            "social-worker",
+        ],
     },
     Discipline {
         key: "casemanager",
@@ -195,16 +199,15 @@ pub fn parse_role(words: &[&str]) -> Result<Role, RoleError> {
         "vertegenwoordiger" | "representative" => return Ok(Role::Representative),
         _ => {}
     }
-    let Some(found) = DISCIPLINES.iter().find(|d| d.words.contains(&word.as_str())) else {
+    let Some(found) = DISCIPLINES
+        .iter()
+        .find(|d| d.words.contains(&word.as_str()))
+    else {
         return Err(RoleError::Unknown {
             word: first.chars().take(30).collect(),
         });
     };
-    let organisation: String = rest
-        .join(" ")
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect();
+    let organisation: String = rest.join(" ").chars().filter(|c| !c.is_control()).collect();
     let organisation = organisation.trim();
     if organisation.is_empty() {
         return Err(RoleError::MissingOrganisation);
@@ -251,10 +254,7 @@ mod tests {
     fn roles_are_read_from_the_words_people_type() {
         assert_eq!(parse_role(&["Mantelzorger"]), Ok(Role::Carer));
         assert_eq!(parse_role(&["naaste", "extra"]), Ok(Role::Carer));
-        assert_eq!(
-            parse_role(&["vertegenwoordiger"]),
-            Ok(Role::Representative)
-        );
+        assert_eq!(parse_role(&["vertegenwoordiger"]), Ok(Role::Representative));
         assert_eq!(
             parse_role(&["huisarts", "Huisartsenpraktijk", "De", "Linde"]),
             Ok(professional())
@@ -267,14 +267,17 @@ mod tests {
             })
         );
         assert_eq!(parse_role(&[]), Err(RoleError::Missing));
-        assert_eq!(parse_role(&["huisarts"]), Err(RoleError::MissingOrganisation));
+        assert_eq!(
+            parse_role(&["huisarts"]),
+            Err(RoleError::MissingOrganisation)
+        );
         assert_eq!(
             parse_role(&["koning"]),
             Err(RoleError::Unknown {
                 word: "koning".into()
             })
         );
-        assert_eq!(parse_role(&["client"]).is_err(), true);
+        assert!(parse_role(&["client"]).is_err());
         let long = "x".repeat(MAX_ORGANISATION_CHARS + 1);
         assert_eq!(
             parse_role(&["huisarts", &long]),

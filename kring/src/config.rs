@@ -13,8 +13,11 @@ pub struct Config {
     pub server_name: String,
     /// Port of the embedded Synapse on 127.0.0.1.
     pub homeserver_port: u16,
-    /// Port of the bridge (health, metrics) on 127.0.0.1.
+    /// Port of the bridge (health, metrics, invite pages) on 127.0.0.1.
     pub bridge_port: u16,
+    /// The address at which people reach the bridge's pages (invite links start with it).
+    /// Defaults to the loopback address; production sets its public HTTPS address.
+    pub public_bridge_url: Option<String>,
     /// An existing homeserver, for `kring bots` and `kring user` in production. Defaults to the
     /// embedded one.
     pub homeserver_url: Option<String>,
@@ -36,6 +39,7 @@ impl Default for Config {
             server_name: "kring.localhost".into(),
             homeserver_port: 8008,
             bridge_port: 8090,
+            public_bridge_url: None,
             homeserver_url: None,
             database_url_file: None,
             bot_username: "kring".into(),
@@ -106,6 +110,9 @@ impl Config {
         if let Some(v) = get("KRING_BRIDGE_PORT") {
             self.bridge_port = port("KRING_BRIDGE_PORT", v)?
         }
+        if let Some(v) = get("KRING_PUBLIC_BRIDGE_URL") {
+            self.public_bridge_url = Some(v)
+        }
         if let Some(v) = get("KRING_HOMESERVER_URL") {
             self.homeserver_url = Some(v)
         }
@@ -137,6 +144,19 @@ impl Config {
         self.homeserver_url
             .clone()
             .unwrap_or_else(|| format!("http://127.0.0.1:{}", self.homeserver_port))
+    }
+
+    pub fn public_bridge_url(&self) -> String {
+        self.public_bridge_url
+            .clone()
+            .unwrap_or_else(|| format!("http://127.0.0.1:{}", self.bridge_port))
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    /// Invite links are this address followed by the link's secret.
+    pub fn invite_base_url(&self) -> String {
+        format!("{}{}", self.public_bridge_url(), kring_bridge::INVITE_PATH)
     }
 
     pub fn synapse_dir(&self) -> PathBuf {

@@ -11,6 +11,10 @@ pub enum InboxKind {
     Command,
     /// The bot joined a direct chat and greets once.
     Greeting,
+    /// Someone's membership of a room changed; `body` holds the change as JSON.
+    Membership,
+    /// A ✅ or ❌ reaction; `body` holds it as JSON.
+    Reaction,
 }
 
 impl InboxKind {
@@ -18,6 +22,8 @@ impl InboxKind {
         match self {
             Self::Command => "command",
             Self::Greeting => "greeting",
+            Self::Membership => "membership",
+            Self::Reaction => "reaction",
         }
     }
 
@@ -25,6 +31,8 @@ impl InboxKind {
         match code {
             "command" => Ok(Self::Command),
             "greeting" => Ok(Self::Greeting),
+            "membership" => Ok(Self::Membership),
+            "reaction" => Ok(Self::Reaction),
             other => Err(StoreError::Corrupt(format!("inbox kind {other:?}"))),
         }
     }

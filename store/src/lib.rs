@@ -2,9 +2,11 @@
 //! go through the same portable SQL and the same migrations, and the test suite runs on both.
 
 mod inbox;
+mod networks;
 pub mod private_file;
 
 pub use inbox::{InboxEntry, InboxKind, InboxState, NewInboxEntry};
+pub use networks::{LinkLookup, PendingEffect};
 
 use kring_core::Language;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -24,6 +26,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("stored value is not valid: {0}")]
     Corrupt(String),
+    #[error("a concurrent change got there first: {0}")]
+    Conflict(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

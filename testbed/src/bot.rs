@@ -9,7 +9,12 @@ use tokio::sync::watch;
 
 /// Registers the bot account (exempt from rate limits, as `kring up` does) and returns its
 /// configuration with state under `state_dir`.
-async fn prepare(synapse: &TestSynapse, state_dir: &Path, username: &str) -> Result<BotConfig> {
+async fn prepare(
+    synapse: &TestSynapse,
+    state_dir: &Path,
+    username: &str,
+    bridge_url: &str,
+) -> Result<BotConfig> {
     let account = synapse.register_named(username).await?;
     synapse
         .admin()
@@ -23,21 +28,38 @@ async fn prepare(synapse: &TestSynapse, state_dir: &Path, username: &str) -> Res
         },
         state_dir: state_dir.join("bot"),
         recovery_key_path: state_dir.join("bot").join("recovery-key"),
+        invite_base_url: format!("{bridge_url}{}", kring_bridge::INVITE_PATH),
     })
 }
 
-/// A bot running inside the test process.
+/// A bot running inside the test process, with the bridge beside it as `kring up` runs them.
 pub struct InProcessBot {
     pub user_id: String,
     pub store: Store,
+    /// Where the bridge (invite pages, health) answers.
+    pub bridge_url: String,
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<Result<(), kring_bots::BotError>>,
+    bridge: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 impl InProcessBot {
     pub async fn start(synapse: &TestSynapse, database_url: &str) -> Result<Self> {
-        let config = prepare(synapse, &synapse.scratch_dir("in-process-bot")?, "kring").await?;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let bridge_url = format!("http://{}", listener.local_addr()?);
+        let config = prepare(
+            synapse,
+            &synapse.scratch_dir("in-process-bot")?,
+            "kring",
+            &bridge_url,
+        )
+        .await?;
         let store = Store::connect(database_url).await?;
+        let state = kring_bridge::BridgeState {
+            store: store.clone(),
+            registry: std::sync::Arc::new(Default::default()),
+        };
+        let bridge = tokio::spawn(kring_bridge::serve(listener, state, std::future::pending()));
         let bot = Bot::start(&config, store.clone(), BotMetrics::unregistered()).await?;
         let user_id = bot.identity().user_id.to_string();
         let (shutdown, receiver) = watch::channel(false);
@@ -45,13 +67,16 @@ impl InProcessBot {
         Ok(Self {
             user_id,
             store,
+            bridge_url,
             shutdown,
             task,
+            bridge,
         })
     }
 
     pub async fn stop(self) -> Result<()> {
         let _ = self.shutdown.send(true);
+        self.bridge.abort();
         self.task.await?.map_err(Into::into)
     }
 }
@@ -73,13 +98,14 @@ impl BotProcess {
         let dir = synapse.scratch_dir("bot-process")?;
         // Its own account name, so it can run beside an in-process bot on the same homeserver.
         let username = "kring-process";
-        let config = prepare(synapse, &dir, username).await?;
+        let bridge_port = kring_homeserver::free_loopback_port()?;
+        let bridge_url = format!("http://127.0.0.1:{bridge_port}");
+        let config = prepare(synapse, &dir, username, &bridge_url).await?;
         let password_file = dir.join("bot-password");
         std::fs::write(&password_file, &config.credentials.password)?;
         let database_file = dir.join("database-url");
         std::fs::write(&database_file, database_url)?;
         let config_path = dir.join("kring.toml");
-        let bridge_port = kring_homeserver::free_loopback_port()?;
         let toml = format!(
             "data_dir = {data:?}\nserver_name = {server:?}\nhomeserver_url = {url:?}\nbridge_port = {port}\nbot_username = {username:?}\n\
              bot_password_file = {password:?}\ndatabase_url_file = {database:?}\n",
@@ -93,7 +119,7 @@ impl BotProcess {
         std::fs::write(&config_path, toml)?;
         let mut process = Self {
             user_id: format!("@{username}:{}", synapse.server_name()),
-            bridge_url: format!("http://127.0.0.1:{bridge_port}"),
+            bridge_url,
             config_path,
             database_url: database_url.to_owned(),
             binary: binary.to_path_buf(),

@@ -197,6 +197,75 @@ impl TestClient {
         }
     }
 
+    /// Waits for an invite to `room_id` and accepts it.
+    pub async fn accept_invite(&self, room_id: &RoomId) -> Result<Room> {
+        let started = Instant::now();
+        loop {
+            if let Some(room) = self.client.get_room(room_id)
+                && room.state() == matrix_sdk::RoomState::Invited
+            {
+                room.join().await?;
+                self.wait_until_joined(room_id, self.user_id()).await?;
+                return self.room(room_id);
+            }
+            if started.elapsed() > PATIENCE {
+                bail!("{} got no invite to {room_id}", self.user_id());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until this client has an invite to any room, and returns that room's id.
+    pub async fn wait_for_any_invite(&self) -> Result<OwnedRoomId> {
+        let started = Instant::now();
+        loop {
+            if let Some(room) = self.client.invited_rooms().into_iter().next() {
+                return Ok(room.room_id().to_owned());
+            }
+            if started.elapsed() > PATIENCE {
+                bail!("{} got no invite", self.user_id());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Whether `user` is invited to or in `room_id`, as this client sees it now.
+    pub async fn is_in_room(&self, room_id: &RoomId, user: &UserId) -> Result<bool> {
+        use matrix_sdk::ruma::events::room::member::MembershipState;
+        let room = self.room(room_id)?;
+        Ok(room.get_member_no_sync(user).await?.is_some_and(|member| {
+            matches!(
+                member.membership(),
+                MembershipState::Invite | MembershipState::Join
+            )
+        }))
+    }
+
+    /// Waits until `user` is neither invited to nor in `room_id`, as this client sees it.
+    pub async fn wait_until_out(&self, room_id: &RoomId, user: &UserId) -> Result<()> {
+        let started = Instant::now();
+        while self.is_in_room(room_id, user).await? {
+            if started.elapsed() > PATIENCE {
+                bail!("{user} is still in {room_id}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(())
+    }
+
+    /// Reacts to `event_id` with `key` (✅ or ❌ on a bot prompt).
+    pub async fn react(
+        &self,
+        room: &Room,
+        event_id: &OwnedEventId,
+        key: &str,
+    ) -> Result<OwnedEventId> {
+        use matrix_sdk::ruma::events::reaction::ReactionEventContent;
+        use matrix_sdk::ruma::events::relation::Annotation;
+        let content = ReactionEventContent::new(Annotation::new(event_id.clone(), key.to_owned()));
+        Ok(room.send(content).await?.response.event_id)
+    }
+
     pub fn room(&self, room_id: &RoomId) -> Result<Room> {
         self.client
             .get_room(room_id)

@@ -4,4 +4,5 @@
 mod bot_basics;
 mod exactly_once;
 mod late_key;
+mod networks;
 mod user_admin;

@@ -11,7 +11,7 @@ use crate::command::{CommandError, MAX_COMMAND_BYTES};
 use crate::language::Language;
 
 /// A message ready to send: `plain` for clients and notifications, `html` for Element.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BotReply {
     pub plain: String,
     pub html: String,
@@ -86,7 +86,10 @@ impl Builder {
         if items.is_empty() {
             return self;
         }
-        let plain: Vec<String> = items.iter().map(|item| format!("- {}", item.plain)).collect();
+        let plain: Vec<String> = items
+            .iter()
+            .map(|item| format!("- {}", item.plain))
+            .collect();
         self.plain.push(plain.join("\n"));
         let html: String = items
             .iter()

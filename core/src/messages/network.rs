@@ -1,6 +1,6 @@
 //! What the bot says about networks: starting, inviting, proposals, removal and the overview.
 
-use super::{Builder, BotReply, Person, Text, date};
+use super::{BotReply, Builder, Person, Text, date};
 use crate::command::{CommandError, CommandName};
 use crate::language::Language;
 use crate::matrix_id::{MatrixId, MatrixIdError};
@@ -54,12 +54,28 @@ pub fn role_label(language: Language, role: &Role) -> String {
 pub fn network_started(language: Language) -> BotReply {
     match language {
         Language::Dutch => Builder::new()
-            .lead("Uw netwerk is gemaakt.", " U krijgt nu een uitnodiging voor een nieuw gesprek met de naam Kring.")
-            .rich(Text::new().text("Klik op ").bold("Accepteren").text(" (of Join). Daarna nodigt u daar de mensen uit die u helpen."))
+            .lead(
+                "Uw netwerk is gemaakt.",
+                " U krijgt nu een uitnodiging voor een nieuw gesprek met de naam Kring.",
+            )
+            .rich(
+                Text::new()
+                    .text("Klik op ")
+                    .bold("Accepteren")
+                    .text(" (of Join). Daarna nodigt u daar de mensen uit die u helpen."),
+            )
             .build(),
         Language::English => Builder::new()
-            .lead("Your network has been made.", " You now get an invitation to a new chat called Kring.")
-            .rich(Text::new().text("Click ").bold("Accept").text(" (or Join). Then invite the people who help you there."))
+            .lead(
+                "Your network has been made.",
+                " You now get an invitation to a new chat called Kring.",
+            )
+            .rich(
+                Text::new()
+                    .text("Click ")
+                    .bold("Accept")
+                    .text(" (or Join). Then invite the people who help you there."),
+            )
             .build(),
     }
 }
@@ -108,39 +124,65 @@ pub fn not_a_network_room(language: Language) -> BotReply {
 }
 
 /// The first thing the client reads in their network room.
-pub fn client_welcome(language: Language, client: &Person, started_by: Option<&Person>) -> BotReply {
+pub fn client_welcome(
+    language: Language,
+    client: &Person,
+    started_by: Option<&Person>,
+) -> BotReply {
     let builder = match language {
         Language::Dutch => {
             let mut builder = Builder::new()
                 .rich(Text::new().text("Welkom ").person(client).text(". ").bold("Dit is uw netwerk."))
                 .paragraph("Hier praat u met de mensen die u helpen: familie, vrienden en zorgverleners. U bepaalt wie erbij komt. Alles is versleuteld: alleen de mensen in dit gesprek kunnen het lezen. Wie later bijkomt, ziet de oudere berichten niet.");
             if let Some(starter) = started_by {
-                builder = builder.rich(Text::new().person(starter).text(" heeft dit netwerk voor u gestart. Ik vraag u zo of ").person(starter).text(" erbij mag."));
+                builder = builder.rich(
+                    Text::new()
+                        .person(starter)
+                        .text(" heeft dit netwerk voor u gestart. Ik vraag u zo of ")
+                        .person(starter)
+                        .text(" erbij mag."),
+                );
             }
-            builder
-                .commands(&[
-                    ("!uitnodigen @naam:server mantelzorger", "iemand met een account uitnodigen"),
-                    ("!link mantelzorger", "een uitnodigingslink voor iemand zonder account"),
-                    ("!netwerk", "wie er in uw netwerk zitten"),
-                    ("!verwijderen @naam:server", "iemand uit het netwerk halen"),
-                    ("!hulp", "alle opdrachten"),
-                ])
+            builder.commands(&[
+                (
+                    "!uitnodigen @naam:server mantelzorger",
+                    "iemand met een account uitnodigen",
+                ),
+                (
+                    "!link mantelzorger",
+                    "een uitnodigingslink voor iemand zonder account",
+                ),
+                ("!netwerk", "wie er in uw netwerk zitten"),
+                ("!verwijderen @naam:server", "iemand uit het netwerk halen"),
+                ("!hulp", "alle opdrachten"),
+            ])
         }
         Language::English => {
             let mut builder = Builder::new()
                 .rich(Text::new().text("Welcome ").person(client).text(". ").bold("This is your network."))
                 .paragraph("Here you talk with the people who help you: family, friends and care professionals. You decide who joins. Everything is encrypted: only the people in this chat can read it. Whoever joins later does not see older messages.");
             if let Some(starter) = started_by {
-                builder = builder.rich(Text::new().person(starter).text(" started this network for you. I will ask you in a moment whether ").person(starter).text(" may join."));
+                builder = builder.rich(
+                    Text::new()
+                        .person(starter)
+                        .text(" started this network for you. I will ask you in a moment whether ")
+                        .person(starter)
+                        .text(" may join."),
+                );
             }
-            builder
-                .commands(&[
-                    ("!invite @name:server carer", "invite someone who has an account"),
-                    ("!link carer", "an invite link for someone without an account"),
-                    ("!network", "who is in your network"),
-                    ("!remove @name:server", "take someone out of the network"),
-                    ("!help", "all commands"),
-                ])
+            builder.commands(&[
+                (
+                    "!invite @name:server carer",
+                    "invite someone who has an account",
+                ),
+                (
+                    "!link carer",
+                    "an invite link for someone without an account",
+                ),
+                ("!network", "who is in your network"),
+                ("!remove @name:server", "take someone out of the network"),
+                ("!help", "all commands"),
+            ])
         }
     };
     builder.build()
@@ -165,10 +207,24 @@ pub fn invited(language: Language, who: &Person, role: &Role) -> BotReply {
     let label = role_label(language, role);
     match language {
         Language::Dutch => Builder::new()
-            .rich(Text::new().text("Ik heb ").person(who).text(" uitgenodigd als ").bold(&label).text(". Zodra die de uitnodiging accepteert, zeg ik het hier."))
+            .rich(
+                Text::new()
+                    .text("Ik heb ")
+                    .person(who)
+                    .text(" uitgenodigd als ")
+                    .bold(&label)
+                    .text(". Zodra die de uitnodiging accepteert, zeg ik het hier."),
+            )
             .build(),
         Language::English => Builder::new()
-            .rich(Text::new().text("I have invited ").person(who).text(" as ").bold(&label).text(". As soon as they accept, I will say so here."))
+            .rich(
+                Text::new()
+                    .text("I have invited ")
+                    .person(who)
+                    .text(" as ")
+                    .bold(&label)
+                    .text(". As soon as they accept, I will say so here."),
+            )
             .build(),
     }
 }
@@ -195,9 +251,11 @@ fn proposal_subject(language: Language, kind: &ProposalKind, subject: Option<&Pe
         (Language::Dutch, ProposalKind::Invite { role, .. }) => person(Text::new())
             .text(" uitnodigen als ")
             .bold(&role_label(language, role)),
-        (Language::English, ProposalKind::Invite { role, .. }) => person(Text::new().text("invite "))
-            .text(" as ")
-            .bold(&role_label(language, role)),
+        (Language::English, ProposalKind::Invite { role, .. }) => {
+            person(Text::new().text("invite "))
+                .text(" as ")
+                .bold(&role_label(language, role))
+        }
         (Language::Dutch, ProposalKind::InviteLink { role }) => Text::new()
             .text("een uitnodigingslink maken voor een nieuwe ")
             .bold(&role_label(language, role)),
@@ -225,13 +283,45 @@ pub fn proposal_prompt(
     let what = proposal_subject(language, kind, subject);
     match language {
         Language::Dutch => Builder::new()
-            .rich(Text::new().bold(&format!("Voorstel {number}: ")).person(proposer).text(" wil ").merge(what.clone()).text("."))
-            .rich(Text::new().person(client).text(", mag dat? Klik op ✅ om ja te zeggen of op ❌ om nee te zeggen. Of typ ").code(&format!("!ja {number}")).text(" of ").code(&format!("!nee {number}")).text("."))
+            .rich(
+                Text::new()
+                    .bold(&format!("Voorstel {number}: "))
+                    .person(proposer)
+                    .text(" wil ")
+                    .merge(what.clone())
+                    .text("."),
+            )
+            .rich(
+                Text::new()
+                    .person(client)
+                    .text(
+                        ", mag dat? Klik op ✅ om ja te zeggen of op ❌ om nee te zeggen. Of typ ",
+                    )
+                    .code(&format!("!ja {number}"))
+                    .text(" of ")
+                    .code(&format!("!nee {number}"))
+                    .text("."),
+            )
             .paragraph("Er gebeurt niets zonder uw ja.")
             .build(),
         Language::English => Builder::new()
-            .rich(Text::new().bold(&format!("Proposal {number}: ")).person(proposer).text(" would like to ").merge(what).text("."))
-            .rich(Text::new().person(client).text(", do you agree? Click ✅ for yes or ❌ for no. Or type ").code(&format!("!yes {number}")).text(" or ").code(&format!("!no {number}")).text("."))
+            .rich(
+                Text::new()
+                    .bold(&format!("Proposal {number}: "))
+                    .person(proposer)
+                    .text(" would like to ")
+                    .merge(what)
+                    .text("."),
+            )
+            .rich(
+                Text::new()
+                    .person(client)
+                    .text(", do you agree? Click ✅ for yes or ❌ for no. Or type ")
+                    .code(&format!("!yes {number}"))
+                    .text(" or ")
+                    .code(&format!("!no {number}"))
+                    .text("."),
+            )
             .paragraph("Nothing happens without your yes.")
             .build(),
     }
@@ -241,30 +331,81 @@ pub fn proposal_prompt(
 pub fn removal_prompt(language: Language, number: i64, who: &Person) -> BotReply {
     match language {
         Language::Dutch => Builder::new()
-            .rich(Text::new().bold("Weet u het zeker? ").text("Wilt u ").person(who).text(" uit uw netwerk halen?"))
-            .rich(Text::new().text("Klik op ✅ om het te doen of op ❌ om het niet te doen. Of typ ").code(&format!("!ja {number}")).text(" of ").code(&format!("!nee {number}")).text("."))
+            .rich(
+                Text::new()
+                    .bold("Weet u het zeker? ")
+                    .text("Wilt u ")
+                    .person(who)
+                    .text(" uit uw netwerk halen?"),
+            )
+            .rich(
+                Text::new()
+                    .text("Klik op ✅ om het te doen of op ❌ om het niet te doen. Of typ ")
+                    .code(&format!("!ja {number}"))
+                    .text(" of ")
+                    .code(&format!("!nee {number}"))
+                    .text("."),
+            )
             .build(),
         Language::English => Builder::new()
-            .rich(Text::new().bold("Are you sure? ").text("Do you want to remove ").person(who).text(" from your network?"))
-            .rich(Text::new().text("Click ✅ to do it or ❌ not to. Or type ").code(&format!("!yes {number}")).text(" or ").code(&format!("!no {number}")).text("."))
+            .rich(
+                Text::new()
+                    .bold("Are you sure? ")
+                    .text("Do you want to remove ")
+                    .person(who)
+                    .text(" from your network?"),
+            )
+            .rich(
+                Text::new()
+                    .text("Click ✅ to do it or ❌ not to. Or type ")
+                    .code(&format!("!yes {number}"))
+                    .text(" or ")
+                    .code(&format!("!no {number}"))
+                    .text("."),
+            )
             .build(),
     }
 }
 
 /// The client said no; the proposer hears it.
-pub fn proposal_refused(language: Language, number: i64, proposer: &Person, kind: &ProposalKind) -> BotReply {
+pub fn proposal_refused(
+    language: Language,
+    number: i64,
+    proposer: &Person,
+    kind: &ProposalKind,
+) -> BotReply {
     match (language, kind) {
         (Language::Dutch, ProposalKind::Remove { .. }) => Builder::new()
-            .rich(Text::new().text("Goed, ik doe niets. (verzoek ").text(&number.to_string()).text(")"))
+            .rich(
+                Text::new()
+                    .text("Goed, ik doe niets. (verzoek ")
+                    .text(&number.to_string())
+                    .text(")"),
+            )
             .build(),
         (Language::English, ProposalKind::Remove { .. }) => Builder::new()
-            .rich(Text::new().text("Fine, I will do nothing. (request ").text(&number.to_string()).text(")"))
+            .rich(
+                Text::new()
+                    .text("Fine, I will do nothing. (request ")
+                    .text(&number.to_string())
+                    .text(")"),
+            )
             .build(),
         (Language::Dutch, _) => Builder::new()
-            .rich(Text::new().bold(&format!("Voorstel {number} is niet aangenomen. ")).person(proposer).text(", de cliënt heeft nee gezegd. Er is niets veranderd."))
+            .rich(
+                Text::new()
+                    .bold(&format!("Voorstel {number} is niet aangenomen. "))
+                    .person(proposer)
+                    .text(", de cliënt heeft nee gezegd. Er is niets veranderd."),
+            )
             .build(),
         (Language::English, _) => Builder::new()
-            .rich(Text::new().bold(&format!("Proposal {number} was not accepted. ")).person(proposer).text(", the client said no. Nothing has changed."))
+            .rich(
+                Text::new()
+                    .bold(&format!("Proposal {number} was not accepted. "))
+                    .person(proposer)
+                    .text(", the client said no. Nothing has changed."),
+            )
             .build(),
     }
 }
@@ -273,10 +414,20 @@ pub fn proposal_refused(language: Language, number: i64, proposer: &Person, kind
 pub fn proposal_approved(language: Language, number: i64, proposer: &Person) -> BotReply {
     match language {
         Language::Dutch => Builder::new()
-            .rich(Text::new().bold(&format!("Voorstel {number} is aangenomen. ")).person(proposer).text(", de cliënt heeft ja gezegd."))
+            .rich(
+                Text::new()
+                    .bold(&format!("Voorstel {number} is aangenomen. "))
+                    .person(proposer)
+                    .text(", de cliënt heeft ja gezegd."),
+            )
             .build(),
         Language::English => Builder::new()
-            .rich(Text::new().bold(&format!("Proposal {number} was accepted. ")).person(proposer).text(", the client said yes."))
+            .rich(
+                Text::new()
+                    .bold(&format!("Proposal {number} was accepted. "))
+                    .person(proposer)
+                    .text(", the client said yes."),
+            )
             .build(),
     }
 }
@@ -284,10 +435,20 @@ pub fn proposal_approved(language: Language, number: i64, proposer: &Person) -> 
 pub fn removed(language: Language, who: &Person) -> BotReply {
     match language {
         Language::Dutch => Builder::new()
-            .rich(Text::new().person(who).text(" is uit het netwerk gehaald. ").bold("Nieuwe berichten kan die niet meer lezen."))
+            .rich(
+                Text::new()
+                    .person(who)
+                    .text(" is uit het netwerk gehaald. ")
+                    .bold("Nieuwe berichten kan die niet meer lezen."),
+            )
             .build(),
         Language::English => Builder::new()
-            .rich(Text::new().person(who).text(" has been removed from the network. ").bold("They cannot read new messages."))
+            .rich(
+                Text::new()
+                    .person(who)
+                    .text(" has been removed from the network. ")
+                    .bold("They cannot read new messages."),
+            )
             .build(),
     }
 }
@@ -321,10 +482,18 @@ pub fn membership_undone(language: Language, who: &Person, client: &Person) -> B
 pub fn client_declined(language: Language, client: &Person) -> BotReply {
     match language {
         Language::Dutch => Builder::new()
-            .rich(Text::new().person(client).text(" heeft het netwerk niet geaccepteerd. Er is niets gedeeld."))
+            .rich(
+                Text::new()
+                    .person(client)
+                    .text(" heeft het netwerk niet geaccepteerd. Er is niets gedeeld."),
+            )
             .build(),
         Language::English => Builder::new()
-            .rich(Text::new().person(client).text(" did not accept the network. Nothing was shared."))
+            .rich(
+                Text::new()
+                    .person(client)
+                    .text(" did not accept the network. Nothing was shared."),
+            )
             .build(),
     }
 }
@@ -349,10 +518,20 @@ pub fn link_created(language: Language, url: &str, link: &InviteLink) -> BotRepl
 pub fn link_revoked(language: Language, id: &str) -> BotReply {
     match language {
         Language::Dutch => Builder::new()
-            .rich(Text::new().text("De link ").code(id).text(" is ingetrokken. Niemand kan hem meer gebruiken."))
+            .rich(
+                Text::new()
+                    .text("De link ")
+                    .code(id)
+                    .text(" is ingetrokken. Niemand kan hem meer gebruiken."),
+            )
             .build(),
         Language::English => Builder::new()
-            .rich(Text::new().text("The link ").code(id).text(" has been revoked. Nobody can use it any more."))
+            .rich(
+                Text::new()
+                    .text("The link ")
+                    .code(id)
+                    .text(" has been revoked. Nobody can use it any more."),
+            )
             .build(),
     }
 }
@@ -372,56 +551,99 @@ pub fn not_yours_to_decide(language: Language, who: &Person, client: &Person) ->
 pub fn refusal(language: Language, refusal: &Refusal) -> BotReply {
     let dutch = language == Language::Dutch;
     let text = match refusal {
-        Refusal::NotAMember => if dutch {
-            Text::new().text("U zit niet (meer) in dit netwerk. Daarom kan ik dit niet voor u doen.")
-        } else {
-            Text::new().text("You are not (or no longer) in this network, so I cannot do this for you.")
-        },
-        Refusal::NotActive => if dutch {
-            Text::new().text("Dit netwerk is nog niet geaccepteerd door de cliënt, of het is gesloten. Er kan nu niets veranderen.")
-        } else {
-            Text::new().text("The client has not accepted this network yet, or it has been closed. Nothing can change now.")
-        },
-        Refusal::OnlyClientMay => if dutch {
-            Text::new().text("Alleen de cliënt (of de vertegenwoordiger) kan dit doen. Wilt u iemand voorstellen? Typ ").code("!uitnodigen @naam:server rol").text(".")
-        } else {
-            Text::new().text("Only the client (or their representative) can do this. Want to propose someone? Type ").code("!invite @name:server role").text(".")
-        },
-        Refusal::OnlyClientAppointsRepresentative => if dutch {
-            Text::new().text("Alleen de cliënt zelf kan een vertegenwoordiger kiezen of weghalen.")
-        } else {
-            Text::new().text("Only the client themselves can choose or remove a representative.")
-        },
-        Refusal::AlreadyInNetwork { user } => if dutch {
-            Text::new().code(user.as_str()).text(" zit al in dit netwerk of is al uitgenodigd. Er is niets veranderd.")
-        } else {
-            Text::new().code(user.as_str()).text(" is already in this network or already invited. Nothing has changed.")
-        },
-        Refusal::AlreadyProposed { number } => if dutch {
-            Text::new().text(&format!("Hierover loopt al voorstel {number}. De cliënt beslist daar eerst over."))
-        } else {
-            Text::new().text(&format!("Proposal {number} is already about this. The client decides on that first."))
-        },
-        Refusal::NotInNetwork { user } => if dutch {
-            Text::new().code(user.as_str()).text(" zit niet in dit netwerk. Typ !netwerk om te zien wie er in zitten.")
-        } else {
-            Text::new().code(user.as_str()).text(" is not in this network. Type !network to see who is.")
-        },
-        Refusal::CannotRemoveClient => if dutch {
-            Text::new().text("De cliënt kan niet uit het eigen netwerk worden gehaald.")
-        } else {
-            Text::new().text("The client cannot be removed from their own network.")
-        },
-        Refusal::CannotRemoveBot => if dutch {
-            Text::new().text("Ik hoor bij het netwerk: zonder mij kan niemand meer uitgenodigd worden. Ik blijf.")
-        } else {
-            Text::new().text("I belong to the network: without me nobody could be invited any more. I stay.")
-        },
-        Refusal::UnknownProposal { number } => if dutch {
-            Text::new().text(&format!("Er is geen voorstel {number}. Typ !netwerk om de open voorstellen te zien."))
-        } else {
-            Text::new().text(&format!("There is no proposal {number}. Type !network to see the open proposals."))
-        },
+        Refusal::NotAMember => {
+            if dutch {
+                Text::new()
+                    .text("U zit niet (meer) in dit netwerk. Daarom kan ik dit niet voor u doen.")
+            } else {
+                Text::new().text(
+                    "You are not (or no longer) in this network, so I cannot do this for you.",
+                )
+            }
+        }
+        Refusal::NotActive => {
+            if dutch {
+                Text::new().text("Dit netwerk is nog niet geaccepteerd door de cliënt, of het is gesloten. Er kan nu niets veranderen.")
+            } else {
+                Text::new().text("The client has not accepted this network yet, or it has been closed. Nothing can change now.")
+            }
+        }
+        Refusal::OnlyClientMay => {
+            if dutch {
+                Text::new().text("Alleen de cliënt (of de vertegenwoordiger) kan dit doen. Wilt u iemand voorstellen? Typ ").code("!uitnodigen @naam:server rol").text(".")
+            } else {
+                Text::new().text("Only the client (or their representative) can do this. Want to propose someone? Type ").code("!invite @name:server role").text(".")
+            }
+        }
+        Refusal::OnlyClientAppointsRepresentative => {
+            if dutch {
+                Text::new()
+                    .text("Alleen de cliënt zelf kan een vertegenwoordiger kiezen of weghalen.")
+            } else {
+                Text::new()
+                    .text("Only the client themselves can choose or remove a representative.")
+            }
+        }
+        Refusal::AlreadyInNetwork { user } => {
+            if dutch {
+                Text::new()
+                    .code(user.as_str())
+                    .text(" zit al in dit netwerk of is al uitgenodigd. Er is niets veranderd.")
+            } else {
+                Text::new()
+                    .code(user.as_str())
+                    .text(" is already in this network or already invited. Nothing has changed.")
+            }
+        }
+        Refusal::AlreadyProposed { number } => {
+            if dutch {
+                Text::new().text(&format!(
+                    "Hierover loopt al voorstel {number}. De cliënt beslist daar eerst over."
+                ))
+            } else {
+                Text::new().text(&format!(
+                    "Proposal {number} is already about this. The client decides on that first."
+                ))
+            }
+        }
+        Refusal::NotInNetwork { user } => {
+            if dutch {
+                Text::new()
+                    .code(user.as_str())
+                    .text(" zit niet in dit netwerk. Typ !netwerk om te zien wie er in zitten.")
+            } else {
+                Text::new()
+                    .code(user.as_str())
+                    .text(" is not in this network. Type !network to see who is.")
+            }
+        }
+        Refusal::CannotRemoveClient => {
+            if dutch {
+                Text::new().text("De cliënt kan niet uit het eigen netwerk worden gehaald.")
+            } else {
+                Text::new().text("The client cannot be removed from their own network.")
+            }
+        }
+        Refusal::CannotRemoveBot => {
+            if dutch {
+                Text::new().text("Ik hoor bij het netwerk: zonder mij kan niemand meer uitgenodigd worden. Ik blijf.")
+            } else {
+                Text::new().text(
+                    "I belong to the network: without me nobody could be invited any more. I stay.",
+                )
+            }
+        }
+        Refusal::UnknownProposal { number } => {
+            if dutch {
+                Text::new().text(&format!(
+                    "Er is geen voorstel {number}. Typ !netwerk om de open voorstellen te zien."
+                ))
+            } else {
+                Text::new().text(&format!(
+                    "There is no proposal {number}. Type !network to see the open proposals."
+                ))
+            }
+        }
         Refusal::AlreadyDecided { number, state } => {
             let said = match (dutch, state) {
                 (true, ProposalState::Approved) => "ja",
@@ -435,39 +657,73 @@ pub fn refusal(language: Language, refusal: &Refusal) -> BotReply {
                 Text::new().text(&format!("Proposal {number} has already been decided: the answer was {said}. Nothing has changed."))
             }
         }
-        Refusal::UnknownLink { id } => if dutch {
-            Text::new().text("Er is geen link ").code(id).text(". Typ !netwerk om de open links te zien.")
-        } else {
-            Text::new().text("There is no link ").code(id).text(". Type !network to see the open links.")
-        },
-        Refusal::LinkNotUsable { id } => if dutch {
-            Text::new().text("De link ").code(id).text(" is al gebruikt, ingetrokken of verlopen.")
-        } else {
-            Text::new().text("The link ").code(id).text(" has already been used, revoked or has expired.")
-        },
-        Refusal::ClientCannotLeave => if dutch {
-            Text::new().text("Dit is uw eigen netwerk; u kunt het niet verlaten. Wilt u iemand weghalen? Typ ").code("!verwijderen @naam:server").text(".")
-        } else {
-            Text::new().text("This is your own network; you cannot leave it. Want to remove someone? Type ").code("!remove @name:server").text(".")
-        },
+        Refusal::UnknownLink { id } => {
+            if dutch {
+                Text::new()
+                    .text("Er is geen link ")
+                    .code(id)
+                    .text(". Typ !netwerk om de open links te zien.")
+            } else {
+                Text::new()
+                    .text("There is no link ")
+                    .code(id)
+                    .text(". Type !network to see the open links.")
+            }
+        }
+        Refusal::LinkNotUsable { id } => {
+            if dutch {
+                Text::new()
+                    .text("De link ")
+                    .code(id)
+                    .text(" is al gebruikt, ingetrokken of verlopen.")
+            } else {
+                Text::new()
+                    .text("The link ")
+                    .code(id)
+                    .text(" has already been used, revoked or has expired.")
+            }
+        }
+        Refusal::ClientCannotLeave => {
+            if dutch {
+                Text::new().text("Dit is uw eigen netwerk; u kunt het niet verlaten. Wilt u iemand weghalen? Typ ").code("!verwijderen @naam:server").text(".")
+            } else {
+                Text::new().text("This is your own network; you cannot leave it. Want to remove someone? Type ").code("!remove @name:server").text(".")
+            }
+        }
     };
     Builder::new().rich(text).build()
 }
 
 fn usage(language: Language, command: CommandName) -> &'static str {
     match (language, command) {
-        (Language::Dutch, CommandName::Start) => "!start (uw eigen netwerk) of !start voor @cliënt:server huisarts Praktijknaam",
-        (Language::English, CommandName::Start) => "!start (your own network) or !start for @client:server gp Practice name",
-        (Language::Dutch, CommandName::Invite) => "!uitnodigen @naam:server mantelzorger (of: vertegenwoordiger, of huisarts Praktijknaam)",
-        (Language::English, CommandName::Invite) => "!invite @name:server carer (or: representative, or gp Practice name)",
-        (Language::Dutch, CommandName::InviteLink) => "!link mantelzorger (of: vertegenwoordiger, of huisarts Praktijknaam)",
-        (Language::English, CommandName::InviteLink) => "!link carer (or: representative, or gp Practice name)",
+        (Language::Dutch, CommandName::Start) => {
+            "!start (uw eigen netwerk) of !start voor @cliënt:server huisarts Praktijknaam"
+        }
+        (Language::English, CommandName::Start) => {
+            "!start (your own network) or !start for @client:server gp Practice name"
+        }
+        (Language::Dutch, CommandName::Invite) => {
+            "!uitnodigen @naam:server mantelzorger (of: vertegenwoordiger, of huisarts Praktijknaam)"
+        }
+        (Language::English, CommandName::Invite) => {
+            "!invite @name:server carer (or: representative, or gp Practice name)"
+        }
+        (Language::Dutch, CommandName::InviteLink) => {
+            "!link mantelzorger (of: vertegenwoordiger, of huisarts Praktijknaam)"
+        }
+        (Language::English, CommandName::InviteLink) => {
+            "!link carer (or: representative, or gp Practice name)"
+        }
         (Language::Dutch, CommandName::Remove) => "!verwijderen @naam:server",
         (Language::English, CommandName::Remove) => "!remove @name:server",
         (Language::Dutch, CommandName::Decide) => "!ja 3 of !nee 3 (het nummer van het voorstel)",
         (Language::English, CommandName::Decide) => "!yes 3 or !no 3 (the proposal's number)",
-        (Language::Dutch, CommandName::RevokeLink) => "!intrekken k3f9 (de code van de link uit !netwerk)",
-        (Language::English, CommandName::RevokeLink) => "!revoke k3f9 (the link's code from !network)",
+        (Language::Dutch, CommandName::RevokeLink) => {
+            "!intrekken k3f9 (de code van de link uit !netwerk)"
+        }
+        (Language::English, CommandName::RevokeLink) => {
+            "!revoke k3f9 (the link's code from !network)"
+        }
     }
 }
 
@@ -475,21 +731,41 @@ pub(super) fn network_command_error(language: Language, error: &CommandError) ->
     let dutch = language == Language::Dutch;
     let (problem, command) = match error {
         CommandError::Incomplete { command } => (
-            if dutch { Text::new().text("Er mist iets in deze opdracht.") } else { Text::new().text("Something is missing in this command.") },
+            if dutch {
+                Text::new().text("Er mist iets in deze opdracht.")
+            } else {
+                Text::new().text("Something is missing in this command.")
+            },
             *command,
         ),
         CommandError::BadMatrixId { command, error } => {
             let why = match (dutch, error) {
-                (true, MatrixIdError::MissingAt | MatrixIdError::MissingServer) => "Een adres ziet er zo uit: @naam:server.",
-                (false, MatrixIdError::MissingAt | MatrixIdError::MissingServer) => "An address looks like this: @name:server.",
-                (true, MatrixIdError::BadName) => "Het deel na de @ mag alleen kleine letters, cijfers en . _ = - / + bevatten.",
-                (false, MatrixIdError::BadName) => "The part after the @ may only contain lower-case letters, digits and . _ = - / +.",
-                (true, MatrixIdError::BadServer) => "Het deel na de dubbele punt is geen geldige server.",
-                (false, MatrixIdError::BadServer) => "The part after the colon is not a valid server.",
+                (true, MatrixIdError::MissingAt | MatrixIdError::MissingServer) => {
+                    "Een adres ziet er zo uit: @naam:server."
+                }
+                (false, MatrixIdError::MissingAt | MatrixIdError::MissingServer) => {
+                    "An address looks like this: @name:server."
+                }
+                (true, MatrixIdError::BadName) => {
+                    "Het deel na de @ mag alleen kleine letters, cijfers en . _ = - / + bevatten."
+                }
+                (false, MatrixIdError::BadName) => {
+                    "The part after the @ may only contain lower-case letters, digits and . _ = - / +."
+                }
+                (true, MatrixIdError::BadServer) => {
+                    "Het deel na de dubbele punt is geen geldige server."
+                }
+                (false, MatrixIdError::BadServer) => {
+                    "The part after the colon is not a valid server."
+                }
                 (true, MatrixIdError::TooLong) => "Het adres is te lang.",
                 (false, MatrixIdError::TooLong) => "The address is too long.",
             };
-            let lead = if dutch { "Dat is geen geldig Matrix-adres. " } else { "That is not a valid Matrix address. " };
+            let lead = if dutch {
+                "Dat is geen geldig Matrix-adres. "
+            } else {
+                "That is not a valid Matrix address. "
+            };
             (Text::new().bold(lead).text(why), *command)
         }
         CommandError::BadRole { command, error } => {
@@ -506,13 +782,25 @@ pub(super) fn network_command_error(language: Language, error: &CommandError) ->
             (text, *command)
         }
         CommandError::BadNumber { command } => (
-            if dutch { Text::new().text("Ik zie geen geldig nummer van een voorstel.") } else { Text::new().text("I do not see a valid proposal number.") },
+            if dutch {
+                Text::new().text("Ik zie geen geldig nummer van een voorstel.")
+            } else {
+                Text::new().text("I do not see a valid proposal number.")
+            },
             *command,
         ),
         _ => (Text::new(), CommandName::Start),
     };
-    let how = if dutch { "Zo typt u het: " } else { "This is how to type it: " };
-    let nothing = if dutch { " Er is niets veranderd." } else { " Nothing has changed." };
+    let how = if dutch {
+        "Zo typt u het: "
+    } else {
+        "This is how to type it: "
+    };
+    let nothing = if dutch {
+        " Er is niets veranderd."
+    } else {
+        " Nothing has changed."
+    };
     Builder::new()
         .rich(problem.text(nothing))
         .rich(Text::new().text(how).code(usage(language, command)))
@@ -537,7 +825,9 @@ pub fn overview(
         .iter()
         .map(|m| {
             let state = match (dutch, m.membership) {
-                (true, Membership::Invited) => format!("uitgenodigd op {}", date(language, m.since)),
+                (true, Membership::Invited) => {
+                    format!("uitgenodigd op {}", date(language, m.since))
+                }
                 (false, Membership::Invited) => format!("invited on {}", date(language, m.since)),
                 (true, _) => format!("sinds {}", date(language, m.since)),
                 (false, _) => format!("since {}", date(language, m.since)),
@@ -553,13 +843,15 @@ pub fn overview(
         .open_proposals()
         .map(|p| {
             let subject = match &p.kind {
-                ProposalKind::Invite { user, .. } | ProposalKind::Remove { user } => Some(person(user)),
+                ProposalKind::Invite { user, .. } | ProposalKind::Remove { user } => {
+                    Some(person(user))
+                }
                 ProposalKind::InviteLink { .. } => None,
             };
             Text::new()
                 .bold(&format!("{} ", p.number))
                 .person(&person(&p.proposed_by))
-                .text(if dutch { ": " } else { ": " })
+                .text(": ")
                 .merge(proposal_subject(language, &p.kind, subject.as_ref()))
         })
         .collect();
@@ -573,25 +865,56 @@ pub fn overview(
                 .code(&link.id)
                 .text(if dutch { " voor een " } else { " for a " })
                 .bold(&role_label(language, &link.role))
-                .text(&if dutch { format!(", geldig tot {until}") } else { format!(", valid until {until}") })
+                .text(&if dutch {
+                    format!(", geldig tot {until}")
+                } else {
+                    format!(", valid until {until}")
+                })
         })
         .collect();
     let heading = |nl: &str, en: &str| Text::new().bold(if dutch { nl } else { en });
     let mut builder = Builder::new()
-        .rich(heading("Wie zitten er in dit netwerk", "Who is in this network").text(&format!(" ({})", current.len())))
+        .rich(
+            heading("Wie zitten er in dit netwerk", "Who is in this network")
+                .text(&format!(" ({})", current.len())),
+        )
         .list(members);
     builder = if proposals.is_empty() {
-        builder.rich(heading("Open voorstellen: ", "Open proposals: ").text(if dutch { "geen." } else { "none." }))
+        builder.rich(
+            heading("Open voorstellen: ", "Open proposals: ").text(if dutch {
+                "geen."
+            } else {
+                "none."
+            }),
+        )
     } else {
         builder
-            .rich(heading("Open voorstellen", "Open proposals").text(if dutch { " (beslis met !ja of !nee en het nummer)" } else { " (decide with !yes or !no and the number)" }))
+            .rich(
+                heading("Open voorstellen", "Open proposals").text(if dutch {
+                    " (beslis met !ja of !nee en het nummer)"
+                } else {
+                    " (decide with !yes or !no and the number)"
+                }),
+            )
             .list(proposals)
     };
     builder = if links.is_empty() {
-        builder.rich(heading("Open uitnodigingslinks: ", "Open invite links: ").text(if dutch { "geen." } else { "none." }))
+        builder.rich(
+            heading("Open uitnodigingslinks: ", "Open invite links: ").text(if dutch {
+                "geen."
+            } else {
+                "none."
+            }),
+        )
     } else {
         builder
-            .rich(heading("Open uitnodigingslinks", "Open invite links").text(if dutch { " (intrekken met !intrekken en de code)" } else { " (revoke with !revoke and the code)" }))
+            .rich(
+                heading("Open uitnodigingslinks", "Open invite links").text(if dutch {
+                    " (intrekken met !intrekken en de code)"
+                } else {
+                    " (revoke with !revoke and the code)"
+                }),
+            )
             .list(links)
     };
     builder.build()

@@ -1,0 +1,375 @@
+//! Carries out planned effects in Matrix. Each effect checks first whether it already happened,
+//! so a restart in the middle repeats nothing (DESIGN.md, flow 1).
+
+use crate::{Bot, BotError};
+use kring_core::MatrixId;
+use kring_core::messages::{BotReply, INVITE_REASON, NETWORK_ROOM_NAME};
+use kring_core::plan::{Effect, Target};
+use kring_store::PendingEffect;
+use matrix_sdk::ruma::api::client::account::get_username_availability;
+use matrix_sdk::ruma::api::client::membership::invite_user::v3::{
+    InvitationRecipient, InviteUserId, Request as InviteRequest,
+};
+use matrix_sdk::ruma::api::client::room::create_room;
+use matrix_sdk::ruma::api::error::ErrorKind;
+use matrix_sdk::ruma::events::StateEventType;
+use matrix_sdk::ruma::events::relation::Reply;
+use matrix_sdk::ruma::events::room::message::{Relation, RoomMessageEventContent};
+use matrix_sdk::ruma::serde::Raw;
+use matrix_sdk::ruma::{
+    EventId, Int, OwnedRoomId, OwnedTransactionId, OwnedUserId, RoomId, UserId,
+};
+use matrix_sdk::{Room, RoomMemberships, RoomState};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+use tracing::{debug, warn};
+
+/// A room state event naming the network a room belongs to. It holds only Kring's random
+/// network id, so it says nothing about anyone; it lets a restarted bot find a room it created
+/// just before a crash instead of creating a second one.
+const NETWORK_TAG: &str = "org.kring.network";
+
+/// How long a removal may take to show up in the bot's own view of the room.
+const KICK_SETTLE: Duration = Duration::from_secs(30);
+
+/// The transaction id of effect `seq` of `cause_event_id`: the same on every attempt, so the
+/// homeserver recognises a resend after a crash and does not post twice.
+pub(crate) fn transaction_id(
+    bot_user_id: &str,
+    cause_event_id: &str,
+    seq: i64,
+) -> OwnedTransactionId {
+    let digest = Sha256::digest(format!("{bot_user_id}\n{cause_event_id}\n{seq}").as_bytes());
+    OwnedTransactionId::from(format!("kring-{}", hex::encode(&digest[..16])))
+}
+
+/// Carries out one effect and records it as done. Returns the event id of a sent message.
+pub(crate) async fn carry_out(
+    bot: &Bot,
+    pending: &PendingEffect,
+) -> Result<Option<String>, BotError> {
+    let result = match &pending.effect {
+        Effect::Send {
+            to,
+            reply,
+            reply_to,
+            prompt_for,
+        } => {
+            let sent = send(
+                bot,
+                to,
+                reply,
+                reply_to.as_deref(),
+                &transaction_id(
+                    bot.identity.user_id.as_str(),
+                    &pending.cause_event_id,
+                    pending.seq,
+                ),
+            )
+            .await?;
+            if let (Some(event_id), Some(number), Target::Network { network_id }) =
+                (&sent, prompt_for, to)
+            {
+                bot.store
+                    .set_proposal_prompt(network_id, *number, event_id)
+                    .await?;
+            }
+            sent
+        }
+        Effect::CreateNetworkRoom { network_id, client } => {
+            create_network_room(bot, network_id, client).await?;
+            None
+        }
+        Effect::Invite {
+            network_id,
+            user,
+            if_unknown,
+        } => {
+            invite(bot, pending, network_id, user, if_unknown).await?;
+            None
+        }
+        Effect::Kick { network_id, user } => {
+            kick(bot, network_id, user).await?;
+            None
+        }
+        Effect::SetPowerLevel {
+            network_id,
+            user,
+            level,
+        } => {
+            let room = network_room(bot, network_id).await?;
+            let user_id = user_id(user)?;
+            let current = room.power_levels_or_default().await;
+            let wanted = Int::new(*level).unwrap_or_default();
+            let has = current
+                .users
+                .get(&user_id)
+                .copied()
+                .unwrap_or(current.users_default);
+            if has != wanted {
+                room.update_power_levels(vec![(&user_id, wanted)]).await?;
+            }
+            None
+        }
+    };
+    bot.store
+        .effect_done(&pending.cause_event_id, pending.seq, result.as_deref())
+        .await?;
+    Ok(result)
+}
+
+fn user_id(user: &MatrixId) -> Result<OwnedUserId, BotError> {
+    UserId::parse(user.as_str()).map_err(|_| BotError::Plan(format!("not a user id: {user}")))
+}
+
+async fn resolve(bot: &Bot, target: &Target) -> Result<Option<OwnedRoomId>, BotError> {
+    let room_id = match target {
+        Target::Room { room_id } => Some(room_id.clone()),
+        Target::Network { network_id } => bot.store.network_room(network_id).await?,
+    };
+    Ok(room_id.and_then(|id| RoomId::parse(id).ok()))
+}
+
+async fn network_room(bot: &Bot, network_id: &str) -> Result<Room, BotError> {
+    let room_id = bot
+        .store
+        .network_room(network_id)
+        .await?
+        .ok_or_else(|| BotError::Plan(format!("network {network_id} has no room yet")))?;
+    let room_id = RoomId::parse(&room_id)
+        .map_err(|_| BotError::Plan(format!("bad room id for {network_id}")))?;
+    bot.client
+        .get_room(&room_id)
+        .ok_or_else(|| BotError::Plan(format!("the room of {network_id} is not known yet")))
+}
+
+async fn send(
+    bot: &Bot,
+    to: &Target,
+    reply: &BotReply,
+    reply_to: Option<&str>,
+    transaction_id: &OwnedTransactionId,
+) -> Result<Option<String>, BotError> {
+    let Some(room_id) = resolve(bot, to).await? else {
+        return Err(BotError::Plan("a message has no room to go to yet".into()));
+    };
+    let Some(room) = bot
+        .client
+        .get_room(&room_id)
+        .filter(|room| room.state() == RoomState::Joined)
+    else {
+        // The bot is no longer in the room: there is nobody to tell.
+        return Ok(None);
+    };
+    let mut content = RoomMessageEventContent::notice_html(reply.plain.clone(), reply.html.clone());
+    if let Some(event_id) = reply_to.and_then(|id| EventId::parse(id).ok()) {
+        content.relates_to = Some(Relation::Reply(Reply::with_event_id(event_id)));
+    }
+    let sent = room
+        .send(content)
+        .with_transaction_id(transaction_id.clone())
+        .await?;
+    bot.metrics.replies_sent.inc();
+    Ok(Some(sent.response.event_id.to_string()))
+}
+
+/// Finds a room this bot created for `network_id` (by its tag) before a crash.
+async fn tagged_room(bot: &Bot, network_id: &str) -> Option<Room> {
+    for room in bot.client.joined_rooms() {
+        let Ok(Some(raw)) = room
+            .get_state_event(StateEventType::from(NETWORK_TAG), "")
+            .await
+        else {
+            continue;
+        };
+        let json = match &raw {
+            matrix_sdk::deserialized_responses::RawAnySyncOrStrippedState::Sync(raw) => {
+                raw.json().get().to_owned()
+            }
+            matrix_sdk::deserialized_responses::RawAnySyncOrStrippedState::Stripped(raw) => {
+                raw.json().get().to_owned()
+            }
+        };
+        let tagged: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+        if tagged["content"]["network_id"].as_str() == Some(network_id) {
+            return Some(room);
+        }
+    }
+    None
+}
+
+async fn create_network_room(
+    bot: &Bot,
+    network_id: &str,
+    client: &MatrixId,
+) -> Result<(), BotError> {
+    if bot.store.network_room(network_id).await?.is_some() {
+        return Ok(());
+    }
+    if let Some(room) = tagged_room(bot, network_id).await {
+        bot.store
+            .set_network_room(network_id, room.room_id().as_str())
+            .await?;
+        return Ok(());
+    }
+    let client_id = user_id(client)?;
+    let mut request = create_room::v3::Request::new();
+    request.name = Some(NETWORK_ROOM_NAME.to_owned());
+    request.preset = Some(create_room::v3::RoomPreset::PrivateChat);
+    request.invite = vec![client_id.clone()];
+    // Room version 12: the creator (the bot) and every additional creator hold unlimited power.
+    // The client is one, so the client and the bot own the room together (DESIGN.md, traps).
+    request.creation_content = Some(raw(json!({ "additional_creators": [client_id] }))?);
+    request.initial_state = vec![
+        raw(
+            json!({ "type": "m.room.encryption", "state_key": "", "content": { "algorithm": "m.megolm.v1.aes-sha2" } }),
+        )?,
+        // New members do not read what was said before they joined, unless the client decides so.
+        raw(
+            json!({ "type": "m.room.history_visibility", "state_key": "", "content": { "history_visibility": "joined" } }),
+        )?,
+        raw(
+            json!({ "type": "m.room.join_rules", "state_key": "", "content": { "join_rule": "invite" } }),
+        )?,
+        raw(
+            json!({ "type": "m.room.guest_access", "state_key": "", "content": { "guest_access": "forbidden" } }),
+        )?,
+        raw(
+            json!({ "type": NETWORK_TAG, "state_key": "", "content": { "network_id": network_id } }),
+        )?,
+    ];
+    // Only the owners (and a representative, given 100 later) invite, remove or change state;
+    // everyone may talk.
+    request.power_level_content_override = Some(raw(json!({
+        "users_default": 0,
+        "events_default": 0,
+        "state_default": 100,
+        "invite": 100,
+        "kick": 100,
+        "ban": 100,
+        "redact": 100,
+        "notifications": { "room": 100 },
+        "events": {}
+    }))?);
+    let room = bot.client.create_room(request).await?;
+    bot.store
+        .set_network_room(network_id, room.room_id().as_str())
+        .await?;
+    debug!(%network_id, "created a network room");
+    Ok(())
+}
+
+fn raw<T>(value: serde_json::Value) -> Result<Raw<T>, BotError> {
+    Raw::new(&value)
+        .map(Raw::cast_unchecked)
+        .map_err(|error| BotError::Plan(format!("could not build a request: {error}")))
+}
+
+/// Whether an account exists, where the homeserver can tell: `None` for other servers.
+pub(crate) async fn account_exists(bot: &Bot, user: &MatrixId) -> Result<Option<bool>, BotError> {
+    if Some(
+        user.as_str()
+            .split_once(':')
+            .map(|(_, server)| server)
+            .unwrap_or_default(),
+    ) != Some(bot.identity.user_id.server_name().as_str())
+    {
+        return Ok(None);
+    }
+    let request = get_username_availability::v3::Request::new(user.localpart().to_owned());
+    match bot.client.send(request).await {
+        Ok(response) => Ok(Some(!response.available)),
+        Err(error) => match error.client_api_error_kind() {
+            Some(ErrorKind::UserInUse) => Ok(Some(true)),
+            Some(ErrorKind::InvalidUsername) => Ok(Some(false)),
+            _ => Err(error.into()),
+        },
+    }
+}
+
+async fn invite(
+    bot: &Bot,
+    pending: &PendingEffect,
+    network_id: &str,
+    user: &MatrixId,
+    if_unknown: &BotReply,
+) -> Result<(), BotError> {
+    let room = network_room(bot, network_id).await?;
+    let user_id = user_id(user)?;
+    if let Some(member) = room.get_member_no_sync(&user_id).await?
+        && matches!(
+            member.membership(),
+            matrix_sdk::ruma::events::room::member::MembershipState::Invite
+                | matrix_sdk::ruma::events::room::member::MembershipState::Join
+        )
+    {
+        return Ok(());
+    }
+    if account_exists(bot, user).await? == Some(false) {
+        bot.store.forget_invited_member(network_id, user).await?;
+        // A distinct transaction id from the plan's own sends: seq is negative here.
+        send(
+            bot,
+            &Target::Network {
+                network_id: network_id.to_owned(),
+            },
+            if_unknown,
+            None,
+            &transaction_id(
+                bot.identity.user_id.as_str(),
+                &pending.cause_event_id,
+                -1 - pending.seq,
+            ),
+        )
+        .await?;
+        return Ok(());
+    }
+    let mut recipient = InviteUserId::new(user_id);
+    recipient.reason = Some(INVITE_REASON.to_owned());
+    let request = InviteRequest::new(
+        room.room_id().to_owned(),
+        InvitationRecipient::UserId(recipient),
+    );
+    bot.client.send(request).await?;
+    // Make the next send load the member list again, so the invitee's devices get the key.
+    room.mark_members_missing();
+    Ok(())
+}
+
+async fn kick(bot: &Bot, network_id: &str, user: &MatrixId) -> Result<(), BotError> {
+    use matrix_sdk::ruma::events::room::member::MembershipState;
+    let room = network_room(bot, network_id).await?;
+    let user_id = user_id(user)?;
+    let is_in = |state: &MembershipState| {
+        matches!(
+            state,
+            MembershipState::Invite | MembershipState::Join | MembershipState::Knock
+        )
+    };
+    let present = room
+        .get_member_no_sync(&user_id)
+        .await?
+        .is_some_and(|member| is_in(member.membership()));
+    if present {
+        room.kick_user(&user_id, None).await?;
+    }
+    // Remove, then send at once, leaks (DESIGN.md, known traps): wait until our own sync has
+    // processed the removal, so the next message is encrypted without them.
+    let deadline = tokio::time::Instant::now() + KICK_SETTLE;
+    loop {
+        let still_in = room
+            .members_no_sync(RoomMemberships::JOIN | RoomMemberships::INVITE)
+            .await?
+            .iter()
+            .any(|member| member.user_id() == user_id);
+        if !still_in {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            warn!(%network_id, "a removal has not shown up in the bot's view of the room yet");
+            return Err(BotError::Plan("removal not yet visible".into()));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

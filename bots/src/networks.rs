@@ -1,0 +1,860 @@
+//! Care networks in the chat: turning commands, reactions and membership changes into plans.
+//! The rules come from `kring_core::network`; this module only gathers what they need (the
+//! stored network, names, whether an account exists) and words the outcome.
+
+use crate::dispatch::here;
+use crate::effects::account_exists;
+use crate::{Bot, BotError};
+use kring_core::messages::{self, BotReply, Person};
+use kring_core::network::{
+    self, Decision, INVITE_LINK_LIFETIME, Membership, MembershipChange, MembershipVerdict, Millis,
+    Network, NetworkRequest, NetworkState, ProposalKind, ProposalState, Refusal,
+};
+use kring_core::plan::{ActionRecord, Change, Effect, Outcome, Plan, Target};
+use kring_core::{Command, Language, MatrixId, Role};
+use kring_store::InboxEntry;
+use matrix_sdk::ruma::{RoomId, UserId};
+use rand::Rng;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+/// What one handler call works with.
+struct Context<'a> {
+    bot: &'a Bot,
+    entry: &'a InboxEntry,
+    actor: MatrixId,
+    /// The language of whoever gets the direct answer.
+    language: Language,
+    now: Millis,
+}
+
+impl Context<'_> {
+    fn bot_id(&self) -> MatrixId {
+        MatrixId::parse(self.bot.identity.user_id.as_str()).expect("the bot's own id is valid")
+    }
+
+    fn answer(&self, reply: BotReply) -> Plan {
+        Plan::reply(here(self.entry), reply, Some(self.entry.event_id.clone()))
+    }
+
+    fn log(
+        &self,
+        network: &Network,
+        action: &str,
+        object: Option<&MatrixId>,
+        outcome: Outcome,
+    ) -> Change {
+        self.log_object(network, action, object.map(MatrixId::to_string), outcome)
+    }
+
+    fn log_object(
+        &self,
+        network: &Network,
+        action: &str,
+        object: Option<String>,
+        outcome: Outcome,
+    ) -> Change {
+        Change::Log(ActionRecord {
+            network_id: network.id.clone(),
+            at: self.now,
+            actor: self.actor.clone(),
+            on_behalf_of: (self.actor != network.client).then(|| network.client.clone()),
+            action: action.to_owned(),
+            object,
+            outcome,
+        })
+    }
+}
+
+fn to_network(network: &Network) -> Target {
+    Target::Network {
+        network_id: network.id.clone(),
+    }
+}
+
+async fn language_of(bot: &Bot, user: &MatrixId) -> Result<Language, BotError> {
+    Ok(bot
+        .store
+        .member_language(user.as_str())
+        .await?
+        .unwrap_or_default())
+}
+
+/// Display names as the network room knows them.
+async fn people(
+    bot: &Bot,
+    network: &Network,
+    extra: &[&MatrixId],
+) -> Result<HashMap<MatrixId, Person>, BotError> {
+    let room = match bot.store.network_room(&network.id).await? {
+        Some(room_id) => RoomId::parse(&room_id)
+            .ok()
+            .and_then(|id| bot.client.get_room(&id)),
+        None => None,
+    };
+    let mut ids: Vec<&MatrixId> = network.members.iter().map(|m| &m.user).collect();
+    ids.extend(network.proposals.iter().map(|p| &p.proposed_by));
+    for proposal in &network.proposals {
+        if let ProposalKind::Invite { user, .. } | ProposalKind::Remove { user } = &proposal.kind {
+            ids.push(user);
+        }
+    }
+    ids.push(&network.client);
+    ids.extend_from_slice(extra);
+    let mut found = HashMap::new();
+    for id in ids {
+        if found.contains_key(id) {
+            continue;
+        }
+        let display_name = match (&room, UserId::parse(id.as_str())) {
+            (Some(room), Ok(user_id)) => room
+                .get_member_no_sync(&user_id)
+                .await?
+                .and_then(|member| member.display_name().map(str::to_owned)),
+            _ => None,
+        };
+        found.insert(id.clone(), Person::new(id.clone(), display_name.as_deref()));
+    }
+    Ok(found)
+}
+
+fn person(people: &HashMap<MatrixId, Person>, id: &MatrixId) -> Person {
+    people
+        .get(id)
+        .cloned()
+        .unwrap_or_else(|| Person::new(id.clone(), None))
+}
+
+fn now_millis() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn sender(entry: &InboxEntry) -> Result<MatrixId, BotError> {
+    MatrixId::parse(&entry.sender)
+        .map_err(|_| BotError::Plan("the sender is not a valid user id".into()))
+}
+
+pub(crate) async fn on_command(
+    bot: &Bot,
+    entry: &InboxEntry,
+    command: Command,
+    language: Language,
+) -> Result<Plan, BotError> {
+    let context = Context {
+        bot,
+        entry,
+        actor: sender(entry)?,
+        language,
+        now: now_millis(),
+    };
+    if let Command::StartNetwork { for_client } = command {
+        return start(&context, for_client).await;
+    }
+    let network = match bot.store.network_by_room(&entry.room_id).await? {
+        Some(network) => Some(network),
+        None => bot.store.open_network_of_client(&context.actor).await?,
+    };
+    let Some(network) = network else {
+        return Ok(context.answer(messages::not_a_network_room(language)));
+    };
+    let request = match command {
+        Command::Overview => {
+            if context.actor != network.client && network.current_role(&context.actor).is_none() {
+                return Ok(context.answer(messages::refusal(language, &Refusal::NotAMember)));
+            }
+            let names = people(bot, &network, &[]).await?;
+            let lookup = |id: &MatrixId| person(&names, id);
+            return Ok(context.answer(messages::overview(
+                language,
+                &network,
+                &lookup,
+                context.now,
+            )));
+        }
+        Command::Invite { user, role } => NetworkRequest::Invite { user, role },
+        Command::InviteLink { role } => NetworkRequest::InviteLink { role },
+        Command::Remove { user } => NetworkRequest::Remove { user },
+        Command::Decide { number, approve } => NetworkRequest::Decide { number, approve },
+        Command::RevokeLink { id } => NetworkRequest::RevokeLink { id },
+        Command::Leave => NetworkRequest::Leave,
+        Command::Help { .. }
+        | Command::Status { .. }
+        | Command::SetLanguage { .. }
+        | Command::StartNetwork { .. } => {
+            return Ok(Plan::new());
+        }
+    };
+    carry(&context, &network, &request, Some(entry.event_id.clone())).await
+}
+
+/// `!start`, or `!start voor @client …`.
+async fn start(
+    context: &Context<'_>,
+    for_client: Option<(MatrixId, Role)>,
+) -> Result<Plan, BotError> {
+    let (client, starter_role) = match for_client {
+        Some((client, role)) if client != context.actor => (client, Some(role)),
+        _ => (context.actor.clone(), None),
+    };
+    let asked_for_self = starter_role.is_none();
+    if context
+        .bot
+        .store
+        .open_network_of_client(&client)
+        .await?
+        .is_some()
+    {
+        return Ok(context.answer(messages::already_has_network(
+            context.language,
+            asked_for_self,
+        )));
+    }
+    if client.as_str() == context.bot.identity.user_id.as_str()
+        || account_exists(context.bot, &client).await? == Some(false)
+    {
+        return Ok(context.answer(messages::invite_failed(context.language, &client)));
+    }
+    let network_id = format!("net-{}", random_code(16));
+    let network = Network {
+        id: network_id.clone(),
+        client: client.clone(),
+        started_by: context.actor.clone(),
+        state: NetworkState::Active,
+        members: vec![],
+        proposals: vec![],
+        links: vec![],
+    };
+    let mut plan = Plan::new();
+    plan.change(Change::CreateNetwork {
+        network_id: network_id.clone(),
+        client: client.clone(),
+        started_by: context.actor.clone(),
+        state: if asked_for_self {
+            NetworkState::Active
+        } else {
+            NetworkState::AwaitingClient
+        },
+        at: context.now,
+    })
+    .change(Change::PutMember {
+        network_id: network_id.clone(),
+        user: client.clone(),
+        role: Role::Client,
+        membership: Membership::Invited,
+        since: context.now,
+        added_by: context.actor.clone(),
+    })
+    .change(Change::PutMember {
+        network_id: network_id.clone(),
+        user: context.bot_id(),
+        role: Role::Bot,
+        membership: Membership::Joined,
+        since: context.now,
+        added_by: context.actor.clone(),
+    })
+    .change(context.log(&network, "network.start", Some(&client), Outcome::Done));
+    if let Some(role) = starter_role {
+        // Asked of the client as soon as they accept; nothing is shared before.
+        plan.change(Change::AddProposal {
+            network_id: network_id.clone(),
+            number: 1,
+            kind: ProposalKind::Invite {
+                user: context.actor.clone(),
+                role,
+            },
+            proposed_by: context.actor.clone(),
+            at: context.now,
+        });
+    }
+    plan.effect(Effect::CreateNetworkRoom {
+        network_id,
+        client: client.clone(),
+    });
+    let reply = if asked_for_self {
+        messages::network_started(context.language)
+    } else {
+        messages::network_started_for(context.language, &Person::new(client, None))
+    };
+    plan.effect(Effect::Send {
+        to: here(context.entry),
+        reply,
+        reply_to: Some(context.entry.event_id.clone()),
+        prompt_for: None,
+    });
+    Ok(plan)
+}
+
+/// Decides `request` by the rules and turns the decision into a plan. Answers that concern the
+/// whole network go to the network room; refusals go to whoever asked.
+async fn carry(
+    context: &Context<'_>,
+    network: &Network,
+    request: &NetworkRequest,
+    reply_to: Option<String>,
+) -> Result<Plan, BotError> {
+    let refuse = |refusal: &Refusal| {
+        let reply = messages::refusal(context.language, refusal);
+        match &reply_to {
+            Some(_) => context.answer(reply),
+            None => Plan::reply(to_network(network), reply, None),
+        }
+    };
+    let decision = match network::decide(network, &context.actor, request, context.now) {
+        Ok(decision) => decision,
+        Err(refusal) => return Ok(refuse(&refusal)),
+    };
+    let client_language = language_of(context.bot, &network.client).await?;
+    let extra: Vec<&MatrixId> = match request {
+        NetworkRequest::Invite { user, .. } | NetworkRequest::Remove { user } => vec![user],
+        _ => vec![],
+    };
+    let names = people(context.bot, network, &extra).await?;
+    let mut plan = Plan::new();
+    let say = |plan: &mut Plan, reply: BotReply, prompt_for: Option<i64>| {
+        plan.effect(Effect::Send {
+            to: to_network(network),
+            reply,
+            reply_to: reply_to.clone(),
+            prompt_for,
+        });
+    };
+    match decision {
+        Decision::Invite { user, role } => {
+            if account_exists(context.bot, &user).await? == Some(false) {
+                return Ok(refuse_unknown(context, network, &user, reply_to));
+            }
+            invite(context, network, &mut plan, &user, &role);
+            say(
+                &mut plan,
+                messages::invited(client_language, &person(&names, &user), &role),
+                None,
+            );
+        }
+        Decision::CreateLink { role } => {
+            create_link(
+                context,
+                network,
+                &mut plan,
+                &role,
+                client_language,
+                &reply_to,
+            );
+        }
+        Decision::Propose(kind) => {
+            if let ProposalKind::Invite { user, .. } = &kind
+                && account_exists(context.bot, user).await? == Some(false)
+            {
+                return Ok(refuse_unknown(context, network, user, reply_to));
+            }
+            let number = network.next_proposal_number();
+            plan.change(Change::AddProposal {
+                network_id: network.id.clone(),
+                number,
+                kind: kind.clone(),
+                proposed_by: context.actor.clone(),
+                at: context.now,
+            })
+            .change(context.log_object(
+                network,
+                "proposal.add",
+                Some(number.to_string()),
+                Outcome::Proposed,
+            ));
+            let subject = match &kind {
+                ProposalKind::Invite { user, .. } | ProposalKind::Remove { user } => {
+                    Some(person(&names, user))
+                }
+                ProposalKind::InviteLink { .. } => None,
+            };
+            let prompt = messages::proposal_prompt(
+                client_language,
+                number,
+                &person(&names, &context.actor),
+                &person(&names, &network.client),
+                &kind,
+                subject.as_ref(),
+            );
+            say(&mut plan, prompt, Some(number));
+        }
+        Decision::ConfirmRemoval { user } => {
+            let number = network.next_proposal_number();
+            plan.change(Change::AddProposal {
+                network_id: network.id.clone(),
+                number,
+                kind: ProposalKind::Remove { user: user.clone() },
+                proposed_by: context.actor.clone(),
+                at: context.now,
+            });
+            say(
+                &mut plan,
+                messages::removal_prompt(context.language, number, &person(&names, &user)),
+                Some(number),
+            );
+        }
+        Decision::Approve { number, kind } => {
+            let proposal = network.proposal(number).expect("decide found it");
+            plan.change(Change::DecideProposal {
+                network_id: network.id.clone(),
+                number,
+                state: ProposalState::Approved,
+                decided_by: context.actor.clone(),
+                at: context.now,
+            })
+            .change(context.log_object(
+                network,
+                "proposal.approve",
+                Some(number.to_string()),
+                Outcome::Done,
+            ));
+            let someone_elses = !matches!(kind, ProposalKind::Remove { .. });
+            if someone_elses {
+                say(
+                    &mut plan,
+                    messages::proposal_approved(
+                        client_language,
+                        number,
+                        &person(&names, &proposal.proposed_by),
+                    ),
+                    None,
+                );
+            }
+            match kind {
+                ProposalKind::Invite { user, role } => {
+                    invite(context, network, &mut plan, &user, &role);
+                    say(
+                        &mut plan,
+                        messages::invited(client_language, &person(&names, &user), &role),
+                        None,
+                    );
+                }
+                ProposalKind::InviteLink { role } => {
+                    create_link(
+                        context,
+                        network,
+                        &mut plan,
+                        &role,
+                        client_language,
+                        &reply_to,
+                    );
+                }
+                ProposalKind::Remove { user } => {
+                    remove(context, network, &mut plan, &user);
+                    say(
+                        &mut plan,
+                        messages::removed(client_language, &person(&names, &user)),
+                        None,
+                    );
+                }
+            }
+        }
+        Decision::Refuse { number } => {
+            let proposal = network.proposal(number).expect("decide found it");
+            plan.change(Change::DecideProposal {
+                network_id: network.id.clone(),
+                number,
+                state: ProposalState::Refused,
+                decided_by: context.actor.clone(),
+                at: context.now,
+            })
+            .change(context.log_object(
+                network,
+                "proposal.refuse",
+                Some(number.to_string()),
+                Outcome::Refused,
+            ));
+            say(
+                &mut plan,
+                messages::proposal_refused(
+                    client_language,
+                    number,
+                    &person(&names, &proposal.proposed_by),
+                    &proposal.kind,
+                ),
+                None,
+            );
+        }
+        Decision::RevokeLink { id } => {
+            plan.change(Change::RevokeInviteLink {
+                link_id: id.clone(),
+            })
+            .change(context.log_object(
+                network,
+                "link.revoke",
+                Some(id.clone()),
+                Outcome::Done,
+            ));
+            say(
+                &mut plan,
+                messages::link_revoked(client_language, &id),
+                None,
+            );
+        }
+        Decision::Leave => {
+            let actor = context.actor.clone();
+            plan.change(Change::SetMembership {
+                network_id: network.id.clone(),
+                user: actor.clone(),
+                membership: Membership::Left,
+                since: context.now,
+            })
+            .change(context.log(network, "member.leave", Some(&actor), Outcome::Done));
+            if network.current_role(&actor) == Some(&Role::Representative) {
+                plan.effect(Effect::SetPowerLevel {
+                    network_id: network.id.clone(),
+                    user: actor.clone(),
+                    level: 0,
+                });
+            }
+            plan.effect(Effect::Kick {
+                network_id: network.id.clone(),
+                user: actor.clone(),
+            });
+            say(
+                &mut plan,
+                messages::left(client_language, &person(&names, &actor)),
+                None,
+            );
+        }
+    }
+    Ok(plan)
+}
+
+fn refuse_unknown(
+    context: &Context<'_>,
+    network: &Network,
+    user: &MatrixId,
+    reply_to: Option<String>,
+) -> Plan {
+    let reply = messages::invite_failed(context.language, user);
+    match reply_to {
+        Some(_) => context.answer(reply),
+        None => Plan::reply(to_network(network), reply, None),
+    }
+}
+
+fn invite(context: &Context<'_>, network: &Network, plan: &mut Plan, user: &MatrixId, role: &Role) {
+    plan.change(Change::PutMember {
+        network_id: network.id.clone(),
+        user: user.clone(),
+        role: role.clone(),
+        membership: Membership::Invited,
+        since: context.now,
+        added_by: context.actor.clone(),
+    })
+    .change(context.log(network, "member.invite", Some(user), Outcome::Done))
+    .effect(Effect::Invite {
+        network_id: network.id.clone(),
+        user: user.clone(),
+        if_unknown: messages::invite_failed(context.language, user),
+    });
+    if *role == Role::Representative {
+        plan.effect(Effect::SetPowerLevel {
+            network_id: network.id.clone(),
+            user: user.clone(),
+            level: 100,
+        });
+    }
+}
+
+fn remove(context: &Context<'_>, network: &Network, plan: &mut Plan, user: &MatrixId) {
+    plan.change(Change::SetMembership {
+        network_id: network.id.clone(),
+        user: user.clone(),
+        membership: Membership::Removed,
+        since: context.now,
+    })
+    .change(context.log(network, "member.remove", Some(user), Outcome::Done));
+    if network.current_role(user) == Some(&Role::Representative) {
+        plan.effect(Effect::SetPowerLevel {
+            network_id: network.id.clone(),
+            user: user.clone(),
+            level: 0,
+        });
+    }
+    plan.effect(Effect::Kick {
+        network_id: network.id.clone(),
+        user: user.clone(),
+    });
+}
+
+fn create_link(
+    context: &Context<'_>,
+    network: &Network,
+    plan: &mut Plan,
+    role: &Role,
+    language: Language,
+    reply_to: &Option<String>,
+) {
+    let secret = random_code(32);
+    let link = network::InviteLink {
+        id: random_code(4),
+        role: role.clone(),
+        created_by: context.actor.clone(),
+        expires_at: context.now + INVITE_LINK_LIFETIME,
+        state: network::LinkState::Open,
+    };
+    plan.change(Change::AddInviteLink {
+        network_id: network.id.clone(),
+        link_id: link.id.clone(),
+        secret_hash: secret_hash(&secret),
+        role: role.clone(),
+        created_by: context.actor.clone(),
+        at: context.now,
+        expires_at: link.expires_at,
+    })
+    .change(context.log_object(network, "link.create", Some(link.id.clone()), Outcome::Done));
+    let url = format!(
+        "{}/{secret}",
+        context.bot.invite_base_url.trim_end_matches('/')
+    );
+    plan.effect(Effect::Send {
+        to: to_network(network),
+        reply: messages::link_created(language, &url, &link),
+        reply_to: reply_to.clone(),
+        prompt_for: None,
+    });
+}
+
+/// The hash under which a link's secret is stored; the bridge looks links up the same way.
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Lower-case letters and digits without look-alikes (no 0/o, 1/l/i), for ids people type.
+fn random_code(length: usize) -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut rng = rand::thread_rng();
+    (0..length)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct MembershipBody {
+    user: String,
+    membership: String,
+}
+
+pub(crate) async fn on_membership(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
+    let Some(network) = bot.store.network_by_room(&entry.room_id).await? else {
+        return Ok(Plan::new());
+    };
+    let Ok(body) = serde_json::from_str::<MembershipBody>(&entry.body) else {
+        return Ok(Plan::new());
+    };
+    let (Ok(user), Ok(by)) = (MatrixId::parse(&body.user), MatrixId::parse(&entry.sender)) else {
+        return Ok(Plan::new());
+    };
+    let change = match body.membership.as_str() {
+        "invite" => MembershipChange::Invite,
+        "join" => MembershipChange::Join,
+        "leave" | "ban" => MembershipChange::Leave,
+        _ => return Ok(Plan::new()),
+    };
+    let context = Context {
+        bot,
+        entry,
+        actor: by.clone(),
+        language: language_of(bot, &network.client).await?,
+        now: entry.origin_ts,
+    };
+    let verdict = network::observe_membership(&network, &context.bot_id(), &user, &by, &change);
+    let names = people(bot, &network, &[&user]).await?;
+    let language = context.language;
+    let mut plan = Plan::new();
+    let say = |plan: &mut Plan, reply: BotReply, prompt_for: Option<i64>| {
+        plan.effect(Effect::Send {
+            to: to_network(&network),
+            reply,
+            reply_to: None,
+            prompt_for,
+        });
+    };
+    match verdict {
+        MembershipVerdict::Nothing => {}
+        MembershipVerdict::Record {
+            membership,
+            welcome,
+        } => {
+            let action = match membership {
+                Membership::Joined => "member.join",
+                Membership::Left => "member.leave",
+                Membership::Removed => "member.remove",
+                Membership::Invited => "member.invite",
+            };
+            plan.change(Change::SetMembership {
+                network_id: network.id.clone(),
+                user: user.clone(),
+                membership,
+                since: entry.origin_ts,
+            })
+            .change(context.log(&network, action, Some(&user), Outcome::Done));
+            let role = network
+                .member(&user)
+                .map(|m| m.role.clone())
+                .unwrap_or(Role::Client);
+            if !membership.is_current() && role == Role::Representative {
+                plan.effect(Effect::SetPowerLevel {
+                    network_id: network.id.clone(),
+                    user: user.clone(),
+                    level: 0,
+                });
+            }
+            match membership {
+                Membership::Joined if welcome && user == network.client => {
+                    say(
+                        &mut plan,
+                        messages::client_welcome(language, &person(&names, &user), None),
+                        None,
+                    );
+                }
+                Membership::Joined if welcome => {
+                    say(
+                        &mut plan,
+                        messages::member_welcome(language, &person(&names, &user), &role),
+                        None,
+                    );
+                }
+                Membership::Left => say(
+                    &mut plan,
+                    messages::left(language, &person(&names, &user)),
+                    None,
+                ),
+                Membership::Removed => say(
+                    &mut plan,
+                    messages::removed(language, &person(&names, &user)),
+                    None,
+                ),
+                _ => {}
+            }
+        }
+        MembershipVerdict::ClientAccepted => {
+            plan.change(Change::SetNetworkState {
+                network_id: network.id.clone(),
+                state: NetworkState::Active,
+            })
+            .change(Change::SetMembership {
+                network_id: network.id.clone(),
+                user: user.clone(),
+                membership: Membership::Joined,
+                since: entry.origin_ts,
+            })
+            .change(context.log(
+                &network,
+                "network.accept",
+                Some(&user),
+                Outcome::Done,
+            ));
+            let starter = person(&names, &network.started_by);
+            say(
+                &mut plan,
+                messages::client_welcome(language, &person(&names, &user), Some(&starter)),
+                None,
+            );
+            for proposal in network.open_proposals() {
+                let subject = match &proposal.kind {
+                    ProposalKind::Invite { user, .. } | ProposalKind::Remove { user } => {
+                        Some(person(&names, user))
+                    }
+                    ProposalKind::InviteLink { .. } => None,
+                };
+                let prompt = messages::proposal_prompt(
+                    language,
+                    proposal.number,
+                    &person(&names, &proposal.proposed_by),
+                    &person(&names, &network.client),
+                    &proposal.kind,
+                    subject.as_ref(),
+                );
+                say(&mut plan, prompt, Some(proposal.number));
+            }
+        }
+        MembershipVerdict::ClientDeclined => {
+            plan.change(Change::SetNetworkState {
+                network_id: network.id.clone(),
+                state: NetworkState::Closed,
+            })
+            .change(Change::SetMembership {
+                network_id: network.id.clone(),
+                user: user.clone(),
+                membership: Membership::Left,
+                since: entry.origin_ts,
+            })
+            .change(context.log(
+                &network,
+                "network.decline",
+                Some(&user),
+                Outcome::Refused,
+            ));
+        }
+        MembershipVerdict::Undo => {
+            plan.change(context.log(
+                &network,
+                "member.undo_unapproved",
+                Some(&user),
+                Outcome::Undone,
+            ))
+            .effect(Effect::Kick {
+                network_id: network.id.clone(),
+                user: user.clone(),
+            });
+            say(
+                &mut plan,
+                messages::membership_undone(
+                    language,
+                    &person(&names, &user),
+                    &person(&names, &network.client),
+                ),
+                None,
+            );
+        }
+    }
+    Ok(plan)
+}
+
+#[derive(Deserialize)]
+struct ReactionBody {
+    event_id: String,
+    key: String,
+}
+
+pub(crate) async fn on_reaction(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
+    let Ok(body) = serde_json::from_str::<ReactionBody>(&entry.body) else {
+        return Ok(Plan::new());
+    };
+    let Some((network_id, number)) = bot.store.proposal_by_prompt(&body.event_id).await? else {
+        return Ok(Plan::new());
+    };
+    let Some(network) = bot.store.network(&network_id).await? else {
+        return Ok(Plan::new());
+    };
+    let actor = sender(entry)?;
+    let context = Context {
+        bot,
+        entry,
+        language: language_of(bot, &actor).await?,
+        actor,
+        now: now_millis(),
+    };
+    if !network.steered_by(&context.actor) {
+        let names = people(bot, &network, &[&context.actor]).await?;
+        let reply = messages::not_yours_to_decide(
+            context.language,
+            &person(&names, &context.actor),
+            &person(&names, &network.client),
+        );
+        return Ok(Plan::reply(to_network(&network), reply, None));
+    }
+    let approve = matches!(body.key.as_str(), "✅" | "✔️" | "✔" | "👍");
+    carry(
+        &context,
+        &network,
+        &NetworkRequest::Decide { number, approve },
+        None,
+    )
+    .await
+}

@@ -1,0 +1,189 @@
+//! What handling one event amounts to: the changes to store and the steps to take in Matrix.
+//!
+//! A bot turns an event into a [`Plan`] without side effects; the store writes the plan's
+//! changes and its effects (as an outbox) in one transaction; then the effects are carried out
+//! in order, each idempotent. A crash anywhere leaves either nothing or a complete plan whose
+//! remaining effects are finished after the restart.
+
+use crate::matrix_id::MatrixId;
+use crate::messages::BotReply;
+use crate::network::{Membership, Millis, NetworkState, ProposalKind, ProposalState};
+use crate::role::Role;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub changes: Vec<Change>,
+    pub effects: Vec<Effect>,
+}
+
+impl Plan {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn change(&mut self, change: Change) -> &mut Self {
+        self.changes.push(change);
+        self
+    }
+
+    pub fn effect(&mut self, effect: Effect) -> &mut Self {
+        self.effects.push(effect);
+        self
+    }
+
+    /// A plan that only answers.
+    pub fn reply(to: Target, reply: BotReply, reply_to: Option<String>) -> Self {
+        let mut plan = Self::new();
+        plan.effect(Effect::Send {
+            to,
+            reply,
+            reply_to,
+            prompt_for: None,
+        });
+        plan
+    }
+}
+
+/// A change to the stored network model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    CreateNetwork {
+        network_id: String,
+        client: MatrixId,
+        started_by: MatrixId,
+        state: NetworkState,
+        at: Millis,
+    },
+    SetNetworkState {
+        network_id: String,
+        state: NetworkState,
+    },
+    /// Adds a member or replaces their role and membership (someone invited again after leaving).
+    PutMember {
+        network_id: String,
+        user: MatrixId,
+        role: Role,
+        membership: Membership,
+        since: Millis,
+        added_by: MatrixId,
+    },
+    SetMembership {
+        network_id: String,
+        user: MatrixId,
+        membership: Membership,
+        since: Millis,
+    },
+    AddProposal {
+        network_id: String,
+        number: i64,
+        kind: ProposalKind,
+        proposed_by: MatrixId,
+        at: Millis,
+    },
+    DecideProposal {
+        network_id: String,
+        number: i64,
+        state: ProposalState,
+        decided_by: MatrixId,
+        at: Millis,
+    },
+    AddInviteLink {
+        network_id: String,
+        link_id: String,
+        secret_hash: String,
+        role: Role,
+        created_by: MatrixId,
+        at: Millis,
+        expires_at: Millis,
+    },
+    RevokeInviteLink {
+        link_id: String,
+    },
+    Log(ActionRecord),
+}
+
+/// One line of "who did what": the fields NEN 7513 asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionRecord {
+    pub network_id: String,
+    pub at: Millis,
+    pub actor: MatrixId,
+    /// Set when the actor acted for someone else (a representative for the client, the bot for
+    /// whoever approved).
+    pub on_behalf_of: Option<MatrixId>,
+    /// A stable name such as `network.start`, `member.invite`, `proposal.approve`.
+    pub action: String,
+    /// What was acted on: a user id, a proposal number, a link id.
+    pub object: Option<String>,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    Proposed,
+    Refused,
+    Undone,
+}
+
+impl Outcome {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Done => "done",
+            Self::Proposed => "proposed",
+            Self::Refused => "refused",
+            Self::Undone => "undone",
+        }
+    }
+}
+
+/// Where a message goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "to", rename_all = "snake_case")]
+pub enum Target {
+    Room {
+        room_id: String,
+    },
+    /// The network's room, whatever its id turns out to be (it may not exist yet when planned).
+    Network {
+        network_id: String,
+    },
+}
+
+/// A step in Matrix. Each is safe to repeat after a crash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "effect", rename_all = "snake_case")]
+pub enum Effect {
+    /// Creates the encrypted, invite-only network room with the client as co-owner and invites
+    /// the client; records the room id.
+    CreateNetworkRoom {
+        network_id: String,
+        client: MatrixId,
+    },
+    /// Sends a notice. With `prompt_for`, the sent event becomes that proposal's prompt, so a
+    /// reaction on it decides the proposal.
+    Send {
+        #[serde(flatten)]
+        to: Target,
+        reply: BotReply,
+        reply_to: Option<String>,
+        prompt_for: Option<i64>,
+    },
+    /// Invites into the network room. If the account does not exist, the member is taken out
+    /// of the store again and `if_unknown` is said in the room.
+    Invite {
+        network_id: String,
+        user: MatrixId,
+        if_unknown: BotReply,
+    },
+    /// Takes someone out of the network room and waits until the bot's own view of the room
+    /// shows it, so the next message is not encrypted for them (DESIGN.md, known traps).
+    Kick { network_id: String, user: MatrixId },
+    /// Sets someone's power level in the network room (100 for a representative, 0 to undo).
+    SetPowerLevel {
+        network_id: String,
+        user: MatrixId,
+        level: i64,
+    },
+}

@@ -1,0 +1,557 @@
+//! Care networks, their members, proposals and invite links; plans written atomically with
+//! their outbox; the outbox itself.
+
+use crate::{Result, Store, StoreError, now_millis};
+use kring_core::network::{
+    InviteLink, LinkState, Member, Membership, Network, NetworkState, Proposal, ProposalKind,
+    ProposalState,
+};
+use kring_core::plan::{Change, Effect, Plan};
+use kring_core::{MatrixId, Role};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+/// An effect still to carry out, in the order it was planned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingEffect {
+    pub cause_event_id: String,
+    pub seq: i64,
+    pub effect: Effect,
+    pub attempts: i64,
+}
+
+/// A link found by the secret in its URL, with the network it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkLookup {
+    pub network_id: String,
+    pub link: InviteLink,
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} {value:?}"))
+}
+
+fn matrix_id(row: &AnyRow, column: &str) -> Result<MatrixId> {
+    let text: String = row.try_get(column)?;
+    MatrixId::parse(&text).map_err(|_| corrupt(column, &text))
+}
+
+fn role(row: &AnyRow) -> Result<Role> {
+    let code: String = row.try_get("role")?;
+    let organisation: Option<String> = row.try_get("organisation")?;
+    let discipline: Option<String> = row.try_get("discipline")?;
+    Role::from_parts(&code, organisation.as_deref(), discipline.as_deref())
+        .ok_or_else(|| corrupt("role", &code))
+}
+
+fn role_parts(role: &Role) -> (&'static str, Option<&str>, Option<&str>) {
+    match role {
+        Role::Professional {
+            organisation,
+            discipline,
+        } => (
+            role.code(),
+            Some(organisation.as_str()),
+            Some(discipline.as_str()),
+        ),
+        _ => (role.code(), None, None),
+    }
+}
+
+impl Store {
+    /// The whole network model, as the rules in `kring_core::network` need it.
+    pub async fn network(&self, network_id: &str) -> Result<Option<Network>> {
+        let mut connection = self.pool.acquire().await?;
+        load_network(&mut connection, network_id).await
+    }
+
+    pub async fn network_by_room(&self, room_id: &str) -> Result<Option<Network>> {
+        let row = sqlx::query("SELECT network_id FROM networks WHERE room_id = $1")
+            .bind(room_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) => self.network(&row.try_get::<String, _>("network_id")?).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The client's network that is not closed, if any.
+    pub async fn open_network_of_client(&self, client: &MatrixId) -> Result<Option<Network>> {
+        let row = sqlx::query(
+            "SELECT network_id FROM networks WHERE client_user_id = $1 AND state <> 'closed'",
+        )
+        .bind(client.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(row) => self.network(&row.try_get::<String, _>("network_id")?).await,
+            None => Ok(None),
+        }
+    }
+
+    pub async fn network_room(&self, network_id: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT room_id FROM networks WHERE network_id = $1")
+            .bind(network_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|row| row.try_get("room_id")).transpose()?.flatten())
+    }
+
+    pub async fn set_network_room(&self, network_id: &str, room_id: &str) -> Result<()> {
+        sqlx::query("UPDATE networks SET room_id = $1 WHERE network_id = $2")
+            .bind(room_id)
+            .bind(network_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The proposal whose prompt is `event_id`, for reactions.
+    pub async fn proposal_by_prompt(&self, event_id: &str) -> Result<Option<(String, i64)>> {
+        let row =
+            sqlx::query("SELECT network_id, number FROM proposals WHERE prompt_event_id = $1")
+                .bind(event_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|row| Ok((row.try_get("network_id")?, row.try_get("number")?)))
+            .transpose()
+    }
+
+    pub async fn set_proposal_prompt(
+        &self,
+        network_id: &str,
+        number: i64,
+        event_id: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE proposals SET prompt_event_id = $1 WHERE network_id = $2 AND number = $3",
+        )
+        .bind(event_id)
+        .bind(network_id)
+        .bind(number)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// An invite that could not be delivered (no such account): the person never was a member.
+    pub async fn forget_invited_member(&self, network_id: &str, user: &MatrixId) -> Result<()> {
+        sqlx::query(
+            "DELETE FROM network_members WHERE network_id = $1 AND user_id = $2 AND membership = 'invited'",
+        )
+        .bind(network_id)
+        .bind(user.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn invite_link_by_secret_hash(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<LinkLookup>> {
+        let row = sqlx::query(
+            "SELECT link_id, network_id, role, organisation, discipline, created_by, expires_at, state
+             FROM invite_links WHERE secret_hash = $1",
+        )
+        .bind(secret_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(LinkLookup {
+                network_id: row.try_get("network_id")?,
+                link: link_from_row(&row)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Writes `plan` for the inbox entry `cause_event_id` in one transaction: every change, the
+    /// effects as outbox rows, and the mark that the entry is planned. Returns `false` (and
+    /// writes nothing) when the entry was planned before.
+    pub async fn apply_plan(&self, bot: &str, cause_event_id: &str, plan: &Plan) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let marked = sqlx::query(
+            "UPDATE inbox SET planned_at = $1 WHERE event_id = $2 AND planned_at IS NULL",
+        )
+        .bind(now_millis())
+        .bind(cause_event_id)
+        .execute(&mut *tx)
+        .await?;
+        if marked.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let mut log_seq = 0_i64;
+        for change in &plan.changes {
+            apply_change(&mut tx, cause_event_id, &mut log_seq, change).await?;
+        }
+        for (seq, effect) in plan.effects.iter().enumerate() {
+            let json = serde_json::to_string(effect).map_err(|error| {
+                StoreError::Corrupt(format!("effect not serialisable: {error}"))
+            })?;
+            sqlx::query(
+                "INSERT INTO outbox (cause_event_id, seq, bot, effect, state) VALUES ($1, $2, $3, $4, 'pending')",
+            )
+            .bind(cause_event_id)
+            .bind(seq as i64)
+            .bind(bot)
+            .bind(json)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Whether the entry's plan has been stored already.
+    pub async fn is_planned(&self, cause_event_id: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT planned_at FROM inbox WHERE event_id = $1")
+            .bind(cause_event_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(row) => row.try_get::<Option<i64>, _>("planned_at")?.is_some(),
+            None => false,
+        })
+    }
+
+    /// The effects of one entry not carried out yet, in order.
+    pub async fn pending_effects(&self, cause_event_id: &str) -> Result<Vec<PendingEffect>> {
+        let rows = sqlx::query(
+            "SELECT cause_event_id, seq, effect, attempts FROM outbox
+             WHERE cause_event_id = $1 AND state = 'pending' ORDER BY seq",
+        )
+        .bind(cause_event_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let json: String = row.try_get("effect")?;
+                Ok(PendingEffect {
+                    cause_event_id: row.try_get("cause_event_id")?,
+                    seq: row.try_get("seq")?,
+                    effect: serde_json::from_str(&json)
+                        .map_err(|error| StoreError::Corrupt(format!("outbox effect: {error}")))?,
+                    attempts: row.try_get("attempts")?,
+                })
+            })
+            .collect()
+    }
+
+    /// An effect is done; its content (which may hold message text) is dropped.
+    pub async fn effect_done(
+        &self,
+        cause_event_id: &str,
+        seq: i64,
+        result: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET state = 'done', effect = '', result = $1 WHERE cause_event_id = $2 AND seq = $3",
+        )
+        .bind(result)
+        .bind(cause_event_id)
+        .bind(seq)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn effect_failed(&self, cause_event_id: &str, seq: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1 WHERE cause_event_id = $1 AND seq = $2",
+        )
+        .bind(cause_event_id)
+        .bind(seq)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The action log of a network, oldest first, as (action, actor, object, outcome).
+    pub async fn network_actions(
+        &self,
+        network_id: &str,
+    ) -> Result<Vec<(String, String, Option<String>, String)>> {
+        let rows = sqlx::query(
+            "SELECT action, actor, object, outcome FROM network_actions WHERE network_id = $1
+             ORDER BY at, cause_event_id, seq",
+        )
+        .bind(network_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("action")?,
+                    row.try_get("actor")?,
+                    row.try_get("object")?,
+                    row.try_get("outcome")?,
+                ))
+            })
+            .collect()
+    }
+}
+
+async fn load_network(connection: &mut AnyConnection, network_id: &str) -> Result<Option<Network>> {
+    let Some(row) = sqlx::query(
+        "SELECT network_id, client_user_id, started_by, state FROM networks WHERE network_id = $1",
+    )
+    .bind(network_id)
+    .fetch_optional(&mut *connection)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let state_code: String = row.try_get("state")?;
+    let members = sqlx::query(
+        "SELECT user_id, role, organisation, discipline, membership, since, added_by
+         FROM network_members WHERE network_id = $1 ORDER BY since, user_id",
+    )
+    .bind(network_id)
+    .fetch_all(&mut *connection)
+    .await?
+    .iter()
+    .map(|row| {
+        let membership: String = row.try_get("membership")?;
+        Ok(Member {
+            user: matrix_id(row, "user_id")?,
+            role: role(row)?,
+            membership: Membership::from_code(&membership)
+                .ok_or_else(|| corrupt("membership", &membership))?,
+            since: row.try_get("since")?,
+            added_by: matrix_id(row, "added_by")?,
+        })
+    })
+    .collect::<Result<Vec<_>>>()?;
+    let proposals = sqlx::query(
+        "SELECT number, kind, proposed_by, state, created_at FROM proposals WHERE network_id = $1 ORDER BY number",
+    )
+    .bind(network_id)
+    .fetch_all(&mut *connection)
+    .await?
+    .iter()
+    .map(|row| {
+        let kind: String = row.try_get("kind")?;
+        let state: String = row.try_get("state")?;
+        Ok(Proposal {
+            number: row.try_get("number")?,
+            kind: serde_json::from_str::<ProposalKind>(&kind)
+                .map_err(|_| corrupt("proposal kind", &kind))?,
+            proposed_by: matrix_id(row, "proposed_by")?,
+            state: ProposalState::from_code(&state).ok_or_else(|| corrupt("proposal state", &state))?,
+            created_at: row.try_get("created_at")?,
+        })
+    })
+    .collect::<Result<Vec<_>>>()?;
+    let links = sqlx::query(
+        "SELECT link_id, role, organisation, discipline, created_by, expires_at, state
+         FROM invite_links WHERE network_id = $1 ORDER BY created_at, link_id",
+    )
+    .bind(network_id)
+    .fetch_all(&mut *connection)
+    .await?
+    .iter()
+    .map(link_from_row)
+    .collect::<Result<Vec<_>>>()?;
+    Ok(Some(Network {
+        id: row.try_get("network_id")?,
+        client: matrix_id(&row, "client_user_id")?,
+        started_by: matrix_id(&row, "started_by")?,
+        state: NetworkState::from_code(&state_code)
+            .ok_or_else(|| corrupt("network state", &state_code))?,
+        members,
+        proposals,
+        links,
+    }))
+}
+
+fn link_from_row(row: &AnyRow) -> Result<InviteLink> {
+    let state: String = row.try_get("state")?;
+    Ok(InviteLink {
+        id: row.try_get("link_id")?,
+        role: role(row)?,
+        created_by: matrix_id(row, "created_by")?,
+        expires_at: row.try_get("expires_at")?,
+        state: LinkState::from_code(&state).ok_or_else(|| corrupt("link state", &state))?,
+    })
+}
+
+async fn apply_change(
+    connection: &mut AnyConnection,
+    cause_event_id: &str,
+    log_seq: &mut i64,
+    change: &Change,
+) -> Result<()> {
+    match change {
+        Change::CreateNetwork {
+            network_id,
+            client,
+            started_by,
+            state,
+            at,
+        } => {
+            sqlx::query(
+                "INSERT INTO networks (network_id, client_user_id, started_by, state, created_at)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(network_id)
+            .bind(client.as_str())
+            .bind(started_by.as_str())
+            .bind(state.code())
+            .bind(at)
+            .execute(&mut *connection)
+            .await?;
+        }
+        Change::SetNetworkState { network_id, state } => {
+            sqlx::query("UPDATE networks SET state = $1 WHERE network_id = $2")
+                .bind(state.code())
+                .bind(network_id)
+                .execute(&mut *connection)
+                .await?;
+        }
+        Change::PutMember {
+            network_id,
+            user,
+            role,
+            membership,
+            since,
+            added_by,
+        } => {
+            let (code, organisation, discipline) = role_parts(role);
+            sqlx::query(
+                "INSERT INTO network_members (network_id, user_id, role, organisation, discipline, membership, since, added_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (network_id, user_id) DO UPDATE SET role = excluded.role,
+                   organisation = excluded.organisation, discipline = excluded.discipline,
+                   membership = excluded.membership, since = excluded.since, added_by = excluded.added_by",
+            )
+            .bind(network_id)
+            .bind(user.as_str())
+            .bind(code)
+            .bind(organisation)
+            .bind(discipline)
+            .bind(membership.code())
+            .bind(since)
+            .bind(added_by.as_str())
+            .execute(&mut *connection)
+            .await?;
+        }
+        Change::SetMembership {
+            network_id,
+            user,
+            membership,
+            since,
+        } => {
+            sqlx::query(
+                "UPDATE network_members SET membership = $1, since = $2 WHERE network_id = $3 AND user_id = $4",
+            )
+            .bind(membership.code())
+            .bind(since)
+            .bind(network_id)
+            .bind(user.as_str())
+            .execute(&mut *connection)
+            .await?;
+        }
+        Change::AddProposal {
+            network_id,
+            number,
+            kind,
+            proposed_by,
+            at,
+        } => {
+            let kind = serde_json::to_string(kind)
+                .map_err(|error| StoreError::Corrupt(format!("proposal kind: {error}")))?;
+            sqlx::query(
+                "INSERT INTO proposals (network_id, number, kind, proposed_by, state, created_at)
+                 VALUES ($1, $2, $3, $4, 'open', $5)",
+            )
+            .bind(network_id)
+            .bind(number)
+            .bind(kind)
+            .bind(proposed_by.as_str())
+            .bind(at)
+            .execute(&mut *connection)
+            .await?;
+        }
+        Change::DecideProposal {
+            network_id,
+            number,
+            state,
+            decided_by,
+            at,
+        } => {
+            let decided = sqlx::query(
+                "UPDATE proposals SET state = $1, decided_by = $2, decided_at = $3
+                 WHERE network_id = $4 AND number = $5 AND state = 'open'",
+            )
+            .bind(state.code())
+            .bind(decided_by.as_str())
+            .bind(at)
+            .bind(network_id)
+            .bind(number)
+            .execute(&mut *connection)
+            .await?;
+            if decided.rows_affected() != 1 {
+                // Two decisions raced; the transaction is rolled back and the later one re-decided.
+                return Err(StoreError::Conflict(format!(
+                    "proposal {number} is no longer open"
+                )));
+            }
+        }
+        Change::AddInviteLink {
+            network_id,
+            link_id,
+            secret_hash,
+            role,
+            created_by,
+            at,
+            expires_at,
+        } => {
+            let (code, organisation, discipline) = role_parts(role);
+            sqlx::query(
+                "INSERT INTO invite_links (link_id, network_id, secret_hash, role, organisation, discipline, created_by, created_at, expires_at, state)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open')",
+            )
+            .bind(link_id)
+            .bind(network_id)
+            .bind(secret_hash)
+            .bind(code)
+            .bind(organisation)
+            .bind(discipline)
+            .bind(created_by.as_str())
+            .bind(at)
+            .bind(expires_at)
+            .execute(&mut *connection)
+            .await?;
+        }
+        Change::RevokeInviteLink { link_id } => {
+            sqlx::query(
+                "UPDATE invite_links SET state = 'revoked' WHERE link_id = $1 AND state = 'open'",
+            )
+            .bind(link_id)
+            .execute(&mut *connection)
+            .await?;
+        }
+        Change::Log(record) => {
+            sqlx::query(
+                "INSERT INTO network_actions (cause_event_id, seq, network_id, at, actor, on_behalf_of, action, object, outcome)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(cause_event_id)
+            .bind(*log_seq)
+            .bind(&record.network_id)
+            .bind(record.at)
+            .bind(record.actor.as_str())
+            .bind(record.on_behalf_of.as_ref().map(MatrixId::as_str))
+            .bind(&record.action)
+            .bind(record.object.as_deref())
+            .bind(record.outcome.code())
+            .execute(&mut *connection)
+            .await?;
+            *log_seq += 1;
+        }
+    }
+    Ok(())
+}

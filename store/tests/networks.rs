@@ -1,0 +1,326 @@
+//! Networks, plans and the outbox, on SQLite and on a real PostgreSQL.
+
+use anyhow::Result;
+use kring_core::messages::BotReply;
+use kring_core::network::{Membership, NetworkState, ProposalKind, ProposalState};
+use kring_core::plan::{ActionRecord, Change, Effect, Outcome, Plan, Target};
+use kring_core::{MatrixId, Role};
+use kring_store::{InboxKind, NewInboxEntry, Store, StoreError};
+
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() -> anyhow::Result<()> {
+                    let dir = tempfile::tempdir()?;
+                    let store = kring_store::Store::connect(&kring_testbed::fresh_sqlite_url(dir.path())).await?;
+                    super::$name(store).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() -> anyhow::Result<()> {
+                    let store = kring_store::Store::connect(&kring_testbed::fresh_postgres_url().await?).await?;
+                    super::$name(store).await
+                }
+            )*
+        }
+    };
+}
+
+on_both_databases!(
+    a_plan_is_stored_whole_and_once,
+    a_failing_plan_leaves_nothing_behind,
+    one_open_network_per_client,
+    members_proposals_and_links_round_trip,
+);
+
+const BOT: &str = "@kring:kring.test";
+
+fn id(name: &str) -> MatrixId {
+    MatrixId::parse(&format!("@{name}:kring.test")).unwrap()
+}
+
+async fn inbox_event(store: &Store, event_id: &str) -> Result<()> {
+    store
+        .inbox_insert(
+            BOT,
+            &NewInboxEntry {
+                event_id: event_id.into(),
+                room_id: "!dm:kring.test".into(),
+                sender: id("client").to_string(),
+                kind: InboxKind::Command,
+                body: Some("!start".into()),
+                encrypted_event: None,
+                origin_ts: 1,
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+fn start_plan(network_id: &str, client: &str) -> Plan {
+    let mut plan = Plan::new();
+    plan.change(Change::CreateNetwork {
+        network_id: network_id.into(),
+        client: id(client),
+        started_by: id(client),
+        state: NetworkState::Active,
+        at: 5,
+    })
+    .change(Change::PutMember {
+        network_id: network_id.into(),
+        user: id(client),
+        role: Role::Client,
+        membership: Membership::Invited,
+        since: 5,
+        added_by: id(client),
+    })
+    .change(Change::Log(ActionRecord {
+        network_id: network_id.into(),
+        at: 5,
+        actor: id(client),
+        on_behalf_of: None,
+        action: "network.start".into(),
+        object: None,
+        outcome: Outcome::Done,
+    }))
+    .effect(Effect::CreateNetworkRoom {
+        network_id: network_id.into(),
+        client: id(client),
+    })
+    .effect(Effect::Send {
+        to: Target::Room {
+            room_id: "!dm:kring.test".into(),
+        },
+        reply: BotReply {
+            plain: "gemaakt".into(),
+            html: "<p>gemaakt</p>".into(),
+        },
+        reply_to: Some("$start".into()),
+        prompt_for: None,
+    });
+    plan
+}
+
+async fn a_plan_is_stored_whole_and_once(store: Store) -> Result<()> {
+    inbox_event(&store, "$start").await?;
+    assert!(!store.is_planned("$start").await?);
+    assert!(
+        store
+            .apply_plan(BOT, "$start", &start_plan("net-a", "client"))
+            .await?
+    );
+    assert!(store.is_planned("$start").await?);
+    assert!(
+        !store
+            .apply_plan(BOT, "$start", &start_plan("net-b", "other"))
+            .await?,
+        "a replayed entry is not planned twice"
+    );
+    assert!(store.network("net-b").await?.is_none());
+
+    let network = store.network("net-a").await?.expect("stored");
+    assert_eq!(network.client, id("client"));
+    assert_eq!(network.members.len(), 1);
+    assert_eq!(
+        store.network_actions("net-a").await?,
+        [(
+            "network.start".to_owned(),
+            id("client").to_string(),
+            None,
+            "done".to_owned()
+        )]
+    );
+
+    let pending = store.pending_effects("$start").await?;
+    assert_eq!(pending.len(), 2);
+    assert!(matches!(
+        pending[0].effect,
+        Effect::CreateNetworkRoom { .. }
+    ));
+    assert!(matches!(pending[1].effect, Effect::Send { .. }));
+    store
+        .effect_done("$start", 0, Some("!room:kring.test"))
+        .await?;
+    store.effect_failed("$start", 1).await?;
+    let pending = store.pending_effects("$start").await?;
+    assert_eq!(pending.len(), 1);
+    assert_eq!((pending[0].seq, pending[0].attempts), (1, 1));
+    store.effect_done("$start", 1, None).await?;
+    assert!(store.pending_effects("$start").await?.is_empty());
+
+    store.set_network_room("net-a", "!room:kring.test").await?;
+    assert_eq!(
+        store
+            .network_by_room("!room:kring.test")
+            .await?
+            .map(|n| n.id),
+        Some("net-a".to_owned())
+    );
+    Ok(())
+}
+
+async fn a_failing_plan_leaves_nothing_behind(store: Store) -> Result<()> {
+    inbox_event(&store, "$start").await?;
+    store
+        .apply_plan(BOT, "$start", &start_plan("net-a", "client"))
+        .await?;
+    inbox_event(&store, "$late").await?;
+    let mut plan = Plan::new();
+    plan.change(Change::PutMember {
+        network_id: "net-a".into(),
+        user: id("piet"),
+        role: Role::Carer,
+        membership: Membership::Invited,
+        since: 9,
+        added_by: id("client"),
+    })
+    // Decides a proposal that does not exist (or is no longer open): the whole plan fails.
+    .change(Change::DecideProposal {
+        network_id: "net-a".into(),
+        number: 1,
+        state: ProposalState::Approved,
+        decided_by: id("client"),
+        at: 9,
+    })
+    .effect(Effect::Invite {
+        network_id: "net-a".into(),
+        user: id("piet"),
+        if_unknown: BotReply {
+            plain: String::new(),
+            html: String::new(),
+        },
+    });
+    let outcome = store.apply_plan(BOT, "$late", &plan).await;
+    assert!(
+        matches!(outcome, Err(StoreError::Conflict(_))),
+        "{outcome:?}"
+    );
+    let network = store.network("net-a").await?.expect("stored");
+    assert_eq!(
+        network.members.len(),
+        1,
+        "the member was not added half-way"
+    );
+    assert!(store.pending_effects("$late").await?.is_empty());
+    assert!(!store.is_planned("$late").await?, "it can be planned again");
+    Ok(())
+}
+
+async fn one_open_network_per_client(store: Store) -> Result<()> {
+    inbox_event(&store, "$one").await?;
+    inbox_event(&store, "$two").await?;
+    store
+        .apply_plan(BOT, "$one", &start_plan("net-a", "client"))
+        .await?;
+    let second = store
+        .apply_plan(BOT, "$two", &start_plan("net-b", "client"))
+        .await;
+    assert!(
+        second.is_err(),
+        "the database refuses a second open network"
+    );
+    assert!(!store.is_planned("$two").await?);
+    assert_eq!(
+        store
+            .open_network_of_client(&id("client"))
+            .await?
+            .map(|n| n.id),
+        Some("net-a".into())
+    );
+    Ok(())
+}
+
+async fn members_proposals_and_links_round_trip(store: Store) -> Result<()> {
+    inbox_event(&store, "$start").await?;
+    store
+        .apply_plan(BOT, "$start", &start_plan("net-a", "client"))
+        .await?;
+    inbox_event(&store, "$more").await?;
+    let gp = Role::Professional {
+        organisation: "Praktijk De Linde".into(),
+        discipline: "huisarts".into(),
+    };
+    let mut plan = Plan::new();
+    plan.change(Change::SetMembership {
+        network_id: "net-a".into(),
+        user: id("client"),
+        membership: Membership::Joined,
+        since: 10,
+    })
+    .change(Change::PutMember {
+        network_id: "net-a".into(),
+        user: id("gp"),
+        role: gp.clone(),
+        membership: Membership::Joined,
+        since: 11,
+        added_by: id("client"),
+    })
+    .change(Change::AddProposal {
+        network_id: "net-a".into(),
+        number: 1,
+        kind: ProposalKind::Invite {
+            user: id("piet"),
+            role: Role::Carer,
+        },
+        proposed_by: id("gp"),
+        at: 12,
+    })
+    .change(Change::AddInviteLink {
+        network_id: "net-a".into(),
+        link_id: "k3f9".into(),
+        secret_hash: "hash-of-secret".into(),
+        role: Role::Carer,
+        created_by: id("client"),
+        at: 13,
+        expires_at: 1_000,
+    });
+    store.apply_plan(BOT, "$more", &plan).await?;
+    let network = store.network("net-a").await?.expect("stored");
+    assert_eq!(network.current_role(&id("gp")), Some(&gp));
+    assert_eq!(
+        network.member(&id("client")).map(|m| m.membership),
+        Some(Membership::Joined)
+    );
+    assert_eq!(network.proposals.len(), 1);
+    assert_eq!(network.proposals[0].state, ProposalState::Open);
+    assert_eq!(network.links.len(), 1);
+    assert!(network.links[0].usable_at(999));
+
+    store.set_proposal_prompt("net-a", 1, "$prompt").await?;
+    assert_eq!(
+        store.proposal_by_prompt("$prompt").await?,
+        Some(("net-a".into(), 1))
+    );
+    let found = store
+        .invite_link_by_secret_hash("hash-of-secret")
+        .await?
+        .expect("found");
+    assert_eq!(
+        (found.network_id.as_str(), found.link.id.as_str()),
+        ("net-a", "k3f9")
+    );
+    assert!(store.invite_link_by_secret_hash("forged").await?.is_none());
+
+    inbox_event(&store, "$decide").await?;
+    let mut plan = Plan::new();
+    plan.change(Change::DecideProposal {
+        network_id: "net-a".into(),
+        number: 1,
+        state: ProposalState::Refused,
+        decided_by: id("client"),
+        at: 14,
+    })
+    .change(Change::RevokeInviteLink {
+        link_id: "k3f9".into(),
+    });
+    store.apply_plan(BOT, "$decide", &plan).await?;
+    let network = store.network("net-a").await?.expect("stored");
+    assert_eq!(network.proposals[0].state, ProposalState::Refused);
+    assert!(!network.links[0].usable_at(0));
+    Ok(())
+}

@@ -1,0 +1,461 @@
+//! Client-led care networks against a real Synapse with real E2EE clients: start, invite,
+//! proposals with one tap, invites around the bot undone, removal, leaving, the overview.
+
+use anyhow::{Context, Result};
+use kring_testbed::{
+    InProcessBot, Persona, ReceivedMessage, TestClient, TestSynapse, fresh_sqlite_url,
+};
+use matrix_sdk::Room;
+use matrix_sdk::ruma::events::room::history_visibility::HistoryVisibility;
+use matrix_sdk::ruma::events::room::join_rules::JoinRule;
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, UserId};
+
+struct Network {
+    synapse: TestSynapse,
+    bot: InProcessBot,
+    client: TestClient,
+    direct_chat: Room,
+    room: Room,
+    _dir: tempfile::TempDir,
+}
+
+impl Network {
+    /// A client starts their network from the direct chat and accepts the invite.
+    async fn start() -> Result<Self> {
+        let synapse = TestSynapse::start().await?;
+        let dir = tempfile::tempdir()?;
+        let bot = InProcessBot::start(&synapse, &fresh_sqlite_url(dir.path())).await?;
+        let account = synapse.register(Persona::Client).await?;
+        let client = TestClient::login(&synapse.base_url(), &account).await?;
+        let direct_chat = client.open_direct_chat(&bot.user_id).await?;
+        let started = ask(&client, &direct_chat, "!start").await?;
+        assert!(
+            started.body.contains("Uw netwerk is gemaakt"),
+            "{}",
+            started.body
+        );
+        let room_id = client.wait_for_any_invite().await?;
+        let room = client.accept_invite(&room_id).await?;
+        let welcome = wait_for_bot(&client, &bot, &room_id, "Dit is uw netwerk").await?;
+        assert!(welcome.was_encrypted, "the welcome is encrypted");
+        Ok(Self {
+            synapse,
+            bot,
+            client,
+            direct_chat,
+            room,
+            _dir: dir,
+        })
+    }
+
+    fn room_id(&self) -> OwnedRoomId {
+        self.room.room_id().to_owned()
+    }
+
+    /// The client invites a new person with `role`; they accept and are welcomed.
+    async fn add(&self, persona: Persona, role: &str) -> Result<TestClient> {
+        let account = self.synapse.register(persona).await?;
+        let member = TestClient::login(&self.synapse.base_url(), &account).await?;
+        let reply = ask(
+            &self.client,
+            &self.room,
+            &format!("!uitnodigen {} {role}", account.user_id),
+        )
+        .await?;
+        assert!(reply.body.contains("Ik heb"), "{}", reply.body);
+        member.accept_invite(&self.room_id()).await?;
+        let welcome = wait_for_bot(&member, &self.bot, &self.room_id(), "Welkom").await?;
+        assert!(welcome.was_encrypted);
+        Ok(member)
+    }
+}
+
+async fn ask(member: &TestClient, room: &Room, text: &str) -> Result<ReceivedMessage> {
+    let event_id: OwnedEventId = member.send_text(room, text).await?;
+    member.wait_for_reply_to(&event_id).await
+}
+
+async fn wait_for_bot(
+    member: &TestClient,
+    bot: &InProcessBot,
+    room_id: &OwnedRoomId,
+    text: &str,
+) -> Result<ReceivedMessage> {
+    member
+        .wait_for(&format!("the bot saying {text:?}"), |m| {
+            m.sender.as_str() == bot.user_id && &m.room_id == room_id && m.body.contains(text)
+        })
+        .await
+}
+
+#[tokio::test]
+async fn a_client_starts_a_private_network_and_invites_people() -> Result<()> {
+    let network = Network::start().await?;
+    let room = &network.room;
+
+    // The room as the protocol enforces it: encrypted, invite-only, history only from joining,
+    // a neutral name, and only client and bot own it.
+    assert!(room.latest_encryption_state().await?.is_encrypted());
+    assert_eq!(room.join_rule(), Some(JoinRule::Invite));
+    assert_eq!(room.history_visibility(), Some(HistoryVisibility::Joined));
+    assert_eq!(room.name().as_deref(), Some("Kring"));
+    assert!(room.topic().is_none());
+    let create = room.create_content().context("create event")?;
+    let client_id = network.client.user_id().to_owned();
+    assert!(
+        create.additional_creators.contains(&client_id),
+        "the client co-owns the room"
+    );
+    let power = room.power_levels().await?;
+    assert_eq!(i64::from(power.invite), 100);
+    assert_eq!(i64::from(power.kick), 100);
+    assert_eq!(i64::from(power.state_default), 100);
+    assert!(
+        power.users.is_empty(),
+        "creators hold unlimited power and are not listed"
+    );
+
+    // Starting twice is refused.
+    let again = ask(&network.client, &network.direct_chat, "!start").await?;
+    assert!(again.body.contains("al een netwerk"), "{}", again.body);
+
+    let carer = network.add(Persona::Carer, "mantelzorger").await?;
+    let welcome = wait_for_bot(&carer, &network.bot, &network.room_id(), "Welkom").await?;
+    assert!(
+        welcome.body.contains("mantelzorger of naaste"),
+        "{}",
+        welcome.body
+    );
+    assert!(
+        welcome
+            .formatted_body
+            .as_deref()
+            .is_some_and(|html| html.contains("https://matrix.to/#/")),
+        "the new member is mentioned as a pill"
+    );
+    let gp = network
+        .add(Persona::Professional, "huisarts Praktijk De Linde")
+        .await?;
+
+    // Bad input: each answered plainly, nothing changed.
+    let twice = ask(
+        &network.client,
+        room,
+        &format!("!uitnodigen {} mantelzorger", carer.user_id()),
+    )
+    .await?;
+    assert!(
+        twice.body.contains("zit al in dit netwerk"),
+        "{}",
+        twice.body
+    );
+    let server = network.synapse.server_name();
+    let nobody = ask(
+        &network.client,
+        room,
+        &format!("!uitnodigen @niemand:{server} mantelzorger"),
+    )
+    .await?;
+    assert!(nobody.body.contains("bestaat niet"), "{}", nobody.body);
+    let malformed = ask(&network.client, room, "!uitnodigen piet mantelzorger").await?;
+    assert!(
+        malformed.body.contains("geen geldig Matrix-adres"),
+        "{}",
+        malformed.body
+    );
+    let no_role = ask(&network.client, room, &format!("!invite @iemand:{server}")).await?;
+    assert!(no_role.body.contains("Welke rol"), "{}", no_role.body);
+    let gp_room = gp.room(&network.room_id())?;
+    let not_client = ask(&gp, &gp_room, &format!("!verwijderen {}", carer.user_id())).await?;
+    assert!(
+        not_client.body.contains("Alleen de cliënt"),
+        "{}",
+        not_client.body
+    );
+
+    // The overview shows who is in, with role and organisation.
+    let overview = ask(&network.client, room, "!netwerk").await?;
+    for expected in [
+        "Wie zitten er in dit netwerk (3)",
+        "mantelzorger of naaste",
+        "huisarts bij Praktijk De Linde",
+        "sinds",
+        "Open voorstellen: geen",
+    ] {
+        assert!(
+            overview.body.contains(expected),
+            "{expected:?} missing in {}",
+            overview.body
+        );
+    }
+    let network_id = network
+        .bot
+        .store
+        .network_by_room(network.room_id().as_str())
+        .await?
+        .context("stored")?
+        .id;
+    let actions: Vec<String> = network
+        .bot
+        .store
+        .network_actions(&network_id)
+        .await?
+        .into_iter()
+        .map(|(action, ..)| action)
+        .collect();
+    for expected in ["network.start", "member.join", "member.invite"] {
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "{expected} not in {actions:?}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn proposals_wait_for_the_clients_tap() -> Result<()> {
+    let network = Network::start().await?;
+    let room_id = network.room_id();
+    let carer = network.add(Persona::Carer, "naaste").await?;
+    let gp = network.add(Persona::Professional, "fact GGZ Noord").await?;
+    let newcomer = network.synapse.register(Persona::Carer).await?;
+    let newcomer_id = UserId::parse(&newcomer.user_id)?;
+
+    // A professional proposes; nothing happens yet.
+    let gp_room = gp.room(&room_id)?;
+    let prompt = ask(
+        &gp,
+        &gp_room,
+        &format!("!uitnodigen {} mantelzorger", newcomer.user_id),
+    )
+    .await?;
+    assert!(prompt.body.contains("Voorstel 1"), "{}", prompt.body);
+    assert!(
+        prompt.body.contains("✅"),
+        "the prompt says what to click: {}",
+        prompt.body
+    );
+    assert!(!network.client.is_in_room(&room_id, &newcomer_id).await?);
+
+    // Someone else's ✅ does not count.
+    let carer_room = carer.room(&room_id)?;
+    carer.react(&carer_room, &prompt.event_id, "✅").await?;
+    wait_for_bot(
+        &carer,
+        &network.bot,
+        &room_id,
+        "Uw reactie telt daarom niet",
+    )
+    .await?;
+    assert!(!network.client.is_in_room(&room_id, &newcomer_id).await?);
+
+    // The client's ✅ does.
+    network
+        .client
+        .react(&network.room, &prompt.event_id, "✅")
+        .await?;
+    wait_for_bot(&gp, &network.bot, &room_id, "Voorstel 1 is aangenomen").await?;
+    let newcomer_client = TestClient::login(&network.synapse.base_url(), &newcomer).await?;
+    newcomer_client.accept_invite(&room_id).await?;
+    wait_for_bot(&newcomer_client, &network.bot, &room_id, "Welkom").await?;
+
+    // Approving twice is answered, not repeated.
+    let twice = ask(&network.client, &network.room, "!ja 1").await?;
+    assert!(twice.body.contains("al beslist"), "{}", twice.body);
+
+    // A refusal by command; the proposer hears it.
+    let other = network.synapse.register(Persona::Carer).await?;
+    let prompt = ask(&gp, &gp_room, &format!("!invite {} carer", other.user_id)).await?;
+    assert!(prompt.body.contains("Voorstel 2"), "{}", prompt.body);
+    let refused = ask(&network.client, &network.room, "!nee 2").await?;
+    assert!(refused.body.contains("niet aangenomen"), "{}", refused.body);
+    assert!(
+        !network
+            .client
+            .is_in_room(&room_id, &UserId::parse(&other.user_id)?)
+            .await?
+    );
+    let unknown = ask(&network.client, &network.room, "!ja 9").await?;
+    assert!(unknown.body.contains("geen voorstel 9"), "{}", unknown.body);
+    Ok(())
+}
+
+#[tokio::test]
+async fn invites_around_the_bot_are_undone() -> Result<()> {
+    let network = Network::start().await?;
+    let room_id = network.room_id();
+    let gp = network
+        .add(Persona::Professional, "wijkverpleging Zorg Thuis")
+        .await?;
+    let stranger = network.synapse.register(Persona::Carer).await?;
+    let stranger_id = UserId::parse(&stranger.user_id)?;
+
+    // The protocol stops a professional from inviting directly...
+    let gp_room = gp.room(&room_id)?;
+    assert!(gp_room.invite_user_by_id(&stranger_id).await.is_err());
+
+    // ...and what the protocol still allows (the client inviting through Element) is undone
+    // by the bot, which tells the client how to do it properly.
+    network.room.invite_user_by_id(&stranger_id).await?;
+    wait_for_bot(&network.client, &network.bot, &room_id, "buiten mij om").await?;
+    network
+        .client
+        .wait_until_out(&room_id, &stranger_id)
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn members_are_removed_after_confirmation_and_may_leave() -> Result<()> {
+    let network = Network::start().await?;
+    let room_id = network.room_id();
+    let carer = network.add(Persona::Carer, "mantelzorger").await?;
+    let gp = network
+        .add(Persona::Professional, "buurtteam Wijkteam Oost")
+        .await?;
+    let second_carer = network.add(Persona::Carer, "familie").await?;
+
+    let confirm = ask(
+        &network.client,
+        &network.room,
+        &format!("!verwijderen {}", carer.user_id()),
+    )
+    .await?;
+    assert!(
+        confirm.body.contains("Weet u het zeker"),
+        "{}",
+        confirm.body
+    );
+    assert!(
+        network.client.is_in_room(&room_id, carer.user_id()).await?,
+        "nothing before the confirmation"
+    );
+    network
+        .client
+        .react(&network.room, &confirm.event_id, "✅")
+        .await?;
+    wait_for_bot(
+        &network.client,
+        &network.bot,
+        &room_id,
+        "is uit het netwerk gehaald",
+    )
+    .await?;
+    network
+        .client
+        .wait_until_out(&room_id, carer.user_id())
+        .await?;
+
+    // A member leaves by command, another through their app: the store follows the room.
+    let gp_room = gp.room(&room_id)?;
+    gp.send_text(&gp_room, "!verlaten").await?;
+    wait_for_bot(
+        &network.client,
+        &network.bot,
+        &room_id,
+        "heeft het netwerk verlaten",
+    )
+    .await?;
+    network
+        .client
+        .wait_until_out(&room_id, gp.user_id())
+        .await?;
+    second_carer.room(&room_id)?.leave().await?;
+    network
+        .client
+        .wait_until_out(&room_id, second_carer.user_id())
+        .await?;
+    let stored = loop {
+        let network_model = network
+            .bot
+            .store
+            .network_by_room(room_id.as_str())
+            .await?
+            .context("stored")?;
+        let id = kring_core::MatrixId::parse(second_carer.user_id().as_str())?;
+        if network_model.current_role(&id).is_none() {
+            break network_model;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let current: Vec<&str> = stored
+        .members
+        .iter()
+        .filter(|m| m.membership.is_current())
+        .map(|m| m.user.as_str())
+        .collect();
+    assert_eq!(
+        current.len(),
+        2,
+        "only client and bot are left: {current:?}"
+    );
+    let leave = ask(&network.client, &network.room, "!verlaten").await?;
+    assert!(leave.body.contains("eigen netwerk"), "{}", leave.body);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_professional_starts_a_network_the_client_accepts_first() -> Result<()> {
+    let synapse = TestSynapse::start().await?;
+    let dir = tempfile::tempdir()?;
+    let bot = InProcessBot::start(&synapse, &fresh_sqlite_url(dir.path())).await?;
+    let gp_account = synapse.register(Persona::Professional).await?;
+    let gp = TestClient::login(&synapse.base_url(), &gp_account).await?;
+    let client_account = synapse.register(Persona::Client).await?;
+    let client = TestClient::login(&synapse.base_url(), &client_account).await?;
+
+    let gp_chat = gp.open_direct_chat(&bot.user_id).await?;
+    let started = ask(
+        &gp,
+        &gp_chat,
+        &format!(
+            "!start voor {} huisarts Praktijk De Linde",
+            client_account.user_id
+        ),
+    )
+    .await?;
+    assert!(
+        started.body.contains("Er wordt niets gedeeld"),
+        "{}",
+        started.body
+    );
+
+    let room_id = client.wait_for_any_invite().await?;
+    let room = client.accept_invite(&room_id).await?;
+    let welcome = wait_for_bot(&client, &bot, &room_id, "heeft dit netwerk voor u gestart").await?;
+    assert!(welcome.was_encrypted);
+    let prompt = wait_for_bot(&client, &bot, &room_id, "Voorstel 1").await?;
+    assert!(
+        prompt.body.contains("huisarts bij Praktijk De Linde"),
+        "{}",
+        prompt.body
+    );
+    client.react(&room, &prompt.event_id, "✅").await?;
+    gp.accept_invite(&room_id).await?;
+    wait_for_bot(&gp, &bot, &room_id, "Welkom").await?;
+
+    // Declining: a second client rejects the invite; the network closes with nothing shared.
+    let other_account = synapse.register(Persona::Client).await?;
+    let other = TestClient::login(&synapse.base_url(), &other_account).await?;
+    ask(
+        &gp,
+        &gp_chat,
+        &format!(
+            "!start voor {} huisarts Praktijk De Linde",
+            other_account.user_id
+        ),
+    )
+    .await?;
+    let other_room = other.wait_for_any_invite().await?;
+    other.room(&other_room)?.leave().await?;
+    let other_id = kring_core::MatrixId::parse(&other_account.user_id)?;
+    let started_at = std::time::Instant::now();
+    while bot.store.open_network_of_client(&other_id).await?.is_some() {
+        anyhow::ensure!(
+            started_at.elapsed() < kring_testbed::PATIENCE,
+            "the declined network stayed open"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
