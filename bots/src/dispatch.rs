@@ -17,6 +17,7 @@ pub(crate) async fn plan(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError
         )),
         InboxKind::Membership => networks::on_membership(bot, entry).await,
         InboxKind::Reaction => networks::on_reaction(bot, entry).await,
+        InboxKind::LinkUsed => networks::on_link_used(bot, entry).await,
         InboxKind::Command => command(bot, entry).await,
     }
 }

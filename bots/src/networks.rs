@@ -858,3 +858,44 @@ pub(crate) async fn on_reaction(bot: &Bot, entry: &InboxEntry) -> Result<Plan, B
     )
     .await
 }
+
+/// The bridge recorded that someone made an account through an invite link: invite them with
+/// the role the link was made for.
+pub(crate) async fn on_link_used(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
+    let Some(found) = bot.store.invite_link(&entry.body).await? else {
+        return Ok(Plan::new());
+    };
+    let Some(network) = bot.store.network(&found.network_id).await? else {
+        return Ok(Plan::new());
+    };
+    let user = sender(entry)?;
+    if network.current_role(&user).is_some() {
+        return Ok(Plan::new());
+    }
+    let context = Context {
+        bot,
+        entry,
+        actor: found.link.created_by.clone(),
+        language: language_of(bot, &network.client).await?,
+        now: entry.origin_ts,
+    };
+    let mut plan = Plan::new();
+    plan.change(context.log_object(
+        &network,
+        "link.use",
+        Some(found.link.id.clone()),
+        Outcome::Done,
+    ));
+    invite(&context, &network, &mut plan, &user, &found.link.role);
+    plan.effect(Effect::Send {
+        to: to_network(&network),
+        reply: messages::link_used(
+            context.language,
+            &Person::new(user.clone(), None),
+            &found.link.role,
+        ),
+        reply_to: None,
+        prompt_for: None,
+    });
+    Ok(plan)
+}

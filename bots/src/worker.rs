@@ -13,6 +13,7 @@ use tracing::warn;
 /// the worker busy forever.
 const MAX_ATTEMPTS: i64 = 20;
 const BATCH: i64 = 100;
+const IDLE_LOOK: Duration = Duration::from_secs(1);
 
 pub(crate) async fn run(
     bot: Arc<Bot>,
@@ -61,7 +62,9 @@ pub(crate) async fn run(
             tokio::select! {
                 _ = bot.wake_worker.notified() => {}
                 _ = shutdown.changed() => {}
-                _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+                // Work also arrives from outside the sync (the bridge records used invite
+                // links), so an idle worker looks again every second.
+                _ = tokio::time::sleep(IDLE_LOOK) => {}
             }
         }
     }

@@ -1,11 +1,16 @@
-//! Kring's HTTP service. For now: `/healthz` and `/metrics`; the FHIR R4 API and the
-//! onboarding pages are added here by later capabilities.
+//! Kring's HTTP service: the invite-link pages, `/healthz` and `/metrics`; the FHIR R4 API is
+//! added here by a later capability.
+
+mod invite;
+
+pub use invite::{MIN_PASSWORD_CHARS, Onboarding};
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
+
 use kring_store::Store;
 use prometheus_client::registry::Registry;
 use std::sync::Arc;
@@ -17,6 +22,8 @@ pub const INVITE_PATH: &str = "/uitnodiging";
 pub struct BridgeState {
     pub store: Store,
     pub registry: Arc<Registry>,
+    /// Account creation for invite links; without it the pages say Kring is unavailable.
+    pub onboarding: Option<Arc<Onboarding>>,
 }
 
 /// The whole HTTP surface, built in one function so tests can drive it with `oneshot`.
@@ -24,6 +31,10 @@ pub fn router(state: BridgeState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .route(
+            &format!("{INVITE_PATH}/{{secret}}"),
+            get(invite::show).post(invite::submit),
+        )
         .with_state(state)
 }
 
@@ -91,6 +102,7 @@ mod tests {
             BridgeState {
                 store,
                 registry: Arc::new(registry),
+                onboarding: None,
             },
             dir,
         )
@@ -130,5 +142,142 @@ mod tests {
         let body = response.into_body().collect().await.unwrap().to_bytes();
         let text = String::from_utf8(body.to_vec()).unwrap();
         assert!(text.contains("kring_test_events_total 1"), "{text}");
+    }
+
+    async fn page(state: BridgeState, request: Request<Body>) -> (StatusCode, String) {
+        let response = router(state).oneshot(request).await.unwrap();
+        let status = response.status();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    /// A network with one open link whose secret is `secret`, and one revoked link.
+    async fn with_links(state: &BridgeState, secret: &str) {
+        use kring_core::network::NetworkState;
+        use kring_core::plan::{Change, Plan};
+        use kring_core::{MatrixId, Role};
+        let client = MatrixId::parse("@client:kring.test").unwrap();
+        let store = &state.store;
+        store
+            .inbox_insert(
+                "@kring:kring.test",
+                &kring_store::NewInboxEntry {
+                    event_id: "$cause".into(),
+                    room_id: "!dm:kring.test".into(),
+                    sender: client.to_string(),
+                    kind: kring_store::InboxKind::Command,
+                    body: Some("!link".into()),
+                    encrypted_event: None,
+                    origin_ts: 1,
+                },
+            )
+            .await
+            .unwrap();
+        let mut plan = Plan::new();
+        plan.change(Change::CreateNetwork {
+            network_id: "net-a".into(),
+            client: client.clone(),
+            started_by: client.clone(),
+            state: NetworkState::Active,
+            at: 1,
+        });
+        for (id, hash) in [("open", secret.to_owned()), ("gone", "x".repeat(64))] {
+            plan.change(Change::AddInviteLink {
+                network_id: "net-a".into(),
+                link_id: id.into(),
+                secret_hash: invite_hash(&hash),
+                role: Role::Carer,
+                created_by: client.clone(),
+                at: 1,
+                expires_at: i64::MAX,
+            });
+        }
+        plan.change(Change::RevokeInviteLink {
+            link_id: "gone".into(),
+        });
+        store
+            .apply_plan("@kring:kring.test", "$cause", &plan)
+            .await
+            .unwrap();
+    }
+
+    fn invite_hash(secret: &str) -> String {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(secret.as_bytes()))
+    }
+
+    #[tokio::test]
+    async fn an_open_link_shows_the_form_in_dutch_or_english() {
+        let (state, _dir) = state().await;
+        with_links(&state, "abcdefghjkmnpqrstuvwxyz234567892").await;
+        let (status, body) = page(
+            state.clone(),
+            Request::get("/uitnodiging/abcdefghjkmnpqrstuvwxyz234567892")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("mantelzorger of naaste"), "{body}");
+        assert!(body.contains("Account maken"));
+        assert!(
+            !body.contains("client"),
+            "the page never names the client: {body}"
+        );
+        let (_, english) = page(
+            state,
+            Request::get("/uitnodiging/abcdefghjkmnpqrstuvwxyz234567892?lang=en")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert!(english.contains("Make account"), "{english}");
+    }
+
+    #[tokio::test]
+    async fn forged_revoked_and_odd_links_get_a_clear_page_and_make_nothing() {
+        let (state, _dir) = state().await;
+        with_links(&state, "abcdefghjkmnpqrstuvwxyz234567892").await;
+        let (status, body) = page(
+            state.clone(),
+            Request::get("/uitnodiging/forgedforgedforged")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(body.contains("Deze link klopt niet"), "{body}");
+        let (status, body) = page(
+            state.clone(),
+            Request::get(format!("/uitnodiging/{}", "x".repeat(64)))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::GONE);
+        assert!(body.contains("ingetrokken"), "{body}");
+        let (status, _) = page(
+            state.clone(),
+            Request::get("/uitnodiging/%3Cscript%3E")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        // Without account creation configured, a complete form is refused plainly.
+        let form =
+            "username=piet&password=lang-genoeg-wachtwoord&password_again=lang-genoeg-wachtwoord";
+        let (status, body) = page(
+            state.clone(),
+            Request::post("/uitnodiging/abcdefghjkmnpqrstuvwxyz234567892")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(form))
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(body.contains("Er is niets opgeslagen"), "{body}");
+        let link = state.store.invite_link("open").await.unwrap().unwrap();
+        assert!(link.link.usable_at(0), "the link still works");
     }
 }

@@ -18,6 +18,8 @@ pub enum AdminError {
     NoSuchUser(String),
     #[error("the homeserver refused: this needs an administrator's access token")]
     Forbidden,
+    #[error("the registration token was not accepted (used up, expired or unknown)")]
+    TokenRejected,
     #[error("the homeserver answered {status} {errcode}: {message}")]
     Api {
         status: u16,
@@ -227,6 +229,129 @@ impl Admin {
         self.send(self.http.post(&url).bearer_auth(admin_token).json(&body))
             .await?;
         Ok(())
+    }
+
+    /// Makes a registration token that works once, until `expires_at` (milliseconds since the
+    /// epoch). Kring hands out one per invite link.
+    pub async fn create_registration_token(
+        &self,
+        admin_token: &str,
+        expires_at: i64,
+    ) -> Result<String, AdminError> {
+        let url = format!(
+            "{}/_synapse/admin/v1/registration_tokens/new",
+            self.base_url
+        );
+        let body = json!({ "uses_allowed": 1, "expiry_time": expires_at });
+        let reply = self
+            .send(self.http.post(&url).bearer_auth(admin_token).json(&body))
+            .await?;
+        reply["token"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| AdminError::Api {
+                status: 200,
+                errcode: "M_BAD_JSON".into(),
+                message: "no token in the answer".into(),
+            })
+    }
+
+    /// Whether nobody has this user name yet (the public `register/available` endpoint).
+    pub async fn username_available(&self, username: &str) -> Result<bool, AdminError> {
+        let url = format!(
+            "{}/_matrix/client/v3/register/available?username={}",
+            self.base_url,
+            encode(username)
+        );
+        match self.send(self.http.get(&url)).await {
+            Ok(reply) => Ok(reply["available"].as_bool().unwrap_or(false)),
+            Err(AdminError::Api { errcode, .. }) if errcode == "M_USER_IN_USE" => Ok(false),
+            Err(AdminError::Api {
+                errcode, message, ..
+            }) if errcode == "M_INVALID_USERNAME" => Err(AdminError::InvalidUsername(message)),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Registers an account through the registration-token flow, the way a person would in a
+    /// client, without logging in. Returns the new user id.
+    pub async fn register_with_token(
+        &self,
+        username: &str,
+        password: &str,
+        token: &str,
+    ) -> Result<String, AdminError> {
+        let url = format!("{}/_matrix/client/v3/register", self.base_url);
+        let mut auth: Option<Value> = None;
+        // Synapse asks for the token stage and then a dummy stage; a few rounds at most.
+        for _ in 0..4 {
+            let mut body = json!({
+                "username": username,
+                "password": password,
+                "inhibit_login": true,
+                "initial_device_display_name": "Kring",
+            });
+            if let Some(auth) = &auth {
+                body["auth"] = auth.clone();
+            }
+            let response = self
+                .http
+                .post(&url)
+                .json(&body)
+                .send()
+                .await
+                .map_err(|source| AdminError::Unreachable {
+                    url: self.base_url.clone(),
+                    source,
+                })?;
+            let status = response.status().as_u16();
+            let reply: Value = response.json().await.unwrap_or(Value::Null);
+            if (200..300).contains(&status) {
+                return reply["user_id"].as_str().map(str::to_owned).ok_or_else(|| {
+                    AdminError::Api {
+                        status,
+                        errcode: "M_BAD_JSON".into(),
+                        message: "no user id in the answer".into(),
+                    }
+                });
+            }
+            let errcode = reply["errcode"].as_str().unwrap_or_default();
+            match errcode {
+                "M_USER_IN_USE" => return Err(AdminError::UserExists(username.to_owned())),
+                "M_INVALID_USERNAME" => {
+                    return Err(AdminError::InvalidUsername(
+                        reply["error"].as_str().unwrap_or_default().to_owned(),
+                    ));
+                }
+                _ => {}
+            }
+            if status != 401 || reply.get("session").is_none() {
+                return Err(AdminError::Api {
+                    status,
+                    errcode: errcode.to_owned(),
+                    message: reply["error"].as_str().unwrap_or_default().to_owned(),
+                });
+            }
+            let session = reply["session"].clone();
+            let completed: Vec<&str> = reply["completed"]
+                .as_array()
+                .map(|stages| stages.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            // An error next to a repeated token stage means the token itself was refused.
+            if auth.is_some() && !completed.contains(&"m.login.registration_token") {
+                return Err(AdminError::TokenRejected);
+            }
+            auth = Some(if completed.contains(&"m.login.registration_token") {
+                json!({ "type": "m.login.dummy", "session": session })
+            } else {
+                json!({ "type": "m.login.registration_token", "token": token, "session": session })
+            });
+        }
+        Err(AdminError::Api {
+            status: 401,
+            errcode: "M_UNKNOWN".into(),
+            message: "registration did not finish".into(),
+        })
     }
 
     /// Exempts an account (a bot) from Synapse's rate limits.

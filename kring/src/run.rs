@@ -5,7 +5,7 @@ use crate::config::{Config, read_secret};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use kring_bots::{Bot, BotConfig, BotCredentials, BotMetrics};
-use kring_bridge::BridgeState;
+use kring_bridge::{BridgeState, Onboarding};
 use kring_homeserver::{Admin, EmbeddedConfig, Secrets, SynapseInstall, SynapseProcess};
 use kring_store::Store;
 use prometheus_client::registry::Registry;
@@ -72,6 +72,7 @@ pub async fn up(config: Config) -> Result<()> {
         "  metrics:     http://127.0.0.1:{}/metrics",
         config.bridge_port
     );
+    println!("  invite links: {}/…", config.invite_base_url());
     println!("  data:        {}", config.data_dir.display());
     println!();
     println!("Make an account:   cargo run -p kring -- user add NAME");
@@ -132,7 +133,12 @@ async fn run_services(config: Config, shutdown: watch::Receiver<bool>) -> Result
         .await
         .with_context(|| format!("binding the bridge to 127.0.0.1:{}", config.bridge_port))?;
     let mut bridge_shutdown = shutdown.clone();
-    let state = BridgeState { store, registry };
+    let onboarding = onboarding(&config, bot.identity().user_id.as_str()).await;
+    let state = BridgeState {
+        store,
+        registry,
+        onboarding,
+    };
     let bridge = tokio::spawn(kring_bridge::serve(listener, state, async move {
         let _ = bridge_shutdown.wait_for(|stop| *stop).await;
     }));
@@ -140,6 +146,29 @@ async fn run_services(config: Config, shutdown: watch::Receiver<bool>) -> Result
     bot.run(shutdown).await?;
     bridge.await??;
     Ok(())
+}
+
+/// Account creation for invite links needs the admin token; without one (a bots-only
+/// deployment without it) the invite pages say that Kring cannot make accounts right now.
+async fn onboarding(config: &Config, bot_user_id: &str) -> Option<Arc<Onboarding>> {
+    let path = config.admin_token_path();
+    let admin_token = match read_secret(&path) {
+        Ok(token) => token,
+        Err(_) => {
+            tracing::warn!(
+                "no admin token at {}: invite links cannot make accounts",
+                path.display()
+            );
+            return None;
+        }
+    };
+    Some(Arc::new(Onboarding {
+        admin: Admin::new(&config.homeserver_url()),
+        admin_token,
+        homeserver_public_url: config.homeserver_url(),
+        bot_user_id: bot_user_id.to_owned(),
+        element_web_url: None,
+    }))
 }
 
 async fn wait_for_stop_signal() {

@@ -60,6 +60,11 @@ CREATE TABLE invite_links (
     expires_at BIGINT NOT NULL,
     -- 'open', 'used' or 'revoked'.
     state TEXT NOT NULL,
+    -- The single-use Synapse registration token behind this link, made on first use.
+    registration_token TEXT,
+    -- The user name being registered right now; lets a crash between registering and
+    -- recording be recognised.
+    claimed_username TEXT,
     used_by TEXT,
     used_at BIGINT
 );

@@ -15,15 +15,19 @@ pub enum InboxKind {
     Membership,
     /// A ✅ or ❌ reaction; `body` holds it as JSON.
     Reaction,
+    /// Someone made an account through an invite link; `body` is the link id, `sender` the
+    /// new account. Written by the bridge.
+    LinkUsed,
 }
 
 impl InboxKind {
-    fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             Self::Command => "command",
             Self::Greeting => "greeting",
             Self::Membership => "membership",
             Self::Reaction => "reaction",
+            Self::LinkUsed => "link_used",
         }
     }
 
@@ -33,6 +37,7 @@ impl InboxKind {
             "greeting" => Ok(Self::Greeting),
             "membership" => Ok(Self::Membership),
             "reaction" => Ok(Self::Reaction),
+            "link_used" => Ok(Self::LinkUsed),
             other => Err(StoreError::Corrupt(format!("inbox kind {other:?}"))),
         }
     }

@@ -167,6 +167,113 @@ impl Store {
         .transpose()
     }
 
+    pub async fn invite_link(&self, link_id: &str) -> Result<Option<LinkLookup>> {
+        let row = sqlx::query(
+            "SELECT link_id, network_id, role, organisation, discipline, created_by, expires_at, state
+             FROM invite_links WHERE link_id = $1",
+        )
+        .bind(link_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(LinkLookup {
+                network_id: row.try_get("network_id")?,
+                link: link_from_row(&row)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The link's registration token, if one was made before.
+    pub async fn link_registration_token(&self, link_id: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT registration_token FROM invite_links WHERE link_id = $1")
+            .bind(link_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|row| row.try_get("registration_token"))
+            .transpose()?
+            .flatten())
+    }
+
+    /// Keeps the first token made for a link; returns the one that counts.
+    pub async fn set_link_registration_token(&self, link_id: &str, token: &str) -> Result<String> {
+        sqlx::query(
+            "UPDATE invite_links SET registration_token = $1 WHERE link_id = $2 AND registration_token IS NULL",
+        )
+        .bind(token)
+        .bind(link_id)
+        .execute(&self.pool)
+        .await?;
+        self.link_registration_token(link_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("link {link_id} lost its token")))
+    }
+
+    /// Notes the user name about to be registered through an open link.
+    pub async fn claim_invite_link(&self, link_id: &str, username: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE invite_links SET claimed_username = $1 WHERE link_id = $2 AND state = 'open'",
+        )
+        .bind(username)
+        .bind(link_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn claimed_username(&self, link_id: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT claimed_username FROM invite_links WHERE link_id = $1")
+            .bind(link_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|row| row.try_get("claimed_username"))
+            .transpose()?
+            .flatten())
+    }
+
+    /// The account `user_id` was made through the link: marks it used and, in the same
+    /// transaction, asks `bot` to invite them into the network room. Returns `false` when the
+    /// link was no longer open (nothing is written then).
+    pub async fn use_invite_link(
+        &self,
+        link_id: &str,
+        user_id: &str,
+        bot: &str,
+        room_id: &str,
+    ) -> Result<bool> {
+        let now = now_millis();
+        let mut tx = self.pool.begin().await?;
+        let used = sqlx::query(
+            "UPDATE invite_links SET state = 'used', used_by = $1, used_at = $2 WHERE link_id = $3 AND state = 'open'",
+        )
+        .bind(user_id)
+        .bind(now)
+        .bind(link_id)
+        .execute(&mut *tx)
+        .await?;
+        if used.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO inbox (event_id, bot, room_id, sender, kind, body, origin_ts, received_at, state)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 'pending')",
+        )
+        .bind(format!("kring-link-used-{link_id}"))
+        .bind(bot)
+        .bind(room_id)
+        .bind(user_id)
+        .bind(crate::InboxKind::LinkUsed.code())
+        .bind(link_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Writes `plan` for the inbox entry `cause_event_id` in one transaction: every change, the
     /// effects as outbox rows, and the mark that the entry is planned. Returns `false` (and
     /// writes nothing) when the entry was planned before.

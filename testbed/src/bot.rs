@@ -55,13 +55,20 @@ impl InProcessBot {
         )
         .await?;
         let store = Store::connect(database_url).await?;
+        let bot = Bot::start(&config, store.clone(), BotMetrics::unregistered()).await?;
+        let user_id = bot.identity().user_id.to_string();
         let state = kring_bridge::BridgeState {
             store: store.clone(),
             registry: std::sync::Arc::new(Default::default()),
+            onboarding: Some(std::sync::Arc::new(kring_bridge::Onboarding {
+                admin: synapse.admin(),
+                admin_token: synapse.admin_token().to_owned(),
+                homeserver_public_url: synapse.base_url(),
+                bot_user_id: user_id.clone(),
+                element_web_url: None,
+            })),
         };
         let bridge = tokio::spawn(kring_bridge::serve(listener, state, std::future::pending()));
-        let bot = Bot::start(&config, store.clone(), BotMetrics::unregistered()).await?;
-        let user_id = bot.identity().user_id.to_string();
         let (shutdown, receiver) = watch::channel(false);
         let task = tokio::spawn(bot.run(receiver));
         Ok(Self {

@@ -229,6 +229,19 @@ pub fn invited(language: Language, who: &Person, role: &Role) -> BotReply {
     }
 }
 
+/// Someone made an account through an invite link and has been invited.
+pub fn link_used(language: Language, who: &Person, role: &Role) -> BotReply {
+    let label = role_label(language, role);
+    match language {
+        Language::Dutch => Builder::new()
+            .rich(Text::new().person(who).text(" heeft met een uitnodigingslink een account gemaakt. Ik heb die uitgenodigd als ").bold(&label).text("."))
+            .build(),
+        Language::English => Builder::new()
+            .rich(Text::new().person(who).text(" made an account with an invite link. I have invited them as ").bold(&label).text("."))
+            .build(),
+    }
+}
+
 /// The account does not exist or cannot be invited; the member row was rolled back.
 pub fn invite_failed(language: Language, who: &MatrixId) -> BotReply {
     match language {
