@@ -147,12 +147,11 @@ pub async fn submit(
             StatusCode::BAD_REQUEST,
         )
     };
-    if let Err(error) = validate_username(&username) {
-        let _ = error;
+    if validate_username(&username).is_err() {
         return refuse(Problem::BadUsername);
     }
     let password_chars = form.password.chars().count();
-    if password_chars < MIN_PASSWORD_CHARS || password_chars > MAX_PASSWORD_CHARS {
+    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&password_chars) {
         return refuse(Problem::PasswordLength);
     }
     if form.password != form.password_again {
