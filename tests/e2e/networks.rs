@@ -459,3 +459,106 @@ async fn a_professional_starts_a_network_the_client_accepts_first() -> Result<()
     }
     Ok(())
 }
+
+/// The address in a bot message that contains an invite link.
+fn link_in(message: &ReceivedMessage) -> Result<String> {
+    message
+        .body
+        .split_whitespace()
+        .find(|word| word.starts_with("http"))
+        .map(str::to_owned)
+        .context("no link in the message")
+}
+
+async fn post_form(url: &str, fields: &[(&str, &str)]) -> Result<(u16, String)> {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    let response = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await?;
+    Ok((response.status().as_u16(), response.text().await?))
+}
+
+async fn get_page(url: &str) -> Result<(u16, String)> {
+    let response = reqwest::get(url).await?;
+    Ok((response.status().as_u16(), response.text().await?))
+}
+
+#[tokio::test]
+async fn someone_without_an_account_joins_through_an_invite_link() -> Result<()> {
+    let network = Network::start().await?;
+    let room_id = network.room_id();
+    let reply = ask(&network.client, &network.room, "!link mantelzorger").await?;
+    assert!(reply.body.contains("werkt één keer"), "{}", reply.body);
+    let url = link_in(&reply)?;
+    assert!(url.starts_with(&network.bot.bridge_url), "{url}");
+
+    let (status, page) = get_page(&url).await?;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("mantelzorger of naaste") && page.contains("Account maken"));
+    assert!(!page.contains(network.client.user_id().as_str()), "the page does not name the client");
+
+    // Bad input on the form: each explained, nothing made, the link still works.
+    let good_password = "een-lang-wachtwoord";
+    let (status, page) = post_form(&url, &[("username", "jan"), ("password", "kort"), ("password_again", "kort")]).await?;
+    assert_eq!(status, 400);
+    assert!(page.contains("minstens 10 tekens"), "{page}");
+    let (status, page) = post_form(&url, &[("username", "Jan de Vries"), ("password", good_password), ("password_again", good_password)]).await?;
+    assert_eq!(status, 400);
+    assert!(page.contains("kan niet"), "{page}");
+    let (status, page) = post_form(&url, &[("username", "jan"), ("password", good_password), ("password_again", "iets-anders-lang")]).await?;
+    assert_eq!(status, 400);
+    assert!(page.contains("niet hetzelfde"), "{page}");
+    let taken = network.client.user_id().localpart().to_owned();
+    let (status, page) = post_form(&url, &[("username", &taken), ("password", good_password), ("password_again", good_password)]).await?;
+    assert_eq!(status, 409);
+    assert!(page.contains("al bezet"), "{page}");
+
+    let (status, page) = post_form(&url, &[("username", "jan.devries"), ("password", good_password), ("password_again", good_password)]).await?;
+    assert_eq!(status, 201, "{page}");
+    assert!(page.contains("Uw account is klaar") && page.contains(&network.synapse.base_url()), "{page}");
+    let (status, page) = post_form(&url, &[("username", "iemand.anders"), ("password", good_password), ("password_again", good_password)]).await?;
+    assert_eq!(status, 410, "a used link makes nothing: {page}");
+    assert!(page.contains("al gebruikt"), "{page}");
+    let (status, page) = get_page(&format!("{}/uitnodiging/{}", network.bot.bridge_url, "nepnepnepnepnepnepnepnepnepnep22")).await?;
+    assert_eq!(status, 404);
+    assert!(page.contains("klopt niet"), "{page}");
+
+    // The new account logs in with an ordinary E2EE client and reads the welcome.
+    let account = kring_testbed::TestAccount {
+        username: "jan.devries".into(),
+        user_id: format!("@jan.devries:{}", network.synapse.server_name()),
+        password: good_password.into(),
+    };
+    let jan = TestClient::login(&network.synapse.base_url(), &account).await?;
+    wait_for_bot(&network.client, &network.bot, &room_id, "uitnodigingslink een account gemaakt").await?;
+    jan.accept_invite(&room_id).await?;
+    let welcome = wait_for_bot(&jan, &network.bot, &room_id, "Welkom").await?;
+    assert!(welcome.was_encrypted, "the welcome is encrypted");
+    assert!(welcome.body.contains("mantelzorger of naaste"), "{}", welcome.body);
+
+    // A second link, listed in the overview and then revoked.
+    let second = ask(&network.client, &network.room, "!link huisarts Praktijk De Linde").await?;
+    let second_url = link_in(&second)?;
+    let overview = ask(&network.client, &network.room, "!netwerk").await?;
+    assert!(overview.body.contains("huisarts bij Praktijk De Linde, geldig tot"), "{}", overview.body);
+    let link_id = overview
+        .body
+        .lines()
+        .find(|line| line.contains("geldig tot"))
+        .and_then(|line| line.trim_start_matches("- ").split_whitespace().next())
+        .context("link id in the overview")?
+        .to_owned();
+    let revoked = ask(&network.client, &network.room, &format!("!intrekken {link_id}")).await?;
+    assert!(revoked.body.contains("ingetrokken"), "{}", revoked.body);
+    let (status, page) = get_page(&second_url).await?;
+    assert_eq!(status, 410);
+    assert!(page.contains("ingetrokken"), "{page}");
+    let again = ask(&network.client, &network.room, &format!("!intrekken {link_id}")).await?;
+    assert!(again.body.contains("al gebruikt, ingetrokken of verlopen"), "{}", again.body);
+    Ok(())
+}
