@@ -6,13 +6,16 @@
 #![recursion_limit = "256"]
 
 mod bot;
+mod browser;
 mod client;
 mod postgres;
 mod proxy;
 mod synapse;
 
 pub use bot::{BotProcess, InProcessBot};
+pub use browser::{Browser, artifacts_dir};
 pub use client::{ReceivedMessage, TestClient};
+pub use fantoccini::Locator;
 pub use postgres::{fresh_postgres_url, fresh_sqlite_url};
 pub use proxy::KeyDelayingProxy;
 pub use synapse::{Persona, TestAccount, TestSynapse, synapse_install};

@@ -500,31 +500,89 @@ async fn someone_without_an_account_joins_through_an_invite_link() -> Result<()>
     let (status, page) = get_page(&url).await?;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("mantelzorger of naaste") && page.contains("Account maken"));
-    assert!(!page.contains(network.client.user_id().as_str()), "the page does not name the client");
+    assert!(
+        !page.contains(network.client.user_id().as_str()),
+        "the page does not name the client"
+    );
 
     // Bad input on the form: each explained, nothing made, the link still works.
     let good_password = "een-lang-wachtwoord";
-    let (status, page) = post_form(&url, &[("username", "jan"), ("password", "kort"), ("password_again", "kort")]).await?;
+    let (status, page) = post_form(
+        &url,
+        &[
+            ("username", "jan"),
+            ("password", "kort"),
+            ("password_again", "kort"),
+        ],
+    )
+    .await?;
     assert_eq!(status, 400);
     assert!(page.contains("minstens 10 tekens"), "{page}");
-    let (status, page) = post_form(&url, &[("username", "Jan de Vries"), ("password", good_password), ("password_again", good_password)]).await?;
+    let (status, page) = post_form(
+        &url,
+        &[
+            ("username", "Jan de Vries"),
+            ("password", good_password),
+            ("password_again", good_password),
+        ],
+    )
+    .await?;
     assert_eq!(status, 400);
     assert!(page.contains("kan niet"), "{page}");
-    let (status, page) = post_form(&url, &[("username", "jan"), ("password", good_password), ("password_again", "iets-anders-lang")]).await?;
+    let (status, page) = post_form(
+        &url,
+        &[
+            ("username", "jan"),
+            ("password", good_password),
+            ("password_again", "iets-anders-lang"),
+        ],
+    )
+    .await?;
     assert_eq!(status, 400);
     assert!(page.contains("niet hetzelfde"), "{page}");
     let taken = network.client.user_id().localpart().to_owned();
-    let (status, page) = post_form(&url, &[("username", &taken), ("password", good_password), ("password_again", good_password)]).await?;
+    let (status, page) = post_form(
+        &url,
+        &[
+            ("username", &taken),
+            ("password", good_password),
+            ("password_again", good_password),
+        ],
+    )
+    .await?;
     assert_eq!(status, 409);
     assert!(page.contains("al bezet"), "{page}");
 
-    let (status, page) = post_form(&url, &[("username", "jan.devries"), ("password", good_password), ("password_again", good_password)]).await?;
+    let (status, page) = post_form(
+        &url,
+        &[
+            ("username", "jan.devries"),
+            ("password", good_password),
+            ("password_again", good_password),
+        ],
+    )
+    .await?;
     assert_eq!(status, 201, "{page}");
-    assert!(page.contains("Uw account is klaar") && page.contains(&network.synapse.base_url()), "{page}");
-    let (status, page) = post_form(&url, &[("username", "iemand.anders"), ("password", good_password), ("password_again", good_password)]).await?;
+    assert!(
+        page.contains("Uw account is klaar") && page.contains(&network.synapse.base_url()),
+        "{page}"
+    );
+    let (status, page) = post_form(
+        &url,
+        &[
+            ("username", "iemand.anders"),
+            ("password", good_password),
+            ("password_again", good_password),
+        ],
+    )
+    .await?;
     assert_eq!(status, 410, "a used link makes nothing: {page}");
     assert!(page.contains("al gebruikt"), "{page}");
-    let (status, page) = get_page(&format!("{}/uitnodiging/{}", network.bot.bridge_url, "nepnepnepnepnepnepnepnepnepnep22")).await?;
+    let (status, page) = get_page(&format!(
+        "{}/uitnodiging/{}",
+        network.bot.bridge_url, "nepnepnepnepnepnepnepnepnepnep22"
+    ))
+    .await?;
     assert_eq!(status, 404);
     assert!(page.contains("klopt niet"), "{page}");
 
@@ -535,17 +593,38 @@ async fn someone_without_an_account_joins_through_an_invite_link() -> Result<()>
         password: good_password.into(),
     };
     let jan = TestClient::login(&network.synapse.base_url(), &account).await?;
-    wait_for_bot(&network.client, &network.bot, &room_id, "uitnodigingslink een account gemaakt").await?;
+    wait_for_bot(
+        &network.client,
+        &network.bot,
+        &room_id,
+        "uitnodigingslink een account gemaakt",
+    )
+    .await?;
     jan.accept_invite(&room_id).await?;
     let welcome = wait_for_bot(&jan, &network.bot, &room_id, "Welkom").await?;
     assert!(welcome.was_encrypted, "the welcome is encrypted");
-    assert!(welcome.body.contains("mantelzorger of naaste"), "{}", welcome.body);
+    assert!(
+        welcome.body.contains("mantelzorger of naaste"),
+        "{}",
+        welcome.body
+    );
 
     // A second link, listed in the overview and then revoked.
-    let second = ask(&network.client, &network.room, "!link huisarts Praktijk De Linde").await?;
+    let second = ask(
+        &network.client,
+        &network.room,
+        "!link huisarts Praktijk De Linde",
+    )
+    .await?;
     let second_url = link_in(&second)?;
     let overview = ask(&network.client, &network.room, "!netwerk").await?;
-    assert!(overview.body.contains("huisarts bij Praktijk De Linde, geldig tot"), "{}", overview.body);
+    assert!(
+        overview
+            .body
+            .contains("huisarts bij Praktijk De Linde, geldig tot"),
+        "{}",
+        overview.body
+    );
     let link_id = overview
         .body
         .lines()
@@ -553,12 +632,120 @@ async fn someone_without_an_account_joins_through_an_invite_link() -> Result<()>
         .and_then(|line| line.trim_start_matches("- ").split_whitespace().next())
         .context("link id in the overview")?
         .to_owned();
-    let revoked = ask(&network.client, &network.room, &format!("!intrekken {link_id}")).await?;
+    let revoked = ask(
+        &network.client,
+        &network.room,
+        &format!("!intrekken {link_id}"),
+    )
+    .await?;
     assert!(revoked.body.contains("ingetrokken"), "{}", revoked.body);
     let (status, page) = get_page(&second_url).await?;
     assert_eq!(status, 410);
     assert!(page.contains("ingetrokken"), "{page}");
-    let again = ask(&network.client, &network.room, &format!("!intrekken {link_id}")).await?;
-    assert!(again.body.contains("al gebruikt, ingetrokken of verlopen"), "{}", again.body);
+    let again = ask(
+        &network.client,
+        &network.room,
+        &format!("!intrekken {link_id}"),
+    )
+    .await?;
+    assert!(
+        again.body.contains("al gebruikt, ingetrokken of verlopen"),
+        "{}",
+        again.body
+    );
+    Ok(())
+}
+
+/// The invite-link page as a family carer meets it: in a real headless Chromium, switching to
+/// English and back, making an account with the form, and then reading the encrypted welcome
+/// with an ordinary Matrix client.
+#[tokio::test]
+async fn the_invite_page_works_in_a_real_browser() -> Result<()> {
+    use kring_testbed::Locator;
+    let network = Network::start().await?;
+    let room_id = network.room_id();
+    let reply = ask(&network.client, &network.room, "!link naaste").await?;
+    let url = link_in(&reply)?;
+
+    let mut browser = kring_testbed::Browser::start("invite-page").await?;
+    browser.client.goto(&url).await?;
+    browser.wait_for_text("h1", "Welkom bij Kring").await?;
+    browser.screenshot("invite-page").await?;
+    browser
+        .client
+        .find(Locator::LinkText("English"))
+        .await?
+        .click()
+        .await?;
+    browser.wait_for_text("h1", "Welcome to Kring").await?;
+    browser
+        .client
+        .find(Locator::LinkText("Nederlands"))
+        .await?
+        .click()
+        .await?;
+    browser.wait_for_text("h1", "Welkom bij Kring").await?;
+
+    // A mistake first: the page explains it and keeps the name typed.
+    browser.fill("username", "anna.bakker").await?;
+    browser.fill("password", "een-goed-wachtwoord").await?;
+    browser
+        .fill("password_again", "een-ander-wachtwoord")
+        .await?;
+    browser
+        .client
+        .find(Locator::Css("button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    browser.wait_for_text(".problem", "niet hetzelfde").await?;
+    browser.screenshot("invite-page-mistake").await?;
+    let kept = browser
+        .client
+        .find(Locator::Id("username"))
+        .await?
+        .prop("value")
+        .await?;
+    assert_eq!(kept.as_deref(), Some("anna.bakker"));
+
+    browser.fill("password", "een-goed-wachtwoord").await?;
+    browser
+        .fill("password_again", "een-goed-wachtwoord")
+        .await?;
+    browser
+        .client
+        .find(Locator::Css("button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    browser.wait_for_text("h1", "Uw account is klaar").await?;
+    let instructions = browser.wait_for_text("main", "Element X").await?;
+    assert!(
+        instructions.contains(&network.synapse.base_url()),
+        "{instructions}"
+    );
+    browser.screenshot("account-ready").await?;
+
+    // Opening the link again: used, nothing more is made.
+    browser.client.goto(&url).await?;
+    browser
+        .wait_for_text("h1", "Deze link is al gebruikt")
+        .await?;
+    browser.screenshot("link-used").await?;
+    browser.close().await?;
+
+    let account = kring_testbed::TestAccount {
+        username: "anna.bakker".into(),
+        user_id: format!("@anna.bakker:{}", network.synapse.server_name()),
+        password: "een-goed-wachtwoord".into(),
+    };
+    let anna = TestClient::login(&network.synapse.base_url(), &account).await?;
+    anna.accept_invite(&room_id).await?;
+    let welcome = wait_for_bot(&anna, &network.bot, &room_id, "Welkom").await?;
+    assert!(welcome.was_encrypted);
+    assert!(
+        anna.undecryptable().is_empty(),
+        "nothing unreadable for the newcomer"
+    );
     Ok(())
 }
