@@ -209,7 +209,10 @@ async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Res
         let membership = fields.content["membership"].as_str().unwrap_or_default();
         match fields.state_key.as_deref() {
             Some(user) if user == own_user => {
-                (fields.sender == own_user && membership == "join" && is_direct_chat(bot, room_id))
+                (fields.sender == own_user
+                    && membership == "join"
+                    && is_direct_chat(bot, room_id)
+                    && !created_by_bot(bot, room_id))
                     .then(|| entry(InboxKind::Greeting, Some(String::new()), None))
             }
             Some(user) => {
@@ -270,6 +273,14 @@ fn message_body(fields: &EventFields) -> Option<String> {
 /// In a direct chat every message is for the bot; in a shared room only commands are.
 fn wants_answer(bot: &Bot, room_id: &RoomId, body: &str) -> bool {
     !matches!(kring_core::parse_message(body), Ok(None)) || is_direct_chat(bot, room_id)
+}
+
+/// Rooms the bot made itself are network rooms, never a direct chat to greet in.
+fn created_by_bot(bot: &Bot, room_id: &RoomId) -> bool {
+    bot.client
+        .get_room(room_id)
+        .and_then(|room| room.create_content())
+        .is_some_and(|create| create.creator == bot.identity.user_id)
 }
 
 pub(crate) fn is_direct_chat(bot: &Bot, room_id: &RoomId) -> bool {

@@ -151,7 +151,7 @@ mod tests {
         (status, String::from_utf8_lossy(&body).into_owned())
     }
 
-    /// A network with one open link whose secret is `secret`, and one revoked link.
+    /// A network with one open link whose secret is `secret`, a revoked one and an expired one.
     async fn with_links(state: &BridgeState, secret: &str) {
         use kring_core::network::NetworkState;
         use kring_core::plan::{Change, Plan};
@@ -181,7 +181,12 @@ mod tests {
             state: NetworkState::Active,
             at: 1,
         });
-        for (id, hash) in [("open", secret.to_owned()), ("gone", "x".repeat(64))] {
+        let links = [
+            ("open", secret.to_owned(), i64::MAX),
+            ("gone", "x".repeat(64), i64::MAX),
+            ("old", "y".repeat(64), 2),
+        ];
+        for (id, hash, expires_at) in links {
             plan.change(Change::AddInviteLink {
                 network_id: "net-a".into(),
                 link_id: id.into(),
@@ -189,7 +194,7 @@ mod tests {
                 role: Role::Carer,
                 created_by: client.clone(),
                 at: 1,
-                expires_at: i64::MAX,
+                expires_at,
             });
         }
         plan.change(Change::RevokeInviteLink {

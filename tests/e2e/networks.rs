@@ -115,6 +115,16 @@ async fn a_client_starts_a_private_network_and_invites_people() -> Result<()> {
         "creators hold unlimited power and are not listed"
     );
 
+    // The bot greets in direct chats only, never in the network room it made.
+    let greeted_here = network
+        .bot
+        .store
+        .inbox_in_state(&network.bot.user_id, kring_store::InboxState::Answered, 1000)
+        .await?
+        .into_iter()
+        .any(|entry| entry.kind == kring_store::InboxKind::Greeting && entry.room_id == room.room_id().as_str());
+    assert!(!greeted_here);
+
     // Starting twice is refused.
     let again = ask(&network.client, &network.direct_chat, "!start").await?;
     assert!(again.body.contains("al een netwerk"), "{}", again.body);
@@ -263,11 +273,22 @@ async fn proposals_wait_for_the_clients_tap() -> Result<()> {
     let twice = ask(&network.client, &network.room, "!ja 1").await?;
     assert!(twice.body.contains("al beslist"), "{}", twice.body);
 
+    // Only the client decides, by command too.
+    let carer_decides = ask(&carer, &carer_room, "!ja 1").await?;
+    assert!(carer_decides.body.contains("Alleen de cliënt"), "{}", carer_decides.body);
+
+    // A member may ask for an invite link; the link comes once the client agrees.
+    let link_prompt = ask(&carer, &carer_room, "!link mantelzorger").await?;
+    assert!(link_prompt.body.contains("Voorstel 2") && link_prompt.body.contains("uitnodigingslink"), "{}", link_prompt.body);
+    network.client.react(&network.room, &link_prompt.event_id, "✅").await?;
+    let link = wait_for_bot(&carer, &network.bot, &room_id, "Hier is de uitnodigingslink").await?;
+    assert!(link.body.contains(&network.bot.bridge_url), "{}", link.body);
+
     // A refusal by command; the proposer hears it.
     let other = network.synapse.register(Persona::Carer).await?;
     let prompt = ask(&gp, &gp_room, &format!("!invite {} carer", other.user_id)).await?;
-    assert!(prompt.body.contains("Voorstel 2"), "{}", prompt.body);
-    let refused = ask(&network.client, &network.room, "!nee 2").await?;
+    assert!(prompt.body.contains("Voorstel 3"), "{}", prompt.body);
+    let refused = ask(&network.client, &network.room, "!nee 3").await?;
     assert!(refused.body.contains("niet aangenomen"), "{}", refused.body);
     assert!(
         !network
