@@ -208,13 +208,11 @@ async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Res
     let new_entry = if fields.event_type == "m.room.member" {
         let membership = fields.content["membership"].as_str().unwrap_or_default();
         match fields.state_key.as_deref() {
-            Some(user) if user == own_user => {
-                (fields.sender == own_user
-                    && membership == "join"
-                    && is_direct_chat(bot, room_id)
-                    && !created_by_bot(bot, room_id))
-                    .then(|| entry(InboxKind::Greeting, Some(String::new()), None))
-            }
+            Some(user) if user == own_user => (fields.sender == own_user
+                && membership == "join"
+                && is_direct_chat(bot, room_id)
+                && !created_by_bot(bot, room_id))
+            .then(|| entry(InboxKind::Greeting, Some(String::new()), None)),
             Some(user) => {
                 let change = serde_json::json!({ "user": user, "membership": membership });
                 Some(entry(InboxKind::Membership, Some(change.to_string()), None))

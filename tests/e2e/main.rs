@@ -4,5 +4,6 @@
 mod bot_basics;
 mod exactly_once;
 mod late_key;
+mod network_restart;
 mod networks;
 mod user_admin;

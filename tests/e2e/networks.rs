@@ -119,10 +119,17 @@ async fn a_client_starts_a_private_network_and_invites_people() -> Result<()> {
     let greeted_here = network
         .bot
         .store
-        .inbox_in_state(&network.bot.user_id, kring_store::InboxState::Answered, 1000)
+        .inbox_in_state(
+            &network.bot.user_id,
+            kring_store::InboxState::Answered,
+            1000,
+        )
         .await?
         .into_iter()
-        .any(|entry| entry.kind == kring_store::InboxKind::Greeting && entry.room_id == room.room_id().as_str());
+        .any(|entry| {
+            entry.kind == kring_store::InboxKind::Greeting
+                && entry.room_id == room.room_id().as_str()
+        });
     assert!(!greeted_here);
 
     // Starting twice is refused.
@@ -275,13 +282,30 @@ async fn proposals_wait_for_the_clients_tap() -> Result<()> {
 
     // Only the client decides, by command too.
     let carer_decides = ask(&carer, &carer_room, "!ja 1").await?;
-    assert!(carer_decides.body.contains("Alleen de cliënt"), "{}", carer_decides.body);
+    assert!(
+        carer_decides.body.contains("Alleen de cliënt"),
+        "{}",
+        carer_decides.body
+    );
 
     // A member may ask for an invite link; the link comes once the client agrees.
     let link_prompt = ask(&carer, &carer_room, "!link mantelzorger").await?;
-    assert!(link_prompt.body.contains("Voorstel 2") && link_prompt.body.contains("uitnodigingslink"), "{}", link_prompt.body);
-    network.client.react(&network.room, &link_prompt.event_id, "✅").await?;
-    let link = wait_for_bot(&carer, &network.bot, &room_id, "Hier is de uitnodigingslink").await?;
+    assert!(
+        link_prompt.body.contains("Voorstel 2") && link_prompt.body.contains("uitnodigingslink"),
+        "{}",
+        link_prompt.body
+    );
+    network
+        .client
+        .react(&network.room, &link_prompt.event_id, "✅")
+        .await?;
+    let link = wait_for_bot(
+        &carer,
+        &network.bot,
+        &room_id,
+        "Hier is de uitnodigingslink",
+    )
+    .await?;
     assert!(link.body.contains(&network.bot.bridge_url), "{}", link.body);
 
     // A refusal by command; the proposer hears it.

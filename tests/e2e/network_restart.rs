@@ -1,0 +1,140 @@
+//! Network changes survive a crash: kill the real bot process while it works through a burst of
+//! invitations, restart it, and every invitation is carried out exactly once, every command
+//! answered exactly once, and the store agrees with the room.
+
+use anyhow::{Context, Result, bail};
+use kring_testbed::{BotProcess, Persona, TestClient, TestSynapse, fresh_sqlite_url};
+use matrix_sdk::room::MessagesOptions;
+use matrix_sdk::ruma::{OwnedEventId, UInt};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+const INVITES: usize = 12;
+
+#[tokio::test]
+async fn invitations_interrupted_by_a_crash_happen_exactly_once() -> Result<()> {
+    let synapse = TestSynapse::start().await?;
+    let dir = tempfile::tempdir()?;
+    let mut bot = BotProcess::start(
+        std::path::Path::new(env!("CARGO_BIN_EXE_kring")),
+        &synapse,
+        &fresh_sqlite_url(dir.path()),
+    )
+    .await?;
+    let account = synapse.register(Persona::Client).await?;
+    let client = TestClient::login(&synapse.base_url(), &account).await?;
+    let direct_chat = client.open_direct_chat(&bot.user_id).await?;
+    client.send_text(&direct_chat, "!start").await?;
+    let room_id = client.wait_for_any_invite().await?;
+    let room = client.accept_invite(&room_id).await?;
+    client
+        .wait_for("the welcome", |m| {
+            m.room_id == room_id && m.body.contains("Dit is uw netwerk")
+        })
+        .await?;
+
+    let mut carers = Vec::new();
+    for _ in 0..INVITES {
+        carers.push(synapse.register(Persona::Carer).await?.user_id);
+    }
+    let mut sent: Vec<OwnedEventId> = Vec::new();
+    let mut killed = false;
+    for carer in &carers {
+        sent.push(
+            client
+                .send_text(&room, &format!("!uitnodigen {carer} mantelzorger"))
+                .await?,
+        );
+        if !killed && answered(&client, &sent) >= 3 {
+            bot.kill_hard().await?;
+            killed = true;
+        }
+    }
+    if !killed {
+        bot.kill_hard().await?;
+    }
+    assert!(
+        answered(&client, &sent) < sent.len(),
+        "the kill must leave work undone"
+    );
+
+    bot.spawn()?;
+    let started = Instant::now();
+    while answered(&client, &sent) < sent.len() {
+        if started.elapsed() > Duration::from_secs(180) {
+            bail!(
+                "only {} of {} answered after the restart; bot log:\n{}",
+                answered(&client, &sent),
+                sent.len(),
+                bot.log()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    // Count from the room's whole history: replies per command, invites per person.
+    let mut replies: HashMap<String, usize> = HashMap::new();
+    let mut invites: HashMap<String, usize> = HashMap::new();
+    let mut from: Option<String> = None;
+    loop {
+        let mut options = MessagesOptions::backward();
+        options.from = from.clone();
+        options.limit = UInt::from(100u32);
+        let page = room.messages(options).await?;
+        for event in &page.chunk {
+            let json: serde_json::Value = serde_json::from_str(event.raw().json().get())?;
+            if let Some(target) =
+                json["content"]["m.relates_to"]["m.in_reply_to"]["event_id"].as_str()
+            {
+                *replies.entry(target.to_owned()).or_default() += 1;
+            }
+            if json["type"] == "m.room.member" && json["content"]["membership"] == "invite" {
+                let user = json["state_key"].as_str().unwrap_or_default().to_owned();
+                *invites.entry(user).or_default() += 1;
+            }
+        }
+        match page.end {
+            Some(end) if !page.chunk.is_empty() => from = Some(end),
+            _ => break,
+        }
+    }
+    for event_id in &sent {
+        assert_eq!(
+            replies.get(event_id.as_str()),
+            Some(&1),
+            "replies to {event_id}"
+        );
+    }
+    for carer in &carers {
+        assert_eq!(invites.get(carer), Some(&1), "invites of {carer}");
+    }
+    let store = kring_store::Store::connect(&bot.database_url).await?;
+    let network = store
+        .network_by_room(room_id.as_str())
+        .await?
+        .context("stored")?;
+    for carer in &carers {
+        let id = kring_core::MatrixId::parse(carer)?;
+        assert_eq!(
+            network.member(&id).map(|m| m.membership),
+            Some(kring_core::network::Membership::Invited),
+            "{carer} in the store"
+        );
+    }
+    let logged = store
+        .network_actions(&network.id)
+        .await?
+        .into_iter()
+        .filter(|(action, ..)| action == "member.invite")
+        .count();
+    assert_eq!(logged, INVITES, "each invitation logged once");
+    bot.kill_hard().await?;
+    Ok(())
+}
+
+fn answered(client: &TestClient, sent: &[OwnedEventId]) -> usize {
+    sent.iter()
+        .filter(|event_id| !client.replies_to(event_id).is_empty())
+        .count()
+}
