@@ -18,6 +18,7 @@ pub(crate) async fn plan(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError
         InboxKind::Membership => networks::on_membership(bot, entry).await,
         InboxKind::Reaction => networks::on_reaction(bot, entry).await,
         InboxKind::LinkUsed => networks::on_link_used(bot, entry).await,
+        InboxKind::PowerLevels => networks::on_power_levels(bot, entry).await,
         InboxKind::Command => command(bot, entry).await,
     }
 }

@@ -266,6 +266,31 @@ fn raw<T>(value: serde_json::Value) -> Result<Raw<T>, BotError> {
         .map_err(|error| BotError::Plan(format!("could not build a request: {error}")))
 }
 
+/// Someone's membership in the room's current state as the server has it (`None`: never in it).
+pub(crate) async fn server_membership(
+    bot: &Bot,
+    room: &Room,
+    user_id: &UserId,
+) -> Result<Option<String>, BotError> {
+    use matrix_sdk::ruma::api::client::state::get_state_event_for_key;
+    let request = get_state_event_for_key::v3::Request::new(
+        room.room_id().to_owned(),
+        StateEventType::RoomMember,
+        user_id.to_string(),
+    );
+    match bot.client.send(request).await {
+        Ok(response) => {
+            let content: serde_json::Value =
+                serde_json::from_str(response.event_or_content.get()).unwrap_or_default();
+            Ok(content["membership"].as_str().map(str::to_owned))
+        }
+        Err(error) if matches!(error.client_api_error_kind(), Some(ErrorKind::NotFound)) => {
+            Ok(None)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// Whether an account exists, where the homeserver can tell: `None` for other servers.
 pub(crate) async fn account_exists(bot: &Bot, user: &MatrixId) -> Result<Option<bool>, BotError> {
     if Some(
@@ -351,8 +376,18 @@ async fn kick(bot: &Bot, network_id: &str, user: &MatrixId) -> Result<(), BotErr
         .get_member_no_sync(&user_id)
         .await?
         .is_some_and(|member| is_in(member.membership()));
-    if present {
-        room.kick_user(&user_id, None).await?;
+    if present && let Err(error) = room.kick_user(&user_id, None).await {
+        // Our view can lag behind the server's. An invite sent around the bot at the same moment
+        // as a power-level change can lose in state resolution, and then the server has nobody
+        // to remove: what we wanted is true already.
+        if server_membership(bot, &room, &user_id)
+            .await?
+            .is_none_or(|m| m == "leave" || m == "ban")
+        {
+            debug!(%network_id, "nobody to remove: the server no longer has them in the room");
+            return Ok(());
+        }
+        return Err(error.into());
     }
     // Remove, then send at once, leaks (DESIGN.md, known traps): wait until our own sync has
     // processed the removal, so the next message is encrypted without them.

@@ -899,3 +899,57 @@ pub(crate) async fn on_link_used(bot: &Bot, entry: &InboxEntry) -> Result<Plan, 
     });
     Ok(plan)
 }
+
+/// Power levels changed in a network room by someone other than the bot (the client can do so
+/// in Element): take back any power the rules do not give.
+pub(crate) async fn on_power_levels(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
+    let Some(network) = bot.store.network_by_room(&entry.room_id).await? else {
+        return Ok(Plan::new());
+    };
+    let Ok(body) = serde_json::from_str::<serde_json::Value>(&entry.body) else {
+        return Ok(Plan::new());
+    };
+    let levels: Vec<(MatrixId, i64)> = body["users"]
+        .as_object()
+        .map(|users| {
+            users
+                .iter()
+                .filter_map(|(user, level)| Some((MatrixId::parse(user).ok()?, level.as_i64()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let context = Context {
+        bot,
+        entry,
+        actor: sender(entry)?,
+        language: language_of(bot, &network.client).await?,
+        now: entry.origin_ts,
+    };
+    let excess = network::unapproved_power(&network, &context.bot_id(), &levels);
+    if excess.is_empty() {
+        return Ok(Plan::new());
+    }
+    let names = people(bot, &network, &excess.iter().collect::<Vec<_>>()).await?;
+    let mut plan = Plan::new();
+    for user in &excess {
+        plan.change(context.log(
+            &network,
+            "power.undo_unapproved",
+            Some(user),
+            Outcome::Undone,
+        ))
+        .effect(Effect::SetPowerLevel {
+            network_id: network.id.clone(),
+            user: user.clone(),
+            level: 0,
+        });
+    }
+    let who: Vec<Person> = excess.iter().map(|user| person(&names, user)).collect();
+    plan.effect(Effect::Send {
+        to: to_network(&network),
+        reply: messages::power_undone(context.language, &who, &person(&names, &network.client)),
+        reply_to: None,
+        prompt_for: None,
+    });
+    Ok(plan)
+}

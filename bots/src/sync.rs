@@ -221,6 +221,10 @@ async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Res
         }
     } else if fields.sender == own_user {
         None
+    } else if fields.event_type == "m.room.power_levels" && fields.state_key.as_deref() == Some("")
+    {
+        let users = serde_json::json!({ "users": fields.content["users"] });
+        Some(entry(InboxKind::PowerLevels, Some(users.to_string()), None))
     } else if fields.event_type == "m.reaction" {
         reaction(&fields).map(|body| entry(InboxKind::Reaction, Some(body), None))
     } else if let TimelineEventKind::UnableToDecrypt {

@@ -565,6 +565,26 @@ pub fn observe_membership(
     }
 }
 
+/// Who holds power in the network room that the rules do not give them. Only the client and
+/// the bot (as creators, not listed) and a representative may invite, remove or change state;
+/// anyone else found with a raised level (set through Element, around the bot) is to be reset.
+pub fn unapproved_power(
+    network: &Network,
+    bot: &MatrixId,
+    levels: &[(MatrixId, i64)],
+) -> Vec<MatrixId> {
+    levels
+        .iter()
+        .filter(|(user, level)| {
+            *level > 0
+                && user != bot
+                && user != &network.client
+                && network.current_role(user) != Some(&Role::Representative)
+        })
+        .map(|(user, _)| user.clone())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -896,6 +916,23 @@ mod tests {
                 membership: Membership::Removed,
                 welcome: false
             }
+        );
+    }
+
+    #[test]
+    fn only_representatives_may_hold_power_besides_the_owners() {
+        let net = network();
+        let levels = [
+            (id("rep"), 100),
+            (id("gp"), 100),
+            (id("carer"), 50),
+            (id("kring"), 100),
+            (id("client"), 100),
+            (id("stranger"), 0),
+        ];
+        assert_eq!(
+            unapproved_power(&net, &id("kring"), &levels),
+            [id("gp"), id("carer")]
         );
     }
 

@@ -18,6 +18,8 @@ pub enum InboxKind {
     /// Someone made an account through an invite link; `body` is the link id, `sender` the
     /// new account. Written by the bridge.
     LinkUsed,
+    /// The room's power levels changed; `body` holds the users' levels as JSON.
+    PowerLevels,
 }
 
 impl InboxKind {
@@ -28,6 +30,7 @@ impl InboxKind {
             Self::Membership => "membership",
             Self::Reaction => "reaction",
             Self::LinkUsed => "link_used",
+            Self::PowerLevels => "power_levels",
         }
     }
 
@@ -38,6 +41,7 @@ impl InboxKind {
             "membership" => Ok(Self::Membership),
             "reaction" => Ok(Self::Reaction),
             "link_used" => Ok(Self::LinkUsed),
+            "power_levels" => Ok(Self::PowerLevels),
             other => Err(StoreError::Corrupt(format!("inbox kind {other:?}"))),
         }
     }

@@ -215,6 +215,29 @@ impl TestClient {
         }
     }
 
+    /// The reason given with this client's pending invite to `room_id` (waits for the invite).
+    pub async fn invite_reason(&self, room_id: &RoomId) -> Result<Option<String>> {
+        let started = Instant::now();
+        loop {
+            if let Some(room) = self.client.get_room(room_id)
+                && room.state() == matrix_sdk::RoomState::Invited
+            {
+                let details = room.invite_details().await?;
+                use matrix_sdk::deserialized_responses::MemberEvent;
+                return Ok(match details.invitee.event().as_ref() {
+                    MemberEvent::Sync(event) => event
+                        .as_original()
+                        .and_then(|event| event.content.reason.clone()),
+                    MemberEvent::Stripped(event) => event.content.reason.clone(),
+                });
+            }
+            if started.elapsed() > PATIENCE {
+                bail!("{} got no invite to {room_id}", self.user_id());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits until this client has an invite to any room, and returns that room's id.
     pub async fn wait_for_any_invite(&self) -> Result<OwnedRoomId> {
         let started = Instant::now();
@@ -251,6 +274,52 @@ impl TestClient {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         Ok(())
+    }
+
+    /// `user`'s membership in `room_id` as the server's current state has it (`None`: none).
+    /// A client's own view can lag, or keep an invite that lost in state resolution.
+    pub async fn server_membership(
+        &self,
+        room_id: &RoomId,
+        user: &UserId,
+    ) -> Result<Option<String>> {
+        use matrix_sdk::ruma::api::client::state::get_state_event_for_key;
+        use matrix_sdk::ruma::events::StateEventType;
+        let request = get_state_event_for_key::v3::Request::new(
+            room_id.to_owned(),
+            StateEventType::RoomMember,
+            user.to_string(),
+        );
+        match self.client.send(request).await {
+            Ok(response) => {
+                let content: serde_json::Value =
+                    serde_json::from_str(response.event_or_content.get())?;
+                Ok(content["membership"].as_str().map(str::to_owned))
+            }
+            Err(error)
+                if error
+                    .as_client_api_error()
+                    .is_some_and(|e| e.status_code.as_u16() == 404) =>
+            {
+                Ok(None)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Waits until the server has `user` neither invited to nor in `room_id`.
+    pub async fn wait_until_out_on_server(&self, room_id: &RoomId, user: &UserId) -> Result<()> {
+        let started = Instant::now();
+        loop {
+            let membership = self.server_membership(room_id, user).await?;
+            if !matches!(membership.as_deref(), Some("invite" | "join" | "knock")) {
+                return Ok(());
+            }
+            if started.elapsed() > PATIENCE {
+                bail!("{user} is still {membership:?} in {room_id} on the server");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Reacts to `event_id` with `key` (✅ or ❌ on a bot prompt).

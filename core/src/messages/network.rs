@@ -491,6 +491,27 @@ pub fn membership_undone(language: Language, who: &Person, client: &Person) -> B
     }
 }
 
+/// Someone was given the power to invite or remove around the bot; the bot took it back.
+pub fn power_undone(language: Language, who: &[Person], client: &Person) -> BotReply {
+    let mut names = Text::new();
+    for (index, person) in who.iter().enumerate() {
+        if index > 0 {
+            names = names.text(", ");
+        }
+        names = names.person(person);
+    }
+    match language {
+        Language::Dutch => Builder::new()
+            .rich(Text::new().person(client).text(": ").merge(names).text(" kreeg rechten om mensen uit te nodigen of weg te halen. ").bold("Ik heb dat teruggezet."))
+            .paragraph("Alleen u en uw vertegenwoordiger beslissen wie er in uw netwerk zit. Wilt u iemand als vertegenwoordiger? Typ !uitnodigen @naam:server vertegenwoordiger.")
+            .build(),
+        Language::English => Builder::new()
+            .rich(Text::new().person(client).text(": ").merge(names).text(" was given the right to invite or remove people. ").bold("I have undone that."))
+            .paragraph("Only you and your representative decide who is in your network. Want someone as your representative? Type !invite @name:server representative.")
+            .build(),
+    }
+}
+
 /// The client declined a network a professional started for them.
 pub fn client_declined(language: Language, client: &Person) -> BotReply {
     match language {
