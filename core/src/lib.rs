@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod command;
+pub mod consent;
 pub mod language;
 pub mod matrix_id;
 pub mod messages;
