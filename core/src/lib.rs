@@ -4,6 +4,7 @@
 //! functions over plain types, so every rule lives in exactly one place and is tested here.
 
 pub mod account;
+pub mod audit;
 pub mod command;
 pub mod consent;
 pub mod language;

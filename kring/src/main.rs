@@ -27,6 +27,23 @@ enum Command {
     /// Manage accounts on the homeserver.
     #[command(subcommand)]
     User(UserCli),
+    /// Check or export the tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCli),
+}
+
+#[derive(Subcommand)]
+enum AuditCli {
+    /// Check the whole hash chain; names the first broken entry.
+    Verify,
+    /// Write one network's entries as JSON lines.
+    Export {
+        #[arg(long)]
+        network: String,
+        /// A file (written 0600) instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -79,6 +96,10 @@ async fn run(cli: Cli) -> Result<()> {
     match cli.command.unwrap_or(Command::Up) {
         Command::Up => kring::run::up(config).await,
         Command::Bots => kring::run::bots(config).await,
+        Command::Audit(AuditCli::Verify) => kring::audit::verify(&config).await,
+        Command::Audit(AuditCli::Export { network, output }) => {
+            kring::audit::export(&config, &network, output.as_deref()).await
+        }
         Command::User(user) => {
             let command = match user {
                 UserCli::Add {

@@ -69,22 +69,25 @@ CREATE TABLE invite_links (
     used_at BIGINT
 );
 
--- Who did what to a network, on whose behalf, when, with what outcome. Written in the same
--- transaction as the change itself; the audit issue builds its tamper-evident log on this.
-CREATE TABLE network_actions (
-    cause_event_id TEXT NOT NULL,
-    seq BIGINT NOT NULL,
-    network_id TEXT NOT NULL,
+-- The audit log (NEN 7513 fields): who did what to which network, on whose behalf, about what,
+-- with what outcome, when. Written in the same transaction as the change itself. Append-only and
+-- tamper-evident: each entry's hash covers its fields and the previous entry's hash
+-- (kring_core::audit); `kring audit verify` walks the chain.
+CREATE TABLE audit_log (
+    seq BIGINT PRIMARY KEY,
     at BIGINT NOT NULL,
+    network_id TEXT NOT NULL,
+    event_type TEXT NOT NULL,
     actor TEXT NOT NULL,
     on_behalf_of TEXT,
-    action TEXT NOT NULL,
     object TEXT,
     outcome TEXT NOT NULL,
-    PRIMARY KEY (cause_event_id, seq)
+    cause_event_id TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
 );
 
-CREATE INDEX network_actions_by_network ON network_actions (network_id, at);
+CREATE INDEX audit_log_by_network ON audit_log (network_id, seq);
 
 -- What a bot still has to do in Matrix because of an inbox entry: written together with the
 -- state change that needs it, carried out in order, each step idempotent (DESIGN.md, flow 1).

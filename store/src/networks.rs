@@ -2,11 +2,12 @@
 //! their outbox; the outbox itself.
 
 use crate::{Result, Store, StoreError, now_millis};
+use kring_core::audit::{AuditEntry, ChainBreak, GENESIS_HASH, first_break};
 use kring_core::network::{
     InviteLink, LinkState, Member, Membership, Network, NetworkState, Proposal, ProposalKind,
     ProposalState,
 };
-use kring_core::plan::{Change, Effect, Plan};
+use kring_core::plan::{ActionRecord, Change, Effect, Plan};
 use kring_core::{MatrixId, Role};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -376,29 +377,123 @@ impl Store {
         Ok(())
     }
 
-    /// The action log of a network, oldest first, as (action, actor, object, outcome).
+    /// The audit log of a network, oldest first, as (event type, actor, object, outcome).
     pub async fn network_actions(
         &self,
         network_id: &str,
     ) -> Result<Vec<(String, String, Option<String>, String)>> {
-        let rows = sqlx::query(
-            "SELECT action, actor, object, outcome FROM network_actions WHERE network_id = $1
-             ORDER BY at, cause_event_id, seq",
-        )
-        .bind(network_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    row.try_get("action")?,
-                    row.try_get("actor")?,
-                    row.try_get("object")?,
-                    row.try_get("outcome")?,
-                ))
-            })
-            .collect()
+        Ok(self
+            .audit_entries(Some(network_id))
+            .await?
+            .into_iter()
+            .map(|entry| (entry.event_type, entry.actor, entry.object, entry.outcome))
+            .collect())
     }
+
+    /// Audit entries in chain order, of one network or of all.
+    pub async fn audit_entries(&self, network_id: Option<&str>) -> Result<Vec<AuditEntry>> {
+        let rows = match network_id {
+            Some(network_id) => {
+                sqlx::query(select_audit!("WHERE network_id = $1 ORDER BY seq"))
+                    .bind(network_id)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query(select_audit!("ORDER BY seq"))
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        rows.iter().map(audit_from_row).collect()
+    }
+
+    /// Walks the whole chain: `Ok(count)` when whole, else the first broken entry and why.
+    pub async fn audit_verify(&self) -> Result<Result<usize, (i64, ChainBreak)>> {
+        let entries = self.audit_entries(None).await?;
+        Ok(match first_break(&entries) {
+            None => Ok(entries.len()),
+            Some(broken) => Err(broken),
+        })
+    }
+}
+
+/// `SELECT <every column> FROM audit_log <tail>`, spelled out at compile time.
+macro_rules! select_audit {
+    ($tail:literal) => {
+        concat!(
+            "SELECT seq, at, network_id, event_type, actor, on_behalf_of, object, outcome, cause_event_id, prev_hash, hash FROM audit_log ",
+            $tail
+        )
+    };
+}
+use select_audit;
+
+fn audit_from_row(row: &AnyRow) -> Result<AuditEntry> {
+    Ok(AuditEntry {
+        seq: row.try_get("seq")?,
+        at: row.try_get("at")?,
+        network_id: row.try_get("network_id")?,
+        event_type: row.try_get("event_type")?,
+        actor: row.try_get("actor")?,
+        on_behalf_of: row.try_get("on_behalf_of")?,
+        object: row.try_get("object")?,
+        outcome: row.try_get("outcome")?,
+        cause_event_id: row.try_get("cause_event_id")?,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+/// Appends to the chain inside the caller's transaction. Two writers racing for the same seq
+/// collide on the primary key; the loser's whole transaction fails and is planned again.
+async fn append_audit(
+    connection: &mut AnyConnection,
+    cause_event_id: &str,
+    record: &ActionRecord,
+) -> Result<()> {
+    let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut *connection)
+        .await?;
+    let (seq, prev_hash) = match last {
+        Some(row) => (
+            row.try_get::<i64, _>("seq")? + 1,
+            row.try_get::<String, _>("hash")?,
+        ),
+        None => (1, GENESIS_HASH.to_owned()),
+    };
+    let mut entry = AuditEntry {
+        seq,
+        at: record.at,
+        network_id: record.network_id.clone(),
+        event_type: record.action.clone(),
+        actor: record.actor.to_string(),
+        on_behalf_of: record.on_behalf_of.as_ref().map(MatrixId::to_string),
+        object: record.object.clone(),
+        outcome: record.outcome.code().to_owned(),
+        cause_event_id: cause_event_id.to_owned(),
+        prev_hash,
+        hash: String::new(),
+    };
+    entry.hash = entry.expected_hash();
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, network_id, event_type, actor, on_behalf_of, object, outcome, cause_event_id, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(entry.seq)
+    .bind(entry.at)
+    .bind(&entry.network_id)
+    .bind(&entry.event_type)
+    .bind(&entry.actor)
+    .bind(entry.on_behalf_of.as_deref())
+    .bind(entry.object.as_deref())
+    .bind(&entry.outcome)
+    .bind(&entry.cause_event_id)
+    .bind(&entry.prev_hash)
+    .bind(&entry.hash)
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
 }
 
 async fn load_network(connection: &mut AnyConnection, network_id: &str) -> Result<Option<Network>> {
@@ -642,21 +737,7 @@ async fn apply_change(
             .await?;
         }
         Change::Log(record) => {
-            sqlx::query(
-                "INSERT INTO network_actions (cause_event_id, seq, network_id, at, actor, on_behalf_of, action, object, outcome)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(cause_event_id)
-            .bind(*log_seq)
-            .bind(&record.network_id)
-            .bind(record.at)
-            .bind(record.actor.as_str())
-            .bind(record.on_behalf_of.as_ref().map(MatrixId::as_str))
-            .bind(&record.action)
-            .bind(record.object.as_deref())
-            .bind(record.outcome.code())
-            .execute(&mut *connection)
-            .await?;
+            append_audit(connection, cause_event_id, record).await?;
             *log_seq += 1;
         }
     }

@@ -1,6 +1,7 @@
 //! Networks, plans and the outbox, on SQLite and on a real PostgreSQL.
 
 use anyhow::Result;
+use kring_core::audit::ChainBreak;
 use kring_core::messages::BotReply;
 use kring_core::network::{Membership, NetworkState, ProposalKind, ProposalState};
 use kring_core::plan::{ActionRecord, Change, Effect, Outcome, Plan, Target};
@@ -36,6 +37,8 @@ on_both_databases!(
     a_failing_plan_leaves_nothing_behind,
     one_open_network_per_client,
     members_proposals_and_links_round_trip,
+    the_audit_chain_names_a_changed_entry,
+    the_audit_chain_names_where_entries_are_missing,
 );
 
 const BOT: &str = "@kring:kring.test";
@@ -322,5 +325,58 @@ async fn members_proposals_and_links_round_trip(store: Store) -> Result<()> {
     let network = store.network("net-a").await?.expect("stored");
     assert_eq!(network.proposals[0].state, ProposalState::Refused);
     assert!(!network.links[0].usable_at(0));
+    Ok(())
+}
+
+/// Three plans, five audit entries.
+async fn audited(store: &Store) -> Result<()> {
+    for (event, network, client) in [
+        ("$one", "net-a", "anna"),
+        ("$two", "net-b", "bob"),
+        ("$three", "net-c", "carla"),
+    ] {
+        inbox_event(store, event).await?;
+        let mut plan = start_plan(network, client);
+        if event != "$two" {
+            plan.change(Change::Log(ActionRecord {
+                network_id: network.into(),
+                at: 6,
+                actor: id(client),
+                on_behalf_of: Some(id("client")),
+                action: "member.invite".into(),
+                object: Some(id("piet").to_string()),
+                outcome: Outcome::Done,
+            }));
+        }
+        store.apply_plan(BOT, event, &plan).await?;
+    }
+    assert_eq!(store.audit_verify().await?, Ok(5));
+    let entries = store.audit_entries(Some("net-a")).await?;
+    assert_eq!(entries.len(), 2);
+    assert_eq!(
+        entries[1].on_behalf_of.as_deref(),
+        Some("@client:kring.test")
+    );
+    Ok(())
+}
+
+async fn the_audit_chain_names_a_changed_entry(store: Store) -> Result<()> {
+    audited(&store).await?;
+    sqlx::query("UPDATE audit_log SET actor = '@mallory:kring.test' WHERE seq = 3")
+        .execute(store.pool())
+        .await?;
+    assert_eq!(store.audit_verify().await?, Err((3, ChainBreak::WrongHash)));
+    Ok(())
+}
+
+async fn the_audit_chain_names_where_entries_are_missing(store: Store) -> Result<()> {
+    audited(&store).await?;
+    sqlx::query("DELETE FROM audit_log WHERE seq = 2")
+        .execute(store.pool())
+        .await?;
+    assert_eq!(
+        store.audit_verify().await?,
+        Err((3, ChainBreak::Gap { expected_seq: 2 }))
+    );
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! End-to-end tests: a real Synapse, real end-to-end encryption, the real bot.
 //! One test binary, so the heavy dependencies link once.
 
+mod audit_cli;
 mod bot_basics;
 mod exactly_once;
 mod late_key;
