@@ -75,5 +75,8 @@ async fn command(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
         | Command::Decide { .. }
         | Command::RevokeLink { .. }
         | Command::Leave => networks::on_command(bot, entry, command, preferred).await,
+        Command::Logbook { days } => {
+            networks::on_logbook(bot, entry, days, in_direct_chat, preferred).await
+        }
     }
 }

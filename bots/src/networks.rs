@@ -59,7 +59,9 @@ impl Context<'_> {
             network_id: network.id.clone(),
             at: self.now,
             actor: self.actor.clone(),
-            on_behalf_of: (self.actor != network.client).then(|| network.client.clone()),
+            // A representative acts for the client; anyone else acts for themselves.
+            on_behalf_of: (self.actor != network.client && network.steered_by(&self.actor))
+                .then(|| network.client.clone()),
             action: action.to_owned(),
             object,
             outcome,
@@ -184,7 +186,8 @@ pub(crate) async fn on_command(
         Command::Help { .. }
         | Command::Status { .. }
         | Command::SetLanguage { .. }
-        | Command::StartNetwork { .. } => {
+        | Command::StartNetwork { .. }
+        | Command::Logbook { .. } => {
             return Ok(Plan::new());
         }
     };
@@ -952,4 +955,67 @@ pub(crate) async fn on_power_levels(bot: &Bot, entry: &InboxEntry) -> Result<Pla
         prompt_for: None,
     });
     Ok(plan)
+}
+
+/// How far back `!logboek` looks without a period.
+const DEFAULT_LOGBOOK_DAYS: i64 = 30;
+
+/// `!logboek`: the audit log of the network the sender steers, readable, in the direct chat only.
+pub(crate) async fn on_logbook(
+    bot: &Bot,
+    entry: &InboxEntry,
+    days: Option<i64>,
+    in_direct_chat: bool,
+    language: Language,
+) -> Result<Plan, BotError> {
+    let answer = |reply| {
+        Ok(Plan::reply(
+            here(entry),
+            reply,
+            Some(entry.event_id.clone()),
+        ))
+    };
+    if !in_direct_chat {
+        return answer(messages::logbook_only_in_direct_chat(language));
+    }
+    let actor = sender(entry)?;
+    let Some(network_id) = bot
+        .store
+        .networks_steered_by(&actor)
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return answer(messages::refusal(language, &Refusal::OnlyClientMay));
+    };
+    let Some(network) = bot.store.network(&network_id).await? else {
+        return Ok(Plan::new());
+    };
+    let days = days.unwrap_or(DEFAULT_LOGBOOK_DAYS);
+    let since = now_millis() - days * 24 * 60 * 60 * 1000;
+    let entries: Vec<_> = bot
+        .store
+        .audit_entries(Some(&network_id))
+        .await?
+        .into_iter()
+        .filter(|audit| audit.at >= since)
+        .collect();
+    let mentioned: Vec<MatrixId> = entries
+        .iter()
+        .flat_map(|audit| {
+            [
+                Some(audit.actor.as_str()),
+                audit.object.as_deref(),
+                audit.on_behalf_of.as_deref(),
+            ]
+        })
+        .flatten()
+        .filter_map(|text| MatrixId::parse(text).ok())
+        .collect();
+    let names = people(bot, &network, &mentioned.iter().collect::<Vec<_>>()).await?;
+    let lookup = |text: &str| match MatrixId::parse(text) {
+        Ok(id) => person(&names, &id),
+        Err(_) => Person::new(network.client.clone(), Some(text)),
+    };
+    answer(messages::logbook(language, &entries, days, &lookup))
 }

@@ -208,11 +208,10 @@ async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Res
     let new_entry = if fields.event_type == "m.room.member" {
         let membership = fields.content["membership"].as_str().unwrap_or_default();
         match fields.state_key.as_deref() {
-            Some(user) if user == own_user => (fields.sender == own_user
-                && membership == "join"
-                && is_direct_chat(bot, room_id)
-                && !created_by_bot(bot, room_id))
-            .then(|| entry(InboxKind::Greeting, Some(String::new()), None)),
+            Some(user) if user == own_user => {
+                (fields.sender == own_user && membership == "join" && is_direct_chat(bot, room_id))
+                    .then(|| entry(InboxKind::Greeting, Some(String::new()), None))
+            }
             Some(user) => {
                 let change = serde_json::json!({ "user": user, "membership": membership });
                 Some(entry(InboxKind::Membership, Some(change.to_string()), None))
@@ -285,10 +284,13 @@ fn created_by_bot(bot: &Bot, room_id: &RoomId) -> bool {
         .is_some_and(|create| create.creator == bot.identity.user_id)
 }
 
+/// A direct chat: two people at most, and not a network room (which the bot made itself, and
+/// which may be down to the client and the bot).
 pub(crate) fn is_direct_chat(bot: &Bot, room_id: &RoomId) -> bool {
     bot.client
         .get_room(room_id)
         .is_some_and(|room| room.active_members_count() <= 2)
+        && !created_by_bot(bot, room_id)
 }
 
 /// Tries again to decrypt messages whose room key had not arrived; keys come in with syncs.

@@ -40,6 +40,8 @@ pub enum Command {
     RevokeLink { id: String },
     /// `!verlaten` / `!leave`.
     Leave,
+    /// `!logboek [30d]` / `!logbook`: the client's own log, in the direct chat only.
+    Logbook { days: Option<i64> },
 }
 
 /// Which command a usage hint is about, so the error can show how it is typed.
@@ -51,6 +53,7 @@ pub enum CommandName {
     Remove,
     Decide,
     RevokeLink,
+    Logbook,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -80,6 +83,8 @@ pub enum CommandError {
     },
     #[error("not a proposal number")]
     BadNumber { command: CommandName },
+    #[error("not a period")]
+    BadPeriod { word: String },
 }
 
 /// Understands a message body. `Ok(None)` means the message is ordinary chat, not a command.
@@ -163,6 +168,9 @@ pub fn parse_message(body: &str) -> Result<Option<Command>, CommandError> {
             }
         }
         "verlaten" | "leave" => Command::Leave,
+        "logboek" | "logbook" | "log" => Command::Logbook {
+            days: argument.map(parse_period).transpose()?,
+        },
         _ => {
             return Err(CommandError::Unknown {
                 name: shorten(name, 30),
@@ -170,6 +178,32 @@ pub fn parse_message(body: &str) -> Result<Option<Command>, CommandError> {
         }
     };
     Ok(Some(command))
+}
+
+/// The longest period a log may be asked for: ten years.
+pub const MAX_PERIOD_DAYS: i64 = 3650;
+
+/// `30d`, `2w`, `6m`, `1j` (or `1y`): a number of days, weeks, months or years, as days.
+fn parse_period(word: &str) -> Result<i64, CommandError> {
+    let bad = || CommandError::BadPeriod {
+        word: shorten(word, 20),
+    };
+    let word = word.to_lowercase();
+    let split = word.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (number, unit) = word.split_at(split);
+    let number: i64 = number.parse().map_err(|_| bad())?;
+    let days = match unit {
+        "d" | "dag" | "dagen" | "day" | "days" => number,
+        "w" | "week" | "weken" | "weeks" => number.checked_mul(7).ok_or_else(bad)?,
+        "m" | "maand" | "maanden" | "month" | "months" => number.checked_mul(30).ok_or_else(bad)?,
+        "j" | "jaar" | "y" | "year" | "years" => number.checked_mul(365).ok_or_else(bad)?,
+        _ => return Err(bad()),
+    };
+    if (1..=MAX_PERIOD_DAYS).contains(&days) {
+        Ok(days)
+    } else {
+        Err(bad())
+    }
 }
 
 fn parse_start(arguments: &[&str]) -> Result<Command, CommandError> {
@@ -366,6 +400,43 @@ mod tests {
             Ok(Some(Command::RevokeLink { id: "k3f9".into() }))
         );
         assert_eq!(parse_message("!verlaten"), Ok(Some(Command::Leave)));
+    }
+
+    #[test]
+    fn logbook_periods() {
+        assert_eq!(
+            parse_message("!logboek"),
+            Ok(Some(Command::Logbook { days: None }))
+        );
+        assert_eq!(
+            parse_message("!logboek 30d"),
+            Ok(Some(Command::Logbook { days: Some(30) }))
+        );
+        assert_eq!(
+            parse_message("!logbook 2w"),
+            Ok(Some(Command::Logbook { days: Some(14) }))
+        );
+        assert_eq!(
+            parse_message("!logboek 6m"),
+            Ok(Some(Command::Logbook { days: Some(180) }))
+        );
+        assert_eq!(
+            parse_message("!logboek 1j"),
+            Ok(Some(Command::Logbook { days: Some(365) }))
+        );
+        for bad in [
+            "!logboek gisteren",
+            "!logboek 0d",
+            "!logboek -3d",
+            "!logboek 30",
+            "!logboek 99999999999999999999d",
+            "!logboek 11j",
+        ] {
+            assert!(
+                matches!(parse_message(bad), Err(CommandError::BadPeriod { .. })),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -91,6 +91,23 @@ impl Store {
         }
     }
 
+    /// Networks `user` steers: as their client, or as a representative in them.
+    pub async fn networks_steered_by(&self, user: &MatrixId) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT network_id FROM networks WHERE client_user_id = $1 AND state <> 'closed'
+             UNION
+             SELECT network_id FROM network_members
+             WHERE user_id = $1 AND role = 'representative' AND membership = 'joined'
+             ORDER BY network_id",
+        )
+        .bind(user.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok(row.try_get("network_id")?))
+            .collect()
+    }
+
     pub async fn network_room(&self, network_id: &str) -> Result<Option<String>> {
         let row = sqlx::query("SELECT room_id FROM networks WHERE network_id = $1")
             .bind(network_id)

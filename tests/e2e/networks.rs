@@ -503,6 +503,46 @@ async fn members_are_removed_after_confirmation_and_may_leave() -> Result<()> {
         2,
         "only client and bot are left: {current:?}"
     );
+    // The client's own log, in the direct chat only.
+    let log = ask(&network.client, &network.direct_chat, "!logboek 7d").await?;
+    let carer_name = carer.user_id().localpart().to_owned();
+    for expected in [
+        "Logboek van uw netwerk, de laatste 7 dagen",
+        "startte het netwerk",
+        &format!("haalde {carer_name} uit het netwerk"),
+        "verliet het netwerk",
+        "zei ja tegen voorstel 1",
+    ] {
+        assert!(
+            log.body.contains(expected),
+            "{expected:?} missing in {}",
+            log.body
+        );
+    }
+    let in_room = ask(&network.client, &network.room, "!logboek").await?;
+    assert!(
+        in_room.body.contains("alleen zien in uw privégesprek"),
+        "{}",
+        in_room.body
+    );
+    assert!(
+        !in_room.body.contains("startte"),
+        "the shared room never sees the log"
+    );
+    let bad_period = ask(&network.client, &network.direct_chat, "!logboek gisteren").await?;
+    assert!(
+        bad_period.body.contains("begrijp ik niet"),
+        "{}",
+        bad_period.body
+    );
+    let carer_chat = carer.open_direct_chat(&network.bot.user_id).await?;
+    let not_client = ask(&carer, &carer_chat, "!logboek").await?;
+    assert!(
+        not_client.body.contains("Alleen de cliënt"),
+        "{}",
+        not_client.body
+    );
+
     let leave = ask(&network.client, &network.room, "!verlaten").await?;
     assert!(leave.body.contains("eigen netwerk"), "{}", leave.body);
     Ok(())

@@ -123,6 +123,7 @@ pub fn help(language: Language) -> BotReply {
                 ("!verwijderen @naam:server", "iemand uit het netwerk halen"),
                 ("!intrekken k3f9", "een uitnodigingslink intrekken"),
                 ("!verlaten", "zelf uit een netwerk gaan"),
+                ("!logboek 30d", "wie wat deed in uw netwerk (alleen voor de cliënt, in dit privégesprek)"),
                 ("!status", "werkt Kring goed?"),
                 ("!taal en", "answer me in English from now on"),
             ])
@@ -142,6 +143,7 @@ pub fn help(language: Language) -> BotReply {
                 ("!remove @name:server", "take someone out of the network"),
                 ("!revoke k3f9", "revoke an invite link"),
                 ("!leave", "leave a network yourself"),
+                ("!logbook 30d", "who did what in your network (client only, in this private chat)"),
                 ("!status", "is Kring working properly?"),
                 ("!taal nl", "antwoord mij voortaan in het Nederlands"),
             ])
@@ -218,7 +220,8 @@ pub fn command_error(language: Language, error: &CommandError) -> BotReply {
             CommandError::Incomplete { .. }
             | CommandError::BadMatrixId { .. }
             | CommandError::BadRole { .. }
-            | CommandError::BadNumber { .. },
+            | CommandError::BadNumber { .. }
+            | CommandError::BadPeriod { .. },
         ) => network::network_command_error(language, error),
         (Language::Dutch, CommandError::TooLong { .. }) => Builder::new()
             .lead("Dit bericht is te lang voor een opdracht.", "")

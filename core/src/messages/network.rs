@@ -1,6 +1,7 @@
 //! What the bot says about networks: starting, inviting, proposals, removal and the overview.
 
 use super::{BotReply, Builder, Person, Text, date};
+use crate::audit::AuditEntry;
 use crate::command::{CommandError, CommandName};
 use crate::language::Language;
 use crate::matrix_id::{MatrixId, MatrixIdError};
@@ -758,6 +759,8 @@ fn usage(language: Language, command: CommandName) -> &'static str {
         (Language::English, CommandName::RevokeLink) => {
             "!revoke k3f9 (the link's code from !network)"
         }
+        (Language::Dutch, CommandName::Logbook) => "!logboek 30d (dagen; ook 2w, 6m of 1j)",
+        (Language::English, CommandName::Logbook) => "!logbook 30d (days; also 2w, 6m or 1y)",
     }
 }
 
@@ -815,6 +818,20 @@ pub(super) fn network_command_error(language: Language, error: &CommandError) ->
             };
             (text, *command)
         }
+        CommandError::BadPeriod { word } => (
+            if dutch {
+                Text::new()
+                    .text("De periode ")
+                    .code(word)
+                    .text(" begrijp ik niet.")
+            } else {
+                Text::new()
+                    .text("I do not understand the period ")
+                    .code(word)
+                    .text(".")
+            },
+            CommandName::Logbook,
+        ),
         CommandError::BadNumber { command } => (
             if dutch {
                 Text::new().text("Ik zie geen geldig nummer van een voorstel.")
@@ -952,4 +969,177 @@ pub fn overview(
             .list(links)
     };
     builder.build()
+}
+
+/// How many log lines fit in one message; older ones are counted, not shown.
+pub const LOGBOOK_LINES: usize = 50;
+
+/// One audit entry as a sentence.
+fn log_sentence(language: Language, entry: &AuditEntry, person: &dyn Fn(&str) -> Person) -> Text {
+    let dutch = language == Language::Dutch;
+    let actor = person(&entry.actor);
+    let object = entry.object.clone().unwrap_or_default();
+    let who = || {
+        if object.starts_with('@') {
+            Text::new().person(&person(&object))
+        } else {
+            Text::new().text(&object)
+        }
+    };
+    let mut text = match (dutch, entry.event_type.as_str()) {
+        (true, "network.start") => Text::new().person(&actor).text(" startte het netwerk"),
+        (false, "network.start") => Text::new().person(&actor).text(" started the network"),
+        (true, "network.accept") => who().text(" accepteerde het netwerk"),
+        (false, "network.accept") => who().text(" accepted the network"),
+        (true, "network.decline") => who().text(" wees het netwerk af"),
+        (false, "network.decline") => who().text(" declined the network"),
+        (true, "member.invite") => Text::new()
+            .person(&actor)
+            .text(" nodigde ")
+            .merge(who())
+            .text(" uit"),
+        (false, "member.invite") => Text::new().person(&actor).text(" invited ").merge(who()),
+        (true, "member.join") => who().text(" kwam erbij"),
+        (false, "member.join") => who().text(" joined"),
+        (true, "member.leave") => who().text(" verliet het netwerk"),
+        (false, "member.leave") => who().text(" left the network"),
+        (true, "member.remove") => Text::new()
+            .person(&actor)
+            .text(" haalde ")
+            .merge(who())
+            .text(" uit het netwerk"),
+        (false, "member.remove") => Text::new().person(&actor).text(" removed ").merge(who()),
+        (true, "member.undo_unapproved") => Text::new()
+            .text("de bot maakte een uitnodiging van ")
+            .merge(who())
+            .text(" ongedaan"),
+        (false, "member.undo_unapproved") => Text::new()
+            .text("the bot undid an invitation of ")
+            .merge(who()),
+        (true, "power.undo_unapproved") => Text::new()
+            .text("de bot nam rechten van ")
+            .merge(who())
+            .text(" terug"),
+        (false, "power.undo_unapproved") => Text::new()
+            .text("the bot took back rights of ")
+            .merge(who()),
+        (true, "proposal.add") => Text::new()
+            .person(&actor)
+            .text(&format!(" deed voorstel {object}")),
+        (false, "proposal.add") => Text::new()
+            .person(&actor)
+            .text(&format!(" made proposal {object}")),
+        (true, "proposal.approve") => Text::new()
+            .person(&actor)
+            .text(&format!(" zei ja tegen voorstel {object}")),
+        (false, "proposal.approve") => Text::new()
+            .person(&actor)
+            .text(&format!(" said yes to proposal {object}")),
+        (true, "proposal.refuse") => Text::new()
+            .person(&actor)
+            .text(&format!(" zei nee tegen voorstel {object}")),
+        (false, "proposal.refuse") => Text::new()
+            .person(&actor)
+            .text(&format!(" said no to proposal {object}")),
+        (true, "link.create") => Text::new()
+            .person(&actor)
+            .text(&format!(" maakte uitnodigingslink {object}")),
+        (false, "link.create") => Text::new()
+            .person(&actor)
+            .text(&format!(" made invite link {object}")),
+        (true, "link.use") => Text::new().text(&format!("uitnodigingslink {object} werd gebruikt")),
+        (false, "link.use") => Text::new().text(&format!("invite link {object} was used")),
+        (true, "link.revoke") => Text::new()
+            .person(&actor)
+            .text(&format!(" trok uitnodigingslink {object} in")),
+        (false, "link.revoke") => Text::new()
+            .person(&actor)
+            .text(&format!(" revoked invite link {object}")),
+        (_, other) => Text::new().person(&actor).text(": ").code(other),
+    };
+    if let Some(client) = &entry.on_behalf_of {
+        text = text
+            .text(if dutch {
+                " (namens "
+            } else {
+                " (on behalf of "
+            })
+            .person(&person(client))
+            .text(")");
+    }
+    text
+}
+
+/// `!logboek`: the client's own chronological log, newest last, for the last `days` days.
+pub fn logbook(
+    language: Language,
+    entries: &[AuditEntry],
+    days: i64,
+    person: &dyn Fn(&str) -> Person,
+) -> BotReply {
+    let dutch = language == Language::Dutch;
+    let hidden = entries.len().saturating_sub(LOGBOOK_LINES);
+    let lines: Vec<Text> = entries[hidden..]
+        .iter()
+        .map(|entry| {
+            Text::new()
+                .bold(&date_time(language, entry.at))
+                .text(" — ")
+                .merge(log_sentence(language, entry, person))
+        })
+        .collect();
+    let heading = if dutch {
+        format!("Logboek van uw netwerk, de laatste {days} dagen")
+    } else {
+        format!("Log of your network, the last {days} days")
+    };
+    let mut builder = Builder::new().rich(Text::new().bold(&heading));
+    if lines.is_empty() {
+        builder = builder.paragraph(if dutch {
+            "In deze periode is er niets gebeurd."
+        } else {
+            "Nothing happened in this period."
+        });
+    } else {
+        if hidden > 0 {
+            builder = builder.paragraph(&if dutch {
+                format!("{hidden} eerdere regels laat ik niet zien. Kies een kortere periode, bijvoorbeeld !logboek 7d.")
+            } else {
+                format!("I leave out {hidden} earlier lines. Choose a shorter period, for example !logbook 7d.")
+            });
+        }
+        builder = builder.list(lines);
+    }
+    builder
+        .paragraph(if dutch {
+            "Alleen u en uw vertegenwoordiger kunnen dit logboek zien."
+        } else {
+            "Only you and your representative can see this log."
+        })
+        .build()
+}
+
+/// The logbook is private: asked in the shared room, the bot points to the direct chat.
+pub fn logbook_only_in_direct_chat(language: Language) -> BotReply {
+    match language {
+        Language::Dutch => Builder::new()
+            .paragraph(
+                "Het logboek laat ik alleen zien in uw privégesprek met mij. Typ daar !logboek.",
+            )
+            .build(),
+        Language::English => Builder::new()
+            .paragraph("I only show the log in your private chat with me. Type !logbook there.")
+            .build(),
+    }
+}
+
+fn date_time(language: Language, at: Millis) -> String {
+    use chrono::{TimeZone, Timelike};
+    let time = chrono::Utc
+        .timestamp_millis_opt(at)
+        .single()
+        .map(|utc| utc.with_timezone(&chrono_tz::Europe::Amsterdam))
+        .map(|local| format!("{:02}:{:02}", local.hour(), local.minute()))
+        .unwrap_or_default();
+    format!("{} {time}", date(language, at))
 }
