@@ -456,6 +456,45 @@ async fn members_are_removed_after_confirmation_and_may_leave() -> Result<()> {
         .wait_until_out(&room_id, carer.user_id())
         .await?;
 
+    // What is said after the removal is encrypted without the removed carer: handed the very
+    // ciphertext, their client cannot read it, while a remaining member can. The bot's own
+    // "removed" notice, sent right after the kick, is the first such message.
+    let secret = network
+        .client
+        .send_text(
+            &network.room,
+            "Nieuwe afspraak, alleen voor wie er nog bij is",
+        )
+        .await?;
+    gp.wait_for("the message after the removal", |m| m.event_id == secret)
+        .await?;
+    let notice = network
+        .client
+        .received()
+        .into_iter()
+        .find(|m| m.body.contains("is uit het netwerk gehaald"))
+        .context("the removal notice")?
+        .event_id;
+    // The control: an earlier message the carer did read decrypts the same way.
+    let readable = carer
+        .received()
+        .into_iter()
+        .rfind(|m| m.room_id == room_id && m.was_encrypted)
+        .context("a message the carer read")?
+        .event_id;
+    for (event_id, should_read) in [(readable, true), (secret, false), (notice, false)] {
+        let request = matrix_sdk::ruma::api::client::room::get_room_event::v3::Request::new(
+            room_id.clone(),
+            event_id.clone(),
+        );
+        let raw = network.client.client.send(request).await?.event;
+        let encrypted = raw.cast_unchecked::<matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent>();
+        let carer_room = carer.room(&room_id)?;
+        let attempt = carer_room.decrypt_event(&encrypted, None).await;
+        let could_read = attempt.as_ref().is_ok_and(|event| !event.kind.is_utd());
+        assert_eq!(could_read, should_read, "the removed carer and {event_id}");
+    }
+
     // A member leaves by command, another through their app: the store follows the room.
     let gp_room = gp.room(&room_id)?;
     gp.send_text(&gp_room, "!verlaten").await?;
