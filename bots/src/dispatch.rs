@@ -75,6 +75,7 @@ async fn command(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
         | Command::Decide { .. }
         | Command::RevokeLink { .. }
         | Command::Leave => networks::on_command(bot, entry, command, preferred).await,
+        Command::Consent { change } => networks::on_consent(bot, entry, change, preferred).await,
         Command::Logbook { days } => {
             networks::on_logbook(bot, entry, days, in_direct_chat, preferred).await
         }

@@ -5,6 +5,7 @@
 use crate::dispatch::here;
 use crate::effects::account_exists;
 use crate::{Bot, BotError};
+use kring_core::consent::{self, ConsentDecision, ConsentRequest, InfoKind, Subject};
 use kring_core::messages::{self, BotReply, Person};
 use kring_core::network::{
     self, Decision, INVITE_LINK_LIFETIME, Membership, MembershipChange, MembershipVerdict, Millis,
@@ -187,7 +188,8 @@ pub(crate) async fn on_command(
         | Command::Status { .. }
         | Command::SetLanguage { .. }
         | Command::StartNetwork { .. }
-        | Command::Logbook { .. } => {
+        | Command::Logbook { .. }
+        | Command::Consent { .. } => {
             return Ok(Plan::new());
         }
     };
@@ -721,6 +723,26 @@ pub(crate) async fn on_membership(bot: &Bot, entry: &InboxEntry) -> Result<Plan,
                         messages::member_welcome(language, &person(&names, &user), &role),
                         None,
                     );
+                    // Joining gives being in the chat, nothing else; the client hears it.
+                    let given_by = network
+                        .member(&user)
+                        .map(|m| m.added_by.clone())
+                        .unwrap_or_else(|| network.client.clone());
+                    plan.change(Change::GiveConsent {
+                        network_id: network.id.clone(),
+                        grant_id: format!("g-{}", random_code(16)),
+                        subject: Subject::Member { user: user.clone() },
+                        kind: InfoKind::ChatMembership,
+                        on_behalf_of: (given_by != network.client).then(|| network.client.clone()),
+                        given_by,
+                        at: entry.origin_ts,
+                        ends_at: None,
+                    });
+                    say(
+                        &mut plan,
+                        messages::consent_defaults(language, &person(&names, &user)),
+                        None,
+                    );
                 }
                 Membership::Left => say(
                     &mut plan,
@@ -1018,4 +1040,154 @@ pub(crate) async fn on_logbook(
         Err(_) => Person::new(network.client.clone(), Some(text)),
     };
     answer(messages::logbook(language, &entries, days, &lookup))
+}
+
+/// `!toestemming`: the overview, or one change by the client or representative. Withdrawing
+/// being in the chat takes the member out of the network at once.
+pub(crate) async fn on_consent(
+    bot: &Bot,
+    entry: &InboxEntry,
+    change: Option<kring_core::ConsentChange>,
+    language: Language,
+) -> Result<Plan, BotError> {
+    let actor = sender(entry)?;
+    let network = match bot.store.network_by_room(&entry.room_id).await? {
+        Some(network) => Some(network),
+        None => match bot
+            .store
+            .networks_steered_by(&actor)
+            .await?
+            .into_iter()
+            .next()
+        {
+            Some(network_id) => bot.store.network(&network_id).await?,
+            None => None,
+        },
+    };
+    let context = Context {
+        bot,
+        entry,
+        actor,
+        language,
+        now: now_millis(),
+    };
+    let Some(network) = network else {
+        return Ok(context.answer(messages::not_a_network_room(language)));
+    };
+    if !network.steered_by(&context.actor) {
+        return Ok(context.answer(messages::consent_refusal(
+            language,
+            &consent::ConsentRefusal::OnlyClientMay,
+        )));
+    }
+    let current = bot.store.consent(&network.id).await?;
+    let names = people(bot, &network, &[]).await?;
+    let Some(change) = change else {
+        let lookup = |id: &MatrixId| person(&names, id);
+        return Ok(context.answer(messages::consent_overview(
+            language,
+            &network,
+            &current,
+            &lookup,
+            context.now,
+        )));
+    };
+    let until = match change.until {
+        Some((year, month, day)) => match messages::end_of_day(year, month, day) {
+            Some(end) => Some(end),
+            None => {
+                return Ok(context.answer(messages::consent_refusal(
+                    language,
+                    &consent::ConsentRefusal::EndsInThePast,
+                )));
+            }
+        },
+        None => None,
+    };
+    let subject = Subject::Member {
+        user: change.user.clone(),
+    };
+    let request = if change.give {
+        ConsentRequest::Give {
+            subject,
+            kind: change.kind,
+            until,
+        }
+    } else {
+        ConsentRequest::Withdraw {
+            subject,
+            kind: change.kind,
+        }
+    };
+    let decision =
+        match consent::decide_consent(&network, &current, &context.actor, &request, context.now) {
+            Ok(decision) => decision,
+            Err(refusal) => {
+                return Ok(context.answer(messages::consent_refusal(language, &refusal)));
+            }
+        };
+    let who = person(&names, &change.user);
+    let mut plan = Plan::new();
+    match decision {
+        ConsentDecision::Give {
+            subject,
+            kind,
+            until,
+            on_behalf_of,
+        } => {
+            plan.change(Change::GiveConsent {
+                network_id: network.id.clone(),
+                grant_id: format!("g-{}", random_code(16)),
+                subject,
+                kind,
+                given_by: context.actor.clone(),
+                on_behalf_of,
+                at: context.now,
+                ends_at: until,
+            })
+            .change(context.log_object(
+                &network,
+                &format!("consent.give.{}", kind.code()),
+                Some(change.user.to_string()),
+                Outcome::Done,
+            ));
+        }
+        ConsentDecision::Withdraw {
+            subject,
+            kind,
+            removes_member,
+            ..
+        } => {
+            plan.change(Change::WithdrawConsent {
+                network_id: network.id.clone(),
+                subject,
+                kind,
+                by: context.actor.clone(),
+                at: context.now,
+            })
+            .change(context.log_object(
+                &network,
+                &format!("consent.withdraw.{}", kind.code()),
+                Some(change.user.to_string()),
+                Outcome::Done,
+            ));
+            if removes_member {
+                remove(&context, &network, &mut plan, &change.user);
+                let client_language = language_of(bot, &network.client).await?;
+                plan.effect(Effect::Send {
+                    to: to_network(&network),
+                    reply: messages::removed(client_language, &who),
+                    reply_to: None,
+                    prompt_for: None,
+                });
+            }
+        }
+    }
+    plan.effect(Effect::Send {
+        to: here(entry),
+        reply: messages::consent_changed(language, &who, change.kind, change.give, until),
+        reply_to: Some(entry.event_id.clone()),
+        prompt_for: None,
+    });
+    Ok(plan)
 }

@@ -1,6 +1,7 @@
 //! What a member typed, understood as a command. Parsing is total: every input maps to a
 //! `Command` or a `CommandError`, never a panic.
 
+use crate::consent::InfoKind;
 use crate::language::Language;
 use crate::matrix_id::{MatrixId, MatrixIdError};
 use crate::role::{Role, RoleError, parse_role};
@@ -42,6 +43,19 @@ pub enum Command {
     Leave,
     /// `!logboek [30d]` / `!logbook`: the client's own log, in the direct chat only.
     Logbook { days: Option<i64> },
+    /// `!toestemming` shows what everyone may see; `!toestemming @naam:server afspraken ja
+    /// [tot 2026-12-31]` changes it (`!consent … yes|no [until …]`).
+    Consent { change: Option<ConsentChange> },
+}
+
+/// A consent change as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentChange {
+    pub user: MatrixId,
+    pub kind: InfoKind,
+    pub give: bool,
+    /// The last day the grant holds (inclusive), as (year, month, day).
+    pub until: Option<(i32, u32, u32)>,
 }
 
 /// Which command a usage hint is about, so the error can show how it is typed.
@@ -54,6 +68,7 @@ pub enum CommandName {
     Decide,
     RevokeLink,
     Logbook,
+    Consent,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -85,6 +100,10 @@ pub enum CommandError {
     BadNumber { command: CommandName },
     #[error("not a period")]
     BadPeriod { word: String },
+    #[error("unknown kind of information")]
+    UnknownInfoKind { word: String },
+    #[error("not a date")]
+    BadDate { word: String },
 }
 
 /// Understands a message body. `Ok(None)` means the message is ordinary chat, not a command.
@@ -168,6 +187,9 @@ pub fn parse_message(body: &str) -> Result<Option<Command>, CommandError> {
             }
         }
         "verlaten" | "leave" => Command::Leave,
+        "toestemming" | "consent" => Command::Consent {
+            change: parse_consent(&arguments)?,
+        },
         "logboek" | "logbook" | "log" => Command::Logbook {
             days: argument.map(parse_period).transpose()?,
         },
@@ -178,6 +200,58 @@ pub fn parse_message(body: &str) -> Result<Option<Command>, CommandError> {
         }
     };
     Ok(Some(command))
+}
+
+/// `@user kind ja|nee [tot YYYY-MM-DD]`, or nothing for the overview.
+fn parse_consent(arguments: &[&str]) -> Result<Option<ConsentChange>, CommandError> {
+    if arguments.is_empty() {
+        return Ok(None);
+    }
+    let incomplete = CommandError::Incomplete {
+        command: CommandName::Consent,
+    };
+    let (user, rest) = user_and_rest(CommandName::Consent, arguments)?;
+    let [kind, answer, tail @ ..] = rest else {
+        return Err(incomplete);
+    };
+    let kind = info_kind(kind).ok_or_else(|| CommandError::UnknownInfoKind {
+        word: shorten(kind, 20),
+    })?;
+    let give = match answer.to_lowercase().as_str() {
+        "ja" | "yes" => true,
+        "nee" | "no" => false,
+        _ => return Err(incomplete),
+    };
+    let until = match tail {
+        [] => None,
+        [word, date] if matches!(word.to_lowercase().as_str(), "tot" | "until") => {
+            let bad = || CommandError::BadDate {
+                word: shorten(date, 20),
+            };
+            let parsed = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| bad())?;
+            use chrono::Datelike;
+            Some((parsed.year(), parsed.month(), parsed.day()))
+        }
+        _ => return Err(incomplete),
+    };
+    Ok(Some(ConsentChange {
+        user,
+        kind,
+        give,
+        until,
+    }))
+}
+
+fn info_kind(word: &str) -> Option<InfoKind> {
+    Some(match word.to_lowercase().as_str() {
+        "chat" | "gesprek" => InfoKind::ChatMembership,
+        "geschiedenis" | "history" => InfoKind::PastHistory,
+        "afspraken" | "appointments" => InfoKind::Appointments,
+        "vragenlijsten" | "questionnaires" => InfoKind::QuestionnaireResults,
+        "consult" | "meedenkconsult" => InfoKind::ConsultSharing,
+        "gegevens" | "data" => InfoKind::OrganisationData,
+        _ => return None,
+    })
 }
 
 /// The longest period a log may be asked for: ten years.
@@ -400,6 +474,56 @@ mod tests {
             Ok(Some(Command::RevokeLink { id: "k3f9".into() }))
         );
         assert_eq!(parse_message("!verlaten"), Ok(Some(Command::Leave)));
+    }
+
+    #[test]
+    fn consent_changes_as_typed() {
+        assert_eq!(
+            parse_message("!toestemming"),
+            Ok(Some(Command::Consent { change: None }))
+        );
+        assert_eq!(
+            parse_message("!toestemming @piet:kring.test afspraken ja tot 2026-12-31"),
+            Ok(Some(Command::Consent {
+                change: Some(ConsentChange {
+                    user: id("@piet:kring.test"),
+                    kind: InfoKind::Appointments,
+                    give: true,
+                    until: Some((2026, 12, 31)),
+                })
+            }))
+        );
+        assert_eq!(
+            parse_message("!consent @piet:kring.test chat no"),
+            Ok(Some(Command::Consent {
+                change: Some(ConsentChange {
+                    user: id("@piet:kring.test"),
+                    kind: InfoKind::ChatMembership,
+                    give: false,
+                    until: None,
+                })
+            }))
+        );
+        assert!(matches!(
+            parse_message("!toestemming @piet:kring.test geheimen ja"),
+            Err(CommandError::UnknownInfoKind { .. })
+        ));
+        assert!(matches!(
+            parse_message("!toestemming @piet:kring.test chat ja tot morgen"),
+            Err(CommandError::BadDate { .. })
+        ));
+        assert!(matches!(
+            parse_message("!toestemming @piet:kring.test chat ja tot 2026-02-30"),
+            Err(CommandError::BadDate { .. })
+        ));
+        assert!(matches!(
+            parse_message("!toestemming @piet:kring.test chat misschien"),
+            Err(CommandError::Incomplete { .. })
+        ));
+        assert!(matches!(
+            parse_message("!toestemming piet chat ja"),
+            Err(CommandError::BadMatrixId { .. })
+        ));
     }
 
     #[test]

@@ -15,7 +15,9 @@ pub mod plan;
 pub mod role;
 
 pub use account::{UsernameError, validate_username};
-pub use command::{Command, CommandError, CommandName, MAX_COMMAND_BYTES, parse_message};
+pub use command::{
+    Command, CommandError, CommandName, ConsentChange, MAX_COMMAND_BYTES, parse_message,
+};
 pub use language::Language;
 pub use matrix_id::{MatrixId, MatrixIdError};
 pub use messages::{BotReply, StatusReport};

@@ -5,6 +5,7 @@
 //! in order, each idempotent. A crash anywhere leaves either nothing or a complete plan whose
 //! remaining effects are finished after the restart.
 
+use crate::consent::{InfoKind, Subject};
 use crate::matrix_id::MatrixId;
 use crate::messages::BotReply;
 use crate::network::{Membership, Millis, NetworkState, ProposalKind, ProposalState};
@@ -99,6 +100,24 @@ pub enum Change {
     },
     RevokeInviteLink {
         link_id: String,
+    },
+    GiveConsent {
+        network_id: String,
+        grant_id: String,
+        subject: Subject,
+        kind: InfoKind,
+        given_by: MatrixId,
+        on_behalf_of: Option<MatrixId>,
+        at: Millis,
+        ends_at: Option<Millis>,
+    },
+    /// Withdraws every active grant of `kind` to `subject`.
+    WithdrawConsent {
+        network_id: String,
+        subject: Subject,
+        kind: InfoKind,
+        by: MatrixId,
+        at: Millis,
     },
     Log(ActionRecord),
 }

@@ -3,6 +3,7 @@
 
 use crate::{Result, Store, StoreError, now_millis};
 use kring_core::audit::{AuditEntry, ChainBreak, GENESIS_HASH, first_break};
+use kring_core::consent::{Consent, Grant, InfoKind, Subject};
 use kring_core::network::{
     InviteLink, LinkState, Member, Membership, Network, NetworkState, Proposal, ProposalKind,
     ProposalState,
@@ -513,6 +514,54 @@ async fn append_audit(
     Ok(())
 }
 
+fn subject_parts(subject: &Subject) -> (&'static str, &str) {
+    match subject {
+        Subject::Member { user } => ("member", user.as_str()),
+        Subject::Organisation { name } => ("organisation", name.as_str()),
+    }
+}
+
+impl Store {
+    /// Every grant of a network, past and present.
+    pub async fn consent(&self, network_id: &str) -> Result<Consent> {
+        let rows = sqlx::query(
+            "SELECT subject_kind, subject, kind, given_by, on_behalf_of, given_at, ends_at, revoked_at
+             FROM consent_grants WHERE network_id = $1 ORDER BY given_at, grant_id",
+        )
+        .bind(network_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let grants = rows
+            .iter()
+            .map(|row| {
+                let subject_kind: String = row.try_get("subject_kind")?;
+                let subject: String = row.try_get("subject")?;
+                let subject = match subject_kind.as_str() {
+                    "member" => Subject::Member {
+                        user: MatrixId::parse(&subject)
+                            .map_err(|_| corrupt("consent subject", &subject))?,
+                    },
+                    "organisation" => Subject::Organisation { name: subject },
+                    other => return Err(corrupt("consent subject kind", other)),
+                };
+                let kind: String = row.try_get("kind")?;
+                let on_behalf_of: Option<String> = row.try_get("on_behalf_of")?;
+                Ok(Grant {
+                    subject,
+                    kind: InfoKind::from_code(&kind)
+                        .ok_or_else(|| corrupt("consent kind", &kind))?,
+                    given_by: matrix_id(row, "given_by")?,
+                    on_behalf_of: on_behalf_of.and_then(|id| MatrixId::parse(&id).ok()),
+                    given_at: row.try_get("given_at")?,
+                    ends_at: row.try_get("ends_at")?,
+                    revoked_at: row.try_get("revoked_at")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Consent { grants })
+    }
+}
+
 async fn load_network(connection: &mut AnyConnection, network_id: &str) -> Result<Option<Network>> {
     let Some(row) = sqlx::query(
         "SELECT network_id, client_user_id, started_by, state FROM networks WHERE network_id = $1",
@@ -750,6 +799,55 @@ async fn apply_change(
                 "UPDATE invite_links SET state = 'revoked' WHERE link_id = $1 AND state = 'open'",
             )
             .bind(link_id)
+            .execute(&mut *connection)
+            .await?;
+        }
+        Change::GiveConsent {
+            network_id,
+            grant_id,
+            subject,
+            kind,
+            given_by,
+            on_behalf_of,
+            at,
+            ends_at,
+        } => {
+            let (subject_kind, subject) = subject_parts(subject);
+            sqlx::query(
+                "INSERT INTO consent_grants (grant_id, network_id, subject_kind, subject, kind, given_by, on_behalf_of, given_at, ends_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(grant_id)
+            .bind(network_id)
+            .bind(subject_kind)
+            .bind(subject)
+            .bind(kind.code())
+            .bind(given_by.as_str())
+            .bind(on_behalf_of.as_ref().map(MatrixId::as_str))
+            .bind(at)
+            .bind(ends_at)
+            .execute(&mut *connection)
+            .await?;
+        }
+        Change::WithdrawConsent {
+            network_id,
+            subject,
+            kind,
+            by,
+            at,
+        } => {
+            let (subject_kind, subject) = subject_parts(subject);
+            sqlx::query(
+                "UPDATE consent_grants SET revoked_at = $1, revoked_by = $2
+                 WHERE network_id = $3 AND subject_kind = $4 AND subject = $5 AND kind = $6
+                   AND revoked_at IS NULL AND (ends_at IS NULL OR ends_at > $1)",
+            )
+            .bind(at)
+            .bind(by.as_str())
+            .bind(network_id)
+            .bind(subject_kind)
+            .bind(subject)
+            .bind(kind.code())
             .execute(&mut *connection)
             .await?;
         }

@@ -39,6 +39,7 @@ on_both_databases!(
     members_proposals_and_links_round_trip,
     the_audit_chain_names_a_changed_entry,
     the_audit_chain_names_where_entries_are_missing,
+    consent_is_kept_with_its_history,
 );
 
 const BOT: &str = "@kring:kring.test";
@@ -378,5 +379,60 @@ async fn the_audit_chain_names_where_entries_are_missing(store: Store) -> Result
         store.audit_verify().await?,
         Err((3, ChainBreak::Gap { expected_seq: 2 }))
     );
+    Ok(())
+}
+
+async fn consent_is_kept_with_its_history(store: Store) -> Result<()> {
+    use kring_core::consent::{InfoKind, Subject};
+    inbox_event(&store, "$start").await?;
+    store
+        .apply_plan(BOT, "$start", &start_plan("net-a", "client"))
+        .await?;
+    let piet = Subject::Member { user: id("piet") };
+    let linde = Subject::Organisation {
+        name: "De Linde".into(),
+    };
+    inbox_event(&store, "$give").await?;
+    let mut plan = Plan::new();
+    plan.change(Change::GiveConsent {
+        network_id: "net-a".into(),
+        grant_id: "g1".into(),
+        subject: piet.clone(),
+        kind: InfoKind::ChatMembership,
+        given_by: id("client"),
+        on_behalf_of: None,
+        at: 10,
+        ends_at: None,
+    })
+    .change(Change::GiveConsent {
+        network_id: "net-a".into(),
+        grant_id: "g2".into(),
+        subject: linde.clone(),
+        kind: InfoKind::Appointments,
+        given_by: id("rep"),
+        on_behalf_of: Some(id("client")),
+        at: 11,
+        ends_at: Some(500),
+    });
+    store.apply_plan(BOT, "$give", &plan).await?;
+    inbox_event(&store, "$withdraw").await?;
+    let mut plan = Plan::new();
+    plan.change(Change::WithdrawConsent {
+        network_id: "net-a".into(),
+        subject: piet.clone(),
+        kind: InfoKind::ChatMembership,
+        by: id("client"),
+        at: 20,
+    });
+    store.apply_plan(BOT, "$withdraw", &plan).await?;
+    let consent = store.consent("net-a").await?;
+    assert_eq!(consent.grants.len(), 2, "withdrawn grants are kept");
+    assert_eq!(consent.grants[0].subject, piet);
+    assert_eq!(consent.grants[0].revoked_at, Some(20));
+    assert!(consent.grants[0].active_at(15) && !consent.grants[0].active_at(20));
+    assert_eq!(consent.grants[1].subject, linde);
+    assert_eq!(consent.grants[1].on_behalf_of, Some(id("client")));
+    assert_eq!(consent.grants[1].ends_at, Some(500));
+    assert!(consent.grants[1].active_at(499) && !consent.grants[1].active_at(500));
     Ok(())
 }

@@ -942,3 +942,122 @@ async fn the_invite_page_works_in_a_real_browser() -> Result<()> {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn the_client_decides_who_may_see_what() -> Result<()> {
+    let network = Network::start().await?;
+    let room_id = network.room_id();
+    let carer = network.add(Persona::Carer, "mantelzorger").await?;
+    let defaults = wait_for_bot(&network.client, &network.bot, &room_id, "Standaard ziet").await?;
+    assert!(
+        defaults.body.contains("alleen de chat"),
+        "{}",
+        defaults.body
+    );
+    let gp = network
+        .add(Persona::Professional, "huisarts Praktijk De Linde")
+        .await?;
+
+    let overview = ask(&network.client, &network.room, "!toestemming").await?;
+    assert!(
+        overview
+            .body
+            .contains("chat ✅, geschiedenis ❌, afspraken ❌"),
+        "{}",
+        overview.body
+    );
+
+    let gp_id = gp.user_id().to_string();
+    let given = ask(
+        &network.client,
+        &network.direct_chat,
+        &format!("!toestemming {gp_id} afspraken ja tot 2030-01-01"),
+    )
+    .await?;
+    assert!(
+        given
+            .body
+            .contains("mag nu afspraken zien, tot 1 januari 2030"),
+        "{}",
+        given.body
+    );
+    let overview = ask(&network.client, &network.room, "!toestemming").await?;
+    assert!(
+        overview
+            .body
+            .contains("huisarts bij Praktijk De Linde): chat ✅, geschiedenis ❌, afspraken ✅"),
+        "{}",
+        overview.body
+    );
+
+    // Bad input: nothing changes.
+    let gp_room = gp.room(&room_id)?;
+    let not_client = ask(
+        &gp,
+        &gp_room,
+        &format!("!toestemming {} afspraken ja", carer.user_id()),
+    )
+    .await?;
+    assert!(
+        not_client.body.contains("Alleen de cliënt"),
+        "{}",
+        not_client.body
+    );
+    let past = ask(
+        &network.client,
+        &network.room,
+        &format!("!toestemming {gp_id} vragenlijsten ja tot 2020-01-01"),
+    )
+    .await?;
+    assert!(past.body.contains("al voorbij"), "{}", past.body);
+    let unknown = ask(
+        &network.client,
+        &network.room,
+        &format!(
+            "!toestemming @niemand:{} afspraken ja",
+            network.synapse.server_name()
+        ),
+    )
+    .await?;
+    assert!(
+        unknown.body.contains("zit niet in dit netwerk"),
+        "{}",
+        unknown.body
+    );
+    let odd = ask(
+        &network.client,
+        &network.room,
+        &format!("!toestemming {gp_id} geheimen ja"),
+    )
+    .await?;
+    assert!(odd.body.contains("ken ik niet"), "{}", odd.body);
+
+    // Withdrawing "being in the chat" removes the carer at once; what follows is unreadable to them.
+    let withdrawn = ask(
+        &network.client,
+        &network.direct_chat,
+        &format!("!toestemming {} chat nee", carer.user_id()),
+    )
+    .await?;
+    assert!(
+        withdrawn.body.contains("mag chat niet meer zien"),
+        "{}",
+        withdrawn.body
+    );
+    network
+        .client
+        .wait_until_out(&room_id, carer.user_id())
+        .await?;
+    let log = ask(&network.client, &network.direct_chat, "!logboek").await?;
+    assert!(
+        log.body.contains("trok de toestemming van") && log.body.contains("voor chat in"),
+        "{}",
+        log.body
+    );
+    assert!(
+        log.body.contains("gaf") && log.body.contains("toestemming voor afspraken"),
+        "{}",
+        log.body
+    );
+    Ok(())
+}

@@ -3,6 +3,7 @@
 use super::{BotReply, Builder, Person, Text, date};
 use crate::audit::AuditEntry;
 use crate::command::{CommandError, CommandName};
+use crate::consent::{Consent, ConsentRefusal, InfoKind, Subject, may};
 use crate::language::Language;
 use crate::matrix_id::{MatrixId, MatrixIdError};
 use crate::network::{
@@ -759,6 +760,12 @@ fn usage(language: Language, command: CommandName) -> &'static str {
         (Language::English, CommandName::RevokeLink) => {
             "!revoke k3f9 (the link's code from !network)"
         }
+        (Language::Dutch, CommandName::Consent) => {
+            "!toestemming (overzicht) of !toestemming @naam:server afspraken ja (of nee), eventueel met: tot 2026-12-31"
+        }
+        (Language::English, CommandName::Consent) => {
+            "!consent (overview) or !consent @name:server appointments yes (or no), optionally with: until 2026-12-31"
+        }
         (Language::Dutch, CommandName::Logbook) => "!logboek 30d (dagen; ook 2w, 6m of 1j)",
         (Language::English, CommandName::Logbook) => "!logbook 30d (days; also 2w, 6m or 1y)",
     }
@@ -832,6 +839,29 @@ pub(super) fn network_command_error(language: Language, error: &CommandError) ->
             },
             CommandName::Logbook,
         ),
+        CommandError::UnknownInfoKind { word } => {
+            (
+                if dutch {
+                    Text::new().text("De soort gegevens ").code(word).text(" ken ik niet. Kies chat, geschiedenis, afspraken, vragenlijsten, consult of gegevens.")
+                } else {
+                    Text::new().text("I do not know the kind of information ").code(word).text(". Choose chat, history, appointments, questionnaires, consult or data.")
+                },
+                CommandName::Consent,
+            )
+        }
+        CommandError::BadDate { word } => {
+            (
+                if dutch {
+                    Text::new().text("De datum ").code(word).text(" begrijp ik niet. Schrijf hem als jaar-maand-dag, bijvoorbeeld 2026-12-31.")
+                } else {
+                    Text::new()
+                        .text("I do not understand the date ")
+                        .code(word)
+                        .text(". Write it as year-month-day, for example 2026-12-31.")
+                },
+                CommandName::Consent,
+            )
+        }
         CommandError::BadNumber { command } => (
             if dutch {
                 Text::new().text("Ik zie geen geldig nummer van een voorstel.")
@@ -1055,6 +1085,37 @@ fn log_sentence(language: Language, entry: &AuditEntry, person: &dyn Fn(&str) ->
         (false, "link.revoke") => Text::new()
             .person(&actor)
             .text(&format!(" revoked invite link {object}")),
+        (_, other) if other.starts_with("consent.") => {
+            let giving = other.starts_with("consent.give.");
+            let kind = other
+                .rsplit('.')
+                .next()
+                .and_then(InfoKind::from_code)
+                .map(|kind| info_kind_label(language, kind))
+                .unwrap_or("?");
+            match (dutch, giving) {
+                (true, true) => Text::new()
+                    .person(&actor)
+                    .text(" gaf ")
+                    .merge(who())
+                    .text(&format!(" toestemming voor {kind}")),
+                (false, true) => Text::new()
+                    .person(&actor)
+                    .text(" gave ")
+                    .merge(who())
+                    .text(&format!(" consent for {kind}")),
+                (true, false) => Text::new()
+                    .person(&actor)
+                    .text(" trok de toestemming van ")
+                    .merge(who())
+                    .text(&format!(" voor {kind} in")),
+                (false, false) => Text::new()
+                    .person(&actor)
+                    .text(" withdrew ")
+                    .merge(who())
+                    .text(&format!("'s consent for {kind}")),
+            }
+        }
         (_, other) => Text::new().person(&actor).text(": ").code(other),
     };
     if let Some(client) = &entry.on_behalf_of {
@@ -1142,4 +1203,228 @@ fn date_time(language: Language, at: Millis) -> String {
         .map(|local| format!("{:02}:{:02}", local.hour(), local.minute()))
         .unwrap_or_default();
     format!("{} {time}", date(language, at))
+}
+
+pub fn info_kind_label(language: Language, kind: InfoKind) -> &'static str {
+    match (language, kind) {
+        (Language::Dutch, InfoKind::ChatMembership) => "chat",
+        (Language::English, InfoKind::ChatMembership) => "chat",
+        (Language::Dutch, InfoKind::PastHistory) => "geschiedenis",
+        (Language::English, InfoKind::PastHistory) => "history",
+        (Language::Dutch, InfoKind::Appointments) => "afspraken",
+        (Language::English, InfoKind::Appointments) => "appointments",
+        (Language::Dutch, InfoKind::QuestionnaireResults) => "vragenlijsten",
+        (Language::English, InfoKind::QuestionnaireResults) => "questionnaires",
+        (Language::Dutch, InfoKind::ConsultSharing) => "consult",
+        (Language::English, InfoKind::ConsultSharing) => "consult",
+        (Language::Dutch, InfoKind::OrganisationData) => "gegevens",
+        (Language::English, InfoKind::OrganisationData) => "data",
+    }
+}
+
+/// `!toestemming`: per member, what they may see now.
+pub fn consent_overview(
+    language: Language,
+    network: &Network,
+    consent: &Consent,
+    person: &dyn Fn(&MatrixId) -> Person,
+    now: Millis,
+) -> BotReply {
+    let dutch = language == Language::Dutch;
+    let lines: Vec<Text> = network
+        .members
+        .iter()
+        .filter(|m| m.membership.is_current() && m.role != Role::Client && m.role != Role::Bot)
+        .map(|m| {
+            let subject = Subject::Member {
+                user: m.user.clone(),
+            };
+            let kinds: Vec<String> = InfoKind::ALL
+                .iter()
+                .map(|kind| {
+                    let mark = if may(network, consent, &subject, *kind, now) {
+                        "✅"
+                    } else {
+                        "❌"
+                    };
+                    format!("{} {mark}", info_kind_label(language, *kind))
+                })
+                .collect();
+            Text::new()
+                .person(&person(&m.user))
+                .text(&format!(" ({}): ", role_label(language, &m.role)))
+                .text(&kinds.join(", "))
+        })
+        .collect();
+    let builder = Builder::new().rich(Text::new().bold(if dutch {
+        "Wat mag wie zien"
+    } else {
+        "Who may see what"
+    }));
+    let builder = if lines.is_empty() {
+        builder.paragraph(if dutch {
+            "Er is nog niemand anders in uw netwerk."
+        } else {
+            "There is nobody else in your network yet."
+        })
+    } else {
+        builder.list(lines)
+    };
+    builder
+        .rich(if dutch {
+            Text::new()
+                .text("Veranderen: typ bijvoorbeeld ")
+                .code("!toestemming @naam:server afspraken ja")
+                .text(" of ")
+                .code("… chat nee")
+                .text(" (dan haal ik die persoon uit het netwerk).")
+        } else {
+            Text::new()
+                .text("To change: type for example ")
+                .code("!consent @name:server appointments yes")
+                .text(" or ")
+                .code("… chat no")
+                .text(" (then I take that person out of the network).")
+        })
+        .build()
+}
+
+pub fn consent_changed(
+    language: Language,
+    who: &Person,
+    kind: InfoKind,
+    give: bool,
+    until: Option<Millis>,
+) -> BotReply {
+    let label = info_kind_label(language, kind);
+    let text = match (language, give) {
+        (Language::Dutch, true) => Text::new()
+            .text("Goed. ")
+            .person(who)
+            .text(" mag nu ")
+            .bold(label)
+            .text(" zien")
+            .text(
+                &until
+                    .map(|end| format!(", tot {}", date(language, end - 1)))
+                    .unwrap_or_default(),
+            )
+            .text("."),
+        (Language::English, true) => Text::new()
+            .text("Done. ")
+            .person(who)
+            .text(" may now see ")
+            .bold(label)
+            .text(
+                &until
+                    .map(|end| format!(", until {}", date(language, end - 1)))
+                    .unwrap_or_default(),
+            )
+            .text("."),
+        (Language::Dutch, false) => Text::new()
+            .text("Goed. ")
+            .person(who)
+            .text(" mag ")
+            .bold(label)
+            .text(" niet meer zien."),
+        (Language::English, false) => Text::new()
+            .text("Done. ")
+            .person(who)
+            .text(" may no longer see ")
+            .bold(label)
+            .text("."),
+    };
+    Builder::new().rich(text).build()
+}
+
+/// Said to the client when someone joins: what they get by default.
+pub fn consent_defaults(language: Language, who: &Person) -> BotReply {
+    match language {
+        Language::Dutch => Builder::new()
+            .rich(
+                Text::new()
+                    .text("Standaard ziet ")
+                    .person(who)
+                    .text(" alleen de ")
+                    .bold("chat")
+                    .text(" vanaf nu, niets anders. Veranderen kan met !toestemming."),
+            )
+            .build(),
+        Language::English => Builder::new()
+            .rich(
+                Text::new()
+                    .text("By default ")
+                    .person(who)
+                    .text(" sees only the ")
+                    .bold("chat")
+                    .text(" from now on, nothing else. Change it with !consent."),
+            )
+            .build(),
+    }
+}
+
+pub fn consent_refusal(language: Language, refusal: &ConsentRefusal) -> BotReply {
+    let dutch = language == Language::Dutch;
+    let text = match refusal {
+        ConsentRefusal::OnlyClientMay => {
+            if dutch {
+                "Alleen de cliënt (of de vertegenwoordiger) kan toestemming geven of intrekken. Er is niets veranderd."
+            } else {
+                "Only the client (or their representative) can give or withdraw consent. Nothing has changed."
+            }
+        }
+        ConsentRefusal::UnknownSubject => {
+            if dutch {
+                "Die persoon zit niet in dit netwerk. Typ !netwerk om te zien wie er in zitten. Er is niets veranderd."
+            } else {
+                "That person is not in this network. Type !network to see who is. Nothing has changed."
+            }
+        }
+        ConsentRefusal::EndsInThePast => {
+            if dutch {
+                "Die datum is al voorbij. Kies een datum in de toekomst. Er is niets veranderd."
+            } else {
+                "That date has already passed. Choose a date in the future. Nothing has changed."
+            }
+        }
+        ConsentRefusal::NotAMatterOfConsent => {
+            if dutch {
+                "Voor de cliënt zelf en voor mij is geen toestemming nodig. Er is niets veranderd."
+            } else {
+                "The client themselves and I need no consent. Nothing has changed."
+            }
+        }
+        ConsentRefusal::ChatIsPersonal => {
+            if dutch {
+                "Alleen personen kunnen in de chat, geen organisaties. Er is niets veranderd."
+            } else {
+                "Only people can be in the chat, not organisations. Nothing has changed."
+            }
+        }
+        ConsentRefusal::AlreadyGiven => {
+            if dutch {
+                "Die toestemming is er al. Er is niets veranderd."
+            } else {
+                "That consent already exists. Nothing has changed."
+            }
+        }
+        ConsentRefusal::NothingToWithdraw => {
+            if dutch {
+                "Die toestemming was er niet. Er is niets veranderd."
+            } else {
+                "That consent did not exist. Nothing has changed."
+            }
+        }
+    };
+    Builder::new().paragraph(text).build()
+}
+
+/// The moment a grant "until" that day (inclusive) ends: the next midnight in Dutch time.
+pub fn end_of_day(year: i32, month: u32, day: u32) -> Option<Millis> {
+    use chrono::TimeZone;
+    let next = chrono::NaiveDate::from_ymd_opt(year, month, day)?.succ_opt()?;
+    chrono_tz::Europe::Amsterdam
+        .from_local_datetime(&next.and_hms_opt(0, 0, 0)?)
+        .earliest()
+        .map(|moment| moment.timestamp_millis())
 }
