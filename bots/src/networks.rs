@@ -1191,3 +1191,45 @@ pub(crate) async fn on_consent(
     });
     Ok(plan)
 }
+
+/// A member's consent to be in the chat ended by its date: unless a newer grant lets them stay,
+/// the bot removes them, as the client decided when giving it.
+pub(crate) async fn on_consent_expired(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
+    let Some(network) = bot.store.network_by_room(&entry.room_id).await? else {
+        return Ok(Plan::new());
+    };
+    let user = sender(entry)?;
+    let now = now_millis();
+    let current = bot.store.consent(&network.id).await?;
+    let subject = Subject::Member { user: user.clone() };
+    if network.current_role(&user).is_none()
+        || consent::may(&network, &current, &subject, InfoKind::ChatMembership, now)
+    {
+        return Ok(Plan::new());
+    }
+    let bot_id = MatrixId::parse(bot.identity.user_id.as_str())
+        .map_err(|_| BotError::Plan("the bot's own id".into()))?;
+    let context = Context {
+        bot,
+        entry,
+        actor: bot_id,
+        language: language_of(bot, &network.client).await?,
+        now,
+    };
+    let mut plan = Plan::new();
+    plan.change(context.log(
+        &network,
+        "consent.end.chat_membership",
+        Some(&user),
+        Outcome::Done,
+    ));
+    remove(&context, &network, &mut plan, &user);
+    let names = people(bot, &network, &[&user]).await?;
+    plan.effect(Effect::Send {
+        to: to_network(&network),
+        reply: messages::removed(context.language, &person(&names, &user)),
+        reply_to: None,
+        prompt_for: None,
+    });
+    Ok(plan)
+}

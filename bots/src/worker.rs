@@ -24,6 +24,9 @@ pub(crate) async fn run(
         if *shutdown.borrow() {
             return Ok(());
         }
+        if let Err(error) = sweep_expired_consent(&bot).await {
+            warn!(%error, "could not check for ended consent; retrying");
+        }
         let pending = match bot
             .store
             .inbox_in_state(&bot_name, InboxState::Pending, BATCH)
@@ -68,6 +71,33 @@ pub(crate) async fn run(
             }
         }
     }
+}
+
+/// Consent with an end date is enforced when it ends, also after a restart: the ended grants are
+/// found in the store and each becomes an inbox entry (keyed by the grant, so once) that the
+/// rules then handle like any other event.
+async fn sweep_expired_consent(bot: &Bot) -> Result<(), BotError> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    for expired in bot.store.expired_chat_grants(now).await? {
+        bot.store
+            .inbox_insert(
+                bot.identity.user_id.as_str(),
+                &kring_store::NewInboxEntry {
+                    event_id: format!("kring-consent-ended-{}", expired.grant_id),
+                    room_id: expired.room_id,
+                    sender: expired.user_id,
+                    kind: InboxKind::ConsentExpired,
+                    body: Some(expired.grant_id),
+                    encrypted_event: None,
+                    origin_ts: now,
+                },
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 /// Plans the entry (once; a replay finds the stored plan), carries out what is left of its

@@ -20,6 +20,9 @@ pub enum InboxKind {
     LinkUsed,
     /// The room's power levels changed; `body` holds the users' levels as JSON.
     PowerLevels,
+    /// A member's consent to be in the chat reached its end date; `body` is the grant id,
+    /// `sender` the member. Written by the bot's own consent sweep.
+    ConsentExpired,
 }
 
 impl InboxKind {
@@ -31,6 +34,7 @@ impl InboxKind {
             Self::Reaction => "reaction",
             Self::LinkUsed => "link_used",
             Self::PowerLevels => "power_levels",
+            Self::ConsentExpired => "consent_expired",
         }
     }
 
@@ -42,6 +46,7 @@ impl InboxKind {
             "reaction" => Ok(Self::Reaction),
             "link_used" => Ok(Self::LinkUsed),
             "power_levels" => Ok(Self::PowerLevels),
+            "consent_expired" => Ok(Self::ConsentExpired),
             other => Err(StoreError::Corrupt(format!("inbox kind {other:?}"))),
         }
     }

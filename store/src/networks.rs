@@ -521,7 +521,43 @@ fn subject_parts(subject: &Subject) -> (&'static str, &str) {
     }
 }
 
+/// A member whose consent to be in the chat has ended by its date while they are still in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpiredChatGrant {
+    pub network_id: String,
+    pub room_id: String,
+    pub grant_id: String,
+    pub user_id: String,
+}
+
 impl Store {
+    /// Chat grants that ended by their date (not withdrawn) of members still in the network.
+    /// The rules decide what follows; another, later grant may still let them stay.
+    pub async fn expired_chat_grants(&self, now: i64) -> Result<Vec<ExpiredChatGrant>> {
+        let rows = sqlx::query(
+            "SELECT g.network_id, n.room_id, g.grant_id, g.subject FROM consent_grants g
+             JOIN networks n ON n.network_id = g.network_id
+             JOIN network_members m ON m.network_id = g.network_id AND m.user_id = g.subject
+             WHERE g.subject_kind = 'member' AND g.kind = 'chat_membership'
+               AND g.revoked_at IS NULL AND g.ends_at IS NOT NULL AND g.ends_at <= $1
+               AND m.membership IN ('invited', 'joined') AND n.room_id IS NOT NULL
+             ORDER BY g.ends_at, g.grant_id",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ExpiredChatGrant {
+                    network_id: row.try_get("network_id")?,
+                    room_id: row.try_get("room_id")?,
+                    grant_id: row.try_get("grant_id")?,
+                    user_id: row.try_get("subject")?,
+                })
+            })
+            .collect()
+    }
+
     /// Every grant of a network, past and present.
     pub async fn consent(&self, network_id: &str) -> Result<Consent> {
         let rows = sqlx::query(

@@ -1085,6 +1085,14 @@ fn log_sentence(language: Language, entry: &AuditEntry, person: &dyn Fn(&str) ->
         (false, "link.revoke") => Text::new()
             .person(&actor)
             .text(&format!(" revoked invite link {object}")),
+        (true, other) if other.starts_with("consent.end.") => Text::new()
+            .text("de toestemming van ")
+            .merge(who())
+            .text(" voor de chat liep af; de bot haalde die uit het netwerk"),
+        (false, other) if other.starts_with("consent.end.") => Text::new()
+            .text("the consent of ")
+            .merge(who())
+            .text(" for the chat ended; the bot took them out of the network"),
         (_, other) if other.starts_with("consent.") => {
             let giving = other.starts_with("consent.give.");
             let kind = other
