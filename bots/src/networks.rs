@@ -369,19 +369,13 @@ async fn carry(
                 Some(number.to_string()),
                 Outcome::Proposed,
             ));
-            let subject = match &kind {
-                ProposalKind::Invite { user, .. } | ProposalKind::Remove { user } => {
-                    Some(person(&names, user))
-                }
-                ProposalKind::InviteLink { .. } => None,
-            };
-            let prompt = messages::proposal_prompt(
+            let prompt = proposal_prompt(
                 client_language,
+                network,
+                &names,
                 number,
-                &person(&names, &context.actor),
-                &person(&names, &network.client),
+                &context.actor,
                 &kind,
-                subject.as_ref(),
             );
             say(&mut plan, prompt, Some(number));
         }
@@ -526,6 +520,31 @@ async fn carry(
         }
     }
     Ok(plan)
+}
+
+/// The prompt the client answers with ✅ or ❌, naming who proposed what about whom.
+fn proposal_prompt(
+    language: Language,
+    network: &Network,
+    names: &HashMap<MatrixId, Person>,
+    number: i64,
+    proposed_by: &MatrixId,
+    kind: &ProposalKind,
+) -> BotReply {
+    let subject = match kind {
+        ProposalKind::Invite { user, .. } | ProposalKind::Remove { user } => {
+            Some(person(names, user))
+        }
+        ProposalKind::InviteLink { .. } => None,
+    };
+    messages::proposal_prompt(
+        language,
+        number,
+        &person(names, proposed_by),
+        &person(names, &network.client),
+        kind,
+        subject.as_ref(),
+    )
 }
 
 fn refuse_unknown(
@@ -781,19 +800,13 @@ pub(crate) async fn on_membership(bot: &Bot, entry: &InboxEntry) -> Result<Plan,
                 None,
             );
             for proposal in network.open_proposals() {
-                let subject = match &proposal.kind {
-                    ProposalKind::Invite { user, .. } | ProposalKind::Remove { user } => {
-                        Some(person(&names, user))
-                    }
-                    ProposalKind::InviteLink { .. } => None,
-                };
-                let prompt = messages::proposal_prompt(
+                let prompt = proposal_prompt(
                     language,
+                    &network,
+                    &names,
                     proposal.number,
-                    &person(&names, &proposal.proposed_by),
-                    &person(&names, &network.client),
+                    &proposal.proposed_by,
                     &proposal.kind,
-                    subject.as_ref(),
                 );
                 say(&mut plan, prompt, Some(proposal.number));
             }

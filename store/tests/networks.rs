@@ -7,30 +7,7 @@ use kring_core::network::{Membership, NetworkState, ProposalKind, ProposalState}
 use kring_core::plan::{ActionRecord, Change, Effect, Outcome, Plan, Target};
 use kring_core::{MatrixId, Role};
 use kring_store::{InboxKind, NewInboxEntry, Store, StoreError};
-
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() -> anyhow::Result<()> {
-                    let dir = tempfile::tempdir()?;
-                    let store = kring_store::Store::connect(&kring_testbed::fresh_sqlite_url(dir.path())).await?;
-                    super::$name(store).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() -> anyhow::Result<()> {
-                    let store = kring_store::Store::connect(&kring_testbed::fresh_postgres_url().await?).await?;
-                    super::$name(store).await
-                }
-            )*
-        }
-    };
-}
+use kring_testbed::on_both_databases;
 
 on_both_databases!(
     a_plan_is_stored_whole_and_once,

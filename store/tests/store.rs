@@ -4,31 +4,7 @@
 use anyhow::Result;
 use kring_core::Language;
 use kring_store::{InboxKind, InboxState, NewInboxEntry, Store, StoreError};
-
-/// Runs one async check against both databases, as two named tests.
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() -> anyhow::Result<()> {
-                    let dir = tempfile::tempdir()?;
-                    let store = kring_store::Store::connect(&kring_testbed::fresh_sqlite_url(dir.path())).await?;
-                    super::$name(store).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() -> anyhow::Result<()> {
-                    let store = kring_store::Store::connect(&kring_testbed::fresh_postgres_url().await?).await?;
-                    super::$name(store).await
-                }
-            )*
-        }
-    };
-}
+use kring_testbed::on_both_databases;
 
 on_both_databases!(
     inbox_keeps_each_event_once,

@@ -23,3 +23,31 @@ pub use synapse::{Persona, TestAccount, TestSynapse, synapse_install};
 /// A ceiling for waiting on something that normally takes well under a second, generous enough
 /// for a loaded two-core CI machine.
 pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Runs each listed async check (`async fn name(store: kring_store::Store) -> anyhow::Result<()>`)
+/// against a fresh SQLite database and a fresh PostgreSQL database, as two named tests: the same
+/// behaviour on both is the promise of DESIGN.md.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() -> anyhow::Result<()> {
+                    let dir = tempfile::tempdir()?;
+                    let store = kring_store::Store::connect(&$crate::fresh_sqlite_url(dir.path())).await?;
+                    super::$name(store).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() -> anyhow::Result<()> {
+                    let store = kring_store::Store::connect(&$crate::fresh_postgres_url().await?).await?;
+                    super::$name(store).await
+                }
+            )*
+        }
+    };
+}
