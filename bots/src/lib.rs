@@ -14,7 +14,6 @@ mod sync;
 mod worker;
 
 pub use metrics::BotMetrics;
-pub use networks::secret_hash;
 pub use session::{BotCredentials, BotIdentity};
 
 use kring_store::Store;

@@ -17,7 +17,6 @@ use kring_store::InboxEntry;
 use matrix_sdk::ruma::{RoomId, UserId};
 use rand::Rng;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
 /// What one handler call works with.
@@ -624,7 +623,7 @@ fn create_link(
     plan.change(Change::AddInviteLink {
         network_id: network.id.clone(),
         link_id: link.id.clone(),
-        secret_hash: secret_hash(&secret),
+        secret_hash: network::invite_secret_hash(&secret),
         role: role.clone(),
         created_by: context.actor.clone(),
         at: context.now,
@@ -641,11 +640,6 @@ fn create_link(
         reply_to: reply_to.clone(),
         prompt_for: None,
     });
-}
-
-/// The hash under which a link's secret is stored; the bridge looks links up the same way.
-pub fn secret_hash(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
 /// Lower-case letters and digits without look-alikes (no 0/o, 1/l/i), for ids people type.

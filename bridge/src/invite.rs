@@ -11,12 +11,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kring_core::messages::{date, escape_html, role_label};
-use kring_core::network::{InviteLink, LinkState, Millis};
+use kring_core::network::{InviteLink, LinkState, Millis, invite_secret_hash};
 use kring_core::{Language, validate_username};
 use kring_homeserver::{Admin, AdminError};
 use kring_store::LinkLookup;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use tracing::warn;
 
 /// What the bridge needs to make accounts and explain where to go next.
@@ -57,11 +56,6 @@ fn language(code: Option<&str>) -> Language {
     code.and_then(Language::from_code).unwrap_or_default()
 }
 
-/// The same hash the bot stores when it makes a link.
-fn secret_hash(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
 fn now() -> Millis {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -88,7 +82,7 @@ async fn find_link(
     }
     let found = match state
         .store
-        .invite_link_by_secret_hash(&secret_hash(secret))
+        .invite_link_by_secret_hash(&invite_secret_hash(secret))
         .await
     {
         Ok(found) => found,

@@ -190,7 +190,7 @@ mod tests {
             plan.change(Change::AddInviteLink {
                 network_id: "net-a".into(),
                 link_id: id.into(),
-                secret_hash: invite_hash(&hash),
+                secret_hash: kring_core::network::invite_secret_hash(&hash),
                 role: Role::Carer,
                 created_by: client.clone(),
                 at: 1,
@@ -204,11 +204,6 @@ mod tests {
             .apply_plan("@kring:kring.test", "$cause", &plan)
             .await
             .unwrap();
-    }
-
-    fn invite_hash(secret: &str) -> String {
-        use sha2::Digest;
-        hex::encode(sha2::Sha256::digest(secret.as_bytes()))
     }
 
     #[tokio::test]

@@ -150,6 +150,13 @@ pub struct InviteLink {
     pub state: LinkState,
 }
 
+/// The hash under which an invite link's secret is stored and looked up. Only this hash is
+/// kept, so a copy of the database cannot be turned into working links.
+pub fn invite_secret_hash(secret: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(secret.as_bytes()))
+}
+
 impl InviteLink {
     pub fn usable_at(&self, now: Millis) -> bool {
         self.state == LinkState::Open && now < self.expires_at

@@ -170,37 +170,19 @@ impl Store {
         &self,
         secret_hash: &str,
     ) -> Result<Option<LinkLookup>> {
-        let row = sqlx::query(
-            "SELECT link_id, network_id, role, organisation, discipline, created_by, expires_at, state
-             FROM invite_links WHERE secret_hash = $1",
-        )
-        .bind(secret_hash)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| {
-            Ok(LinkLookup {
-                network_id: row.try_get("network_id")?,
-                link: link_from_row(&row)?,
-            })
-        })
-        .transpose()
+        let row = sqlx::query(select_link!("WHERE secret_hash = $1"))
+            .bind(secret_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(lookup_from_row).transpose()
     }
 
     pub async fn invite_link(&self, link_id: &str) -> Result<Option<LinkLookup>> {
-        let row = sqlx::query(
-            "SELECT link_id, network_id, role, organisation, discipline, created_by, expires_at, state
-             FROM invite_links WHERE link_id = $1",
-        )
-        .bind(link_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| {
-            Ok(LinkLookup {
-                network_id: row.try_get("network_id")?,
-                link: link_from_row(&row)?,
-            })
-        })
-        .transpose()
+        let row = sqlx::query(select_link!("WHERE link_id = $1"))
+            .bind(link_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(lookup_from_row).transpose()
     }
 
     /// The link's registration token, if one was made before.
@@ -669,6 +651,24 @@ async fn load_network(connection: &mut AnyConnection, network_id: &str) -> Resul
         proposals,
         links,
     }))
+}
+
+/// `SELECT <a link's columns> FROM invite_links <tail>`, spelled out at compile time.
+macro_rules! select_link {
+    ($tail:literal) => {
+        concat!(
+            "SELECT link_id, network_id, role, organisation, discipline, created_by, expires_at, state FROM invite_links ",
+            $tail
+        )
+    };
+}
+use select_link;
+
+fn lookup_from_row(row: &AnyRow) -> Result<LinkLookup> {
+    Ok(LinkLookup {
+        network_id: row.try_get("network_id")?,
+        link: link_from_row(row)?,
+    })
 }
 
 fn link_from_row(row: &AnyRow) -> Result<InviteLink> {
