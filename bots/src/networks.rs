@@ -331,12 +331,14 @@ async fn carry(
             if account_exists(context.bot, &user).await? == Some(false) {
                 return Ok(refuse_unknown(context, network, &user, reply_to));
             }
-            invite(context, network, &mut plan, &user, &role);
+            // Announced before the invite goes out: a message encrypted while the invitee
+            // could already join would reach them without its key ("unable to decrypt").
             say(
                 &mut plan,
                 messages::invited(client_language, &person(&names, &user), &role),
                 None,
             );
+            invite(context, network, &mut plan, &user, &role);
         }
         Decision::CreateLink { role } => {
             create_link(
@@ -422,12 +424,13 @@ async fn carry(
             }
             match kind {
                 ProposalKind::Invite { user, role } => {
-                    invite(context, network, &mut plan, &user, &role);
+                    // Announced first, as with a direct invite (see there).
                     say(
                         &mut plan,
                         messages::invited(client_language, &person(&names, &user), &role),
                         None,
                     );
+                    invite(context, network, &mut plan, &user, &role);
                 }
                 ProposalKind::InviteLink { role } => {
                     create_link(
@@ -918,7 +921,7 @@ pub(crate) async fn on_link_used(bot: &Bot, entry: &InboxEntry) -> Result<Plan, 
         Some(found.link.id.clone()),
         Outcome::Done,
     ));
-    invite(&context, &network, &mut plan, &user, &found.link.role);
+    // Announced first, as with a direct invite (see there).
     plan.effect(Effect::Send {
         to: to_network(&network),
         reply: messages::link_used(
@@ -929,6 +932,7 @@ pub(crate) async fn on_link_used(bot: &Bot, entry: &InboxEntry) -> Result<Plan, 
         reply_to: None,
         prompt_for: None,
     });
+    invite(&context, &network, &mut plan, &user, &found.link.role);
     Ok(plan)
 }
 

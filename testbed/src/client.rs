@@ -37,7 +37,7 @@ pub struct TestClient {
     pub client: Client,
     pub account: TestAccount,
     received: Arc<Mutex<Vec<ReceivedMessage>>>,
-    undecryptable: Arc<Mutex<Vec<OwnedEventId>>>,
+    undecryptable: Arc<Mutex<Vec<(OwnedRoomId, OwnedEventId)>>>,
     arrived: Arc<Notify>,
     sync: tokio::task::JoinHandle<()>,
     _dir: TempDir,
@@ -109,13 +109,13 @@ impl TestClient {
         {
             let undecryptable = undecryptable.clone();
             // The SDK hands an encrypted event to this handler only when it could not decrypt it.
-            client.add_event_handler(move |event: OriginalSyncRoomEncryptedEvent| {
+            client.add_event_handler(move |event: OriginalSyncRoomEncryptedEvent, room: Room| {
                 let undecryptable = undecryptable.clone();
                 async move {
                     undecryptable
                         .lock()
                         .expect("not poisoned")
-                        .push(event.event_id);
+                        .push((room.room_id().to_owned(), event.event_id));
                 }
             });
         }
@@ -349,9 +349,48 @@ impl TestClient {
             .event_id)
     }
 
-    /// Events this client received but could not decrypt.
+    /// Events this client received but could not decrypt when they arrived.
     pub fn undecryptable(&self) -> Vec<OwnedEventId> {
-        self.undecryptable.lock().expect("not poisoned").clone()
+        self.undecryptable
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .map(|(_, event)| event.clone())
+            .collect()
+    }
+
+    /// Events that arrived undecryptable and still cannot be decrypted after `patience`, each
+    /// described (sender, megolm session, time) for the failure message. A room key may travel
+    /// a moment behind its message (Element shows "waiting for this message" meanwhile), so an
+    /// event only counts once the key had time to come; a key that was never shared stays.
+    pub async fn still_unreadable(&self, patience: Duration) -> Result<Vec<String>> {
+        let deadline = Instant::now() + patience;
+        loop {
+            let recorded = self.undecryptable.lock().expect("not poisoned").clone();
+            let mut unreadable = Vec::new();
+            for (room_id, event_id) in recorded {
+                let room = self.room(&room_id)?;
+                let event = room.event(&event_id, None).await?;
+                if event.encryption_info().is_none() {
+                    let json: serde_json::Value = serde_json::from_str(event.raw().json().get())?;
+                    let reason = match &event.kind {
+                        matrix_sdk::deserialized_responses::TimelineEventKind::UnableToDecrypt {
+                            utd_info,
+                            ..
+                        } => format!("{:?}", utd_info.reason),
+                        _ => "not encrypted".to_owned(),
+                    };
+                    unreadable.push(format!(
+                        "{event_id} in {room_id} from {} (session {}, ts {}): {reason}",
+                        json["sender"], json["content"]["session_id"], json["origin_server_ts"]
+                    ));
+                }
+            }
+            if unreadable.is_empty() || Instant::now() >= deadline {
+                return Ok(unreadable);
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
     }
 
     /// How many replies each event has in `room`'s whole history, read back page by page
