@@ -8,7 +8,7 @@ use kring_testbed::{
 use matrix_sdk::Room;
 use matrix_sdk::ruma::events::room::history_visibility::HistoryVisibility;
 use matrix_sdk::ruma::events::room::join_rules::JoinRule;
-use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, UserId};
+use matrix_sdk::ruma::{EventId, OwnedEventId, OwnedRoomId, RoomId, UserId};
 
 struct Network {
     synapse: TestSynapse,
@@ -77,6 +77,25 @@ impl Network {
 async fn ask(member: &TestClient, room: &Room, text: &str) -> Result<ReceivedMessage> {
     let event_id: OwnedEventId = member.send_text(room, text).await?;
     member.wait_for_reply_to(&event_id).await
+}
+
+/// Whether `reader`'s client can decrypt `event_id` when handed its ciphertext, fetched by
+/// `fetcher` (a member still in the room: the server no longer shows a removed member new events,
+/// so the proof has to be the cryptography itself).
+async fn can_decrypt(
+    reader: &TestClient,
+    fetcher: &TestClient,
+    room_id: &RoomId,
+    event_id: &EventId,
+) -> Result<bool> {
+    let request = matrix_sdk::ruma::api::client::room::get_room_event::v3::Request::new(
+        room_id.to_owned(),
+        event_id.to_owned(),
+    );
+    let raw = fetcher.client.send(request).await?.event;
+    let encrypted = raw.cast_unchecked::<matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent>();
+    let attempt = reader.room(room_id)?.decrypt_event(&encrypted, None).await;
+    Ok(attempt.as_ref().is_ok_and(|event| !event.kind.is_utd()))
 }
 
 async fn wait_for_bot(
@@ -483,16 +502,11 @@ async fn members_are_removed_after_confirmation_and_may_leave() -> Result<()> {
         .context("a message the carer read")?
         .event_id;
     for (event_id, should_read) in [(readable, true), (secret, false), (notice, false)] {
-        let request = matrix_sdk::ruma::api::client::room::get_room_event::v3::Request::new(
-            room_id.clone(),
-            event_id.clone(),
+        assert_eq!(
+            can_decrypt(&carer, &network.client, &room_id, &event_id).await?,
+            should_read,
+            "the removed carer and {event_id}"
         );
-        let raw = network.client.client.send(request).await?.event;
-        let encrypted = raw.cast_unchecked::<matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent>();
-        let carer_room = carer.room(&room_id)?;
-        let attempt = carer_room.decrypt_event(&encrypted, None).await;
-        let could_read = attempt.as_ref().is_ok_and(|event| !event.kind.is_utd());
-        assert_eq!(could_read, should_read, "the removed carer and {event_id}");
     }
 
     // A member leaves by command, another through their app: the store follows the room.
@@ -1052,6 +1066,25 @@ async fn the_client_decides_who_may_see_what() -> Result<()> {
         .client
         .wait_until_out(&room_id, carer.user_id())
         .await?;
+    let said_before = carer
+        .received()
+        .into_iter()
+        .rfind(|m| m.room_id == room_id && m.was_encrypted)
+        .context("a message the carer read")?
+        .event_id;
+    let said_after = network
+        .client
+        .send_text(&network.room, "Alleen voor wie er nog bij is")
+        .await?;
+    gp.wait_for("the message after the withdrawal", |m| {
+        m.event_id == said_after
+    })
+    .await?;
+    assert!(can_decrypt(&carer, &network.client, &room_id, &said_before).await?);
+    assert!(
+        !can_decrypt(&carer, &network.client, &room_id, &said_after).await?,
+        "the carer whose consent was withdrawn cannot read what follows"
+    );
     // Consent with an end date is enforced when it ends. The professional's chat consent is
     // set to end three seconds from now (written as the command would, straight into the store).
     let stored = network
