@@ -138,3 +138,84 @@ fn answered(client: &TestClient, sent: &[OwnedEventId]) -> usize {
         .filter(|event_id| !client.replies_to(event_id).is_empty())
         .count()
 }
+
+/// Consent with an end date is enforced when it ends, also when the bot was down at that
+/// moment: the sweep after the restart finds the ended grant and removes the member.
+#[tokio::test]
+async fn consent_that_ended_while_the_bot_was_down_is_enforced_after_the_restart() -> Result<()> {
+    let synapse = TestSynapse::start().await?;
+    let dir = tempfile::tempdir()?;
+    let mut bot = BotProcess::start(
+        std::path::Path::new(env!("CARGO_BIN_EXE_kring")),
+        &synapse,
+        &fresh_sqlite_url(dir.path()),
+    )
+    .await?;
+    let client_account = synapse.register(Persona::Client).await?;
+    let client = TestClient::login(&synapse.base_url(), &client_account).await?;
+    let direct_chat = client.open_direct_chat(&bot.user_id).await?;
+    client.send_text(&direct_chat, "!start").await?;
+    let room_id = client.wait_for_any_invite().await?;
+    let room = client.accept_invite(&room_id).await?;
+    let carer_account = synapse.register(Persona::Carer).await?;
+    let carer = TestClient::login(&synapse.base_url(), &carer_account).await?;
+    client
+        .send_text(
+            &room,
+            &format!("!uitnodigen {} mantelzorger", carer.user_id()),
+        )
+        .await?;
+    carer.wait_for_any_invite().await?;
+    carer.accept_invite(&room_id).await?;
+    client
+        .wait_for("the consent defaults", |m| {
+            m.room_id == room_id && m.body.contains("Standaard ziet")
+        })
+        .await?;
+
+    bot.kill_hard().await?;
+    let ends_at = kring_testbed::now_millis() + 1000;
+    let store = kring_store::Store::connect(&bot.database_url).await?;
+    kring_testbed::chat_consent_ending_at(
+        &store,
+        room_id.as_str(),
+        client.user_id().as_str(),
+        carer.user_id().as_str(),
+        ends_at,
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        client.is_in_room(&room_id, carer.user_id()).await?,
+        "no one acts while the bot is down"
+    );
+
+    bot.spawn()?;
+    if let Err(error) = client.wait_until_out(&room_id, carer.user_id()).await {
+        bail!("{error:#}\nbot log:\n{}", bot.log());
+    }
+    client
+        .wait_for("the removal notice", |m| {
+            m.room_id == room_id && m.body.contains("is uit het netwerk gehaald")
+        })
+        .await?;
+    let network = store
+        .network_by_room(room_id.as_str())
+        .await?
+        .context("stored")?;
+    let carer_id = kring_core::MatrixId::parse(carer.user_id().as_str())?;
+    assert_eq!(
+        network.member(&carer_id).map(|m| m.membership),
+        Some(kring_core::network::Membership::Removed)
+    );
+    assert!(
+        store
+            .network_actions(&network.id)
+            .await?
+            .iter()
+            .any(|(action, ..)| action == "consent.end.chat_membership"),
+        "the end is in the audit log"
+    );
+    bot.kill_hard().await?;
+    Ok(())
+}

@@ -1085,63 +1085,16 @@ async fn the_client_decides_who_may_see_what() -> Result<()> {
         !can_decrypt(&carer, &network.client, &room_id, &said_after).await?,
         "the carer whose consent was withdrawn cannot read what follows"
     );
-    // Consent with an end date is enforced when it ends. The professional's chat consent is
-    // set to end three seconds from now (written as the command would, straight into the store).
-    let stored = network
-        .bot
-        .store
-        .network_by_room(room_id.as_str())
-        .await?
-        .context("stored")?;
-    let gp_matrix_id = kring_core::MatrixId::parse(&gp_id)?;
-    let client_id = kring_core::MatrixId::parse(network.client.user_id().as_str())?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_millis() as i64;
-    network
-        .bot
-        .store
-        .inbox_insert(
-            "@test:kring.test",
-            &kring_store::NewInboxEntry {
-                event_id: "$set-an-end-date".into(),
-                room_id: room_id.to_string(),
-                sender: client_id.to_string(),
-                kind: kring_store::InboxKind::Command,
-                body: Some(String::new()),
-                encrypted_event: None,
-                origin_ts: now,
-            },
-        )
-        .await?;
-    let mut plan = kring_core::plan::Plan::new();
-    let gp_subject = kring_core::consent::Subject::Member {
-        user: gp_matrix_id.clone(),
-    };
-    plan.change(kring_core::plan::Change::WithdrawConsent {
-        network_id: stored.id.clone(),
-        subject: gp_subject.clone(),
-        kind: kring_core::consent::InfoKind::ChatMembership,
-        by: client_id.clone(),
-        at: now,
-    })
-    .change(kring_core::plan::Change::GiveConsent {
-        network_id: stored.id.clone(),
-        grant_id: "g-ends-soon".into(),
-        subject: gp_subject,
-        kind: kring_core::consent::InfoKind::ChatMembership,
-        given_by: client_id,
-        on_behalf_of: None,
-        at: now,
-        ends_at: Some(now + 3000),
-    });
-    assert!(
-        network
-            .bot
-            .store
-            .apply_plan("@test:kring.test", "$set-an-end-date", &plan)
-            .await?
-    );
+    // Consent with an end date is enforced when it ends: the professional's chat consent is
+    // set to end three seconds from now.
+    kring_testbed::chat_consent_ending_at(
+        &network.bot.store,
+        room_id.as_str(),
+        network.client.user_id().as_str(),
+        &gp_id,
+        kring_testbed::now_millis() + 3000,
+    )
+    .await?;
     assert!(
         network.client.is_in_room(&room_id, gp.user_id()).await?,
         "still in before the end"
