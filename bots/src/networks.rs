@@ -6,13 +6,13 @@ use crate::dispatch::here;
 use crate::effects::account_exists;
 use crate::{Bot, BotError};
 use kring_core::consent::{self, ConsentDecision, ConsentRequest, InfoKind, Subject};
-use kring_core::messages::{self, BotReply, Person};
+use kring_core::messages::{self, BotReply, Person, Who};
 use kring_core::network::{
     self, Decision, INVITE_LINK_LIFETIME, Membership, MembershipChange, MembershipVerdict, Millis,
     Network, NetworkRequest, NetworkState, ProposalKind, ProposalState, Refusal,
 };
 use kring_core::plan::{ActionRecord, Change, Effect, Outcome, Plan, Target};
-use kring_core::{Command, Language, MatrixId, Role};
+use kring_core::{Command, ConsentTarget, Language, MatrixId, Role};
 use kring_store::InboxEntry;
 use matrix_sdk::ruma::{RoomId, UserId};
 use rand::Rng;
@@ -1115,9 +1115,25 @@ pub(crate) async fn on_consent(
         },
         None => None,
     };
-    let subject = Subject::Member {
-        user: change.user.clone(),
+    let (subject, who) = match &change.subject {
+        ConsentTarget::Member(user) => (
+            Subject::Member { user: user.clone() },
+            Who::Person(person(&names, user)),
+        ),
+        ConsentTarget::Organisation(typed) => {
+            // As the network spells it; a name no professional here carries stays as typed and
+            // is refused as unknown by the rules.
+            let name = network
+                .organisation_named(typed)
+                .unwrap_or(typed)
+                .to_owned();
+            (
+                Subject::Organisation { name: name.clone() },
+                Who::Organisation(name),
+            )
+        }
     };
+    let object = subject.audit_object();
     let request = if change.give {
         ConsentRequest::Give {
             subject,
@@ -1137,7 +1153,6 @@ pub(crate) async fn on_consent(
                 return Ok(context.answer(messages::consent_refusal(language, &refusal)));
             }
         };
-    let who = person(&names, &change.user);
     let mut plan = Plan::new();
     match decision {
         ConsentDecision::Give {
@@ -1159,7 +1174,7 @@ pub(crate) async fn on_consent(
             .change(context.log_object(
                 &network,
                 &format!("consent.give.{}", kind.code()),
-                Some(change.user.to_string()),
+                Some(object.clone()),
                 Outcome::Done,
             ));
         }
@@ -1179,15 +1194,17 @@ pub(crate) async fn on_consent(
             .change(context.log_object(
                 &network,
                 &format!("consent.withdraw.{}", kind.code()),
-                Some(change.user.to_string()),
+                Some(object.clone()),
                 Outcome::Done,
             ));
-            if removes_member {
-                remove(&context, &network, &mut plan, &change.user);
+            if let (true, ConsentTarget::Member(user), Who::Person(removed)) =
+                (removes_member, &change.subject, &who)
+            {
+                remove(&context, &network, &mut plan, user);
                 let client_language = language_of(bot, &network.client).await?;
                 plan.effect(Effect::Send {
                     to: to_network(&network),
-                    reply: messages::removed(client_language, &who),
+                    reply: messages::removed(client_language, removed),
                     reply_to: None,
                     prompt_for: None,
                 });

@@ -51,11 +51,19 @@ pub enum Command {
 /// A consent change as typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsentChange {
-    pub user: MatrixId,
+    pub subject: ConsentTarget,
     pub kind: InfoKind,
     pub give: bool,
     /// The last day the grant holds (inclusive), as (year, month, day).
     pub until: Option<(i32, u32, u32)>,
+}
+
+/// Whom a typed consent change is about: a member by Matrix ID, or an organisation by the name
+/// its professionals carry in the network (`organisatie Praktijk De Linde`), as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConsentTarget {
+    Member(MatrixId),
+    Organisation(String),
 }
 
 /// Which command a usage hint is about, so the error can show how it is typed.
@@ -202,16 +210,34 @@ pub fn parse_message(body: &str) -> Result<Option<Command>, CommandError> {
     Ok(Some(command))
 }
 
-/// `@user kind ja|nee [tot YYYY-MM-DD]`, or nothing for the overview.
+/// `@user kind ja|nee [tot YYYY-MM-DD]` or `organisatie <name> kind ja|nee [tot …]`, or nothing
+/// for the overview. Read from the end, because an organisation's name may have several words.
 fn parse_consent(arguments: &[&str]) -> Result<Option<ConsentChange>, CommandError> {
-    if arguments.is_empty() {
-        return Ok(None);
-    }
     let incomplete = CommandError::Incomplete {
         command: CommandName::Consent,
     };
-    let (user, rest) = user_and_rest(CommandName::Consent, arguments)?;
-    let [kind, answer, tail @ ..] = rest else {
+    let Some((first, rest)) = arguments.split_first() else {
+        return Ok(None);
+    };
+    let is_organisation = matches!(
+        first.to_lowercase().as_str(),
+        "organisatie" | "organisation" | "org"
+    );
+    let (words, until) = match rest {
+        [head @ .., word, date] if matches!(word.to_lowercase().as_str(), "tot" | "until") => {
+            let bad = || CommandError::BadDate {
+                word: shorten(date, 20),
+            };
+            let parsed = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| bad())?;
+            use chrono::Datelike;
+            (head, Some((parsed.year(), parsed.month(), parsed.day())))
+        }
+        [.., word] if matches!(word.to_lowercase().as_str(), "tot" | "until") => {
+            return Err(incomplete);
+        }
+        _ => (rest, None),
+    };
+    let [name @ .., kind, answer] = words else {
         return Err(incomplete);
     };
     let kind = info_kind(kind).ok_or_else(|| CommandError::UnknownInfoKind {
@@ -222,20 +248,20 @@ fn parse_consent(arguments: &[&str]) -> Result<Option<ConsentChange>, CommandErr
         "nee" | "no" => false,
         _ => return Err(incomplete),
     };
-    let until = match tail {
-        [] => None,
-        [word, date] if matches!(word.to_lowercase().as_str(), "tot" | "until") => {
-            let bad = || CommandError::BadDate {
-                word: shorten(date, 20),
-            };
-            let parsed = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| bad())?;
-            use chrono::Datelike;
-            Some((parsed.year(), parsed.month(), parsed.day()))
+    let subject = if is_organisation {
+        if name.is_empty() {
+            return Err(incomplete);
         }
-        _ => return Err(incomplete),
+        ConsentTarget::Organisation(shorten(&name.join(" "), 100))
+    } else {
+        if !name.is_empty() {
+            return Err(incomplete);
+        }
+        let (user, _) = user_and_rest(CommandName::Consent, arguments)?;
+        ConsentTarget::Member(user)
     };
     Ok(Some(ConsentChange {
-        user,
+        subject,
         kind,
         give,
         until,
@@ -486,7 +512,7 @@ mod tests {
             parse_message("!toestemming @piet:kring.test afspraken ja tot 2026-12-31"),
             Ok(Some(Command::Consent {
                 change: Some(ConsentChange {
-                    user: id("@piet:kring.test"),
+                    subject: ConsentTarget::Member(id("@piet:kring.test")),
                     kind: InfoKind::Appointments,
                     give: true,
                     until: Some((2026, 12, 31)),
@@ -497,7 +523,7 @@ mod tests {
             parse_message("!consent @piet:kring.test chat no"),
             Ok(Some(Command::Consent {
                 change: Some(ConsentChange {
-                    user: id("@piet:kring.test"),
+                    subject: ConsentTarget::Member(id("@piet:kring.test")),
                     kind: InfoKind::ChatMembership,
                     give: false,
                     until: None,
@@ -523,6 +549,44 @@ mod tests {
         assert!(matches!(
             parse_message("!toestemming piet chat ja"),
             Err(CommandError::BadMatrixId { .. })
+        ));
+        assert!(matches!(
+            parse_message("!toestemming @piet:kring.test chat ja tot"),
+            Err(CommandError::Incomplete { .. })
+        ));
+        assert!(matches!(
+            parse_message("!toestemming @piet:kring.test extra chat ja"),
+            Err(CommandError::Incomplete { .. })
+        ));
+    }
+
+    #[test]
+    fn consent_for_an_organisation_names_it_in_words() {
+        assert_eq!(
+            parse_message("!toestemming organisatie Praktijk De Linde afspraken ja tot 2027-01-31"),
+            Ok(Some(Command::Consent {
+                change: Some(ConsentChange {
+                    subject: ConsentTarget::Organisation("Praktijk De Linde".into()),
+                    kind: InfoKind::Appointments,
+                    give: true,
+                    until: Some((2027, 1, 31)),
+                })
+            }))
+        );
+        assert_eq!(
+            parse_message("!consent organisation GGZ-Noord data no"),
+            Ok(Some(Command::Consent {
+                change: Some(ConsentChange {
+                    subject: ConsentTarget::Organisation("GGZ-Noord".into()),
+                    kind: InfoKind::OrganisationData,
+                    give: false,
+                    until: None,
+                })
+            }))
+        );
+        assert!(matches!(
+            parse_message("!toestemming organisatie afspraken ja"),
+            Err(CommandError::Incomplete { .. })
         ));
     }
 

@@ -64,6 +64,19 @@ pub enum Subject {
     },
 }
 
+/// How the audit log names an organisation as the object of an action (members go by their id).
+pub const AUDIT_ORGANISATION_PREFIX: &str = "organisation:";
+
+impl Subject {
+    /// The audit log's object for this subject.
+    pub fn audit_object(&self) -> String {
+        match self {
+            Self::Member { user } => user.to_string(),
+            Self::Organisation { name } => format!("{AUDIT_ORGANISATION_PREFIX}{name}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
     pub subject: Subject,
@@ -177,8 +190,10 @@ pub enum ConsentDecision {
 pub enum ConsentRefusal {
     /// Only the client or their representative changes consent.
     OnlyClientMay,
-    /// The person is not in the network (organisations need a professional in it).
+    /// The person is not in the network.
     UnknownSubject,
+    /// No professional of that organisation is in the network.
+    UnknownOrganisation,
     /// An end date that has already passed.
     EndsInThePast,
     /// The client's own place, and the bot's, are not a matter of consent.
@@ -228,7 +243,7 @@ pub fn decide_consent(
                     && matches!(&member.role, Role::Professional { organisation, .. } if organisation == name)
             });
             if !known {
-                return Err(ConsentRefusal::UnknownSubject);
+                return Err(ConsentRefusal::UnknownOrganisation);
             }
         }
     }
@@ -540,7 +555,7 @@ mod tests {
                 ),
                 20
             ),
-            Err(ConsentRefusal::UnknownSubject)
+            Err(ConsentRefusal::UnknownOrganisation)
         );
         assert_eq!(
             decide_consent(

@@ -16,7 +16,8 @@ pub mod role;
 
 pub use account::{UsernameError, validate_username};
 pub use command::{
-    Command, CommandError, CommandName, ConsentChange, MAX_COMMAND_BYTES, parse_message,
+    Command, CommandError, CommandName, ConsentChange, ConsentTarget, MAX_COMMAND_BYTES,
+    parse_message,
 };
 pub use language::Language;
 pub use matrix_id::{MatrixId, MatrixIdError};

@@ -202,6 +202,13 @@ pub struct Network {
     pub links: Vec<InviteLink>,
 }
 
+fn normalise_name(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
 impl Network {
     pub fn member(&self, user: &MatrixId) -> Option<&Member> {
         self.members.iter().find(|member| &member.user == user)
@@ -220,6 +227,27 @@ impl Network {
             || self.member(user).is_some_and(|member| {
                 member.membership == Membership::Joined && member.role == Role::Representative
             })
+    }
+
+    /// The organisations of the professionals in the network now, each once, in order of arrival.
+    pub fn organisations(&self) -> Vec<&str> {
+        let mut found: Vec<&str> = Vec::new();
+        for member in self.members.iter().filter(|m| m.membership.is_current()) {
+            if let Role::Professional { organisation, .. } = &member.role
+                && !found.contains(&organisation.as_str())
+            {
+                found.push(organisation);
+            }
+        }
+        found
+    }
+
+    /// An organisation in the network by its name as someone typed it (case and spacing aside).
+    pub fn organisation_named(&self, typed: &str) -> Option<&str> {
+        let wanted = normalise_name(typed);
+        self.organisations()
+            .into_iter()
+            .find(|name| normalise_name(name) == wanted)
     }
 
     pub fn proposal(&self, number: i64) -> Option<&Proposal> {

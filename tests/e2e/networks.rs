@@ -1008,6 +1008,51 @@ async fn the_client_decides_who_may_see_what() -> Result<()> {
         overview.body
     );
 
+    // An organisation as a whole, named as typed (case aside); never in the chat.
+    let organisation = ask(
+        &network.client,
+        &network.room,
+        "!toestemming organisatie praktijk de linde gegevens ja",
+    )
+    .await?;
+    assert!(
+        organisation
+            .body
+            .contains("Praktijk De Linde mag nu gegevens zien"),
+        "{}",
+        organisation.body
+    );
+    let overview = ask(&network.client, &network.room, "!toestemming").await?;
+    assert!(
+        overview
+            .body
+            .contains("organisatie Praktijk De Linde: geschiedenis ❌, afspraken ❌, vragenlijsten ❌, consult ❌, gegevens ✅"),
+        "{}",
+        overview.body
+    );
+    let stranger = ask(
+        &network.client,
+        &network.room,
+        "!toestemming organisatie Ziekenhuis Elders gegevens ja",
+    )
+    .await?;
+    assert!(
+        stranger.body.contains("Van die organisatie zit niemand"),
+        "{}",
+        stranger.body
+    );
+    let in_chat = ask(
+        &network.client,
+        &network.room,
+        "!toestemming organisatie Praktijk De Linde chat ja",
+    )
+    .await?;
+    assert!(
+        in_chat.body.contains("geen organisaties"),
+        "{}",
+        in_chat.body
+    );
+
     // Bad input: nothing changes.
     let gp_room = gp.room(&room_id)?;
     let not_client = ask(
@@ -1118,5 +1163,11 @@ async fn the_client_decides_who_may_see_what() -> Result<()> {
         log.body
     );
     assert!(log.body.contains("voor de chat liep af"), "{}", log.body);
+    assert!(
+        log.body
+            .contains("gaf organisatie Praktijk De Linde toestemming voor gegevens"),
+        "{}",
+        log.body
+    );
     Ok(())
 }

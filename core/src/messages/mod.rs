@@ -5,7 +5,7 @@ mod network;
 mod text;
 
 pub use network::*;
-pub use text::{Person, Text, date};
+pub use text::{Person, Text, Who, date};
 
 use crate::command::{CommandError, MAX_COMMAND_BYTES};
 use crate::language::Language;

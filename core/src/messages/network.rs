@@ -1,9 +1,9 @@
 //! What the bot says about networks: starting, inviting, proposals, removal and the overview.
 
-use super::{BotReply, Builder, Person, Text, date};
+use super::{BotReply, Builder, Person, Text, Who, date};
 use crate::audit::AuditEntry;
 use crate::command::{CommandError, CommandName};
-use crate::consent::{Consent, ConsentRefusal, InfoKind, Subject, may};
+use crate::consent::{AUDIT_ORGANISATION_PREFIX, Consent, ConsentRefusal, InfoKind, Subject, may};
 use crate::language::Language;
 use crate::matrix_id::{MatrixId, MatrixIdError};
 use crate::network::{
@@ -1012,6 +1012,14 @@ fn log_sentence(language: Language, entry: &AuditEntry, person: &dyn Fn(&str) ->
     let who = || {
         if object.starts_with('@') {
             Text::new().person(&person(&object))
+        } else if let Some(name) = object.strip_prefix(AUDIT_ORGANISATION_PREFIX) {
+            Text::new()
+                .text(if dutch {
+                    "organisatie "
+                } else {
+                    "organisation "
+                })
+                .bold(name)
         } else {
             Text::new().text(&object)
         }
@@ -1264,6 +1272,37 @@ pub fn consent_overview(
                 .text(&kinds.join(", "))
         })
         .collect();
+    // An organisation never holds "being in the chat": that is personal.
+    let organisations: Vec<Text> = network
+        .organisations()
+        .into_iter()
+        .map(|name| {
+            let subject = Subject::Organisation {
+                name: name.to_owned(),
+            };
+            let kinds: Vec<String> = InfoKind::ALL
+                .iter()
+                .filter(|kind| **kind != InfoKind::ChatMembership)
+                .map(|kind| {
+                    let mark = if may(network, consent, &subject, *kind, now) {
+                        "✅"
+                    } else {
+                        "❌"
+                    };
+                    format!("{} {mark}", info_kind_label(language, *kind))
+                })
+                .collect();
+            Text::new()
+                .text(if dutch {
+                    "organisatie "
+                } else {
+                    "organisation "
+                })
+                .bold(name)
+                .text(": ")
+                .text(&kinds.join(", "))
+        })
+        .collect();
     let builder = Builder::new().rich(Text::new().bold(if dutch {
         "Wat mag wie zien"
     } else {
@@ -1278,6 +1317,17 @@ pub fn consent_overview(
     } else {
         builder.list(lines)
     };
+    let builder = if organisations.is_empty() {
+        builder
+    } else {
+        builder
+            .rich(Text::new().bold(if dutch {
+                "Wat organisaties mogen delen"
+            } else {
+                "What organisations may share"
+            }))
+            .list(organisations)
+    };
     builder
         .rich(if dutch {
             Text::new()
@@ -1285,21 +1335,25 @@ pub fn consent_overview(
                 .code("!toestemming @naam:server afspraken ja")
                 .text(" of ")
                 .code("… chat nee")
-                .text(" (dan haal ik die persoon uit het netwerk).")
+                .text(" (dan haal ik die persoon uit het netwerk). Voor een organisatie: ")
+                .code("!toestemming organisatie Naam gegevens ja")
+                .text(".")
         } else {
             Text::new()
                 .text("To change: type for example ")
                 .code("!consent @name:server appointments yes")
                 .text(" or ")
                 .code("… chat no")
-                .text(" (then I take that person out of the network).")
+                .text(" (then I take that person out of the network). For an organisation: ")
+                .code("!consent organisation Name data yes")
+                .text(".")
         })
         .build()
 }
 
 pub fn consent_changed(
     language: Language,
-    who: &Person,
+    who: &Who,
     kind: InfoKind,
     give: bool,
     until: Option<Millis>,
@@ -1308,7 +1362,7 @@ pub fn consent_changed(
     let text = match (language, give) {
         (Language::Dutch, true) => Text::new()
             .text("Goed. ")
-            .person(who)
+            .who(who)
             .text(" mag nu ")
             .bold(label)
             .text(" zien")
@@ -1320,7 +1374,7 @@ pub fn consent_changed(
             .text("."),
         (Language::English, true) => Text::new()
             .text("Done. ")
-            .person(who)
+            .who(who)
             .text(" may now see ")
             .bold(label)
             .text(
@@ -1331,13 +1385,13 @@ pub fn consent_changed(
             .text("."),
         (Language::Dutch, false) => Text::new()
             .text("Goed. ")
-            .person(who)
+            .who(who)
             .text(" mag ")
             .bold(label)
             .text(" niet meer zien."),
         (Language::English, false) => Text::new()
             .text("Done. ")
-            .person(who)
+            .who(who)
             .text(" may no longer see ")
             .bold(label)
             .text("."),
@@ -1386,6 +1440,13 @@ pub fn consent_refusal(language: Language, refusal: &ConsentRefusal) -> BotReply
                 "Die persoon zit niet in dit netwerk. Typ !netwerk om te zien wie er in zitten. Er is niets veranderd."
             } else {
                 "That person is not in this network. Type !network to see who is. Nothing has changed."
+            }
+        }
+        ConsentRefusal::UnknownOrganisation => {
+            if dutch {
+                "Van die organisatie zit niemand in dit netwerk. Typ !toestemming om de organisaties te zien. Er is niets veranderd."
+            } else {
+                "Nobody from that organisation is in this network. Type !consent to see the organisations. Nothing has changed."
             }
         }
         ConsentRefusal::EndsInThePast => {

@@ -25,6 +25,14 @@ impl Person {
     }
 }
 
+/// Whom a consent is about, as a message names it: a person (a mention pill) or an
+/// organisation (its name in bold).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Who {
+    Person(Person),
+    Organisation(String),
+}
+
 /// A run of text with bold parts, code and mentions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Text {
@@ -69,6 +77,13 @@ impl Text {
     }
 
     /// Appends another run.
+    pub fn who(self, who: &Who) -> Self {
+        match who {
+            Who::Person(person) => self.person(person),
+            Who::Organisation(name) => self.bold(name),
+        }
+    }
+
     pub fn merge(mut self, other: Text) -> Self {
         self.plain.push_str(&other.plain);
         self.html.push_str(&other.html);
