@@ -20,6 +20,7 @@ pub(crate) async fn plan(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError
         InboxKind::LinkUsed => networks::on_link_used(bot, entry).await,
         InboxKind::PowerLevels => networks::on_power_levels(bot, entry).await,
         InboxKind::ConsentExpired => networks::on_consent_expired(bot, entry).await,
+        InboxKind::PollResponse => networks::on_poll_response(bot, entry).await,
         InboxKind::Command => command(bot, entry).await,
     }
 }

@@ -1,9 +1,10 @@
 //! Carries out planned effects in Matrix. Each effect checks first whether it already happened,
 //! so a restart in the middle repeats nothing (DESIGN.md, flow 1).
 
+use crate::networks::now_millis;
 use crate::{Bot, BotError};
 use kring_core::MatrixId;
-use kring_core::messages::{BotReply, INVITE_REASON, NETWORK_ROOM_NAME};
+use kring_core::messages::{BotReply, INVITE_REASON, NETWORK_ROOM_NAME, PollText};
 use kring_core::plan::{Effect, Target};
 use kring_store::PendingEffect;
 use matrix_sdk::ruma::api::client::account::get_username_availability;
@@ -13,6 +14,12 @@ use matrix_sdk::ruma::api::client::membership::invite_user::v3::{
 use matrix_sdk::ruma::api::client::room::create_room;
 use matrix_sdk::ruma::api::error::ErrorKind;
 use matrix_sdk::ruma::events::StateEventType;
+use matrix_sdk::ruma::events::poll::start::PollKind;
+use matrix_sdk::ruma::events::poll::unstable_end::UnstablePollEndEventContent;
+use matrix_sdk::ruma::events::poll::unstable_start::{
+    NewUnstablePollStartEventContent, UnstablePollAnswer, UnstablePollAnswers,
+    UnstablePollStartContentBlock, UnstablePollStartEventContent,
+};
 use matrix_sdk::ruma::events::relation::Reply;
 use matrix_sdk::ruma::events::room::message::{Relation, RoomMessageEventContent};
 use matrix_sdk::ruma::serde::Raw;
@@ -77,6 +84,53 @@ pub(crate) async fn carry_out(
             }
             sent
         }
+        Effect::SendConsentPoll {
+            to,
+            network_id,
+            text,
+            poll,
+        } => {
+            let transaction_id = transaction_id(
+                bot.identity.user_id.as_str(),
+                &pending.cause_event_id,
+                pending.seq,
+            );
+            match joined_room(bot, to).await? {
+                Some(room) => {
+                    let event_id = send_poll(&room, text, &transaction_id).await?;
+                    bot.store
+                        .record_consent_poll(
+                            &event_id,
+                            network_id,
+                            room.room_id().as_str(),
+                            poll,
+                            now_millis(),
+                        )
+                        .await?;
+                    Some(event_id)
+                }
+                None => None,
+            }
+        }
+        Effect::EndPoll {
+            to,
+            poll_event_id,
+            text,
+        } => match (joined_room(bot, to).await?, EventId::parse(poll_event_id)) {
+            (Some(room), Ok(poll_event_id)) => {
+                let content = UnstablePollEndEventContent::new(text.clone(), poll_event_id);
+                let sent = room
+                    .send(content)
+                    .with_transaction_id(transaction_id(
+                        bot.identity.user_id.as_str(),
+                        &pending.cause_event_id,
+                        pending.seq,
+                    ))
+                    .await?;
+                Some(sent.response.event_id.to_string())
+            }
+            _ => None,
+        },
         Effect::CreateNetworkRoom { network_id, client } => {
             create_network_room(bot, network_id, client).await?;
             None
@@ -151,15 +205,7 @@ async fn send(
     reply_to: Option<&str>,
     transaction_id: &OwnedTransactionId,
 ) -> Result<Option<String>, BotError> {
-    let Some(room_id) = resolve(bot, to).await? else {
-        return Err(BotError::Plan("a message has no room to go to yet".into()));
-    };
-    let Some(room) = bot
-        .client
-        .get_room(&room_id)
-        .filter(|room| room.state() == RoomState::Joined)
-    else {
-        // The bot is no longer in the room: there is nobody to tell.
+    let Some(room) = joined_room(bot, to).await? else {
         return Ok(None);
     };
     let mut content = RoomMessageEventContent::notice_html(reply.plain.clone(), reply.html.clone());
@@ -172,6 +218,51 @@ async fn send(
         .await?;
     bot.metrics.replies_sent.inc();
     Ok(Some(sent.response.event_id.to_string()))
+}
+
+/// The room a message goes to, if the bot is still in it (otherwise there is nobody to tell).
+async fn joined_room(bot: &Bot, to: &Target) -> Result<Option<Room>, BotError> {
+    let Some(room_id) = resolve(bot, to).await? else {
+        return Err(BotError::Plan("a message has no room to go to yet".into()));
+    };
+    Ok(bot
+        .client
+        .get_room(&room_id)
+        .filter(|room| room.state() == RoomState::Joined))
+}
+
+/// A single-choice poll in the unstable MSC3381 form, which is what Element renders (DESIGN.md);
+/// disclosed, so the client sees their own choice at once.
+async fn send_poll(
+    room: &Room,
+    text: &PollText,
+    transaction_id: &OwnedTransactionId,
+) -> Result<String, BotError> {
+    let answers: Vec<UnstablePollAnswer> = text
+        .answers
+        .iter()
+        .map(|(id, answer)| UnstablePollAnswer::new(id.clone(), answer.clone()))
+        .collect();
+    let answers = UnstablePollAnswers::try_from(answers)
+        .map_err(|error| BotError::Plan(format!("a poll's answers: {error}")))?;
+    let mut block = UnstablePollStartContentBlock::new(text.question.clone(), answers);
+    block.kind = PollKind::Disclosed;
+    // Clients without polls show the question and the answers as text.
+    let fallback = std::iter::once(text.question.clone())
+        .chain(
+            text.answers
+                .iter()
+                .enumerate()
+                .map(|(index, (_, answer))| format!("{}. {answer}", index + 1)),
+        )
+        .collect::<Vec<_>>()
+        .join("\n");
+    let content = NewUnstablePollStartEventContent::plain_text(fallback, block);
+    let sent = room
+        .send(UnstablePollStartEventContent::New(content))
+        .with_transaction_id(transaction_id.clone())
+        .await?;
+    Ok(sent.response.event_id.to_string())
 }
 
 /// Finds a room this bot created for `network_id` (by its tag) before a crash.

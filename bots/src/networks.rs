@@ -6,6 +6,7 @@ use crate::dispatch::here;
 use crate::effects::account_exists;
 use crate::{Bot, BotError};
 use kring_core::consent::{self, ConsentDecision, ConsentRequest, InfoKind, Subject};
+use kring_core::consent_poll::{ConsentPoll, PollChoice};
 use kring_core::messages::{self, BotReply, Person, Who};
 use kring_core::network::{
     self, Decision, INVITE_LINK_LIFETIME, Membership, MembershipChange, MembershipVerdict, Millis,
@@ -128,7 +129,7 @@ fn person(people: &HashMap<MatrixId, Person>, id: &MatrixId) -> Person {
         .unwrap_or_else(|| Person::new(id.clone(), None))
 }
 
-fn now_millis() -> Millis {
+pub(crate) fn now_millis() -> Millis {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
@@ -1053,8 +1054,8 @@ pub(crate) async fn on_logbook(
     answer(messages::logbook(language, &entries, days, &lookup))
 }
 
-/// `!toestemming`: the overview, or one change by the client or representative. Withdrawing
-/// being in the chat takes the member out of the network at once.
+/// `!toestemming`: the overview and a poll to change it by tapping; with a change typed after
+/// it, that change.
 pub(crate) async fn on_consent(
     bot: &Bot,
     entry: &InboxEntry,
@@ -1095,13 +1096,30 @@ pub(crate) async fn on_consent(
     let names = people(bot, &network, &[]).await?;
     let Some(change) = change else {
         let lookup = |id: &MatrixId| person(&names, id);
-        return Ok(context.answer(messages::consent_overview(
+        let mut plan = context.answer(messages::consent_overview(
             language,
             &network,
             &current,
             &lookup,
             context.now,
-        )));
+        ));
+        if let Some((poll, left_out)) = ConsentPoll::which_subject(&network) {
+            plan.effect(Effect::SendConsentPoll {
+                to: here(entry),
+                network_id: network.id.clone(),
+                text: messages::consent_poll(
+                    language,
+                    &poll,
+                    &network,
+                    &current,
+                    &lookup,
+                    context.now,
+                    left_out,
+                ),
+                poll,
+            });
+        }
+        return Ok(plan);
     };
     let until = match change.until {
         Some((year, month, day)) => match messages::end_of_day(year, month, day) {
@@ -1115,25 +1133,17 @@ pub(crate) async fn on_consent(
         },
         None => None,
     };
-    let (subject, who) = match &change.subject {
-        ConsentTarget::Member(user) => (
-            Subject::Member { user: user.clone() },
-            Who::Person(person(&names, user)),
-        ),
-        ConsentTarget::Organisation(typed) => {
-            // As the network spells it; a name no professional here carries stays as typed and
-            // is refused as unknown by the rules.
-            let name = network
+    let subject = match &change.subject {
+        ConsentTarget::Member(user) => Subject::Member { user: user.clone() },
+        // As the network spells it; a name no professional here carries stays as typed and is
+        // refused as unknown by the rules.
+        ConsentTarget::Organisation(typed) => Subject::Organisation {
+            name: network
                 .organisation_named(typed)
                 .unwrap_or(typed)
-                .to_owned();
-            (
-                Subject::Organisation { name: name.clone() },
-                Who::Organisation(name),
-            )
-        }
+                .to_owned(),
+        },
     };
-    let object = subject.audit_object();
     let request = if change.give {
         ConsentRequest::Give {
             subject,
@@ -1146,15 +1156,49 @@ pub(crate) async fn on_consent(
             kind: change.kind,
         }
     };
+    consent_plan(
+        &context,
+        &network,
+        &current,
+        &names,
+        &request,
+        Some(entry.event_id.clone()),
+    )
+    .await
+}
+
+/// The one way a consent request, typed or tapped, becomes a plan: the rules decide, the store
+/// records (with the audit line), "being in the chat" withdrawn takes the member out, and the
+/// client hears what changed.
+async fn consent_plan(
+    context: &Context<'_>,
+    network: &Network,
+    current: &consent::Consent,
+    names: &HashMap<MatrixId, Person>,
+    request: &ConsentRequest,
+    reply_to: Option<String>,
+) -> Result<Plan, BotError> {
+    let language = context.language;
     let decision =
-        match consent::decide_consent(&network, &current, &context.actor, &request, context.now) {
+        match consent::decide_consent(network, current, &context.actor, request, context.now) {
             Ok(decision) => decision,
             Err(refusal) => {
-                return Ok(context.answer(messages::consent_refusal(language, &refusal)));
+                return Ok(Plan::reply(
+                    here(context.entry),
+                    messages::consent_refusal(language, &refusal),
+                    reply_to,
+                ));
             }
         };
+    let (ConsentRequest::Give { subject, kind, .. } | ConsentRequest::Withdraw { subject, kind }) =
+        request;
+    let who = match subject {
+        Subject::Member { user } => Who::Person(person(names, user)),
+        Subject::Organisation { name } => Who::Organisation(name.clone()),
+    };
+    let object = subject.audit_object();
     let mut plan = Plan::new();
-    match decision {
+    let (give, until) = match decision {
         ConsentDecision::Give {
             subject,
             kind,
@@ -1172,11 +1216,12 @@ pub(crate) async fn on_consent(
                 ends_at: until,
             })
             .change(context.log_object(
-                &network,
+                network,
                 &format!("consent.give.{}", kind.code()),
-                Some(object.clone()),
+                Some(object),
                 Outcome::Done,
             ));
+            (true, until)
         }
         ConsentDecision::Withdraw {
             subject,
@@ -1186,36 +1231,118 @@ pub(crate) async fn on_consent(
         } => {
             plan.change(Change::WithdrawConsent {
                 network_id: network.id.clone(),
-                subject,
+                subject: subject.clone(),
                 kind,
                 by: context.actor.clone(),
                 at: context.now,
             })
             .change(context.log_object(
-                &network,
+                network,
                 &format!("consent.withdraw.{}", kind.code()),
-                Some(object.clone()),
+                Some(object),
                 Outcome::Done,
             ));
-            if let (true, ConsentTarget::Member(user), Who::Person(removed)) =
-                (removes_member, &change.subject, &who)
+            if let (true, Subject::Member { user }, Who::Person(removed)) =
+                (removes_member, &subject, &who)
             {
-                remove(&context, &network, &mut plan, user);
-                let client_language = language_of(bot, &network.client).await?;
+                remove(context, network, &mut plan, user);
+                let client_language = language_of(context.bot, &network.client).await?;
                 plan.effect(Effect::Send {
-                    to: to_network(&network),
+                    to: to_network(network),
                     reply: messages::removed(client_language, removed),
                     reply_to: None,
                     prompt_for: None,
                 });
             }
+            (false, None)
         }
-    }
+    };
     plan.effect(Effect::Send {
-        to: here(entry),
-        reply: messages::consent_changed(language, &who, change.kind, change.give, until),
-        reply_to: Some(entry.event_id.clone()),
+        to: here(context.entry),
+        reply: messages::consent_changed(language, &who, *kind, give, until),
+        reply_to,
         prompt_for: None,
+    });
+    Ok(plan)
+}
+
+/// A vote in one of the bot's consent polls. The first poll's answer brings the second poll
+/// (what that person or organisation may see); the second's switches one kind through
+/// [`consent_plan`]. Each poll is answered once and then ended, so an old poll cannot change
+/// anything later.
+pub(crate) async fn on_poll_response(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
+    #[derive(Deserialize)]
+    struct Vote {
+        poll: String,
+        answers: Vec<String>,
+    }
+    let Ok(vote) = serde_json::from_str::<Vote>(&entry.body) else {
+        return Ok(Plan::new());
+    };
+    let Some((network_id, poll)) = bot.store.open_consent_poll(&vote.poll).await? else {
+        return Ok(Plan::new());
+    };
+    let Some(network) = bot.store.network(&network_id).await? else {
+        return Ok(Plan::new());
+    };
+    let actor = sender(entry)?;
+    let language = language_of(bot, &actor).await?;
+    let context = Context {
+        bot,
+        entry,
+        actor,
+        language,
+        now: now_millis(),
+    };
+    if !network.steered_by(&context.actor) {
+        return Ok(Plan::reply(
+            here(entry),
+            messages::consent_poll_not_for_you(language),
+            None,
+        ));
+    }
+    let current = bot.store.consent(&network.id).await?;
+    let Some(choice) = vote
+        .answers
+        .first()
+        .and_then(|answer| poll.choice(answer, &current, context.now))
+    else {
+        return Ok(Plan::new());
+    };
+    let names = people(bot, &network, &[]).await?;
+    let mut plan = match choice {
+        PollChoice::Subject(subject) => {
+            let next = ConsentPoll::what_may(subject);
+            let lookup = |id: &MatrixId| person(&names, id);
+            let mut plan = Plan::new();
+            plan.effect(Effect::SendConsentPoll {
+                to: here(entry),
+                network_id: network.id.clone(),
+                text: messages::consent_poll(
+                    language,
+                    &next,
+                    &network,
+                    &current,
+                    &lookup,
+                    context.now,
+                    0,
+                ),
+                poll: next,
+            });
+            plan
+        }
+        PollChoice::Switch(request) => {
+            consent_plan(&context, &network, &current, &names, &request, None).await?
+        }
+    };
+    plan.change(Change::CloseConsentPoll {
+        poll_event_id: vote.poll.clone(),
+        at: context.now,
+    })
+    .effect(Effect::EndPoll {
+        to: here(entry),
+        poll_event_id: vote.poll,
+        text: messages::consent_poll_ended(language),
     });
     Ok(plan)
 }

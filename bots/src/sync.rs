@@ -237,9 +237,7 @@ async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Res
             Some(encrypted.json().get().to_owned()),
         ))
     } else {
-        message_body(&fields)
-            .filter(|body| wants_answer(bot, room_id, body))
-            .map(|body| entry(InboxKind::Command, Some(body), None))
+        readable(bot, room_id, &fields).map(|(kind, body)| entry(kind, Some(body), None))
     };
     if let Some(new_entry) = new_entry
         && bot
@@ -262,6 +260,40 @@ fn reaction(fields: &EventFields) -> Option<String> {
     let event_id = relates_to["event_id"].as_str()?;
     (relates_to["rel_type"].as_str() == Some("m.annotation") && DECIDING_REACTIONS.contains(&key))
         .then(|| serde_json::json!({ "event_id": event_id, "key": key }).to_string())
+}
+
+/// What a readable (decrypted or plain) message asks of the bot: a command, or a vote in a poll.
+fn readable(bot: &Bot, room_id: &RoomId, fields: &EventFields) -> Option<(InboxKind, String)> {
+    if let Some(vote) = poll_response(fields) {
+        return Some((InboxKind::PollResponse, vote));
+    }
+    message_body(fields)
+        .filter(|body| wants_answer(bot, room_id, body))
+        .map(|body| (InboxKind::Command, body))
+}
+
+/// A vote (MSC3381, unstable and stable names), as `{"poll": …, "answers": […]}`. Votes are
+/// encrypted, unlike reactions, which is why consent is changed with polls (DESIGN.md).
+fn poll_response(fields: &EventFields) -> Option<String> {
+    let answers = match fields.event_type.as_str() {
+        "org.matrix.msc3381.poll.response" => {
+            &fields.content["org.matrix.msc3381.poll.response"]["answers"]
+        }
+        "m.poll.response" => &fields.content["m.selections"],
+        _ => return None,
+    };
+    let relates_to = &fields.content["m.relates_to"];
+    if relates_to["rel_type"].as_str() != Some("m.reference") {
+        return None;
+    }
+    let poll = relates_to["event_id"].as_str()?;
+    let answers: Vec<&str> = answers
+        .as_array()?
+        .iter()
+        .filter_map(|answer| answer.as_str())
+        .take(1)
+        .collect();
+    Some(serde_json::json!({ "poll": poll, "answers": answers }).to_string())
 }
 
 /// The text of an `m.text` message; notices are other bots talking and get no answer.
@@ -324,8 +356,12 @@ async fn retry_undecrypted(bot: &Bot) -> Result<(), BotError> {
         let Ok(fields) = serde_json::from_str::<EventFields>(decrypted.raw().json().get()) else {
             continue;
         };
-        match message_body(&fields).filter(|body| wants_answer(bot, &room_id, body)) {
-            Some(body) => bot.store.inbox_decrypted(&waiting.event_id, &body).await?,
+        match readable(bot, &room_id, &fields) {
+            Some((kind, body)) => {
+                bot.store
+                    .inbox_decrypted(&waiting.event_id, kind, &body)
+                    .await?
+            }
             None => bot.store.inbox_answered(&waiting.event_id, None).await?,
         }
         debug!(event_id = %waiting.event_id, "a late room key arrived");

@@ -105,6 +105,16 @@ pub struct Consent {
     pub grants: Vec<Grant>,
 }
 
+impl Consent {
+    /// Whether `subject` holds a grant of its own for `kind` at `now` (a professional may also
+    /// see through their organisation's grant; this is about their own).
+    pub fn holds(&self, subject: &Subject, kind: InfoKind, now: Millis) -> bool {
+        self.grants
+            .iter()
+            .any(|grant| &grant.subject == subject && grant.kind == kind && grant.active_at(now))
+    }
+}
+
 /// May `subject` have `kind` in `network` at `now`? The client always may; a bot acts for the
 /// client. A professional is covered by a grant to themselves or to their organisation, except
 /// for being in the chat, which is always personal. Anyone no longer in the network may not.
@@ -247,10 +257,7 @@ pub fn decide_consent(
             }
         }
     }
-    let active = consent
-        .grants
-        .iter()
-        .any(|grant| &grant.subject == subject && grant.kind == kind && grant.active_at(now));
+    let active = consent.holds(subject, kind, now);
     match request {
         ConsentRequest::Give { until, .. } => {
             if until.is_some_and(|end| end <= now) {

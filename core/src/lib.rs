@@ -7,6 +7,7 @@ pub mod account;
 pub mod audit;
 pub mod command;
 pub mod consent;
+pub mod consent_poll;
 pub mod language;
 pub mod matrix_id;
 pub mod messages;

@@ -6,8 +6,9 @@
 //! remaining effects are finished after the restart.
 
 use crate::consent::{InfoKind, Subject};
+use crate::consent_poll::ConsentPoll;
 use crate::matrix_id::MatrixId;
-use crate::messages::BotReply;
+use crate::messages::{BotReply, PollText};
 use crate::network::{Membership, Millis, NetworkState, ProposalKind, ProposalState};
 use crate::role::Role;
 use serde::{Deserialize, Serialize};
@@ -119,6 +120,11 @@ pub enum Change {
         by: MatrixId,
         at: Millis,
     },
+    /// A consent poll has been answered: later votes on it change nothing.
+    CloseConsentPoll {
+        poll_event_id: String,
+        at: Millis,
+    },
     Log(ActionRecord),
 }
 
@@ -188,6 +194,22 @@ pub enum Effect {
         reply: BotReply,
         reply_to: Option<String>,
         prompt_for: Option<i64>,
+    },
+    /// Sends a consent poll (MSC3381, single choice) and remembers what its answers stand for,
+    /// so that a vote on it can be understood (see [`ConsentPoll`]).
+    SendConsentPoll {
+        #[serde(flatten)]
+        to: Target,
+        network_id: String,
+        text: PollText,
+        poll: ConsentPoll,
+    },
+    /// Ends a poll, so that Element shows it closed and nobody votes on it again.
+    EndPoll {
+        #[serde(flatten)]
+        to: Target,
+        poll_event_id: String,
+        text: String,
     },
     /// Invites into the network room. If the account does not exist, the member is taken out
     /// of the store again and `if_unknown` is said in the room.

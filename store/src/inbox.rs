@@ -23,6 +23,8 @@ pub enum InboxKind {
     /// A member's consent to be in the chat reached its end date; `body` is the grant id,
     /// `sender` the member. Written by the bot's own consent sweep.
     ConsentExpired,
+    /// A vote in one of the bot's polls; `body` holds `{"poll": event id, "answers": [ids]}`.
+    PollResponse,
 }
 
 impl InboxKind {
@@ -35,6 +37,7 @@ impl InboxKind {
             Self::LinkUsed => "link_used",
             Self::PowerLevels => "power_levels",
             Self::ConsentExpired => "consent_expired",
+            Self::PollResponse => "poll_response",
         }
     }
 
@@ -47,6 +50,7 @@ impl InboxKind {
             "link_used" => Ok(Self::LinkUsed),
             "power_levels" => Ok(Self::PowerLevels),
             "consent_expired" => Ok(Self::ConsentExpired),
+            "poll_response" => Ok(Self::PollResponse),
             other => Err(StoreError::Corrupt(format!("inbox kind {other:?}"))),
         }
     }
@@ -192,11 +196,12 @@ impl Store {
     }
 
     /// The room key arrived: keep the readable text and forget the ciphertext.
-    pub async fn inbox_decrypted(&self, event_id: &str, body: &str) -> Result<()> {
+    pub async fn inbox_decrypted(&self, event_id: &str, kind: InboxKind, body: &str) -> Result<()> {
         sqlx::query(
-            "UPDATE inbox SET body = $1, encrypted_event = NULL, state = 'pending'
-             WHERE event_id = $2 AND state = 'awaiting_key'",
+            "UPDATE inbox SET kind = $1, body = $2, encrypted_event = NULL, state = 'pending'
+             WHERE event_id = $3 AND state = 'awaiting_key'",
         )
+        .bind(kind.code())
         .bind(body)
         .bind(event_id)
         .execute(&self.pool)

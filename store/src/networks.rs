@@ -4,9 +4,10 @@
 use crate::{Result, Store, StoreError, now_millis};
 use kring_core::audit::{AuditEntry, ChainBreak, GENESIS_HASH, first_break};
 use kring_core::consent::{Consent, Grant, InfoKind, Subject};
+use kring_core::consent_poll::ConsentPoll;
 use kring_core::network::{
-    InviteLink, LinkState, Member, Membership, Network, NetworkState, Proposal, ProposalKind,
-    ProposalState,
+    InviteLink, LinkState, Member, Membership, Millis, Network, NetworkState, Proposal,
+    ProposalKind, ProposalState,
 };
 use kring_core::plan::{ActionRecord, Change, Effect, Plan};
 use kring_core::{MatrixId, Role};
@@ -152,6 +153,54 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Remembers a consent poll the bot sent. Repeating it (a retried effect) changes nothing.
+    pub async fn record_consent_poll(
+        &self,
+        poll_event_id: &str,
+        network_id: &str,
+        room_id: &str,
+        poll: &ConsentPoll,
+        sent_at: Millis,
+    ) -> Result<()> {
+        let json = serde_json::to_string(poll)
+            .map_err(|error| StoreError::Corrupt(format!("consent poll: {error}")))?;
+        sqlx::query(
+            "INSERT INTO consent_polls (poll_event_id, network_id, room_id, poll, sent_at)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (poll_event_id) DO NOTHING",
+        )
+        .bind(poll_event_id)
+        .bind(network_id)
+        .bind(room_id)
+        .bind(json)
+        .bind(sent_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// An open consent poll by its event id: its network and what its answers stand for.
+    /// Closed and unknown polls are `None`.
+    pub async fn open_consent_poll(
+        &self,
+        poll_event_id: &str,
+    ) -> Result<Option<(String, ConsentPoll)>> {
+        let row = sqlx::query(
+            "SELECT network_id, poll FROM consent_polls
+             WHERE poll_event_id = $1 AND closed_at IS NULL",
+        )
+        .bind(poll_event_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let json: String = row.try_get("poll")?;
+        // Not the JSON itself in the error: it names members.
+        let poll = serde_json::from_str(&json)
+            .map_err(|_| StoreError::Corrupt("a stored consent poll".into()))?;
+        Ok(Some((row.try_get("network_id")?, poll)))
     }
 
     /// An invite that could not be delivered (no such account): the person never was a member.
@@ -884,6 +933,16 @@ async fn apply_change(
             .bind(subject_kind)
             .bind(subject)
             .bind(kind.code())
+            .execute(&mut *connection)
+            .await?;
+        }
+        Change::CloseConsentPoll { poll_event_id, at } => {
+            sqlx::query(
+                "UPDATE consent_polls SET closed_at = $1
+                 WHERE poll_event_id = $2 AND closed_at IS NULL",
+            )
+            .bind(at)
+            .bind(poll_event_id)
             .execute(&mut *connection)
             .await?;
         }

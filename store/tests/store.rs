@@ -82,14 +82,18 @@ async fn late_keys_move_entries_to_pending(store: Store) -> Result<()> {
         .await?;
     assert_eq!(waiting.len(), 1);
     assert!(waiting[0].encrypted_event.is_some());
-    store.inbox_decrypted("$late", "!help").await?;
+    store
+        .inbox_decrypted("$late", InboxKind::Command, "!help")
+        .await?;
     let entry = store.inbox_entry("$late").await?.expect("still there");
     assert_eq!(
         (entry.state, entry.body.as_str(), entry.encrypted_event),
         (InboxState::Pending, "!help", None)
     );
     // Decrypting twice changes nothing.
-    store.inbox_decrypted("$late", "!other").await?;
+    store
+        .inbox_decrypted("$late", InboxKind::Command, "!other")
+        .await?;
     assert_eq!(
         store.inbox_entry("$late").await?.expect("there").body,
         "!help"

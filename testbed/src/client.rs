@@ -7,6 +7,9 @@ use matrix_sdk::room::MessagesOptions;
 use matrix_sdk::ruma::UInt;
 use matrix_sdk::ruma::api::client::filter::FilterDefinition;
 use matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter;
+use matrix_sdk::ruma::events::poll::unstable_end::OriginalSyncUnstablePollEndEvent;
+use matrix_sdk::ruma::events::poll::unstable_response::UnstablePollResponseEventContent;
+use matrix_sdk::ruma::events::poll::unstable_start::OriginalSyncUnstablePollStartEvent;
 use matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent;
 use matrix_sdk::ruma::events::room::message::{
     OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
@@ -31,12 +34,36 @@ pub struct ReceivedMessage {
     pub was_encrypted: bool,
 }
 
+/// A poll (MSC3381) as a test client saw it, decrypted.
+#[derive(Debug, Clone)]
+pub struct ReceivedPoll {
+    pub room_id: OwnedRoomId,
+    pub event_id: OwnedEventId,
+    pub sender: OwnedUserId,
+    pub question: String,
+    /// (answer id, answer text), in order.
+    pub answers: Vec<(String, String)>,
+    /// Whether its sender has ended it since.
+    pub ended: bool,
+}
+
+impl ReceivedPoll {
+    /// The id of the answer whose text contains `text`.
+    pub fn answer_containing(&self, text: &str) -> Option<String> {
+        self.answers
+            .iter()
+            .find(|(_, answer)| answer.contains(text))
+            .map(|(id, _)| id.clone())
+    }
+}
+
 /// A real matrix-sdk client with end-to-end encryption and its own crypto store, syncing in the
 /// background and remembering every message it could decrypt.
 pub struct TestClient {
     pub client: Client,
     pub account: TestAccount,
     received: Arc<Mutex<Vec<ReceivedMessage>>>,
+    polls: Arc<Mutex<Vec<ReceivedPoll>>>,
     undecryptable: Arc<Mutex<Vec<(OwnedRoomId, OwnedEventId)>>>,
     arrived: Arc<Notify>,
     sync: tokio::task::JoinHandle<()>,
@@ -105,6 +132,50 @@ impl TestClient {
                 },
             );
         }
+        let polls: Arc<Mutex<Vec<ReceivedPoll>>> = Arc::new(Mutex::new(Vec::new()));
+        {
+            let polls = polls.clone();
+            let arrived = arrived.clone();
+            client.add_event_handler(
+                move |event: OriginalSyncUnstablePollStartEvent, room: Room| {
+                    let polls = polls.clone();
+                    let arrived = arrived.clone();
+                    async move {
+                        let start = event.content.poll_start();
+                        polls.lock().expect("not poisoned").push(ReceivedPoll {
+                            room_id: room.room_id().to_owned(),
+                            event_id: event.event_id.clone(),
+                            sender: event.sender.clone(),
+                            question: start.question.text.clone(),
+                            answers: start
+                                .answers
+                                .iter()
+                                .map(|answer| (answer.id.clone(), answer.text.clone()))
+                                .collect(),
+                            ended: false,
+                        });
+                        arrived.notify_waiters();
+                    }
+                },
+            );
+        }
+        {
+            let polls = polls.clone();
+            let arrived = arrived.clone();
+            client.add_event_handler(move |event: OriginalSyncUnstablePollEndEvent| {
+                let polls = polls.clone();
+                let arrived = arrived.clone();
+                async move {
+                    let started = &event.content.relates_to.event_id;
+                    for poll in polls.lock().expect("not poisoned").iter_mut() {
+                        if &poll.event_id == started && poll.sender == event.sender {
+                            poll.ended = true;
+                        }
+                    }
+                    arrived.notify_waiters();
+                }
+            });
+        }
         let undecryptable = Arc::new(Mutex::new(Vec::new()));
         {
             let undecryptable = undecryptable.clone();
@@ -146,6 +217,7 @@ impl TestClient {
             client,
             account: account.clone(),
             received,
+            polls,
             undecryptable,
             arrived,
             sync,
@@ -459,6 +531,42 @@ impl TestClient {
             };
             let _ = tokio::time::timeout(left.min(Duration::from_millis(500)), notified).await;
         }
+    }
+
+    pub fn polls(&self) -> Vec<ReceivedPoll> {
+        self.polls.lock().expect("not poisoned").clone()
+    }
+
+    /// Waits until a poll that `wanted` accepts has arrived (decrypted).
+    pub async fn wait_for_poll(
+        &self,
+        what: &str,
+        wanted: impl Fn(&ReceivedPoll) -> bool,
+    ) -> Result<ReceivedPoll> {
+        let started = Instant::now();
+        loop {
+            let notified = self.arrived.notified();
+            if let Some(found) = self.polls().into_iter().find(|p| wanted(p)) {
+                return Ok(found);
+            }
+            let Some(left) = PATIENCE.checked_sub(started.elapsed()) else {
+                bail!(
+                    "timed out waiting for {what}; polls seen: {:#?}",
+                    self.polls()
+                );
+            };
+            let _ = tokio::time::timeout(left.min(Duration::from_millis(500)), notified).await;
+        }
+    }
+
+    /// Votes in a poll, as Element does when someone taps an answer.
+    pub async fn vote(&self, room: &Room, poll: &OwnedEventId, answer_id: &str) -> Result<()> {
+        room.send(UnstablePollResponseEventContent::new(
+            vec![answer_id.to_owned()],
+            poll.clone(),
+        ))
+        .await?;
+        Ok(())
     }
 
     pub async fn wait_for_reply_to(&self, event_id: &OwnedEventId) -> Result<ReceivedMessage> {

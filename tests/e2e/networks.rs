@@ -1171,3 +1171,171 @@ async fn the_client_decides_who_may_see_what() -> Result<()> {
     );
     Ok(())
 }
+
+/// The newest open poll from the bot in `room_id` whose question contains `question`.
+async fn open_poll(
+    member: &TestClient,
+    bot: &InProcessBot,
+    room_id: &RoomId,
+    question: &str,
+    not: &[OwnedEventId],
+) -> Result<kring_testbed::ReceivedPoll> {
+    member
+        .wait_for_poll(question, |poll| {
+            poll.sender.as_str() == bot.user_id
+                && poll.room_id == room_id
+                && !poll.ended
+                && poll.question.contains(question)
+                && !not.contains(&poll.event_id)
+        })
+        .await
+}
+
+#[tokio::test]
+async fn the_client_changes_consent_by_tapping_polls() -> Result<()> {
+    let network = Network::start().await?;
+    let room_id = network.room_id();
+    let carer = network.add(Persona::Carer, "mantelzorger").await?;
+    let gp = network
+        .add(Persona::Professional, "huisarts Praktijk De Linde")
+        .await?;
+    let dm_id = network.direct_chat.room_id().to_owned();
+
+    // The overview comes with a poll: whom is it about.
+    let overview = ask(&network.client, &network.direct_chat, "!toestemming").await?;
+    assert!(
+        overview.body.contains("Wat mag wie zien"),
+        "{}",
+        overview.body
+    );
+    let whom = open_poll(&network.client, &network.bot, &dm_id, "Over wie", &[]).await?;
+    assert_eq!(whom.answers.len(), 3, "{whom:#?}");
+    assert!(
+        whom.answer_containing("organisatie Praktijk De Linde")
+            .is_some()
+    );
+    let gp_answer = whom
+        .answer_containing(gp.user_id().localpart())
+        .context("the GP is offered")?;
+
+    // Tapping the GP ends that poll and asks what they may see.
+    network
+        .client
+        .vote(&network.direct_chat, &whom.event_id, &gp_answer)
+        .await?;
+    let what = open_poll(&network.client, &network.bot, &dm_id, "Wat mag", &[]).await?;
+    assert!(what.question.contains("huisarts"), "{}", what.question);
+    assert_eq!(what.answers.len(), 6, "{what:#?}");
+    network
+        .client
+        .wait_for_poll("the first poll ended", |p| {
+            p.event_id == whom.event_id && p.ended
+        })
+        .await?;
+    let appointments = what
+        .answer_containing("afspraken: nu niet")
+        .context("appointments offered to switch on")?;
+    network
+        .client
+        .vote(&network.direct_chat, &what.event_id, &appointments)
+        .await?;
+    let given = wait_for_bot(
+        &network.client,
+        &network.bot,
+        &dm_id,
+        "mag nu afspraken zien",
+    )
+    .await?;
+    assert!(
+        given.body.contains(gp.user_id().localpart()),
+        "{}",
+        given.body
+    );
+    network
+        .client
+        .wait_for_poll("the second poll ended", |p| {
+            p.event_id == what.event_id && p.ended
+        })
+        .await?;
+
+    // A vote on an ended poll changes nothing.
+    let history = what
+        .answer_containing("geschiedenis")
+        .context("history offered")?;
+    network
+        .client
+        .vote(&network.direct_chat, &what.event_id, &history)
+        .await?;
+
+    // In the shared room a member can see the poll but their tap changes nothing.
+    ask(&network.client, &network.room, "!toestemming").await?;
+    let shared = open_poll(&network.client, &network.bot, &room_id, "Over wie", &[]).await?;
+    let carer_room = carer.room(&room_id)?;
+    let carer_sees = carer
+        .wait_for_poll("the poll in the shared room", |p| {
+            p.event_id == shared.event_id
+        })
+        .await?;
+    carer
+        .vote(&carer_room, &carer_sees.event_id, &carer_sees.answers[0].0)
+        .await?;
+    wait_for_bot(
+        &carer,
+        &network.bot,
+        &room_id,
+        "Alleen de cliënt of de vertegenwoordiger",
+    )
+    .await?;
+
+    let overview = ask(&network.client, &network.direct_chat, "!toestemming").await?;
+    assert!(
+        overview
+            .body
+            .contains("huisarts bij Praktijk De Linde): chat ✅, geschiedenis ❌, afspraken ✅"),
+        "only the tapped switch changed: {}",
+        overview.body
+    );
+
+    // Withdrawing the carer's chat by two taps takes them out of the network.
+    let whom = open_poll(
+        &network.client,
+        &network.bot,
+        &dm_id,
+        "Over wie",
+        std::slice::from_ref(&whom.event_id),
+    )
+    .await?;
+    let carer_answer = whom
+        .answer_containing(carer.user_id().localpart())
+        .context("the carer is offered")?;
+    network
+        .client
+        .vote(&network.direct_chat, &whom.event_id, &carer_answer)
+        .await?;
+    let what_carer = open_poll(
+        &network.client,
+        &network.bot,
+        &dm_id,
+        "Wat mag",
+        std::slice::from_ref(&what.event_id),
+    )
+    .await?;
+    let chat = what_carer
+        .answer_containing("uit het netwerk te halen")
+        .context("chat offered to switch off")?;
+    network
+        .client
+        .vote(&network.direct_chat, &what_carer.event_id, &chat)
+        .await?;
+    network
+        .client
+        .wait_until_out(&room_id, carer.user_id())
+        .await?;
+    let log = ask(&network.client, &network.direct_chat, "!logboek").await?;
+    assert!(
+        log.body.contains("trok de toestemming van") && log.body.contains("voor chat in"),
+        "{}",
+        log.body
+    );
+    Ok(())
+}

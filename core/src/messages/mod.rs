@@ -17,6 +17,13 @@ pub struct BotReply {
     pub html: String,
 }
 
+/// A poll ready to send: its question and answers (id, text), plain text as MSC3381 wants.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PollText {
+    pub question: String,
+    pub answers: Vec<(String, String)>,
+}
+
 /// What `!status` reports; gathered by the bot runtime, worded here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusReport {

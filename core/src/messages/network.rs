@@ -1,9 +1,10 @@
 //! What the bot says about networks: starting, inviting, proposals, removal and the overview.
 
-use super::{BotReply, Builder, Person, Text, Who, date};
+use super::{BotReply, Builder, Person, PollText, Text, Who, date};
 use crate::audit::AuditEntry;
 use crate::command::{CommandError, CommandName};
 use crate::consent::{AUDIT_ORGANISATION_PREFIX, Consent, ConsentRefusal, InfoKind, Subject, may};
+use crate::consent_poll::ConsentPoll;
 use crate::language::Language;
 use crate::matrix_id::{MatrixId, MatrixIdError};
 use crate::network::{
@@ -1496,4 +1497,111 @@ pub fn end_of_day(year: i32, month: u32, day: u32) -> Option<Millis> {
         .from_local_datetime(&next.and_hms_opt(0, 0, 0)?)
         .earliest()
         .map(|moment| moment.timestamp_millis())
+}
+
+/// The consent polls: first whom it is about, then what to switch for them. Each answer says
+/// what tapping it does, because a poll answer is the whole instruction.
+pub fn consent_poll(
+    language: Language,
+    poll: &ConsentPoll,
+    network: &Network,
+    consent: &Consent,
+    person: &dyn Fn(&MatrixId) -> Person,
+    now: Millis,
+    left_out: usize,
+) -> PollText {
+    let dutch = language == Language::Dutch;
+    let subject_name = |subject: &Subject| match subject {
+        Subject::Member { user } => {
+            let role = network
+                .current_role(user)
+                .map(|role| format!(" ({})", role_label(language, role)))
+                .unwrap_or_default();
+            format!("{}{role}", person(user).name)
+        }
+        Subject::Organisation { name } => {
+            format!(
+                "{} {name}",
+                if dutch { "organisatie" } else { "organisation" }
+            )
+        }
+    };
+    match poll {
+        ConsentPoll::WhichSubject { answers } => {
+            let mut question = if dutch {
+                "Over wie wilt u iets veranderen? Tik op een naam.".to_owned()
+            } else {
+                "Whom do you want to change something for? Tap a name.".to_owned()
+            };
+            if left_out > 0 {
+                question.push_str(&if dutch {
+                    format!(" ({left_out} anderen passen er niet in: typ voor hen !toestemming @naam:server afspraken ja.)")
+                } else {
+                    format!(" ({left_out} others do not fit: for them type !consent @name:server appointments yes.)")
+                });
+            }
+            PollText {
+                question,
+                answers: answers
+                    .iter()
+                    .map(|(id, subject)| (id.clone(), subject_name(subject)))
+                    .collect(),
+            }
+        }
+        ConsentPoll::WhatMay { subject, answers } => {
+            let question = if dutch {
+                format!(
+                    "Wat mag {} zien? Tik op wat u wilt veranderen.",
+                    subject_name(subject)
+                )
+            } else {
+                format!(
+                    "What may {} see? Tap what you want to change.",
+                    subject_name(subject)
+                )
+            };
+            let answers = answers
+                .iter()
+                .map(|(id, kind)| {
+                    let label = info_kind_label(language, *kind);
+                    let given = consent.holds(subject, *kind, now);
+                    let text = match (dutch, given, *kind == InfoKind::ChatMembership) {
+                        (true, true, true) => {
+                            format!("{label}: nu wel. Tik om uit het netwerk te halen.")
+                        }
+                        (true, true, false) => format!("{label}: nu wel. Tik om te stoppen."),
+                        (true, false, _) => format!("{label}: nu niet. Tik om toe te staan."),
+                        (false, true, true) => {
+                            format!("{label}: yes now. Tap to take out of the network.")
+                        }
+                        (false, true, false) => format!("{label}: yes now. Tap to stop."),
+                        (false, false, _) => format!("{label}: not now. Tap to allow."),
+                    };
+                    (id.clone(), text)
+                })
+                .collect();
+            PollText { question, answers }
+        }
+    }
+}
+
+/// What an ended consent poll says in place of its results.
+pub fn consent_poll_ended(language: Language) -> String {
+    match language {
+        Language::Dutch => "Gekozen. Deze keuzelijst is gesloten.".to_owned(),
+        Language::English => "Chosen. This poll is closed.".to_owned(),
+    }
+}
+
+/// A vote in a consent poll by someone who may not change consent, or on a poll that no
+/// longer applies.
+pub fn consent_poll_not_for_you(language: Language) -> BotReply {
+    match language {
+        Language::Dutch => Builder::new()
+            .paragraph("Alleen de cliënt of de vertegenwoordiger kan hiermee iets veranderen. Er is niets veranderd.")
+            .build(),
+        Language::English => Builder::new()
+            .paragraph("Only the client or their representative can change anything here. Nothing has changed.")
+            .build(),
+    }
 }
