@@ -274,7 +274,11 @@ pub fn decide_consent(
             })
         }
         ConsentRequest::Withdraw { .. } => {
-            if !active {
+            // Someone invited but not joined yet holds no chat grant (joining gives it), yet
+            // "not in the chat" must still stop them: it cancels the invitation.
+            let invited = kind == InfoKind::ChatMembership
+                && matches!(subject, Subject::Member { user } if network.member(user).is_some_and(|m| m.membership == Membership::Invited));
+            if !active && !invited {
                 return Err(ConsentRefusal::NothingToWithdraw);
             }
             let removes_member = kind == InfoKind::ChatMembership
@@ -599,6 +603,43 @@ mod tests {
                 20
             ),
             Err(ConsentRefusal::OnlyClientMay)
+        );
+    }
+
+    #[test]
+    fn withdrawing_the_chat_of_someone_only_invited_cancels_the_invitation() {
+        let mut net = network();
+        for m in net.members.iter_mut().filter(|m| m.user == id("carer")) {
+            m.membership = Membership::Invited;
+        }
+        let withdraw = |kind| ConsentRequest::Withdraw {
+            subject: member("carer"),
+            kind,
+        };
+        assert_eq!(
+            decide_consent(
+                &net,
+                &Consent::default(),
+                &id("client"),
+                &withdraw(InfoKind::ChatMembership),
+                20
+            ),
+            Ok(ConsentDecision::Withdraw {
+                subject: member("carer"),
+                kind: InfoKind::ChatMembership,
+                on_behalf_of: None,
+                removes_member: true
+            })
+        );
+        assert_eq!(
+            decide_consent(
+                &net,
+                &Consent::default(),
+                &id("client"),
+                &withdraw(InfoKind::Appointments),
+                20
+            ),
+            Err(ConsentRefusal::NothingToWithdraw)
         );
     }
 

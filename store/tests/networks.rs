@@ -17,6 +17,7 @@ on_both_databases!(
     the_audit_chain_names_a_changed_entry,
     the_audit_chain_names_where_entries_are_missing,
     consent_is_kept_with_its_history,
+    a_consent_poll_is_understood_until_it_is_closed,
 );
 
 const BOT: &str = "@kring:kring.test";
@@ -411,5 +412,38 @@ async fn consent_is_kept_with_its_history(store: Store) -> Result<()> {
     assert_eq!(consent.grants[1].on_behalf_of, Some(id("client")));
     assert_eq!(consent.grants[1].ends_at, Some(500));
     assert!(consent.grants[1].active_at(499) && !consent.grants[1].active_at(500));
+    Ok(())
+}
+
+async fn a_consent_poll_is_understood_until_it_is_closed(store: Store) -> Result<()> {
+    use kring_core::consent::Subject;
+    use kring_core::consent_poll::ConsentPoll;
+    inbox_event(&store, "$start").await?;
+    store
+        .apply_plan(BOT, "$start", &start_plan("net-a", "client"))
+        .await?;
+    let poll = ConsentPoll::what_may(Subject::Organisation {
+        name: "De Linde".into(),
+    });
+    assert_eq!(store.open_consent_poll("$poll").await?, None);
+    store
+        .record_consent_poll("$poll", "net-a", "!dm:kring.test", &poll, 30)
+        .await?;
+    // A retried effect records it again: nothing changes.
+    store
+        .record_consent_poll("$poll", "net-a", "!dm:kring.test", &poll, 31)
+        .await?;
+    assert_eq!(
+        store.open_consent_poll("$poll").await?,
+        Some(("net-a".to_owned(), poll.clone()))
+    );
+    inbox_event(&store, "$vote").await?;
+    let mut plan = Plan::new();
+    plan.change(Change::CloseConsentPoll {
+        poll_event_id: "$poll".into(),
+        at: 40,
+    });
+    assert!(store.apply_plan(BOT, "$vote", &plan).await?);
+    assert_eq!(store.open_consent_poll("$poll").await?, None, "closed");
     Ok(())
 }

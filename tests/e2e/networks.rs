@@ -1339,3 +1339,166 @@ async fn the_client_changes_consent_by_tapping_polls() -> Result<()> {
     );
     Ok(())
 }
+
+/// What the store says about someone's place in the room, in the room's words.
+fn stored_membership(network: &kring_core::network::Network, user: &str) -> Option<&'static str> {
+    use kring_core::network::Membership;
+    let id = kring_core::MatrixId::parse(user).ok()?;
+    match network.member(&id)?.membership {
+        Membership::Invited => Some("invite"),
+        Membership::Joined => Some("join"),
+        Membership::Left | Membership::Removed => None,
+    }
+}
+
+/// The room's own view (the server's state), with everything that is not "in" as `None`.
+async fn room_membership(
+    asker: &TestClient,
+    room_id: &RoomId,
+    user: &UserId,
+) -> Result<Option<&'static str>> {
+    Ok(
+        match asker.server_membership(room_id, user).await?.as_deref() {
+            Some("invite") => Some("invite"),
+            Some("join") => Some("join"),
+            _ => None,
+        },
+    )
+}
+
+/// Over a random sequence of steps by random people, through the bot and around it in
+/// "Element" (matrix-sdk calls), the store ends every step agreeing with the room's real
+/// membership, as the server holds it. The seed is printed; `KRING_PROPERTY_SEED` replays one.
+#[tokio::test]
+async fn the_store_always_agrees_with_the_room() -> Result<()> {
+    use rand::{Rng, SeedableRng};
+    const STEPS: usize = 24;
+    let seed: u64 = std::env::var("KRING_PROPERTY_SEED")
+        .ok()
+        .and_then(|seed| seed.parse().ok())
+        .unwrap_or_else(|| rand::thread_rng().r#gen());
+    println!("KRING_PROPERTY_SEED={seed}");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+
+    let network = Network::start().await?;
+    let room_id = network.room_id();
+    let mut people = Vec::new();
+    for persona in [
+        Persona::Carer,
+        Persona::Carer,
+        Persona::Professional,
+        Persona::Carer,
+    ] {
+        let account = network.synapse.register(persona).await?;
+        people.push(TestClient::login(&network.synapse.base_url(), &account).await?);
+    }
+    let mut done = Vec::new();
+    for step in 0..STEPS {
+        let stored = network
+            .bot
+            .store
+            .network_by_room(room_id.as_str())
+            .await?
+            .context("stored")?;
+        let index = rng.gen_range(0..people.len());
+        let person = &people[index];
+        let user = person.user_id().to_string();
+        let other = people[(index + 1) % people.len()].user_id().to_string();
+        let place = stored_membership(&stored, &user);
+        // Weighted towards the usual path (invite, accept) so that members are often in the
+        // room to leave, be removed or act.
+        let possible: &[u8] = match place {
+            None => &[0, 0, 0, 5],
+            Some("invite") => &[1, 1, 1, 3, 4],
+            _ => &[2, 2, 3, 4, 6, 7],
+        };
+        let action = match (possible[rng.gen_range(0..possible.len())], place) {
+            (0, None) => {
+                ask(
+                    &network.client,
+                    &network.room,
+                    &format!("!uitnodigen {user} mantelzorger"),
+                )
+                .await?;
+                "the client invites through the bot"
+            }
+            (1, Some("invite")) => {
+                person.accept_invite(&room_id).await?;
+                "the invitee accepts"
+            }
+            (2, Some("join")) => {
+                person.room(&room_id)?.leave().await?;
+                "a member leaves in their app"
+            }
+            (3, Some(_)) => {
+                network.room.kick_user(person.user_id(), None).await?;
+                "the client removes in their app"
+            }
+            (4, Some(_)) => {
+                ask(
+                    &network.client,
+                    &network.room,
+                    &format!("!toestemming {user} chat nee"),
+                )
+                .await?;
+                "the client withdraws chat consent"
+            }
+            (5, None) => {
+                network.room.invite_user_by_id(person.user_id()).await?;
+                "the client invites in their app, around the bot"
+            }
+            (6, Some("join")) => {
+                let room = person.room(&room_id)?;
+                let reply =
+                    ask(person, &room, &format!("!uitnodigen {other} mantelzorger")).await?;
+                assert!(
+                    !reply.body.contains("Ik heb"),
+                    "a member's invite only proposes: {}",
+                    reply.body
+                );
+                "a member proposes someone"
+            }
+            (7, Some("join")) => {
+                let room = person.room(&room_id)?;
+                ask(person, &room, &format!("!toestemming {other} chat nee")).await?;
+                "a member tries to withdraw someone's consent"
+            }
+            _ => unreachable!("only possible steps are drawn"),
+        };
+        done.push(format!("{step}: {action} ({user})"));
+
+        // Converged: for everyone, the store and the server say the same.
+        let started = std::time::Instant::now();
+        loop {
+            let stored = network
+                .bot
+                .store
+                .network_by_room(room_id.as_str())
+                .await?
+                .context("stored")?;
+            let mut differences = Vec::new();
+            for member in &people {
+                let in_store = stored_membership(&stored, member.user_id().as_str());
+                let in_room = room_membership(&network.client, &room_id, member.user_id()).await?;
+                if in_store != in_room {
+                    differences.push(format!(
+                        "{}: store {in_store:?}, room {in_room:?}",
+                        member.user_id()
+                    ));
+                }
+            }
+            if differences.is_empty() {
+                break;
+            }
+            if started.elapsed() > std::time::Duration::from_secs(30) {
+                anyhow::bail!(
+                    "KRING_PROPERTY_SEED={seed}: the store and the room disagree after\n{}\n{differences:#?}",
+                    done.join("\n")
+                );
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+    }
+    println!("{}", done.join("\n"));
+    Ok(())
+}
