@@ -4,9 +4,14 @@
 use crate::networks::now_millis;
 use crate::{Bot, BotError};
 use kring_core::MatrixId;
-use kring_core::messages::{BotReply, INVITE_REASON, NETWORK_ROOM_NAME, PollText};
+use kring_core::messages::{
+    self, BotReply, EarlierMessage, HISTORY_LINES_PER_MESSAGE, HISTORY_ROOM_NAME, INVITE_REASON,
+    NETWORK_ROOM_NAME, Person, PollText,
+};
+use kring_core::network::{Membership, Millis};
 use kring_core::plan::{Effect, Target};
 use kring_store::PendingEffect;
+use matrix_sdk::room::MessagesOptions;
 use matrix_sdk::ruma::api::client::account::get_username_availability;
 use matrix_sdk::ruma::api::client::membership::invite_user::v3::{
     InvitationRecipient, InviteUserId, Request as InviteRequest,
@@ -36,6 +41,10 @@ use tracing::{debug, warn};
 /// network id, so it says nothing about anyone; it lets a restarted bot find a room it created
 /// just before a crash instead of creating a second one.
 const NETWORK_TAG: &str = "org.kring.network";
+
+/// A room state event marking a member's room for shared history: the network id and the
+/// member, so that a restarted bot finds it again instead of making a second one.
+const HISTORY_TAG: &str = "org.kring.history";
 
 /// How long a removal may take to show up in the bot's own view of the room.
 const KICK_SETTLE: Duration = Duration::from_secs(30);
@@ -135,6 +144,14 @@ pub(crate) async fn carry_out(
             create_network_room(bot, network_id, client).await?;
             None
         }
+        Effect::ShareHistory { network_id, user } => {
+            share_history(bot, pending, network_id, user).await?;
+            None
+        }
+        Effect::WithdrawHistory { network_id, user } => {
+            withdraw_history(bot, pending, network_id, user).await?;
+            None
+        }
         Effect::Invite {
             network_id,
             user,
@@ -208,6 +225,18 @@ async fn send(
     let Some(room) = joined_room(bot, to).await? else {
         return Ok(None);
     };
+    let sent = send_in(&room, reply, reply_to, transaction_id).await?;
+    bot.metrics.replies_sent.inc();
+    Ok(Some(sent))
+}
+
+/// Every bot text goes out this way: an `m.notice` with plain `body` and HTML, maybe a reply.
+async fn send_in(
+    room: &Room,
+    reply: &BotReply,
+    reply_to: Option<&str>,
+    transaction_id: &OwnedTransactionId,
+) -> Result<String, BotError> {
     let mut content = RoomMessageEventContent::notice_html(reply.plain.clone(), reply.html.clone());
     if let Some(event_id) = reply_to.and_then(|id| EventId::parse(id).ok()) {
         content.relates_to = Some(Relation::Reply(Reply::with_event_id(event_id)));
@@ -216,8 +245,7 @@ async fn send(
         .send(content)
         .with_transaction_id(transaction_id.clone())
         .await?;
-    bot.metrics.replies_sent.inc();
-    Ok(Some(sent.response.event_id.to_string()))
+    Ok(sent.response.event_id.to_string())
 }
 
 /// The room a message goes to, if the bot is still in it (otherwise there is nobody to tell).
@@ -349,6 +377,234 @@ async fn create_network_room(
         .await?;
     debug!(%network_id, "created a network room");
     Ok(())
+}
+
+/// Copies of the network room's earlier messages for a member with history consent, in a room
+/// of their own. Each copy has its own transaction id, so a retry after a crash sends none twice.
+async fn share_history(
+    bot: &Bot,
+    pending: &PendingEffect,
+    network_id: &str,
+    user: &MatrixId,
+) -> Result<(), BotError> {
+    let Some(network) = bot.store.network(network_id).await? else {
+        return Ok(());
+    };
+    let Some(joined_at) = network
+        .member(user)
+        .filter(|member| member.membership == Membership::Joined)
+        .map(|member| member.since)
+    else {
+        // Shared when they join.
+        return Ok(());
+    };
+    let network_room = network_room(bot, network_id).await?;
+    let earlier = earlier_messages(&network_room, joined_at).await?;
+    let room = history_room(bot, network_id, user).await?;
+    let language = bot
+        .store
+        .member_language(user.as_str())
+        .await?
+        .unwrap_or_default();
+    let parts: Vec<&[EarlierMessage]> = if earlier.is_empty() {
+        vec![&[]]
+    } else {
+        earlier.chunks(HISTORY_LINES_PER_MESSAGE).collect()
+    };
+    for (index, part) in parts.iter().enumerate() {
+        let reply = messages::history_share(language, part, index + 1, parts.len());
+        let transaction_id = transaction_id(
+            bot.identity.user_id.as_str(),
+            &format!("{}#history{index}", pending.cause_event_id),
+            pending.seq,
+        );
+        let event_id = send_in(&room, &reply, None, &transaction_id).await?;
+        bot.store
+            .record_history_share(
+                network_id,
+                user,
+                room.room_id().as_str(),
+                &event_id,
+                now_millis(),
+            )
+            .await?;
+    }
+    debug!(%network_id, copies = parts.len(), "shared earlier messages");
+    Ok(())
+}
+
+/// Takes every shared copy away again (a redaction removes the text from the server, and
+/// Element hides it), then says so in that room.
+async fn withdraw_history(
+    bot: &Bot,
+    pending: &PendingEffect,
+    network_id: &str,
+    user: &MatrixId,
+) -> Result<(), BotError> {
+    let shared = bot.store.shared_history(network_id, user).await?;
+    let mut rooms = Vec::new();
+    for (room_id, event_id) in shared {
+        let (Ok(room_id), Ok(event_id)) = (RoomId::parse(&room_id), EventId::parse(&event_id))
+        else {
+            continue;
+        };
+        if let Some(room) = bot.client.get_room(&room_id) {
+            room.redact(
+                &event_id,
+                Some("Toestemming ingetrokken / consent withdrawn"),
+                Some(transaction_id(
+                    bot.identity.user_id.as_str(),
+                    event_id.as_str(),
+                    pending.seq,
+                )),
+            )
+            .await?;
+            if !rooms
+                .iter()
+                .any(|known: &Room| known.room_id() == room.room_id())
+            {
+                rooms.push(room);
+            }
+        }
+        bot.store
+            .history_share_withdrawn(event_id.as_str(), now_millis())
+            .await?;
+    }
+    let language = bot
+        .store
+        .member_language(user.as_str())
+        .await?
+        .unwrap_or_default();
+    for room in rooms {
+        let transaction_id = transaction_id(
+            bot.identity.user_id.as_str(),
+            &format!("{}#withdrawn", pending.cause_event_id),
+            pending.seq,
+        );
+        send_in(
+            &room,
+            &messages::history_withdrawn(language),
+            None,
+            &transaction_id,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// What members wrote in the network room before `before`, oldest first (the bot holds every
+/// room key since the room began). Bot notices are left out: they are about the network, not
+/// the client.
+async fn earlier_messages(room: &Room, before: Millis) -> Result<Vec<EarlierMessage>, BotError> {
+    const MAX_PAGES: usize = 20;
+    let mut found = Vec::new();
+    let mut from: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let mut options = MessagesOptions::backward();
+        options.from = from.clone();
+        options.limit = matrix_sdk::ruma::UInt::from(100u32);
+        let page = room.messages(options).await?;
+        for event in &page.chunk {
+            let Ok(json) = serde_json::from_str::<serde_json::Value>(event.raw().json().get())
+            else {
+                continue;
+            };
+            let at = json["origin_server_ts"].as_i64().unwrap_or_default();
+            if json["type"] != "m.room.message"
+                || json["content"]["msgtype"] != "m.text"
+                || at >= before
+            {
+                continue;
+            }
+            let (Some(sender), Some(body)) = (
+                json["sender"]
+                    .as_str()
+                    .and_then(|sender| MatrixId::parse(sender).ok()),
+                json["content"]["body"].as_str(),
+            ) else {
+                continue;
+            };
+            found.push(EarlierMessage {
+                at,
+                sender: Person::new(sender, None),
+                body: body.to_owned(),
+            });
+        }
+        match page.end {
+            Some(end) if !page.chunk.is_empty() => from = Some(end),
+            _ => break,
+        }
+    }
+    found.reverse();
+    Ok(found)
+}
+
+/// The member's own room for shared history: remembered in the store, found again by its tag
+/// after a crash, or made (encrypted, invite-only, readable from the invite on).
+async fn history_room(bot: &Bot, network_id: &str, user: &MatrixId) -> Result<Room, BotError> {
+    if let Some(room) = bot
+        .store
+        .history_room(network_id, user)
+        .await?
+        .and_then(|room_id| RoomId::parse(room_id).ok())
+        .and_then(|room_id| bot.client.get_room(&room_id))
+    {
+        return Ok(room);
+    }
+    let member = user_id(user)?;
+    for room in bot.client.joined_rooms() {
+        let Ok(Some(raw)) = room
+            .get_state_event(StateEventType::from(HISTORY_TAG), "")
+            .await
+        else {
+            continue;
+        };
+        let json = match &raw {
+            matrix_sdk::deserialized_responses::RawAnySyncOrStrippedState::Sync(raw) => {
+                raw.json().get().to_owned()
+            }
+            matrix_sdk::deserialized_responses::RawAnySyncOrStrippedState::Stripped(raw) => {
+                raw.json().get().to_owned()
+            }
+        };
+        let content = serde_json::from_str::<serde_json::Value>(&json).unwrap_or_default();
+        if content["content"]["network_id"] == network_id
+            && content["content"]["member"] == member.as_str()
+        {
+            bot.store
+                .set_history_room(network_id, user, room.room_id().as_str())
+                .await?;
+            return Ok(room);
+        }
+    }
+    let mut request = create_room::v3::Request::new();
+    request.name = Some(HISTORY_ROOM_NAME.to_owned());
+    request.preset = Some(create_room::v3::RoomPreset::PrivateChat);
+    request.invite = vec![member.clone()];
+    request.is_direct = true;
+    request.initial_state = vec![
+        raw(
+            json!({ "type": "m.room.encryption", "state_key": "", "content": { "algorithm": "m.megolm.v1.aes-sha2" } }),
+        )?,
+        // The member reads the copies sent while they were only invited.
+        raw(
+            json!({ "type": "m.room.history_visibility", "state_key": "", "content": { "history_visibility": "invited" } }),
+        )?,
+        raw(
+            json!({ "type": "m.room.join_rules", "state_key": "", "content": { "join_rule": "invite" } }),
+        )?,
+        raw(
+            json!({ "type": "m.room.guest_access", "state_key": "", "content": { "guest_access": "forbidden" } }),
+        )?,
+        raw(
+            json!({ "type": HISTORY_TAG, "state_key": "", "content": { "network_id": network_id, "member": member } }),
+        )?,
+    ];
+    let room = bot.client.create_room(request).await?;
+    bot.store
+        .set_history_room(network_id, user, room.room_id().as_str())
+        .await?;
+    Ok(room)
 }
 
 fn raw<T>(value: serde_json::Value) -> Result<Raw<T>, BotError> {

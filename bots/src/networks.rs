@@ -605,6 +605,11 @@ fn remove(context: &Context<'_>, network: &Network, plan: &mut Plan, user: &Matr
     plan.effect(Effect::Kick {
         network_id: network.id.clone(),
         user: user.clone(),
+    })
+    // Whoever is out of the network keeps no copies of its history.
+    .effect(Effect::WithdrawHistory {
+        network_id: network.id.clone(),
+        user: user.clone(),
     });
 }
 
@@ -726,6 +731,12 @@ pub(crate) async fn on_membership(bot: &Bot, entry: &InboxEntry) -> Result<Plan,
                     level: 0,
                 });
             }
+            if !membership.is_current() {
+                plan.effect(Effect::WithdrawHistory {
+                    network_id: network.id.clone(),
+                    user: user.clone(),
+                });
+            }
             match membership {
                 Membership::Joined if welcome && user == network.client => {
                     say(
@@ -760,6 +771,18 @@ pub(crate) async fn on_membership(bot: &Bot, entry: &InboxEntry) -> Result<Plan,
                         messages::consent_defaults(language, &person(&names, &user)),
                         None,
                     );
+                    // History consent given while they were invited is carried out now.
+                    let current = bot.store.consent(&network.id).await?;
+                    if current.holds(
+                        &Subject::Member { user: user.clone() },
+                        InfoKind::PastHistory,
+                        entry.origin_ts,
+                    ) {
+                        plan.effect(Effect::ShareHistory {
+                            network_id: network.id.clone(),
+                            user: user.clone(),
+                        });
+                    }
                 }
                 Membership::Left => say(
                     &mut plan,
@@ -1257,6 +1280,20 @@ async fn consent_plan(
             (false, None)
         }
     };
+    // Reading history is carried out by copies in the member's own room (see ShareHistory).
+    if let (InfoKind::PastHistory, Subject::Member { user }) = (kind, subject) {
+        plan.effect(if give {
+            Effect::ShareHistory {
+                network_id: network.id.clone(),
+                user: user.clone(),
+            }
+        } else {
+            Effect::WithdrawHistory {
+                network_id: network.id.clone(),
+                user: user.clone(),
+            }
+        });
+    }
     plan.effect(Effect::Send {
         to: here(context.entry),
         reply: messages::consent_changed(language, &who, *kind, give, until),
@@ -1357,8 +1394,9 @@ pub(crate) async fn on_consent_expired(bot: &Bot, entry: &InboxEntry) -> Result<
     let now = now_millis();
     let current = bot.store.consent(&network.id).await?;
     let subject = Subject::Member { user: user.clone() };
+    let kind = InfoKind::from_code(&entry.body).unwrap_or(InfoKind::ChatMembership);
     if network.current_role(&user).is_none()
-        || consent::may(&network, &current, &subject, InfoKind::ChatMembership, now)
+        || consent::may(&network, &current, &subject, kind, now)
     {
         return Ok(Plan::new());
     }
@@ -1374,10 +1412,17 @@ pub(crate) async fn on_consent_expired(bot: &Bot, entry: &InboxEntry) -> Result<
     let mut plan = Plan::new();
     plan.change(context.log(
         &network,
-        "consent.end.chat_membership",
+        &format!("consent.end.{}", kind.code()),
         Some(&user),
         Outcome::Done,
     ));
+    if kind == InfoKind::PastHistory {
+        plan.effect(Effect::WithdrawHistory {
+            network_id: network.id.clone(),
+            user,
+        });
+        return Ok(plan);
+    }
     remove(&context, &network, &mut plan, &user);
     let names = people(bot, &network, &[&user]).await?;
     plan.effect(Effect::Send {

@@ -81,7 +81,7 @@ async fn sweep_expired_consent(bot: &Bot) -> Result<(), BotError> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0);
-    for expired in bot.store.expired_chat_grants(now).await? {
+    for expired in bot.store.expired_personal_grants(now).await? {
         bot.store
             .inbox_insert(
                 bot.identity.user_id.as_str(),
@@ -90,7 +90,7 @@ async fn sweep_expired_consent(bot: &Bot) -> Result<(), BotError> {
                     room_id: expired.room_id,
                     sender: expired.user_id,
                     kind: InboxKind::ConsentExpired,
-                    body: Some(expired.grant_id),
+                    body: Some(expired.kind.code().to_owned()),
                     encrypted_event: None,
                     origin_ts: now,
                 },

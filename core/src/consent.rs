@@ -49,6 +49,12 @@ impl InfoKind {
     pub fn from_code(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|kind| kind.code() == code)
     }
+
+    /// Being in the chat and reading what was said before are about a person in a room; an
+    /// organisation never holds them.
+    pub fn is_personal(self) -> bool {
+        matches!(self, Self::ChatMembership | Self::PastHistory)
+    }
 }
 
 /// Who a grant is for.
@@ -117,7 +123,7 @@ impl Consent {
 
 /// May `subject` have `kind` in `network` at `now`? The client always may; a bot acts for the
 /// client. A professional is covered by a grant to themselves or to their organisation, except
-/// for being in the chat, which is always personal. Anyone no longer in the network may not.
+/// for the personal kinds (being in the chat, reading its history). Anyone no longer in the network may not.
 pub fn may(
     network: &Network,
     consent: &Consent,
@@ -149,14 +155,14 @@ pub fn may(
                 return true;
             }
             match (&member.role, kind) {
-                (_, InfoKind::ChatMembership) => false,
+                (_, kind) if kind.is_personal() => false,
                 (Role::Professional { organisation, .. }, _) => has(&Subject::Organisation {
                     name: organisation.clone(),
                 }),
                 _ => false,
             }
         }
-        Subject::Organisation { .. } => kind != InfoKind::ChatMembership && has(subject),
+        Subject::Organisation { .. } => !kind.is_personal() && has(subject),
     }
 }
 
@@ -208,8 +214,8 @@ pub enum ConsentRefusal {
     EndsInThePast,
     /// The client's own place, and the bot's, are not a matter of consent.
     NotAMatterOfConsent,
-    /// Being in the chat is personal; organisations are never in the chat.
-    ChatIsPersonal,
+    /// Being in the chat and reading its history are personal; never for an organisation.
+    PersonalOnly,
     AlreadyGiven,
     NothingToWithdraw,
 }
@@ -245,8 +251,8 @@ pub fn decide_consent(
             }
         }
         Subject::Organisation { name } => {
-            if kind == InfoKind::ChatMembership {
-                return Err(ConsentRefusal::ChatIsPersonal);
+            if kind.is_personal() {
+                return Err(ConsentRefusal::PersonalOnly);
             }
             let known = network.members.iter().any(|member| {
                 member.membership.is_current()
@@ -550,7 +556,7 @@ mod tests {
                 ),
                 20
             ),
-            Err(ConsentRefusal::ChatIsPersonal)
+            Err(ConsentRefusal::PersonalOnly)
         );
         assert_eq!(
             decide_consent(

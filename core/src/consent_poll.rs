@@ -73,10 +73,7 @@ impl ConsentPoll {
     pub fn what_may(subject: Subject) -> Self {
         let answers = InfoKind::ALL
             .iter()
-            .filter(|kind| {
-                !(matches!(subject, Subject::Organisation { .. })
-                    && **kind == InfoKind::ChatMembership)
-            })
+            .filter(|kind| !(matches!(subject, Subject::Organisation { .. }) && kind.is_personal()))
             .map(|kind| (kind.code().to_owned(), *kind))
             .collect();
         Self::WhatMay { subject, answers }
@@ -222,12 +219,8 @@ mod tests {
         }) else {
             panic!("the second poll asks what")
         };
-        assert_eq!(answers.len(), InfoKind::ALL.len() - 1);
-        assert!(
-            answers
-                .iter()
-                .all(|(_, kind)| *kind != InfoKind::ChatMembership)
-        );
+        assert_eq!(answers.len(), InfoKind::ALL.len() - 2);
+        assert!(answers.iter().all(|(_, kind)| !kind.is_personal()));
         let ConsentPoll::WhatMay { answers, .. } =
             ConsentPoll::what_may(Subject::Member { user: id("carer") })
         else {

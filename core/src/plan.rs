@@ -204,6 +204,12 @@ pub enum Effect {
         text: PollText,
         poll: ConsentPoll,
     },
+    /// Shares copies of what was said in the network room before `user` joined, in a room of
+    /// their own with the bot (Matrix cannot show one member older messages without showing
+    /// everyone). Nothing if they already have them or have not joined yet.
+    ShareHistory { network_id: String, user: MatrixId },
+    /// Redacts every copy shared with `user`: their history consent ended, or they left.
+    WithdrawHistory { network_id: String, user: MatrixId },
     /// Ends a poll, so that Element shows it closed and nobody votes on it again.
     EndPoll {
         #[serde(flatten)]

@@ -20,8 +20,8 @@ pub enum InboxKind {
     LinkUsed,
     /// The room's power levels changed; `body` holds the users' levels as JSON.
     PowerLevels,
-    /// A member's consent to be in the chat reached its end date; `body` is the grant id,
-    /// `sender` the member. Written by the bot's own consent sweep.
+    /// A member's consent to be in the chat or to read its history reached its end date;
+    /// `body` is the kind's code, `sender` the member. Written by the bot's own consent sweep.
     ConsentExpired,
     /// A vote in one of the bot's polls; `body` holds `{"poll": event id, "answers": [ids]}`.
     PollResponse,

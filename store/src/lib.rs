@@ -6,7 +6,7 @@ mod networks;
 pub mod private_file;
 
 pub use inbox::{InboxEntry, InboxKind, InboxState, NewInboxEntry};
-pub use networks::{ExpiredChatGrant, LinkLookup, PendingEffect};
+pub use networks::{ExpiredGrant, LinkLookup, PendingEffect};
 
 use kring_core::Language;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

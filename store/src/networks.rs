@@ -554,22 +554,23 @@ fn subject_parts(subject: &Subject) -> (&'static str, &str) {
 
 /// A member whose consent to be in the chat has ended by its date while they are still in.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExpiredChatGrant {
+pub struct ExpiredGrant {
     pub network_id: String,
     pub room_id: String,
     pub grant_id: String,
     pub user_id: String,
+    pub kind: InfoKind,
 }
 
 impl Store {
     /// Chat grants that ended by their date (not withdrawn) of members still in the network.
     /// The rules decide what follows; another, later grant may still let them stay.
-    pub async fn expired_chat_grants(&self, now: i64) -> Result<Vec<ExpiredChatGrant>> {
+    pub async fn expired_personal_grants(&self, now: i64) -> Result<Vec<ExpiredGrant>> {
         let rows = sqlx::query(
-            "SELECT g.network_id, n.room_id, g.grant_id, g.subject FROM consent_grants g
+            "SELECT g.network_id, n.room_id, g.grant_id, g.subject, g.kind FROM consent_grants g
              JOIN networks n ON n.network_id = g.network_id
              JOIN network_members m ON m.network_id = g.network_id AND m.user_id = g.subject
-             WHERE g.subject_kind = 'member' AND g.kind = 'chat_membership'
+             WHERE g.subject_kind = 'member' AND g.kind IN ('chat_membership', 'past_history')
                AND g.revoked_at IS NULL AND g.ends_at IS NOT NULL AND g.ends_at <= $1
                AND m.membership IN ('invited', 'joined') AND n.room_id IS NOT NULL
              ORDER BY g.ends_at, g.grant_id",
@@ -579,11 +580,14 @@ impl Store {
         .await?;
         rows.iter()
             .map(|row| {
-                Ok(ExpiredChatGrant {
+                let kind: String = row.try_get("kind")?;
+                Ok(ExpiredGrant {
                     network_id: row.try_get("network_id")?,
                     room_id: row.try_get("room_id")?,
                     grant_id: row.try_get("grant_id")?,
                     user_id: row.try_get("subject")?,
+                    kind: InfoKind::from_code(&kind)
+                        .ok_or_else(|| corrupt("consent kind", &kind))?,
                 })
             })
             .collect()
@@ -952,4 +956,88 @@ async fn apply_change(
         }
     }
     Ok(())
+}
+
+/// Copies of earlier messages shared with one member (see migration 5).
+impl Store {
+    pub async fn history_room(&self, network_id: &str, user: &MatrixId) -> Result<Option<String>> {
+        let row =
+            sqlx::query("SELECT room_id FROM history_rooms WHERE network_id = $1 AND user_id = $2")
+                .bind(network_id)
+                .bind(user.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|row| Ok(row.try_get("room_id")?)).transpose()
+    }
+
+    pub async fn set_history_room(
+        &self,
+        network_id: &str,
+        user: &MatrixId,
+        room_id: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO history_rooms (network_id, user_id, room_id) VALUES ($1, $2, $3)
+             ON CONFLICT (network_id, user_id) DO UPDATE SET room_id = excluded.room_id",
+        )
+        .bind(network_id)
+        .bind(user.as_str())
+        .bind(room_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn record_history_share(
+        &self,
+        network_id: &str,
+        user: &MatrixId,
+        room_id: &str,
+        event_id: &str,
+        at: Millis,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO history_shares (event_id, network_id, user_id, room_id, shared_at)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING",
+        )
+        .bind(event_id)
+        .bind(network_id)
+        .bind(user.as_str())
+        .bind(room_id)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The copies a member can still read: (room id, event id), oldest first.
+    pub async fn shared_history(
+        &self,
+        network_id: &str,
+        user: &MatrixId,
+    ) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT room_id, event_id FROM history_shares
+             WHERE network_id = $1 AND user_id = $2 AND withdrawn_at IS NULL
+             ORDER BY shared_at, event_id",
+        )
+        .bind(network_id)
+        .bind(user.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("room_id")?, row.try_get("event_id")?)))
+            .collect()
+    }
+
+    pub async fn history_share_withdrawn(&self, event_id: &str, at: Millis) -> Result<()> {
+        sqlx::query(
+            "UPDATE history_shares SET withdrawn_at = $1 WHERE event_id = $2 AND withdrawn_at IS NULL",
+        )
+        .bind(at)
+        .bind(event_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
 }

@@ -9,15 +9,16 @@ use kring_store::{InboxKind, NewInboxEntry, Store};
 
 const WRITER: &str = "@consent-writer:test";
 
-/// Replace `member`'s chat consent in the network of `room_id` by one that ends at `ends_at`
+/// Replace `member`'s consent for `kind` in the network of `room_id` by one that ends at `ends_at`
 /// (milliseconds since the epoch), given by `client`, exactly as a `!toestemming … tot …`
 /// command would record it (one plan, one transaction). Its inbox entry belongs to a writer of
 /// its own, so that a running bot's worker never takes it for a command.
-pub async fn chat_consent_ending_at(
+pub async fn consent_ending_at(
     store: &Store,
     room_id: &str,
     client: &str,
     member: &str,
+    kind: InfoKind,
     ends_at: i64,
 ) -> Result<()> {
     let network = store
@@ -48,7 +49,7 @@ pub async fn chat_consent_ending_at(
     plan.change(Change::WithdrawConsent {
         network_id: network.id.clone(),
         subject: subject.clone(),
-        kind: InfoKind::ChatMembership,
+        kind,
         by: client.clone(),
         at: now,
     })
@@ -56,7 +57,7 @@ pub async fn chat_consent_ending_at(
         network_id: network.id.clone(),
         grant_id: format!("g-test-{ends_at}"),
         subject,
-        kind: InfoKind::ChatMembership,
+        kind,
         given_by: client,
         on_behalf_of: None,
         at: now,

@@ -16,7 +16,7 @@ mod synapse;
 pub use bot::{BotProcess, InProcessBot};
 pub use browser::{Browser, artifacts_dir};
 pub use client::{ReceivedMessage, ReceivedPoll, TestClient};
-pub use consent::{chat_consent_ending_at, now_millis};
+pub use consent::{consent_ending_at, now_millis};
 pub use fantoccini::Locator;
 pub use postgres::{fresh_postgres_url, fresh_sqlite_url};
 pub use proxy::KeyDelayingProxy;

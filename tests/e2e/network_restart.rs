@@ -176,11 +176,12 @@ async fn consent_that_ended_while_the_bot_was_down_is_enforced_after_the_restart
     bot.kill_hard().await?;
     let ends_at = kring_testbed::now_millis() + 1000;
     let store = kring_store::Store::connect(&bot.database_url).await?;
-    kring_testbed::chat_consent_ending_at(
+    kring_testbed::consent_ending_at(
         &store,
         room_id.as_str(),
         client.user_id().as_str(),
         carer.user_id().as_str(),
+        kring_core::consent::InfoKind::ChatMembership,
         ends_at,
     )
     .await?;

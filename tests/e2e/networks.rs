@@ -1024,9 +1024,9 @@ async fn the_client_decides_who_may_see_what() -> Result<()> {
     );
     let overview = ask(&network.client, &network.room, "!toestemming").await?;
     assert!(
-        overview
-            .body
-            .contains("organisatie Praktijk De Linde: geschiedenis ❌, afspraken ❌, vragenlijsten ❌, consult ❌, gegevens ✅"),
+        overview.body.contains(
+            "organisatie Praktijk De Linde: afspraken ❌, vragenlijsten ❌, consult ❌, gegevens ✅"
+        ),
         "{}",
         overview.body
     );
@@ -1132,11 +1132,12 @@ async fn the_client_decides_who_may_see_what() -> Result<()> {
     );
     // Consent with an end date is enforced when it ends: the professional's chat consent is
     // set to end three seconds from now.
-    kring_testbed::chat_consent_ending_at(
+    kring_testbed::consent_ending_at(
         &network.bot.store,
         room_id.as_str(),
         network.client.user_id().as_str(),
         &gp_id,
+        kring_core::consent::InfoKind::ChatMembership,
         kring_testbed::now_millis() + 3000,
     )
     .await?;
@@ -1500,5 +1501,163 @@ async fn the_store_always_agrees_with_the_room() -> Result<()> {
         }
     }
     println!("{}", done.join("\n"));
+    Ok(())
+}
+
+/// History consent: a member who joined later reads nothing from before (the room's history is
+/// "joined"); with the client's consent the bot shares copies in a room of their own, and takes
+/// them away again when the consent is withdrawn.
+#[tokio::test]
+async fn history_consent_shares_earlier_messages_and_takes_them_back() -> Result<()> {
+    let network = Network::start().await?;
+    let room_id = network.room_id();
+    let carer = network.add(Persona::Carer, "mantelzorger").await?;
+    let said = network
+        .client
+        .send_text(&network.room, "Dinsdag om tien uur naar de huisarts")
+        .await?;
+    carer
+        .wait_for("the earlier message", |m| m.event_id == said)
+        .await?;
+    let gp = network
+        .add(Persona::Professional, "huisarts Praktijk De Linde")
+        .await?;
+    assert!(
+        !gp.received().iter().any(|m| m.event_id == said),
+        "a newcomer reads nothing from before they joined"
+    );
+
+    let gp_id = gp.user_id().to_string();
+    let given = ask(
+        &network.client,
+        &network.direct_chat,
+        &format!("!toestemming {gp_id} geschiedenis ja"),
+    )
+    .await?;
+    assert!(
+        given.body.contains("mag nu geschiedenis zien"),
+        "{}",
+        given.body
+    );
+    let history_room_id = gp.wait_for_any_invite().await?;
+    let history_room = gp.accept_invite(&history_room_id).await?;
+    assert_eq!(
+        history_room.name().as_deref(),
+        Some(kring_core::messages::HISTORY_ROOM_NAME),
+        "a neutral name"
+    );
+    let copy = wait_for_bot(
+        &gp,
+        &network.bot,
+        &history_room_id,
+        "Dinsdag om tien uur naar de huisarts",
+    )
+    .await?;
+    assert!(copy.was_encrypted, "the copy is encrypted");
+    assert!(copy.body.contains("Eerdere berichten"), "{}", copy.body);
+
+    let withdrawn = ask(
+        &network.client,
+        &network.direct_chat,
+        &format!("!toestemming {gp_id} geschiedenis nee"),
+    )
+    .await?;
+    assert!(
+        withdrawn.body.contains("mag geschiedenis niet meer zien"),
+        "{}",
+        withdrawn.body
+    );
+    wait_for_bot(&gp, &network.bot, &history_room_id, "ingetrokken").await?;
+    // The server holds the copy redacted: no text left for anyone to read.
+    let request = matrix_sdk::ruma::api::client::room::get_room_event::v3::Request::new(
+        history_room_id.clone(),
+        copy.event_id.clone(),
+    );
+    let raw = gp.client.send(request).await?.event;
+    let json: serde_json::Value = serde_json::from_str(raw.json().get())?;
+    assert!(
+        json["unsigned"]["redacted_because"].is_object(),
+        "the copy is redacted: {json}"
+    );
+    assert_eq!(
+        json["content"],
+        serde_json::json!({}),
+        "nothing left: {json}"
+    );
+    assert!(
+        gp.is_in_room(&room_id, gp.user_id()).await?,
+        "still in the network"
+    );
+
+    // Given again, and this time ending by its date: the copies go when it ends.
+    ask(
+        &network.client,
+        &network.direct_chat,
+        &format!("!toestemming {gp_id} geschiedenis ja"),
+    )
+    .await?;
+    let second = gp
+        .wait_for("a second copy", |m| {
+            m.room_id == history_room_id
+                && m.event_id != copy.event_id
+                && m.body.contains("Dinsdag om tien uur")
+        })
+        .await?;
+    kring_testbed::consent_ending_at(
+        &network.bot.store,
+        room_id.as_str(),
+        network.client.user_id().as_str(),
+        &gp_id,
+        kring_core::consent::InfoKind::PastHistory,
+        kring_testbed::now_millis() + 2000,
+    )
+    .await?;
+    gp.wait_for("the copies taken away when the consent ended", |m| {
+        m.room_id == history_room_id
+            && m.body.contains("ingetrokken")
+            && m.event_id != withdrawn.event_id
+            && gp
+                .received()
+                .iter()
+                .filter(|earlier| earlier.body.contains("ingetrokken"))
+                .count()
+                >= 2
+    })
+    .await?;
+    let request = matrix_sdk::ruma::api::client::room::get_room_event::v3::Request::new(
+        history_room_id.clone(),
+        second.event_id.clone(),
+    );
+    let raw = gp.client.send(request).await?.event;
+    let json: serde_json::Value = serde_json::from_str(raw.json().get())?;
+    assert!(
+        json["unsigned"]["redacted_because"].is_object(),
+        "the second copy is redacted when the consent ended: {json}"
+    );
+
+    // Personal kinds are never for an organisation.
+    let organisation = ask(
+        &network.client,
+        &network.room,
+        "!toestemming organisatie Praktijk De Linde geschiedenis ja",
+    )
+    .await?;
+    assert!(
+        organisation.body.contains("geen organisaties"),
+        "{}",
+        organisation.body
+    );
+
+    let log = ask(&network.client, &network.direct_chat, "!logboek").await?;
+    assert!(
+        log.body.contains("toestemming voor geschiedenis"),
+        "{}",
+        log.body
+    );
+    assert!(
+        log.body.contains("om eerdere berichten te lezen liep af"),
+        "{}",
+        log.body
+    );
     Ok(())
 }

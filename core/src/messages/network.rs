@@ -1094,6 +1094,14 @@ fn log_sentence(language: Language, entry: &AuditEntry, person: &dyn Fn(&str) ->
         (false, "link.revoke") => Text::new()
             .person(&actor)
             .text(&format!(" revoked invite link {object}")),
+        (true, "consent.end.past_history") => Text::new()
+            .text("de toestemming van ")
+            .merge(who())
+            .text(" om eerdere berichten te lezen liep af; de bot haalde ze weg"),
+        (false, "consent.end.past_history") => Text::new()
+            .text("the consent of ")
+            .merge(who())
+            .text(" to read earlier messages ended; the bot took them away"),
         (true, other) if other.starts_with("consent.end.") => Text::new()
             .text("de toestemming van ")
             .merge(who())
@@ -1283,7 +1291,7 @@ pub fn consent_overview(
             };
             let kinds: Vec<String> = InfoKind::ALL
                 .iter()
-                .filter(|kind| **kind != InfoKind::ChatMembership)
+                .filter(|kind| !kind.is_personal())
                 .map(|kind| {
                     let mark = if may(network, consent, &subject, *kind, now) {
                         "✅"
@@ -1464,11 +1472,11 @@ pub fn consent_refusal(language: Language, refusal: &ConsentRefusal) -> BotReply
                 "The client themselves and I need no consent. Nothing has changed."
             }
         }
-        ConsentRefusal::ChatIsPersonal => {
+        ConsentRefusal::PersonalOnly => {
             if dutch {
-                "Alleen personen kunnen in de chat, geen organisaties. Er is niets veranderd."
+                "Alleen personen kunnen in de chat en eerdere berichten lezen, geen organisaties. Er is niets veranderd."
             } else {
-                "Only people can be in the chat, not organisations. Nothing has changed."
+                "Only people can be in the chat and read earlier messages, not organisations. Nothing has changed."
             }
         }
         ConsentRefusal::AlreadyGiven => {
@@ -1602,6 +1610,79 @@ pub fn consent_poll_not_for_you(language: Language) -> BotReply {
             .build(),
         Language::English => Builder::new()
             .paragraph("Only the client or their representative can change anything here. Nothing has changed.")
+            .build(),
+    }
+}
+
+/// The name of the room in which a member reads earlier messages shared with them. Neutral, as
+/// every room name (state is not encrypted).
+pub const HISTORY_ROOM_NAME: &str = "Kring — eerdere berichten";
+
+/// How many earlier messages go into one shared copy.
+pub const HISTORY_LINES_PER_MESSAGE: usize = 25;
+
+/// One earlier message of the network room, as shared with a member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlierMessage {
+    pub at: Millis,
+    pub sender: Person,
+    pub body: String,
+}
+
+/// Copies of earlier messages for a member with history consent, `part` of `parts`.
+pub fn history_share(
+    language: Language,
+    messages: &[EarlierMessage],
+    part: usize,
+    parts: usize,
+) -> BotReply {
+    let dutch = language == Language::Dutch;
+    let heading = match (dutch, parts) {
+        (true, 1) => "Eerdere berichten uit het netwerk".to_owned(),
+        (false, 1) => "Earlier messages from the network".to_owned(),
+        (true, _) => format!("Eerdere berichten uit het netwerk ({part} van {parts})"),
+        (false, _) => format!("Earlier messages from the network ({part} of {parts})"),
+    };
+    let mut builder = Builder::new().rich(Text::new().bold(&heading));
+    if part == 1 {
+        builder = builder.paragraph(if dutch {
+            "De cliënt laat u lezen wat er in het netwerk gezegd is voordat u erbij kwam. Trekt de cliënt dat in, dan haal ik deze berichten weg."
+        } else {
+            "The client lets you read what was said in the network before you joined. If the client withdraws this, I take these messages away."
+        });
+    }
+    if messages.is_empty() {
+        builder = builder.paragraph(if dutch {
+            "Er waren nog geen berichten."
+        } else {
+            "There were no messages yet."
+        });
+    } else {
+        builder = builder.list(
+            messages
+                .iter()
+                .map(|message| {
+                    Text::new()
+                        .bold(&date_time(language, message.at))
+                        .text(" — ")
+                        .person(&message.sender)
+                        .text(": ")
+                        .text(&message.body)
+                })
+                .collect(),
+        );
+    }
+    builder.build()
+}
+
+/// Said where the copies were, once they are taken away.
+pub fn history_withdrawn(language: Language) -> BotReply {
+    match language {
+        Language::Dutch => Builder::new()
+            .paragraph("De cliënt heeft de toegang tot eerdere berichten ingetrokken. Ik heb ze weggehaald.")
+            .build(),
+        Language::English => Builder::new()
+            .paragraph("The client has withdrawn access to earlier messages. I have taken them away.")
             .build(),
     }
 }
