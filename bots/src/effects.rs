@@ -489,6 +489,28 @@ async fn withdraw_history(
         )
         .await?;
     }
+    // Out of the network means out of every Kring room about this client.
+    let still_in = bot
+        .store
+        .network(network_id)
+        .await?
+        .is_some_and(|network| network.current_role(user).is_some());
+    if !still_in
+        && let Some(room) = bot
+            .store
+            .history_room(network_id, user)
+            .await?
+            .and_then(|room_id| RoomId::parse(&room_id).ok())
+            .and_then(|room_id| bot.client.get_room(&room_id))
+    {
+        let member = user_id(user)?;
+        if matches!(
+            server_membership(bot, &room, &member).await?.as_deref(),
+            Some("invite" | "join")
+        ) {
+            room.kick_user(&member, None).await?;
+        }
+    }
     Ok(())
 }
 

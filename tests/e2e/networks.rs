@@ -1635,6 +1635,27 @@ async fn history_consent_shares_earlier_messages_and_takes_them_back() -> Result
         "the second copy is redacted when the consent ended: {json}"
     );
 
+    // Out of the network (chat withdrawn) is out of their history room too.
+    ask(
+        &network.client,
+        &network.direct_chat,
+        &format!("!toestemming {gp_id} chat nee"),
+    )
+    .await?;
+    network
+        .client
+        .wait_until_out(&room_id, gp.user_id())
+        .await?;
+    // The server no longer lets them look at it; their own app shows it left.
+    let started = std::time::Instant::now();
+    while gp.room(&history_room_id)?.state() != matrix_sdk::RoomState::Left {
+        anyhow::ensure!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "still in the history room"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+
     // Personal kinds are never for an organisation.
     let organisation = ask(
         &network.client,
