@@ -131,7 +131,7 @@ pub fn help(language: Language) -> BotReply {
                 ("!intrekken k3f9", "een uitnodigingslink intrekken"),
                 ("!verlaten", "zelf uit een netwerk gaan"),
                 ("!logboek 30d", "wie wat deed in uw netwerk (alleen voor de cliënt, in dit privégesprek)"),
-                ("!toestemming", "wie wat mag zien; veranderen: !toestemming @naam:server afspraken ja"),
+                ("!toestemming", "wie wat mag zien; veranderen door te tikken in de keuzelijst, of typ !toestemming @naam:server afspraken ja"),
                 ("!status", "werkt Kring goed?"),
                 ("!taal en", "answer me in English from now on"),
             ])
@@ -152,7 +152,7 @@ pub fn help(language: Language) -> BotReply {
                 ("!revoke k3f9", "revoke an invite link"),
                 ("!leave", "leave a network yourself"),
                 ("!logbook 30d", "who did what in your network (client only, in this private chat)"),
-                ("!consent", "who may see what; to change: !consent @name:server appointments yes"),
+                ("!consent", "who may see what; change it by tapping in the poll, or type !consent @name:server appointments yes"),
                 ("!status", "is Kring working properly?"),
                 ("!taal nl", "antwoord mij voortaan in het Nederlands"),
             ])
