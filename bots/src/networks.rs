@@ -310,7 +310,14 @@ async fn carry(
     };
     let decision = match network::decide(network, &context.actor, request, context.now) {
         Ok(decision) => decision,
-        Err(refusal) => return Ok(refuse(&refusal)),
+        Err(refusal) => {
+            // Refused attempts are audited too (NEN 7513 logs what was tried, not only what
+            // happened).
+            let (action, object) = request.audit_action();
+            let mut plan = refuse(&refusal);
+            plan.change(context.log_object(network, action, object, Outcome::Refused));
+            return Ok(plan);
+        }
     };
     let client_language = language_of(context.bot, &network.client).await?;
     let extra: Vec<&MatrixId> = match request {
@@ -1109,15 +1116,17 @@ pub(crate) async fn on_consent(
     let Some(network) = network else {
         return Ok(context.answer(messages::not_a_network_room(language)));
     };
-    if !network.steered_by(&context.actor) {
-        return Ok(context.answer(messages::consent_refusal(
-            language,
-            &consent::ConsentRefusal::OnlyClientMay,
-        )));
-    }
     let current = bot.store.consent(&network.id).await?;
     let names = people(bot, &network, &[]).await?;
     let Some(change) = change else {
+        // What everyone may see is the client's to look at; a change by anyone else is
+        // refused (and audited) by the rules below.
+        if !network.steered_by(&context.actor) {
+            return Ok(context.answer(messages::consent_refusal(
+                language,
+                &consent::ConsentRefusal::OnlyClientMay,
+            )));
+        }
         let lookup = |id: &MatrixId| person(&names, id);
         let mut plan = context.answer(messages::consent_overview(
             language,
@@ -1206,11 +1215,24 @@ async fn consent_plan(
         match consent::decide_consent(network, current, &context.actor, request, context.now) {
             Ok(decision) => decision,
             Err(refusal) => {
-                return Ok(Plan::reply(
+                let (ConsentRequest::Give { subject, kind, .. }
+                | ConsentRequest::Withdraw { subject, kind }) = request;
+                let verb = match request {
+                    ConsentRequest::Give { .. } => "give",
+                    ConsentRequest::Withdraw { .. } => "withdraw",
+                };
+                let mut plan = Plan::reply(
                     here(context.entry),
                     messages::consent_refusal(language, &refusal),
                     reply_to,
+                );
+                plan.change(context.log_object(
+                    network,
+                    &format!("consent.{verb}.{}", kind.code()),
+                    Some(subject.audit_object()),
+                    Outcome::Refused,
                 ));
+                return Ok(plan);
             }
         };
     let (ConsentRequest::Give { subject, kind, .. } | ConsentRequest::Withdraw { subject, kind }) =

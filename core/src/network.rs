@@ -277,6 +277,20 @@ pub enum NetworkRequest {
     Leave,
 }
 
+impl NetworkRequest {
+    /// How the audit log names this request, and what it is about.
+    pub fn audit_action(&self) -> (&'static str, Option<String>) {
+        match self {
+            Self::Invite { user, .. } => ("member.invite", Some(user.to_string())),
+            Self::InviteLink { .. } => ("link.create", None),
+            Self::Remove { user } => ("member.remove", Some(user.to_string())),
+            Self::Decide { number, .. } => ("proposal.decide", Some(number.to_string())),
+            Self::RevokeLink { id } => ("link.revoke", Some(id.clone())),
+            Self::Leave => ("member.leave", None),
+        }
+    }
+}
+
 /// What the rules say should happen. The caller records it and carries it out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {

@@ -294,14 +294,20 @@ impl TestClient {
             if let Some(room) = self.client.get_room(room_id)
                 && room.state() == matrix_sdk::RoomState::Invited
             {
-                let details = room.invite_details().await?;
-                use matrix_sdk::deserialized_responses::MemberEvent;
-                return Ok(match details.invitee.event().as_ref() {
-                    MemberEvent::Sync(event) => event
-                        .as_original()
-                        .and_then(|event| event.content.reason.clone()),
-                    MemberEvent::Stripped(event) => event.content.reason.clone(),
-                });
+                // The room can show as invited a moment before its member event is stored.
+                match room.invite_details().await {
+                    Ok(details) => {
+                        use matrix_sdk::deserialized_responses::MemberEvent;
+                        return Ok(match details.invitee.event().as_ref() {
+                            MemberEvent::Sync(event) => event
+                                .as_original()
+                                .and_then(|event| event.content.reason.clone()),
+                            MemberEvent::Stripped(event) => event.content.reason.clone(),
+                        });
+                    }
+                    Err(error) if started.elapsed() > PATIENCE => return Err(error.into()),
+                    Err(_) => {}
+                }
             }
             if started.elapsed() > PATIENCE {
                 bail!("{} got no invite to {room_id}", self.user_id());

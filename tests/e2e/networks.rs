@@ -1165,6 +1165,12 @@ async fn the_client_decides_who_may_see_what() -> Result<()> {
     );
     assert!(log.body.contains("voor de chat liep af"), "{}", log.body);
     assert!(
+        log.body.contains("probeerde toestemming te geven")
+            && log.body.contains("maar dat mocht niet"),
+        "refused attempts are in the log too: {}",
+        log.body
+    );
+    assert!(
         log.body
             .contains("gaf organisatie Praktijk De Linde toestemming voor gegevens"),
         "{}",

@@ -337,6 +337,56 @@ mod tests {
     }
 
     #[test]
+    fn the_log_tells_a_refused_attempt_from_a_refusal_by_the_client() {
+        let entry = |event_type: &str, outcome: &str| crate::audit::AuditEntry {
+            seq: 1,
+            at: 1_795_000_000_000,
+            network_id: "net".into(),
+            event_type: event_type.into(),
+            actor: "@piet:kring.test".into(),
+            on_behalf_of: None,
+            object: Some("@anna:kring.test".into()),
+            outcome: outcome.into(),
+            cause_event_id: "$e".into(),
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
+        let person = |id: &str| {
+            Person::new(
+                crate::MatrixId::parse(id)
+                    .unwrap_or_else(|_| crate::MatrixId::parse("@x:y").unwrap()),
+                None,
+            )
+        };
+        let log = |entries: &[crate::audit::AuditEntry]| {
+            logbook(Language::Dutch, entries, 30, &person).plain
+        };
+        let attempt = log(&[entry("consent.give.appointments", "refused")]);
+        assert!(
+            attempt.contains("piet probeerde toestemming te geven (anna), maar dat mocht niet"),
+            "{attempt}"
+        );
+        let given = log(&[entry("consent.give.appointments", "done")]);
+        assert!(
+            given.contains("piet gaf anna toestemming voor afspraken"),
+            "{given}"
+        );
+        let refusal = log(&[entry("proposal.refuse", "refused")]);
+        assert!(!refusal.contains("probeerde"), "{refusal}");
+        let english = logbook(
+            Language::English,
+            &[entry("member.invite", "refused")],
+            30,
+            &person,
+        )
+        .plain;
+        assert!(
+            english.contains("piet tried to invite someone (anna), which was not allowed"),
+            "{english}"
+        );
+    }
+
+    #[test]
     fn unknown_command_is_quoted_back_escaped() {
         let reply = command_error(
             Language::Dutch,

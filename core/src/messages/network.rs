@@ -10,6 +10,7 @@ use crate::matrix_id::{MatrixId, MatrixIdError};
 use crate::network::{
     InviteLink, Membership, Millis, Network, ProposalKind, ProposalState, Refusal,
 };
+use crate::plan::Outcome;
 use crate::role::{Role, RoleError, discipline};
 
 /// The neutral room name every network gets; the client may change it. Room names are not
@@ -1006,6 +1007,31 @@ pub fn overview(
 pub const LOGBOOK_LINES: usize = 50;
 
 /// One audit entry as a sentence.
+/// What someone tried, for a refused attempt in the log.
+fn attempt_label(language: Language, action: &str) -> &'static str {
+    let dutch = language == Language::Dutch;
+    match action {
+        "member.invite" if dutch => "iemand uit te nodigen",
+        "member.invite" => "invite someone",
+        "link.create" if dutch => "een uitnodigingslink te maken",
+        "link.create" => "make an invite link",
+        "member.remove" if dutch => "iemand uit het netwerk te halen",
+        "member.remove" => "remove someone",
+        "proposal.decide" if dutch => "over een voorstel te beslissen",
+        "proposal.decide" => "decide on a proposal",
+        "link.revoke" if dutch => "een link in te trekken",
+        "link.revoke" => "revoke a link",
+        "member.leave" if dutch => "het netwerk te verlaten",
+        "member.leave" => "leave the network",
+        other if other.starts_with("consent.give.") && dutch => "toestemming te geven",
+        other if other.starts_with("consent.give.") => "give consent",
+        other if other.starts_with("consent.") && dutch => "toestemming te veranderen",
+        other if other.starts_with("consent.") => "change consent",
+        _ if dutch => "iets te doen",
+        _ => "do something",
+    }
+}
+
 fn log_sentence(language: Language, entry: &AuditEntry, person: &dyn Fn(&str) -> Person) -> Text {
     let dutch = language == Language::Dutch;
     let actor = person(&entry.actor);
@@ -1025,7 +1051,30 @@ fn log_sentence(language: Language, entry: &AuditEntry, person: &dyn Fn(&str) ->
             Text::new().text(&object)
         }
     };
+    // An attempt the rules refused (proposal.refuse and network.decline are decisions that
+    // carry "refused" as their outcome, and read as such below).
+    let attempt = entry.outcome == Outcome::Refused.code()
+        && !matches!(
+            entry.event_type.as_str(),
+            "proposal.refuse" | "network.decline"
+        );
     let mut text = match (dutch, entry.event_type.as_str()) {
+        (_, action) if attempt => Text::new()
+            .person(&actor)
+            .text(if dutch { " probeerde " } else { " tried to " })
+            .text(attempt_label(language, action))
+            .text(if object.is_empty() { "" } else { " (" })
+            .merge(if object.is_empty() {
+                Text::new()
+            } else {
+                who()
+            })
+            .text(if object.is_empty() { "" } else { ")" })
+            .text(if dutch {
+                ", maar dat mocht niet"
+            } else {
+                ", which was not allowed"
+            }),
         (true, "network.start") => Text::new().person(&actor).text(" startte het netwerk"),
         (false, "network.start") => Text::new().person(&actor).text(" started the network"),
         (true, "network.accept") => who().text(" accepteerde het netwerk"),
