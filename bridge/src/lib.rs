@@ -1,6 +1,7 @@
 //! Kring's HTTP service: the invite-link pages, `/healthz` and `/metrics`; the FHIR R4 API is
 //! added here by a later capability.
 
+pub mod element_web;
 mod invite;
 
 pub use invite::{MIN_PASSWORD_CHARS, Onboarding};

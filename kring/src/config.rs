@@ -30,6 +30,14 @@ pub struct Config {
     pub registration_shared_secret_file: Option<PathBuf>,
     /// Where the pinned Synapse is installed; defaults to `synapse-venv` in the data directory.
     pub synapse_venv: Option<PathBuf>,
+    /// An Element Web release for `kring up` to serve: the official `.tar.gz` or its unpacked
+    /// folder. Without one, `kring up` runs the rest and says how to add it.
+    pub element_web_bundle: Option<PathBuf>,
+    /// Port of the served Element Web on 127.0.0.1.
+    pub element_web_port: u16,
+    /// Where people open Element Web, when it is hosted elsewhere (production). The invite
+    /// page offers it after an account is made.
+    pub public_element_web_url: Option<String>,
 }
 
 impl Default for Config {
@@ -48,6 +56,9 @@ impl Default for Config {
             admin_token_file: None,
             registration_shared_secret_file: None,
             synapse_venv: None,
+            element_web_bundle: None,
+            element_web_port: 8080,
+            public_element_web_url: None,
         }
     }
 }
@@ -137,6 +148,15 @@ impl Config {
         if let Some(v) = get("KRING_SYNAPSE_VENV") {
             self.synapse_venv = path(v)
         }
+        if let Some(v) = get("KRING_ELEMENT_WEB_BUNDLE") {
+            self.element_web_bundle = path(v)
+        }
+        if let Some(v) = get("KRING_ELEMENT_WEB_PORT") {
+            self.element_web_port = port("KRING_ELEMENT_WEB_PORT", v)?
+        }
+        if let Some(v) = get("KRING_PUBLIC_ELEMENT_WEB_URL") {
+            self.public_element_web_url = Some(v)
+        }
         Ok(())
     }
 
@@ -157,6 +177,11 @@ impl Config {
     /// Invite links are this address followed by the link's secret.
     pub fn invite_base_url(&self) -> String {
         format!("{}{}", self.public_bridge_url(), kring_bridge::INVITE_PATH)
+    }
+
+    /// Where `kring up` unpacks Element Web.
+    pub fn element_web_dir(&self) -> PathBuf {
+        self.data_dir.join("element-web")
     }
 
     pub fn synapse_dir(&self) -> PathBuf {
@@ -249,6 +274,36 @@ mod tests {
             .unwrap();
         assert_eq!(config.bridge_port, 9100);
         assert_eq!(config.homeserver_port, 8008);
+    }
+
+    #[test]
+    fn element_web_is_configured_by_file_and_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kring.toml");
+        std::fs::write(
+            &file,
+            "element_web_bundle = \"/srv/element-web-1.11.88.tar.gz\"\nelement_web_port = 9080\n",
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut config: Config = toml::from_str(&text).unwrap();
+        assert_eq!(
+            config.element_web_bundle.as_deref(),
+            Some(Path::new("/srv/element-web-1.11.88.tar.gz"))
+        );
+        config
+            .apply_env(|name| match name {
+                "KRING_ELEMENT_WEB_PORT" => Some("9180".to_owned()),
+                "KRING_PUBLIC_ELEMENT_WEB_URL" => Some("https://chat.zorg.example".to_owned()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(config.element_web_port, 9180);
+        assert_eq!(
+            config.public_element_web_url.as_deref(),
+            Some("https://chat.zorg.example")
+        );
+        assert_eq!(Config::default().element_web_bundle, None);
     }
 
     #[test]

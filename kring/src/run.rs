@@ -5,6 +5,7 @@ use crate::config::{Config, read_secret};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use kring_bots::{Bot, BotConfig, BotCredentials, BotMetrics};
+use kring_bridge::element_web::{self, ElementWebSettings};
 use kring_bridge::{BridgeState, Onboarding};
 use kring_homeserver::{Admin, EmbeddedConfig, Secrets, SynapseInstall, SynapseProcess};
 use kring_store::Store;
@@ -49,7 +50,7 @@ pub async fn start_embedded_synapse(config: &Config) -> Result<SynapseProcess> {
 }
 
 /// `kring up`: the whole stack on this machine.
-pub async fn up(config: Config) -> Result<()> {
+pub async fn up(mut config: Config) -> Result<()> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
     let synapse = start_embedded_synapse(&config).await?;
@@ -58,6 +59,12 @@ pub async fn up(config: Config) -> Result<()> {
     accounts::ensure_bot_account(&config, &admin, &admin_token).await?;
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let element_web = serve_element_web(&config, shutdown_rx.clone()).await;
+    if let Some(url) = &element_web
+        && config.public_element_web_url.is_none()
+    {
+        config.public_element_web_url = Some(url.clone());
+    }
     let mut services = tokio::spawn(run_services(config.clone(), shutdown_rx));
     let bot_id = format!("@{}:{}", config.bot_username, config.server_name);
     println!();
@@ -73,14 +80,21 @@ pub async fn up(config: Config) -> Result<()> {
         config.bridge_port
     );
     println!("  invite links: {}/…", config.invite_base_url());
+    match &element_web {
+        Some(url) => println!("  Element Web: {url}"),
+        None => println!("  Element Web: not served (see above)"),
+    }
     println!("  data:        {}", config.data_dir.display());
     println!();
     println!("Make an account:   cargo run -p kring -- user add NAME");
-    println!(
-        "Log in with Element: choose \"Edit\" next to the homeserver, enter {},",
-        synapse.base_url()
-    );
-    println!("  sign in, and start a direct chat with {bot_id}. Type !hulp (or !help en).");
+    match &element_web {
+        Some(url) => println!("Open {url} in your browser and sign in with that account,"),
+        None => println!(
+            "Log in with Element: choose \"Edit\" next to the homeserver, enter {},",
+            synapse.base_url()
+        ),
+    }
+    println!("  then start a direct chat with {bot_id}. Type !hulp (or !help en).");
     println!("Stop with Ctrl-C.");
 
     tokio::select! {
@@ -94,6 +108,62 @@ pub async fn up(config: Config) -> Result<()> {
     let stopped = services.await;
     synapse.stop().await;
     stopped.context("the services task failed")?
+}
+
+/// Serves Element Web next to Synapse when a bundle is configured. Anything wrong with it is
+/// said plainly, and the rest of Kring runs on without it.
+async fn serve_element_web(config: &Config, shutdown: watch::Receiver<bool>) -> Option<String> {
+    let Some(bundle) = &config.element_web_bundle else {
+        eprintln!(
+            "Element Web is not served: no bundle configured. Download the official release \
+             (element-web-<version>.tar.gz from github.com/element-hq/element-web/releases) and \
+             set element_web_bundle in the configuration or KRING_ELEMENT_WEB_BUNDLE to its path."
+        );
+        return None;
+    };
+    let (bundle, unpack_dir) = (bundle.clone(), config.element_web_dir());
+    let prepared =
+        tokio::task::spawn_blocking(move || element_web::prepare(&bundle, &unpack_dir)).await;
+    let webapp = match prepared {
+        Ok(Ok(webapp)) => webapp,
+        Ok(Err(error)) => {
+            eprintln!("Element Web is not served: {error}. The rest of Kring runs without it.");
+            return None;
+        }
+        Err(error) => {
+            eprintln!("Element Web is not served: {error}.");
+            return None;
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", config.element_web_port)).await
+    {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!(
+                "Element Web is not served: port {} on 127.0.0.1 is not free ({error}).",
+                config.element_web_port
+            );
+            return None;
+        }
+    };
+    let settings = ElementWebSettings {
+        homeserver_url: config.homeserver_url(),
+        server_name: config.server_name.clone(),
+    };
+    let mut shutdown = shutdown;
+    tokio::spawn(async move {
+        let stopped = async move {
+            while shutdown.changed().await.is_ok() {
+                if *shutdown.borrow() {
+                    break;
+                }
+            }
+        };
+        if let Err(error) = element_web::serve(listener, webapp, &settings, stopped).await {
+            tracing::warn!(%error, "Element Web stopped serving");
+        }
+    });
+    Some(format!("http://127.0.0.1:{}", config.element_web_port))
 }
 
 /// `kring bots`: the bots (and the bridge's health and metrics) against a running homeserver.
@@ -167,7 +237,7 @@ async fn onboarding(config: &Config, bot_user_id: &str) -> Option<Arc<Onboarding
         admin_token,
         homeserver_public_url: config.homeserver_url(),
         bot_user_id: bot_user_id.to_owned(),
-        element_web_url: None,
+        element_web_url: config.public_element_web_url.clone(),
     }))
 }
 
