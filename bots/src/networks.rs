@@ -915,7 +915,7 @@ pub(crate) async fn on_reaction(bot: &Bot, entry: &InboxEntry) -> Result<Plan, B
         );
         return Ok(Plan::reply(to_network(&network), reply, None));
     }
-    let approve = matches!(body.key.as_str(), "✅" | "✔️" | "✔" | "👍");
+    let approve = matches!(body.key.as_str(), "✅" | "✔" | "👍");
     carry(
         &context,
         &network,

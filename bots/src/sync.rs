@@ -251,12 +251,15 @@ async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Res
 }
 
 /// The answers a reaction can give to a bot's prompt.
-const DECIDING_REACTIONS: &[&str] = &["✅", "✔️", "✔", "👍", "❌", "✖️", "👎"];
+/// Without the variation selector, which `reaction` strips first.
+const DECIDING_REACTIONS: &[&str] = &["✅", "✔", "👍", "❌", "✖", "👎"];
 
 /// A reaction that may answer a prompt, as `{"event_id": …, "key": …}`.
 fn reaction(fields: &EventFields) -> Option<String> {
     let relates_to = &fields.content["m.relates_to"];
-    let key = relates_to["key"].as_str()?;
+    // Element sends emoji with the variation selector U+FE0F ("✅\u{fe0f}"); other clients
+    // without. Both are the same answer.
+    let key = relates_to["key"].as_str()?.trim_end_matches('\u{fe0f}');
     let event_id = relates_to["event_id"].as_str()?;
     (relates_to["rel_type"].as_str() == Some("m.annotation") && DECIDING_REACTIONS.contains(&key))
         .then(|| serde_json::json!({ "event_id": event_id, "key": key }).to_string())
@@ -367,4 +370,42 @@ async fn retry_undecrypted(bot: &Bot) -> Result<(), BotError> {
         debug!(event_id = %waiting.event_id, "a late room key arrived");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reaction_event(key: &str) -> EventFields {
+        serde_json::from_value(serde_json::json!({
+            "type": "m.reaction",
+            "sender": "@anna:kring.test",
+            "event_id": "$r",
+            "content": { "m.relates_to": {
+                "rel_type": "m.annotation", "event_id": "$prompt", "key": key
+            } }
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_reaction_answers_with_or_without_the_variation_selector() {
+        for (key, answer) in [
+            ("✅", Some("✅")),
+            ("✅\u{fe0f}", Some("✅")),
+            ("✔\u{fe0f}", Some("✔")),
+            ("❌", Some("❌")),
+            ("✖\u{fe0f}", Some("✖")),
+            ("🎉", None),
+        ] {
+            let body = reaction(&reaction_event(key));
+            let key = body.map(|body| {
+                serde_json::from_str::<serde_json::Value>(&body).unwrap()["key"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            });
+            assert_eq!(key.as_deref(), answer, "{key:?}");
+        }
+    }
 }

@@ -1,0 +1,358 @@
+//! Element Web, as people use Kring: the team's build served by Kring's own code for a test
+//! Synapse, and a person driving it in headless Chromium (selectors as found in
+//! `../shared/clients/element-web/README.md`: roles, labels and Element's class names, because a
+//! production build has no test ids).
+
+use crate::browser::Browser;
+use crate::synapse::{TestAccount, TestSynapse};
+use anyhow::{Context, Result, bail};
+use fantoccini::Locator;
+use fantoccini::actions::InputSource;
+use fantoccini::elements::Element;
+use kring_bridge::element_web::{self, ElementWebSettings};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Element Web served on a free loopback port for one test homeserver.
+pub struct ElementWeb {
+    pub url: String,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Drop for ElementWeb {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl ElementWeb {
+    /// Serves the bundle named by `KRING_ELEMENT_WEB_BUNDLE` (set for this repository in
+    /// `.cargo/config.toml`), unpacked once per machine into the temporary directory.
+    pub async fn serve(synapse: &TestSynapse) -> Result<Self> {
+        let bundle = PathBuf::from(std::env::var_os("KRING_ELEMENT_WEB_BUNDLE").context(
+            "KRING_ELEMENT_WEB_BUNDLE names no Element Web bundle (see README, Element Web in the box)",
+        )?);
+        let unpack_dir = std::env::temp_dir().join("kring-element-web");
+        let webapp =
+            tokio::task::spawn_blocking(move || element_web::prepare(&bundle, &unpack_dir))
+                .await??;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
+        let settings = ElementWebSettings {
+            homeserver_url: synapse.base_url(),
+            server_name: synapse.server_name().to_owned(),
+        };
+        let task = tokio::spawn(async move {
+            element_web::serve(listener, webapp, &settings, std::future::pending()).await
+        });
+        Ok(Self { url, task })
+    }
+}
+
+/// One person in Element Web, in their own browser.
+pub struct ElementPerson {
+    pub browser: Browser,
+}
+
+/// How long Element may take for anything a person waits for.
+const ELEMENT_PATIENCE: Duration = Duration::from_secs(60);
+
+impl ElementPerson {
+    /// Opens Element Web and signs in, getting past the first-login questions.
+    pub async fn sign_in(element: &ElementWeb, account: &TestAccount, name: &str) -> Result<Self> {
+        let mut browser = Browser::start(name).await?;
+        browser
+            .client
+            .goto(&format!("{}/#/login", element.url))
+            .await?;
+        let username = wait_for(&browser, "the username field", || {
+            browser.client.find(Locator::XPath(
+                "//input[@label='Username' or @placeholder='Username' or @id='mx_LoginForm_username']",
+            ))
+        })
+        .await?;
+        username.send_keys(&account.username).await?;
+        browser
+            .client
+            .find(Locator::Css("input[placeholder='Password']"))
+            .await?
+            .send_keys(&account.password)
+            .await?;
+        browser.screenshot("login").await?;
+        // "Sign in" is the form's submit input.
+        browser
+            .client
+            .find(Locator::Css("form input[type='submit']"))
+            .await?
+            .click()
+            .await?;
+        let person = Self { browser };
+        // First login of an account with cross-signing: Element asks to verify this device.
+        let started = Instant::now();
+        loop {
+            if person
+                .click_button_if_shown("Skip verification for now")
+                .await?
+                || person.click_button_if_shown("I'll verify later").await?
+            {
+                continue;
+            }
+            if person
+                .browser
+                .client
+                .find(Locator::Css(".mx_RoomList, .mx_LeftPanel"))
+                .await
+                .is_ok()
+                && !person.any_button_shown("Skip verification for now").await
+            {
+                break;
+            }
+            if started.elapsed() > ELEMENT_PATIENCE {
+                bail!("Element never got past signing in");
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        for toast in ["Dismiss", "Later", "OK"] {
+            person.click_button_if_shown(toast).await?;
+        }
+        Ok(person)
+    }
+
+    async fn any_button_shown(&self, label: &str) -> bool {
+        self.browser
+            .client
+            .find(Locator::XPath(&button(label)))
+            .await
+            .is_ok()
+    }
+
+    /// Clicks the button labelled `label` if there is one now.
+    pub async fn click_button_if_shown(&self, label: &str) -> Result<bool> {
+        match self
+            .browser
+            .client
+            .find(Locator::XPath(&button(label)))
+            .await
+        {
+            Ok(found) => {
+                found.click().await?;
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                Ok(true)
+            }
+            Err(_) => Ok(false),
+        }
+    }
+
+    /// Opens the room (or invite) named `name` in the room list.
+    pub async fn open_room(&self, name: &str) -> Result<()> {
+        let xpath = format!(
+            "//*[{}][.//*[normalize-space()={}]]",
+            has_class("mx_RoomTile"),
+            xpath_literal(name)
+        );
+        let tile = wait_for(&self.browser, &format!("the room {name}"), || {
+            self.browser.client.find(Locator::XPath(&xpath))
+        })
+        .await?;
+        tile.click().await?;
+        Ok(())
+    }
+
+    /// Accepts the invite of the open room.
+    pub async fn accept_invite(&self) -> Result<()> {
+        let xpath = button("Accept");
+        let accept = wait_for(&self.browser, "the Accept button", || {
+            self.browser.client.find(Locator::XPath(&xpath))
+        })
+        .await?;
+        accept.click().await?;
+        Ok(())
+    }
+
+    /// Types `text` into the open room's composer and sends it with Enter.
+    pub async fn send(&self, text: &str) -> Result<()> {
+        let composer = wait_for(&self.browser, "the composer", || {
+            self.browser
+                .client
+                .find(Locator::Css(".mx_BasicMessageComposer_input"))
+        })
+        .await?;
+        composer.click().await?;
+        composer.send_keys(&format!("{text}\u{E007}")).await?;
+        Ok(())
+    }
+
+    /// The event tile in the open room whose text contains `text`, once it shows.
+    pub async fn wait_for_message(&self, text: &str) -> Result<Element> {
+        let xpath = format!(
+            "(//*[{}][.//*[{}][contains(normalize-space(), {})]])[last()]",
+            has_class("mx_EventTile"),
+            has_class("mx_EventTile_body"),
+            xpath_literal(text)
+        );
+        wait_for(&self.browser, &format!("a message with {text:?}"), || {
+            self.browser.client.find(Locator::XPath(&xpath))
+        })
+        .await
+    }
+
+    /// Reacts to the message showing `text` through Element's reaction picker: hover, "React",
+    /// search, click the emoji. Returns the moment of the click. A person whose pointer slips
+    /// (the timeline moved under it) simply tries again; so does this.
+    pub async fn react(&self, text: &str, emoji: &str, search: &str) -> Result<Instant> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.try_react(text, emoji, search).await {
+                Ok(clicked) => return Ok(clicked),
+                Err(error) if attempt < 4 => {
+                    tracing::debug!(%error, "reacting again");
+                    // Escape closes a picker left open.
+                    let _ = self
+                        .browser
+                        .client
+                        .find(Locator::Css("body"))
+                        .await?
+                        .send_keys("\u{E00C}")
+                        .await;
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    async fn try_react(&self, text: &str, emoji: &str, search: &str) -> Result<Instant> {
+        let tile = self.wait_for_message(text).await?;
+        self.browser
+            .client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'});",
+                vec![serde_json::to_value(&tile)?],
+            )
+            .await?;
+        let actions = self.browser.client.clone();
+        actions
+            .perform_actions(fantoccini::actions::MouseActions::new("mouse".into()).then(
+                fantoccini::actions::PointerAction::MoveToElement {
+                    element: tile.clone(),
+                    duration: None,
+                    x: 0.0,
+                    y: 0.0,
+                },
+            ))
+            .await?;
+        let react = wait_for(&self.browser, "the React button", || {
+            tile.find(Locator::Css("[aria-label='React']"))
+        })
+        .await?;
+        react.click().await?;
+        let search_field = wait_for(&self.browser, "the emoji search", || {
+            self.browser
+                .client
+                .find(Locator::Css(".mx_EmojiPicker input"))
+        })
+        .await?;
+        search_field.send_keys(search).await?;
+        // Element shows (and sends) emoji with the variation selector U+FE0F.
+        let xpath = format!(
+            "//*[{}][normalize-space()={} or normalize-space()={}]",
+            has_class("mx_EmojiPicker_item"),
+            xpath_literal(emoji),
+            xpath_literal(&format!("{emoji}\u{fe0f}"))
+        );
+        let item = wait_for(&self.browser, &format!("the emoji {emoji}"), || {
+            self.browser.client.find(Locator::XPath(&xpath))
+        })
+        .await?;
+        let clicked = Instant::now();
+        item.click().await?;
+        Ok(clicked)
+    }
+
+    /// Element's warnings on the bot's messages in the open room: shields and "unable to
+    /// decrypt" bodies. Bots send notices, so a bot message is a tile with a notice body.
+    pub async fn warnings_on_bot_messages(&self) -> Result<Vec<String>> {
+        let mut found = Vec::new();
+        for class in [
+            "mx_EventTile_e2eIcon_warning",
+            "mx_EventTile_e2eIcon_normal",
+            "mx_EventTile_e2eIcon_decryption_failure",
+            "mx_DecryptionFailureBody",
+        ] {
+            let xpath = format!(
+                "//*[{}][.//*[{}]][.//*[{}]]",
+                has_class("mx_EventTile"),
+                has_class("mx_MNoticeBody"),
+                has_class(class)
+            );
+            for tile in self.browser.client.find_all(Locator::XPath(&xpath)).await? {
+                let text: String = tile.text().await?.chars().take(80).collect();
+                found.push(format!("{class}: {text}"));
+            }
+        }
+        // A message that could not be decrypted has no notice body to recognise it by.
+        let undecryptable = format!("//*[{}]", has_class("mx_DecryptionFailureBody"));
+        for body in self
+            .browser
+            .client
+            .find_all(Locator::XPath(&undecryptable))
+            .await?
+        {
+            found.push(format!("undecryptable: {}", body.text().await?));
+        }
+        Ok(found)
+    }
+}
+
+/// A button (or anything acting as one) by its text or accessible label.
+fn button(label: &str) -> String {
+    format!(
+        "//*[(self::button or @role='button') and (normalize-space()={0} or @aria-label={0})]",
+        xpath_literal(label)
+    )
+}
+
+/// Element's class names are tokens; `contains(@class, …)` alone would also match longer ones.
+fn has_class(class: &str) -> String {
+    format!("contains(concat(' ', normalize-space(@class), ' '), ' {class} ')")
+}
+
+/// `text` as an XPath string literal, whatever quotes it holds.
+fn xpath_literal(text: &str) -> String {
+    if !text.contains('\'') {
+        format!("'{text}'")
+    } else if !text.contains('"') {
+        format!("\"{text}\"")
+    } else {
+        let parts: Vec<String> = text.split('\'').map(|part| format!("'{part}'")).collect();
+        format!("concat({})", parts.join(", \"'\", "))
+    }
+}
+
+/// Retries `find` until it succeeds, for as long as a person would wait for Element.
+async fn wait_for<F, Fut>(browser: &Browser, what: &str, find: F) -> Result<Element>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<Element, fantoccini::error::CmdError>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Ok(found) = find().await {
+            return Ok(found);
+        }
+        if started.elapsed() > ELEMENT_PATIENCE {
+            let page = browser.client.source().await.unwrap_or_default();
+            let tail: String = page
+                .chars()
+                .rev()
+                .take(4000)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            bail!("Element never showed {what}; the end of the page was:\n{tail}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
