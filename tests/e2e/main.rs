@@ -4,6 +4,7 @@
 mod audit_cli;
 mod bot_basics;
 mod exactly_once;
+mod kring_up;
 mod late_key;
 mod network_restart;
 mod networks;
