@@ -293,13 +293,15 @@ async fn send_poll(
     Ok(sent.response.event_id.to_string())
 }
 
-/// Finds a room this bot created for `network_id` (by its tag) before a crash.
-async fn tagged_room(bot: &Bot, network_id: &str) -> Option<Room> {
+/// A joined room carrying the state tag `tag` whose content `matches`: how a restarted bot finds
+/// a room it created just before a crash instead of creating a second one.
+async fn tagged_room(
+    bot: &Bot,
+    tag: &str,
+    matches: impl Fn(&serde_json::Value) -> bool,
+) -> Option<Room> {
     for room in bot.client.joined_rooms() {
-        let Ok(Some(raw)) = room
-            .get_state_event(StateEventType::from(NETWORK_TAG), "")
-            .await
-        else {
+        let Ok(Some(raw)) = room.get_state_event(StateEventType::from(tag), "").await else {
             continue;
         };
         let json = match &raw {
@@ -311,11 +313,30 @@ async fn tagged_room(bot: &Bot, network_id: &str) -> Option<Room> {
             }
         };
         let tagged: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
-        if tagged["content"]["network_id"].as_str() == Some(network_id) {
+        if matches(&tagged["content"]) {
             return Some(room);
         }
     }
     None
+}
+
+/// The state every private Kring room starts with: encrypted, invite-only, no guests, the
+/// given history visibility, and the tag it is found again by.
+fn private_room_state<T>(
+    history_visibility: &str,
+    tag: &str,
+    tag_content: serde_json::Value,
+) -> Result<Vec<Raw<T>>, BotError> {
+    [
+        json!({ "type": "m.room.encryption", "state_key": "", "content": { "algorithm": "m.megolm.v1.aes-sha2" } }),
+        json!({ "type": "m.room.history_visibility", "state_key": "", "content": { "history_visibility": history_visibility } }),
+        json!({ "type": "m.room.join_rules", "state_key": "", "content": { "join_rule": "invite" } }),
+        json!({ "type": "m.room.guest_access", "state_key": "", "content": { "guest_access": "forbidden" } }),
+        json!({ "type": tag, "state_key": "", "content": tag_content }),
+    ]
+    .into_iter()
+    .map(raw)
+    .collect()
 }
 
 async fn create_network_room(
@@ -326,7 +347,7 @@ async fn create_network_room(
     if bot.store.network_room(network_id).await?.is_some() {
         return Ok(());
     }
-    if let Some(room) = tagged_room(bot, network_id).await {
+    if let Some(room) = tagged_room(bot, NETWORK_TAG, |tag| tag["network_id"] == network_id).await {
         bot.store
             .set_network_room(network_id, room.room_id().as_str())
             .await?;
@@ -340,24 +361,10 @@ async fn create_network_room(
     // Room version 12: the creator (the bot) and every additional creator hold unlimited power.
     // The client is one, so the client and the bot own the room together (DESIGN.md, traps).
     request.creation_content = Some(raw(json!({ "additional_creators": [client_id] }))?);
-    request.initial_state = vec![
-        raw(
-            json!({ "type": "m.room.encryption", "state_key": "", "content": { "algorithm": "m.megolm.v1.aes-sha2" } }),
-        )?,
-        // New members do not read what was said before they joined, unless the client decides so.
-        raw(
-            json!({ "type": "m.room.history_visibility", "state_key": "", "content": { "history_visibility": "joined" } }),
-        )?,
-        raw(
-            json!({ "type": "m.room.join_rules", "state_key": "", "content": { "join_rule": "invite" } }),
-        )?,
-        raw(
-            json!({ "type": "m.room.guest_access", "state_key": "", "content": { "guest_access": "forbidden" } }),
-        )?,
-        raw(
-            json!({ "type": NETWORK_TAG, "state_key": "", "content": { "network_id": network_id } }),
-        )?,
-    ];
+    // New members do not read what was said before they joined; the client may share it with
+    // one person through copies (ShareHistory).
+    request.initial_state =
+        private_room_state("joined", NETWORK_TAG, json!({ "network_id": network_id }))?;
     // Only the owners (and a representative, given 100 later) invite, remove or change state;
     // everyone may talk.
     request.power_level_content_override = Some(raw(json!({
@@ -574,54 +581,27 @@ async fn history_room(bot: &Bot, network_id: &str, user: &MatrixId) -> Result<Ro
         return Ok(room);
     }
     let member = user_id(user)?;
-    for room in bot.client.joined_rooms() {
-        let Ok(Some(raw)) = room
-            .get_state_event(StateEventType::from(HISTORY_TAG), "")
-            .await
-        else {
-            continue;
-        };
-        let json = match &raw {
-            matrix_sdk::deserialized_responses::RawAnySyncOrStrippedState::Sync(raw) => {
-                raw.json().get().to_owned()
-            }
-            matrix_sdk::deserialized_responses::RawAnySyncOrStrippedState::Stripped(raw) => {
-                raw.json().get().to_owned()
-            }
-        };
-        let content = serde_json::from_str::<serde_json::Value>(&json).unwrap_or_default();
-        if content["content"]["network_id"] == network_id
-            && content["content"]["member"] == member.as_str()
-        {
-            bot.store
-                .set_history_room(network_id, user, room.room_id().as_str())
-                .await?;
-            return Ok(room);
-        }
+    if let Some(room) = tagged_room(bot, HISTORY_TAG, |tag| {
+        tag["network_id"] == network_id && tag["member"] == member.as_str()
+    })
+    .await
+    {
+        bot.store
+            .set_history_room(network_id, user, room.room_id().as_str())
+            .await?;
+        return Ok(room);
     }
     let mut request = create_room::v3::Request::new();
     request.name = Some(HISTORY_ROOM_NAME.to_owned());
     request.preset = Some(create_room::v3::RoomPreset::PrivateChat);
     request.invite = vec![member.clone()];
     request.is_direct = true;
-    request.initial_state = vec![
-        raw(
-            json!({ "type": "m.room.encryption", "state_key": "", "content": { "algorithm": "m.megolm.v1.aes-sha2" } }),
-        )?,
-        // The member reads the copies sent while they were only invited.
-        raw(
-            json!({ "type": "m.room.history_visibility", "state_key": "", "content": { "history_visibility": "invited" } }),
-        )?,
-        raw(
-            json!({ "type": "m.room.join_rules", "state_key": "", "content": { "join_rule": "invite" } }),
-        )?,
-        raw(
-            json!({ "type": "m.room.guest_access", "state_key": "", "content": { "guest_access": "forbidden" } }),
-        )?,
-        raw(
-            json!({ "type": HISTORY_TAG, "state_key": "", "content": { "network_id": network_id, "member": member } }),
-        )?,
-    ];
+    // The member reads the copies sent while they were only invited.
+    request.initial_state = private_room_state(
+        "invited",
+        HISTORY_TAG,
+        json!({ "network_id": network_id, "member": member }),
+    )?;
     let room = bot.client.create_room(request).await?;
     bot.store
         .set_history_room(network_id, user, room.room_id().as_str())
