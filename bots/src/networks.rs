@@ -334,19 +334,23 @@ async fn carry(
             prompt_for,
         });
     };
+    let notice = |reply: BotReply| Effect::Send {
+        to: to_network(network),
+        reply,
+        reply_to: reply_to.clone(),
+        prompt_for: None,
+    };
     match decision {
         Decision::Invite { user, role } => {
             if account_exists(context.bot, &user).await? == Some(false) {
                 return Ok(refuse_unknown(context, network, &user, reply_to));
             }
-            // Announced before the invite goes out: a message encrypted while the invitee
-            // could already join would reach them without its key ("unable to decrypt").
-            say(
-                &mut plan,
-                messages::invited(client_language, &person(&names, &user), &role),
-                None,
-            );
-            invite(context, network, &mut plan, &user, &role);
+            let announcement = notice(messages::invited(
+                client_language,
+                &person(&names, &user),
+                &role,
+            ));
+            invite(context, network, &mut plan, &user, &role, announcement);
         }
         Decision::CreateLink { role } => {
             create_link(
@@ -432,13 +436,12 @@ async fn carry(
             }
             match kind {
                 ProposalKind::Invite { user, role } => {
-                    // Announced first, as with a direct invite (see there).
-                    say(
-                        &mut plan,
-                        messages::invited(client_language, &person(&names, &user), &role),
-                        None,
-                    );
-                    invite(context, network, &mut plan, &user, &role);
+                    let announcement = notice(messages::invited(
+                        client_language,
+                        &person(&names, &user),
+                        &role,
+                    ));
+                    invite(context, network, &mut plan, &user, &role, announcement);
                 }
                 ProposalKind::InviteLink { role } => {
                     create_link(
@@ -570,21 +573,32 @@ fn refuse_unknown(
     }
 }
 
-fn invite(context: &Context<'_>, network: &Network, plan: &mut Plan, user: &MatrixId, role: &Role) {
-    plan.change(Change::PutMember {
-        network_id: network.id.clone(),
-        user: user.clone(),
-        role: role.clone(),
-        membership: Membership::Invited,
-        since: context.now,
-        added_by: context.actor.clone(),
-    })
-    .change(context.log(network, "member.invite", Some(user), Outcome::Done))
-    .effect(Effect::Invite {
-        network_id: network.id.clone(),
-        user: user.clone(),
-        if_unknown: messages::invite_failed(context.language, user),
-    });
+/// Invites `user` with `role`, saying `announcement` in the network room first: a message
+/// encrypted while the invitee could already join would reach them without its key ("unable to
+/// decrypt"), so nothing about an invite is said after it goes out.
+fn invite(
+    context: &Context<'_>,
+    network: &Network,
+    plan: &mut Plan,
+    user: &MatrixId,
+    role: &Role,
+    announcement: Effect,
+) {
+    plan.effect(announcement)
+        .change(Change::PutMember {
+            network_id: network.id.clone(),
+            user: user.clone(),
+            role: role.clone(),
+            membership: Membership::Invited,
+            since: context.now,
+            added_by: context.actor.clone(),
+        })
+        .change(context.log(network, "member.invite", Some(user), Outcome::Done))
+        .effect(Effect::Invite {
+            network_id: network.id.clone(),
+            user: user.clone(),
+            if_unknown: messages::invite_failed(context.language, user),
+        });
     if *role == Role::Representative {
         plan.effect(Effect::SetPowerLevel {
             network_id: network.id.clone(),
@@ -952,8 +966,7 @@ pub(crate) async fn on_link_used(bot: &Bot, entry: &InboxEntry) -> Result<Plan, 
         Some(found.link.id.clone()),
         Outcome::Done,
     ));
-    // Announced first, as with a direct invite (see there).
-    plan.effect(Effect::Send {
+    let announcement = Effect::Send {
         to: to_network(&network),
         reply: messages::link_used(
             context.language,
@@ -962,8 +975,15 @@ pub(crate) async fn on_link_used(bot: &Bot, entry: &InboxEntry) -> Result<Plan, 
         ),
         reply_to: None,
         prompt_for: None,
-    });
-    invite(&context, &network, &mut plan, &user, &found.link.role);
+    };
+    invite(
+        &context,
+        &network,
+        &mut plan,
+        &user,
+        &found.link.role,
+        announcement,
+    );
     Ok(plan)
 }
 
