@@ -28,7 +28,7 @@ async fn main() -> Result<()> {
     // Both people sign in to Element first: a device only reads what is sent after it exists.
     let client_account = synapse.register(Persona::Client).await?;
     let gp_account = synapse.register(Persona::Professional).await?;
-    let client_in_element =
+    let mut client_in_element =
         ElementPerson::sign_in(&element, &client_account, "bench-client").await?;
     let gp_in_element = ElementPerson::sign_in(&element, &gp_account, "bench-gp").await?;
 
@@ -50,14 +50,14 @@ async fn main() -> Result<()> {
         )
         .await?;
     gp.wait_for_any_invite().await?;
-    let gp_room = gp.accept_invite(&room_id).await?;
-    // The other devices just signed in: "Yes, it was me".
-    client_in_element
-        .click_button_if_shown("Yes, it was me")
-        .await?;
-    gp_in_element
-        .click_button_if_shown("Yes, it was me")
-        .await?;
+    gp.accept_invite(&room_id).await?;
+    // The other devices just signed in ("Yes, it was me"); Element also offers to set up
+    // recovery ("Not now").
+    for person in [&client_in_element, &gp_in_element] {
+        for toast in ["Yes, it was me", "Not now", "Dismiss"] {
+            person.click_button_if_shown(toast).await?;
+        }
+    }
     client_in_element.open_room("Kring").await?;
     gp_in_element.open_room("Kring").await?;
     client_in_element.wait_for_message("Welkom").await?;
@@ -65,11 +65,10 @@ async fn main() -> Result<()> {
     let mut clicks = Vec::new();
     for run in 1..=runs {
         let someone = synapse.register(Persona::Carer).await?;
-        gp.send_text(
-            &gp_room,
-            &format!("!uitnodigen {} mantelzorger", someone.user_id),
-        )
-        .await?;
+        // Typed in the GP's Element, as a person would.
+        gp_in_element
+            .send(&format!("!uitnodigen {} mantelzorger", someone.user_id))
+            .await?;
         let prompt = format!("Voorstel {run}:");
         client_in_element.wait_for_message(&prompt).await?;
         let started = client_in_element.react(&prompt, "✅", "check mark").await?;
@@ -77,6 +76,12 @@ async fn main() -> Result<()> {
             .wait_for_message(&format!("Voorstel {run} is aangenomen"))
             .await?;
         clicks.push(started.elapsed());
+        if run == 1 {
+            client_in_element
+                .browser
+                .screenshot("proposal-approved")
+                .await?;
+        }
         eprint!(".");
     }
     eprintln!();
@@ -92,7 +97,6 @@ async fn main() -> Result<()> {
     }
     eprintln!();
 
-    let mut client_in_element = client_in_element;
     client_in_element
         .browser
         .screenshot("after-the-runs")
