@@ -11,8 +11,9 @@
 use anyhow::Result;
 use kring_testbed::{
     ElementPerson, ElementWeb, InProcessBot, Persona, TestClient, TestSynapse, fresh_sqlite_url,
+    percentile,
 };
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[tokio::main]
 async fn main() -> Result<()> {
@@ -114,12 +115,4 @@ async fn main() -> Result<()> {
     );
     println!("warnings on the bot's messages in the client's Element: {warnings:?}");
     Ok(())
-}
-
-fn percentile(samples: &mut [Duration], percent: usize) -> Duration {
-    samples.sort();
-    let index = ((samples.len() * percent).div_ceil(100))
-        .saturating_sub(1)
-        .min(samples.len() - 1);
-    samples[index]
 }

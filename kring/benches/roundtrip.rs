@@ -10,7 +10,9 @@
 //! Set `KRING_BENCH_ROOMS=1,100` to shorten the memory part.
 
 use anyhow::{Context, Result, bail};
-use kring_testbed::{BotProcess, InProcessBot, Persona, TestClient, TestSynapse, fresh_sqlite_url};
+use kring_testbed::{
+    BotProcess, InProcessBot, Persona, TestClient, TestSynapse, fresh_sqlite_url, percentile,
+};
 use matrix_sdk::Room;
 use matrix_sdk::ruma::events::relation::Reply;
 use matrix_sdk::ruma::events::room::message::{
@@ -111,14 +113,6 @@ fn ms(duration: Duration) -> f64 {
 
 fn ratio(a: Duration, b: Duration) -> f64 {
     a.as_secs_f64() / b.as_secs_f64().max(f64::EPSILON)
-}
-
-fn percentile(samples: &mut [Duration], percent: usize) -> Duration {
-    samples.sort();
-    let index = ((samples.len() * percent).div_ceil(100))
-        .saturating_sub(1)
-        .min(samples.len() - 1);
-    samples[index]
 }
 
 async fn round_trip(member: &TestClient, room: &Room, text: &str) -> Result<Duration> {

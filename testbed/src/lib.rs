@@ -55,3 +55,12 @@ macro_rules! on_both_databases {
         }
     };
 }
+
+/// The `percent` percentile (nearest rank) of `samples`, for the benchmarks' medians and p95s.
+pub fn percentile(samples: &mut [std::time::Duration], percent: usize) -> std::time::Duration {
+    samples.sort();
+    let index = ((samples.len() * percent).div_ceil(100))
+        .saturating_sub(1)
+        .min(samples.len() - 1);
+    samples[index]
+}

@@ -11,27 +11,59 @@ use std::time::{Duration, Instant};
 
 const INVITES: usize = 12;
 
+/// A client's network, run by the real `kring bots` process (which the tests kill and restart).
+struct NetworkWithBotProcess {
+    synapse: TestSynapse,
+    _dir: tempfile::TempDir,
+    bot: BotProcess,
+    client: TestClient,
+    room_id: matrix_sdk::ruma::OwnedRoomId,
+    room: matrix_sdk::Room,
+}
+
+impl NetworkWithBotProcess {
+    /// The client starts their network from the direct chat, accepts it and is welcomed.
+    async fn start() -> Result<Self> {
+        let synapse = TestSynapse::start().await?;
+        let dir = tempfile::tempdir()?;
+        let bot = BotProcess::start(
+            std::path::Path::new(env!("CARGO_BIN_EXE_kring")),
+            &synapse,
+            &fresh_sqlite_url(dir.path()),
+        )
+        .await?;
+        let account = synapse.register(Persona::Client).await?;
+        let client = TestClient::login(&synapse.base_url(), &account).await?;
+        let direct_chat = client.open_direct_chat(&bot.user_id).await?;
+        client.send_text(&direct_chat, "!start").await?;
+        let room_id = client.wait_for_any_invite().await?;
+        let room = client.accept_invite(&room_id).await?;
+        client
+            .wait_for("the welcome", |m| {
+                m.room_id == room_id && m.body.contains("Dit is uw netwerk")
+            })
+            .await?;
+        Ok(Self {
+            synapse,
+            _dir: dir,
+            bot,
+            client,
+            room_id,
+            room,
+        })
+    }
+}
+
 #[tokio::test]
 async fn invitations_interrupted_by_a_crash_happen_exactly_once() -> Result<()> {
-    let synapse = TestSynapse::start().await?;
-    let dir = tempfile::tempdir()?;
-    let mut bot = BotProcess::start(
-        std::path::Path::new(env!("CARGO_BIN_EXE_kring")),
-        &synapse,
-        &fresh_sqlite_url(dir.path()),
-    )
-    .await?;
-    let account = synapse.register(Persona::Client).await?;
-    let client = TestClient::login(&synapse.base_url(), &account).await?;
-    let direct_chat = client.open_direct_chat(&bot.user_id).await?;
-    client.send_text(&direct_chat, "!start").await?;
-    let room_id = client.wait_for_any_invite().await?;
-    let room = client.accept_invite(&room_id).await?;
-    client
-        .wait_for("the welcome", |m| {
-            m.room_id == room_id && m.body.contains("Dit is uw netwerk")
-        })
-        .await?;
+    let NetworkWithBotProcess {
+        synapse,
+        _dir,
+        mut bot,
+        client,
+        room_id,
+        room,
+    } = NetworkWithBotProcess::start().await?;
 
     let mut carers = Vec::new();
     for _ in 0..INVITES {
@@ -143,20 +175,14 @@ fn answered(client: &TestClient, sent: &[OwnedEventId]) -> usize {
 /// moment: the sweep after the restart finds the ended grant and removes the member.
 #[tokio::test]
 async fn consent_that_ended_while_the_bot_was_down_is_enforced_after_the_restart() -> Result<()> {
-    let synapse = TestSynapse::start().await?;
-    let dir = tempfile::tempdir()?;
-    let mut bot = BotProcess::start(
-        std::path::Path::new(env!("CARGO_BIN_EXE_kring")),
-        &synapse,
-        &fresh_sqlite_url(dir.path()),
-    )
-    .await?;
-    let client_account = synapse.register(Persona::Client).await?;
-    let client = TestClient::login(&synapse.base_url(), &client_account).await?;
-    let direct_chat = client.open_direct_chat(&bot.user_id).await?;
-    client.send_text(&direct_chat, "!start").await?;
-    let room_id = client.wait_for_any_invite().await?;
-    let room = client.accept_invite(&room_id).await?;
+    let NetworkWithBotProcess {
+        synapse,
+        _dir,
+        mut bot,
+        client,
+        room_id,
+        room,
+    } = NetworkWithBotProcess::start().await?;
     let carer_account = synapse.register(Persona::Carer).await?;
     let carer = TestClient::login(&synapse.base_url(), &carer_account).await?;
     client
