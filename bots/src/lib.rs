@@ -14,7 +14,7 @@ mod sync;
 mod worker;
 
 pub use metrics::BotMetrics;
-pub use session::{BotCredentials, BotIdentity};
+pub use session::{BotCredentials, BotIdentity, ExistingIdentity, bootstrap_cross_signing};
 
 use kring_store::Store;
 use matrix_sdk::Client;

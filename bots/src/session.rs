@@ -114,7 +114,8 @@ async fn ensure_cross_signed(client: &Client, config: &BotConfig) -> Result<(), 
             }
             Err(_) => {
                 info!("creating the bot's cross-signing identity and recovery key");
-                bootstrap_with_password(client, config).await?;
+                bootstrap_cross_signing(client, &config.credentials, ExistingIdentity::Replace)
+                    .await?;
                 let recovery_key = encryption
                     .recovery()
                     .enable()
@@ -135,21 +136,42 @@ async fn ensure_cross_signed(client: &Client, config: &BotConfig) -> Result<(), 
     Ok(())
 }
 
-async fn bootstrap_with_password(client: &Client, config: &BotConfig) -> Result<(), BotError> {
+/// What to do when the account already has a cross-signing identity on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExistingIdentity {
+    /// The bot, having lost its recovery key: nobody else holds its keys, so it starts anew.
+    Replace,
+    /// A person's account, whose identity another of their devices (Element) may hold.
+    Keep,
+}
+
+/// Creates the account's cross-signing identity, answering the server's password question.
+/// Every Kring device (and every test person) is cross-signed by its owner, because Element
+/// shows a red shield on messages from a device that is not.
+pub async fn bootstrap_cross_signing(
+    client: &Client,
+    credentials: &BotCredentials,
+    existing: ExistingIdentity,
+) -> Result<(), BotError> {
     let encryption = client.encryption();
-    let Err(error) = encryption.bootstrap_cross_signing(None).await else {
+    let bootstrap = |auth: Option<uiaa::AuthData>| async {
+        match existing {
+            ExistingIdentity::Replace => encryption.bootstrap_cross_signing(auth).await,
+            ExistingIdentity::Keep => encryption.bootstrap_cross_signing_if_needed(auth).await,
+        }
+    };
+    let Err(error) = bootstrap(None).await else {
         return Ok(());
     };
     let Some(uiaa_info) = error.as_uiaa_response() else {
         return Err(BotError::CrossSigning(error.to_string()));
     };
     let user = uiaa::UserIdentifier::Matrix(uiaa::MatrixUserIdentifier::new(
-        config.credentials.username.clone(),
+        credentials.username.clone(),
     ));
-    let mut password = uiaa::Password::new(user, config.credentials.password.clone());
+    let mut password = uiaa::Password::new(user, credentials.password.clone());
     password.session = uiaa_info.session.clone();
-    encryption
-        .bootstrap_cross_signing(Some(uiaa::AuthData::Password(password)))
+    bootstrap(Some(uiaa::AuthData::Password(password)))
         .await
         .map_err(|error: SdkError| BotError::CrossSigning(error.to_string()))
 }

@@ -142,6 +142,15 @@ pub fn config_json(settings: &ElementWebSettings) -> String {
 }
 
 /// Serves the unpacked Element Web, with Kring's `config.json` in place of the bundle's.
+/// The Element Web address that opens (or starts) a direct chat with `user_id`: what a client
+/// is given to reach the Kring bot with one click after signing in.
+pub fn direct_chat_url(element_web_url: &str, user_id: &str) -> String {
+    format!(
+        "{}/#/user/{user_id}?action=chat",
+        element_web_url.trim_end_matches('/')
+    )
+}
+
 pub fn router(webapp: PathBuf, settings: &ElementWebSettings) -> Router {
     let config = config_json(settings);
     Router::new()
@@ -190,6 +199,16 @@ pub async fn serve(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_direct_chat_link_names_the_bot_once_whatever_the_slash() {
+        for base in ["http://127.0.0.1:8080", "http://127.0.0.1:8080/"] {
+            assert_eq!(
+                super::direct_chat_url(base, "@kring:localhost"),
+                "http://127.0.0.1:8080/#/user/@kring:localhost?action=chat"
+            );
+        }
+    }
+
     use super::*;
     use axum::body::Body;
     use axum::http::{Request, StatusCode};

@@ -88,13 +88,21 @@ pub async fn up(mut config: Config) -> Result<()> {
     println!();
     println!("Make an account:   cargo run -p kring -- user add NAME");
     match &element_web {
-        Some(url) => println!("Open {url} in your browser and sign in with that account,"),
-        None => println!(
-            "Log in with Element: choose \"Edit\" next to the homeserver, enter {},",
-            synapse.base_url()
-        ),
+        Some(url) => {
+            println!("Open {url} in your browser and sign in with that account,");
+            println!(
+                "  then open {} to chat with the bot. Type !hulp (or !help en).",
+                kring_bridge::element_web::direct_chat_url(url, &bot_id)
+            );
+        }
+        None => {
+            println!(
+                "Log in with Element: choose \"Edit\" next to the homeserver, enter {},",
+                synapse.base_url()
+            );
+            println!("  then start a direct chat with {bot_id}. Type !hulp (or !help en).");
+        }
     }
-    println!("  then start a direct chat with {bot_id}. Type !hulp (or !help en).");
     println!("Stop with Ctrl-C.");
 
     tokio::select! {

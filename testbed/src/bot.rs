@@ -45,6 +45,23 @@ pub struct InProcessBot {
 
 impl InProcessBot {
     pub async fn start(synapse: &TestSynapse, database_url: &str) -> Result<Self> {
+        Self::start_beside(synapse, database_url, None).await
+    }
+
+    /// Starts the bot with its invite pages pointing newcomers at this Element Web.
+    pub async fn start_beside_element_web(
+        synapse: &TestSynapse,
+        database_url: &str,
+        element_web: &crate::ElementWeb,
+    ) -> Result<Self> {
+        Self::start_beside(synapse, database_url, Some(element_web.url.clone())).await
+    }
+
+    async fn start_beside(
+        synapse: &TestSynapse,
+        database_url: &str,
+        element_web_url: Option<String>,
+    ) -> Result<Self> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let bridge_url = format!("http://{}", listener.local_addr()?);
         let config = prepare(
@@ -65,7 +82,7 @@ impl InProcessBot {
                 admin_token: synapse.admin_token().to_owned(),
                 homeserver_public_url: synapse.base_url(),
                 bot_user_id: user_id.clone(),
-                element_web_url: None,
+                element_web_url,
             })),
         };
         let bridge = tokio::spawn(kring_bridge::serve(listener, state, std::future::pending()));

@@ -88,6 +88,17 @@ impl TestClient {
             .matrix_auth()
             .login_username(&account.username, &account.password)
             .await?;
+        // A person's device is cross-signed by its owner, as Element does for its own; else
+        // Element shows a red shield on everything this person writes.
+        kring_bots::bootstrap_cross_signing(
+            &client,
+            &kring_bots::BotCredentials {
+                username: account.username.clone(),
+                password: account.password.clone(),
+            },
+            kring_bots::ExistingIdentity::Keep,
+        )
+        .await?;
         let received = Arc::new(Mutex::new(Vec::new()));
         let arrived = Arc::new(Notify::new());
         {

@@ -58,13 +58,19 @@ pub struct ElementPerson {
 const ELEMENT_PATIENCE: Duration = Duration::from_secs(60);
 
 impl ElementPerson {
-    /// Opens Element Web and signs in, getting past the first-login questions.
+    /// Opens Element Web in a new browser and signs in, getting past the first-login questions.
     pub async fn sign_in(element: &ElementWeb, account: &TestAccount, name: &str) -> Result<Self> {
-        let mut browser = Browser::start(name).await?;
+        let browser = Browser::start(name).await?;
         browser
             .client
             .goto(&format!("{}/#/login", element.url))
             .await?;
+        Self::sign_in_on_this_page(browser, account).await
+    }
+
+    /// Signs in on the Element login form this browser shows (for instance after following a
+    /// link to Element), getting past the first-login questions.
+    pub async fn sign_in_on_this_page(mut browser: Browser, account: &TestAccount) -> Result<Self> {
         let username = wait_for(&browser, "the username field", || {
             browser.client.find(Locator::XPath(
                 "//input[@label='Username' or @placeholder='Username' or @id='mx_LoginForm_username']",
@@ -112,10 +118,83 @@ impl ElementPerson {
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
-        for toast in ["Dismiss", "Later", "OK"] {
-            person.click_button_if_shown(toast).await?;
-        }
+        person.dismiss_toasts().await?;
         Ok(person)
+    }
+
+    /// Closes the toasts Element shows after a login (its own or another device's), as a
+    /// person would before getting on with things.
+    pub async fn dismiss_toasts(&self) -> Result<()> {
+        for toast in ["Dismiss", "Later", "OK", "Yes, it was me", "Not now"] {
+            self.click_button_if_shown(toast).await?;
+        }
+        Ok(())
+    }
+
+    /// Clicks `target` as a person would: a toast that slid over it is closed first.
+    async fn click(&self, target: &Element) -> Result<()> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match target.click().await {
+                Ok(()) => return Ok(()),
+                Err(error) if attempt < 4 && error.to_string().contains("intercepted") => {
+                    self.dismiss_toasts().await?;
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+
+    /// Opens the direct chat with `user_id` the way Kring hands it to a client: one link,
+    /// which starts the chat the first time.
+    pub async fn open_direct_chat(&self, element: &ElementWeb, user_id: &str) -> Result<()> {
+        self.browser
+            .client
+            .goto(&element_web::direct_chat_url(&element.url, user_id))
+            .await?;
+        Ok(())
+    }
+
+    /// The newest poll in the open room whose question contains `question`, once it shows.
+    pub async fn wait_for_poll(&self, question: &str) -> Result<Element> {
+        let xpath = format!(
+            "(//*[{}][contains(normalize-space(), {})])[last()]",
+            has_class("mx_MPollBody"),
+            xpath_literal(question)
+        );
+        wait_for(
+            &self.browser,
+            &format!("a poll asking {question:?}"),
+            || self.browser.client.find(Locator::XPath(&xpath)),
+        )
+        .await
+    }
+
+    /// Taps the answer showing `answer` in the newest poll that offers it.
+    pub async fn vote(&self, answer: &str) -> Result<()> {
+        let xpath = format!(
+            "(//*[{}][contains(normalize-space(), {})])[last()]//*[{}]",
+            has_class("mx_PollOption"),
+            xpath_literal(answer),
+            has_class("mx_StyledRadioButton")
+        );
+        let option = wait_for(
+            &self.browser,
+            &format!("the poll answer {answer:?}"),
+            || self.browser.client.find(Locator::XPath(&xpath)),
+        )
+        .await?;
+        self.browser
+            .client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'});",
+                vec![serde_json::to_value(&option)?],
+            )
+            .await?;
+        self.click(&option).await?;
+        Ok(())
     }
 
     async fn any_button_shown(&self, label: &str) -> bool {
@@ -154,7 +233,7 @@ impl ElementPerson {
             self.browser.client.find(Locator::XPath(&xpath))
         })
         .await?;
-        tile.click().await?;
+        self.click(&tile).await?;
         Ok(())
     }
 
@@ -165,7 +244,7 @@ impl ElementPerson {
             self.browser.client.find(Locator::XPath(&xpath))
         })
         .await?;
-        accept.click().await?;
+        self.click(&accept).await?;
         Ok(())
     }
 
@@ -184,13 +263,24 @@ impl ElementPerson {
 
     /// The event tile in the open room whose text contains `text`, once it shows.
     pub async fn wait_for_message(&self, text: &str) -> Result<Element> {
+        self.wait_for_message_with(&[text]).await
+    }
+
+    /// The newest event tile in the open room whose text contains every one of `parts` (a
+    /// mention pill shows the person's avatar letter before the name, so a name is a part of
+    /// its own).
+    pub async fn wait_for_message_with(&self, parts: &[&str]) -> Result<Element> {
+        let contains: Vec<String> = parts
+            .iter()
+            .map(|part| format!("contains(normalize-space(), {})", xpath_literal(part)))
+            .collect();
         let xpath = format!(
-            "(//*[{}][.//*[{}][contains(normalize-space(), {})]])[last()]",
+            "(//*[{}][.//*[{}][{}]])[last()]",
             has_class("mx_EventTile"),
             has_class("mx_EventTile_body"),
-            xpath_literal(text)
+            contains.join(" and ")
         );
-        wait_for(&self.browser, &format!("a message with {text:?}"), || {
+        wait_for(&self.browser, &format!("a message with {parts:?}"), || {
             self.browser.client.find(Locator::XPath(&xpath))
         })
         .await
@@ -273,17 +363,25 @@ impl ElementPerson {
     /// Element's warnings on the bot's messages in the open room: shields and "unable to
     /// decrypt" bodies. Bots send notices, so a bot message is a tile with a notice body.
     pub async fn warnings_on_bot_messages(&self) -> Result<Vec<String>> {
+        self.warnings_on(&format!("[.//*[{}]]", has_class("mx_MNoticeBody")))
+            .await
+    }
+
+    /// Element's warnings on any message in the open room.
+    pub async fn warnings(&self) -> Result<Vec<String>> {
+        self.warnings_on("").await
+    }
+
+    async fn warnings_on(&self, tiles: &str) -> Result<Vec<String>> {
         let mut found = Vec::new();
         for class in [
             "mx_EventTile_e2eIcon_warning",
             "mx_EventTile_e2eIcon_normal",
             "mx_EventTile_e2eIcon_decryption_failure",
-            "mx_DecryptionFailureBody",
         ] {
             let xpath = format!(
-                "//*[{}][.//*[{}]][.//*[{}]]",
+                "//*[{}]{tiles}[.//*[{}]]",
                 has_class("mx_EventTile"),
-                has_class("mx_MNoticeBody"),
                 has_class(class)
             );
             for tile in self.browser.client.find_all(Locator::XPath(&xpath)).await? {
@@ -302,6 +400,39 @@ impl ElementPerson {
             found.push(format!("undecryptable: {}", body.text().await?));
         }
         Ok(found)
+    }
+
+    /// The names in the open room's member list (opened from the room header, as a person
+    /// would), once it shows.
+    pub async fn member_list(&self) -> Result<Vec<String>> {
+        let names = format!("//*[{}]", has_class("mx_EntityTile_name"));
+        if self
+            .browser
+            .client
+            .find(Locator::XPath(&names))
+            .await
+            .is_err()
+        {
+            let facepile = format!(
+                "//*[{}]//*[{}]",
+                has_class("mx_RoomHeader"),
+                has_class("mx_FacePile")
+            );
+            let faces = wait_for(&self.browser, "the member faces in the room header", || {
+                self.browser.client.find(Locator::XPath(&facepile))
+            })
+            .await?;
+            self.click(&faces).await?;
+        }
+        wait_for(&self.browser, "the member list", || {
+            self.browser.client.find(Locator::XPath(&names))
+        })
+        .await?;
+        let mut shown = Vec::new();
+        for name in self.browser.client.find_all(Locator::XPath(&names)).await? {
+            shown.push(name.text().await?);
+        }
+        Ok(shown)
     }
 }
 

@@ -1,0 +1,132 @@
+//! What a client does in Element Web, in headless Chromium, against a real Synapse and the real
+//! bot: the team's Element build served by Kring's own code. Every step leaves a screenshot in
+//! `artifacts/screenshots/` (or `KRING_ARTIFACTS_DIR`), and every room the person looks at is
+//! checked for Element's warnings: shields and "unable to decrypt".
+
+use anyhow::{Result, ensure};
+use kring_testbed::{
+    ElementPerson, ElementWeb, InProcessBot, Persona, TestClient, TestSynapse, fresh_sqlite_url,
+};
+
+/// Fails with every warning Element shows in the room the person has open.
+async fn no_warnings_in_view(person: &ElementPerson, room: &str) -> Result<()> {
+    let warnings = person.warnings().await?;
+    ensure!(
+        warnings.is_empty(),
+        "Element warns in {room}: {warnings:#?}"
+    );
+    Ok(())
+}
+
+/// A client's first steps, all in Element: open the chat with the bot from the link Kring gives,
+/// start a network, read the welcome; approve a professional's proposal with ✅ from the
+/// reaction picker; and withdraw a carer's access by tapping the consent polls, after which the
+/// carer is gone from the member list. The professional and the carer use other (matrix-sdk)
+/// clients, cross-signed as Element's own devices are, so that their messages carry no shield.
+#[tokio::test]
+async fn a_client_does_everything_in_element() -> Result<()> {
+    let synapse = TestSynapse::start().await?;
+    let dir = tempfile::tempdir()?;
+    let element = ElementWeb::serve(&synapse).await?;
+    let bot =
+        InProcessBot::start_beside_element_web(&synapse, &fresh_sqlite_url(dir.path()), &element)
+            .await?;
+    let client_account = synapse.register(Persona::Client).await?;
+    let gp_account = synapse.register(Persona::Professional).await?;
+    let carer_account = synapse.register(Persona::Carer).await?;
+    let gp = TestClient::login(&synapse.base_url(), &gp_account).await?;
+    let carer = TestClient::login(&synapse.base_url(), &carer_account).await?;
+
+    // 1. Sign in, open the chat with the bot, start a network.
+    let mut client = ElementPerson::sign_in(&element, &client_account, "client").await?;
+    client.open_direct_chat(&element, &bot.user_id).await?;
+    client.wait_for_message("Kring-bot").await?;
+    client.browser.screenshot("direct-chat-greeting").await?;
+    client.send("!start").await?;
+    client.wait_for_message("Uw netwerk is gemaakt").await?;
+    no_warnings_in_view(&client, "the direct chat").await?;
+    client.browser.screenshot("network-made").await?;
+    client.open_room("Kring").await?;
+    client.accept_invite().await?;
+    client.wait_for_message("Dit is uw netwerk").await?;
+    client.dismiss_toasts().await?;
+    no_warnings_in_view(&client, "the new network").await?;
+    client.browser.screenshot("welcome").await?;
+
+    // 2. The client invites their GP by typing; the GP proposes a family carer; the client
+    //    approves with ✅ from Element's reaction picker.
+    client
+        .send(&format!(
+            "!uitnodigen {} huisarts Praktijk De Linde",
+            gp_account.user_id
+        ))
+        .await?;
+    let network_room = gp.wait_for_any_invite().await?;
+    gp.accept_invite(&network_room).await?;
+    client
+        .wait_for_message_with(&["Welkom", &gp_account.username])
+        .await?;
+    gp.send_text(
+        &gp.room(&network_room)?,
+        &format!("!uitnodigen {} mantelzorger", carer_account.user_id),
+    )
+    .await?;
+    client.wait_for_message("Voorstel 1:").await?;
+    client.browser.screenshot("proposal").await?;
+    client.react("Voorstel 1:", "✅", "check mark").await?;
+    client.wait_for_message("Voorstel 1 is aangenomen").await?;
+    client.browser.screenshot("proposal-approved").await?;
+    carer.wait_for_any_invite().await?;
+    carer.accept_invite(&network_room).await?;
+    carer
+        .wait_until_joined(&network_room, carer.user_id())
+        .await?;
+    client
+        .wait_for_message_with(&["Welkom", &carer_account.username])
+        .await?;
+    no_warnings_in_view(&client, "the network with the GP and the carer").await?;
+    let members = client.member_list().await?;
+    ensure!(
+        members
+            .iter()
+            .any(|name| name.contains(&carer_account.username)),
+        "the carer is in the member list first: {members:?}"
+    );
+    client.browser.screenshot("members-before").await?;
+
+    // 3. In the private chat with the bot: the consent overview, then two taps to withdraw the
+    //    carer's access to the chat, which takes them out of the network.
+    client.open_room("kring").await?;
+    client.send("!toestemming").await?;
+    client.wait_for_message("Wat mag wie zien").await?;
+    client
+        .wait_for_poll("Over wie wilt u iets veranderen")
+        .await?;
+    client.vote(&carer_account.username).await?;
+    client.wait_for_poll("Tik op wat u wilt veranderen").await?;
+    client.browser.screenshot("consent-poll").await?;
+    client.vote("chat: nu wel").await?;
+    carer.wait_until_out(&network_room, carer.user_id()).await?;
+    no_warnings_in_view(&client, "the direct chat after the polls").await?;
+    client.browser.screenshot("consent-withdrawn").await?;
+    client.open_room("Kring").await?;
+    let started = std::time::Instant::now();
+    loop {
+        let members = client.member_list().await?;
+        if !members
+            .iter()
+            .any(|name| name.contains(&carer_account.username))
+        {
+            break;
+        }
+        ensure!(
+            started.elapsed() < kring_testbed::PATIENCE,
+            "the carer stays in the member list: {members:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    no_warnings_in_view(&client, "the network after the withdrawal").await?;
+    client.browser.screenshot("members-after").await?;
+    client.browser.close().await?;
+    Ok(())
+}
