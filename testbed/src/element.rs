@@ -29,6 +29,11 @@ impl ElementWeb {
     /// Serves the bundle named by `KRING_ELEMENT_WEB_BUNDLE` (set for this repository in
     /// `.cargo/config.toml`), unpacked once per machine into the temporary directory.
     pub async fn serve(synapse: &TestSynapse) -> Result<Self> {
+        Self::serve_for(&synapse.base_url(), synapse.server_name()).await
+    }
+
+    /// Serves Element Web pointed at `homeserver_url`, reachable or not.
+    pub async fn serve_for(homeserver_url: &str, server_name: &str) -> Result<Self> {
         let bundle = PathBuf::from(std::env::var_os("KRING_ELEMENT_WEB_BUNDLE").context(
             "KRING_ELEMENT_WEB_BUNDLE names no Element Web bundle (see README, Element Web in the box)",
         )?);
@@ -39,8 +44,8 @@ impl ElementWeb {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
         let settings = ElementWebSettings {
-            homeserver_url: synapse.base_url(),
-            server_name: synapse.server_name().to_owned(),
+            homeserver_url: homeserver_url.to_owned(),
+            server_name: server_name.to_owned(),
         };
         let task = tokio::spawn(async move {
             element_web::serve(listener, webapp, &settings, std::future::pending()).await

@@ -130,3 +130,22 @@ async fn a_client_does_everything_in_element() -> Result<()> {
     client.browser.close().await?;
     Ok(())
 }
+
+/// Element Web pointed at a homeserver the browser cannot reach (nothing listens there): the
+/// sign-in page says so plainly instead of failing silently.
+#[tokio::test]
+async fn element_says_when_it_cannot_reach_the_homeserver() -> Result<()> {
+    let port = kring_homeserver::free_loopback_port()?;
+    let element = ElementWeb::serve_for(&format!("http://127.0.0.1:{port}"), "kring.test").await?;
+    let mut browser = kring_testbed::Browser::start("homeserver-unreachable").await?;
+    browser
+        .client
+        .goto(&format!("{}/#/login", element.url))
+        .await?;
+    browser
+        .wait_for_text("body", "Cannot reach homeserver")
+        .await?;
+    browser.screenshot("cannot-reach-homeserver").await?;
+    browser.close().await?;
+    Ok(())
+}
