@@ -150,6 +150,12 @@ async fn a_good_bundle_is_served_pointed_at_the_homeserver() -> Result<()> {
         "{}",
         up.output()
     );
+    // The client's one click to the bot's chat.
+    assert!(
+        up.output().contains(&format!("{element}/#/user/@kring:")),
+        "{}",
+        up.output()
+    );
     let (status, page) = get(&format!("{element}/")).await?;
     assert_eq!((status, page.contains("Element")), (200, true));
     let (status, config) = get(&format!("{element}/config.json")).await?;
