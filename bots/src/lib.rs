@@ -43,6 +43,17 @@ pub enum BotError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "the bot's crypto store at {store} cannot be opened with the passphrase in {passphrase}: \
+         was that file replaced? ({source})"
+    )]
+    CryptoStorePassphrase {
+        store: PathBuf,
+        passphrase: PathBuf,
+        source: Box<matrix_sdk::ClientBuildError>,
+    },
+    #[error("the passphrase file {0} is empty")]
+    EmptyPassphrase(PathBuf),
     #[error("the saved session at {path} is damaged: {source}")]
     BadSession {
         path: PathBuf,
@@ -77,6 +88,9 @@ pub struct BotConfig {
     pub state_dir: PathBuf,
     /// Where the recovery key is read from or written to; production points this at a secret.
     pub recovery_key_path: PathBuf,
+    /// The passphrase that encrypts the crypto store (the bot's private keys); generated on
+    /// first start. Production points this at a secret.
+    pub crypto_store_passphrase_path: PathBuf,
     /// The address invite links start with: the bridge's public invite page.
     pub invite_base_url: String,
 }

@@ -673,7 +673,7 @@ fn create_link(
 }
 
 /// Lower-case letters and digits without look-alikes (no 0/o, 1/l/i), for ids people type.
-fn random_code(length: usize) -> String {
+pub(crate) fn random_code(length: usize) -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let mut rng = rand::thread_rng();
     (0..length)

@@ -7,7 +7,7 @@ use matrix_sdk::ruma::api::client::uiaa;
 use matrix_sdk::ruma::{OwnedDeviceId, OwnedUserId};
 use matrix_sdk::{Client, Error as SdkError};
 use std::path::Path;
-use tracing::info;
+use tracing::{info, warn};
 
 /// How a bot logs in. The password is needed once per device and for cross-signing.
 #[derive(Clone)]
@@ -51,12 +51,21 @@ pub(crate) async fn open(config: &BotConfig) -> Result<(Client, BotIdentity), Bo
             .await
             .map_err(io(&session_path))?;
     }
+    let passphrase = crypto_store_passphrase(config, &crypto_dir).await?;
     let client = Client::builder()
         .homeserver_url(&config.homeserver_url)
-        .sqlite_store(&crypto_dir, None)
+        .sqlite_store(&crypto_dir, passphrase.as_deref())
         .handle_refresh_tokens()
         .build()
-        .await?;
+        .await
+        .map_err(|source| match passphrase {
+            Some(_) => BotError::CryptoStorePassphrase {
+                store: crypto_dir.clone(),
+                passphrase: config.crypto_store_passphrase_path.clone(),
+                source: Box::new(source),
+            },
+            None => source.into(),
+        })?;
 
     match tokio::fs::read(&session_path).await {
         Ok(bytes) => {
@@ -88,6 +97,40 @@ pub(crate) async fn open(config: &BotConfig) -> Result<(Client, BotIdentity), Bo
     ensure_cross_signed(&client, config).await?;
     info!(user_id = %identity.user_id, device_id = %identity.device_id, "bot logged in");
     Ok((client, identity))
+}
+
+/// The crypto store holds the bot's private keys, so it is encrypted with a passphrase kept in a
+/// secret file, made on first start. A store made before Kring encrypted it stays readable
+/// without one (with a warning); giving it a passphrase now would make it unreadable.
+async fn crypto_store_passphrase(
+    config: &BotConfig,
+    crypto_dir: &Path,
+) -> Result<Option<String>, BotError> {
+    let path = &config.crypto_store_passphrase_path;
+    match tokio::fs::read_to_string(path).await {
+        Ok(passphrase) if passphrase.trim().is_empty() => {
+            Err(BotError::EmptyPassphrase(path.clone()))
+        }
+        Ok(passphrase) => Ok(Some(passphrase.trim().to_owned())),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            if crypto_dir.exists() {
+                warn!(
+                    store = %crypto_dir.display(),
+                    "the bot's crypto store was made without a passphrase and stays unencrypted; \
+                     to encrypt it, stop Kring and remove this folder and session.json beside it \
+                     (the bot then logs in as a new device and recovers with its recovery key)"
+                );
+                return Ok(None);
+            }
+            let passphrase = crate::networks::random_code(48);
+            write_private(path, passphrase.as_bytes())?;
+            Ok(Some(passphrase))
+        }
+        Err(source) => Err(BotError::Io {
+            path: path.clone(),
+            source,
+        }),
+    }
 }
 
 /// Makes the bot's device cross-signed by its own identity, creating the identity and a

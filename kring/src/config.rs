@@ -26,6 +26,8 @@ pub struct Config {
     pub bot_username: String,
     pub bot_password_file: Option<PathBuf>,
     pub recovery_key_file: Option<PathBuf>,
+    /// The passphrase that encrypts the bot's crypto store; generated on first start.
+    pub crypto_store_passphrase_file: Option<PathBuf>,
     pub admin_token_file: Option<PathBuf>,
     pub registration_shared_secret_file: Option<PathBuf>,
     /// Where the pinned Synapse is installed; defaults to `synapse-venv` in the data directory.
@@ -53,6 +55,7 @@ impl Default for Config {
             bot_username: "kring".into(),
             bot_password_file: None,
             recovery_key_file: None,
+            crypto_store_passphrase_file: None,
             admin_token_file: None,
             registration_shared_secret_file: None,
             synapse_venv: None,
@@ -139,6 +142,9 @@ impl Config {
         if let Some(v) = get("KRING_RECOVERY_KEY_FILE") {
             self.recovery_key_file = path(v)
         }
+        if let Some(v) = get("KRING_CRYPTO_STORE_PASSPHRASE_FILE") {
+            self.crypto_store_passphrase_file = path(v)
+        }
         if let Some(v) = get("KRING_ADMIN_TOKEN_FILE") {
             self.admin_token_file = path(v)
         }
@@ -208,6 +214,12 @@ impl Config {
         self.recovery_key_file
             .clone()
             .unwrap_or_else(|| self.bot_state_dir().join("recovery-key"))
+    }
+
+    pub fn crypto_store_passphrase_path(&self) -> PathBuf {
+        self.crypto_store_passphrase_file
+            .clone()
+            .unwrap_or_else(|| self.bot_state_dir().join("crypto-store-passphrase"))
     }
 
     pub fn admin_token_path(&self) -> PathBuf {

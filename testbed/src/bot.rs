@@ -28,6 +28,7 @@ async fn prepare(
         },
         state_dir: state_dir.join("bot"),
         recovery_key_path: state_dir.join("bot").join("recovery-key"),
+        crypto_store_passphrase_path: state_dir.join("bot").join("crypto-store-passphrase"),
         invite_base_url: format!("{bridge_url}{}", kring_bridge::INVITE_PATH),
     })
 }
@@ -175,6 +176,28 @@ impl BotProcess {
             .context("starting kring bots")?;
         self.child = Some(child);
         Ok(())
+    }
+
+    /// Where the process keeps its crypto store, session and secrets.
+    pub fn state_dir(&self) -> PathBuf {
+        self.config_path.with_file_name("bot")
+    }
+
+    /// Waits up to `patience` for the process to end by itself; its exit status, if it did.
+    pub async fn wait_for_exit(
+        &mut self,
+        patience: std::time::Duration,
+    ) -> Result<Option<std::process::ExitStatus>> {
+        let Some(child) = self.child.as_mut() else {
+            return Ok(None);
+        };
+        match tokio::time::timeout(patience, child.wait()).await {
+            Ok(status) => {
+                self.child = None;
+                Ok(Some(status?))
+            }
+            Err(_) => Ok(None),
+        }
     }
 
     pub fn pid(&self) -> Option<u32> {

@@ -246,3 +246,48 @@ async fn consent_that_ended_while_the_bot_was_down_is_enforced_after_the_restart
     bot.kill_hard().await?;
     Ok(())
 }
+
+/// The bot's private keys are encrypted at rest: its crypto store opens only with the passphrase
+/// made on first start (a secret file, 0600). With a wrong passphrase the bot stops with a message
+/// that names the file; with the right one back it carries on where it was.
+#[tokio::test]
+async fn the_bots_keys_open_only_with_their_passphrase() -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let NetworkWithBotProcess {
+        synapse: _synapse,
+        _dir,
+        mut bot,
+        client,
+        room_id: _,
+        room,
+    } = NetworkWithBotProcess::start().await?;
+    let passphrase_file = bot.state_dir().join("crypto-store-passphrase");
+    let passphrase = std::fs::read_to_string(&passphrase_file)?;
+    assert!(passphrase.len() >= 32, "a long random passphrase");
+    assert_eq!(
+        std::fs::metadata(&passphrase_file)?.permissions().mode() & 0o777,
+        0o600
+    );
+
+    bot.kill_hard().await?;
+    std::fs::write(&passphrase_file, "not-the-passphrase")?;
+    bot.spawn()?;
+    let status = bot
+        .wait_for_exit(Duration::from_secs(60))
+        .await?
+        .context("the bot must stop when its crypto store does not open")?;
+    assert!(!status.success());
+    let log = bot.log();
+    assert!(
+        log.contains("cannot be opened with the passphrase")
+            && log.contains("crypto-store-passphrase"),
+        "{log}"
+    );
+
+    std::fs::write(&passphrase_file, &passphrase)?;
+    bot.spawn()?;
+    let asked = client.send_text(&room, "!netwerk").await?;
+    let reply = client.wait_for_reply_to(&asked).await?;
+    assert!(reply.body.contains("Wie zitten er"), "{}", reply.body);
+    Ok(())
+}
