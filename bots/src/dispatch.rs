@@ -22,7 +22,26 @@ pub(crate) async fn plan(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError
         InboxKind::ConsentExpired => networks::on_consent_expired(bot, entry).await,
         InboxKind::PollResponse => networks::on_poll_response(bot, entry).await,
         InboxKind::Command => command(bot, entry).await,
+        InboxKind::Unreadable => could_not_read(bot, entry).await,
     }
+}
+
+/// A message whose key never came: the sender hears it was lost, in the room where they wrote it.
+async fn could_not_read(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
+    let language = bot
+        .store
+        .member_language(&entry.sender)
+        .await?
+        .unwrap_or_default();
+    let Ok(sender) = kring_core::MatrixId::parse(&entry.sender) else {
+        return Ok(Plan::new());
+    };
+    let sender = messages::Person::new(sender, None);
+    Ok(Plan::reply(
+        here(entry),
+        messages::could_not_read(language, &sender, entry.origin_ts),
+        None,
+    ))
 }
 
 pub(crate) fn here(entry: &InboxEntry) -> Target {

@@ -93,7 +93,14 @@ pub struct BotConfig {
     pub crypto_store_passphrase_path: PathBuf,
     /// The address invite links start with: the bridge's public invite page.
     pub invite_base_url: String,
+    /// How long an encrypted message may wait for its room key before the bot gives up and says
+    /// in the room that it could not read it.
+    pub unreadable_after: std::time::Duration,
 }
+
+/// Room keys normally come with the message or within seconds; one that has not come after
+/// this will not come.
+pub const DEFAULT_UNREADABLE_AFTER: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// A running bot: one Matrix account, one device, one crypto store, one process.
 pub struct Bot {
@@ -103,6 +110,7 @@ pub struct Bot {
     metrics: BotMetrics,
     wake_worker: Arc<Notify>,
     invite_base_url: String,
+    unreadable_after: std::time::Duration,
 }
 
 impl Bot {
@@ -121,6 +129,7 @@ impl Bot {
             metrics,
             wake_worker: Arc::new(Notify::new()),
             invite_base_url: config.invite_base_url.clone(),
+            unreadable_after: config.unreadable_after,
         })
     }
 

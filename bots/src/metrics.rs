@@ -10,6 +10,8 @@ pub struct BotMetrics {
     pub send_failures: Counter,
     pub sync_failures: Counter,
     pub awaiting_key: Counter,
+    /// Messages whose room key never came, which the bot told the sender it could not read.
+    pub unreadable: Counter,
     /// Seconds from the member's message reaching the homeserver to the bot's reply being accepted.
     pub reply_seconds: Histogram,
 }
@@ -22,6 +24,7 @@ impl BotMetrics {
             send_failures: Counter::default(),
             sync_failures: Counter::default(),
             awaiting_key: Counter::default(),
+            unreadable: Counter::default(),
             reply_seconds: Histogram::new([0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 120.0]),
         };
         let bots = registry.sub_registry_with_prefix("kring_bot");
@@ -49,6 +52,11 @@ impl BotMetrics {
             "awaiting_key",
             "Messages that arrived before their room key",
             metrics.awaiting_key.clone(),
+        );
+        bots.register(
+            "unreadable",
+            "Messages whose room key never came (the sender was told)",
+            metrics.unreadable.clone(),
         );
         bots.register(
             "reply_seconds",

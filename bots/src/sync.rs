@@ -19,7 +19,7 @@ use serde::Deserialize;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-use tracing::{debug, warn};
+use tracing::{debug, info, warn};
 
 /// Synapse returns 10 timeline events per room by default; a burst of commands in one room
 /// easily exceeds that (DESIGN.md, known traps). The rest is backfilled with `/messages`.
@@ -350,12 +350,18 @@ async fn retry_undecrypted(bot: &Bot) -> Result<(), BotError> {
             bot.store.inbox_answered(&waiting.event_id, None).await?;
             continue;
         };
-        let Ok(decrypted) = room.decrypt_event(&raw, None).await else {
-            continue;
+        let decrypted = match room.decrypt_event(&raw, None).await {
+            Ok(decrypted) if !decrypted.kind.is_utd() => decrypted,
+            _ => {
+                let waited = crate::networks::now_millis().saturating_sub(waiting.received_at);
+                if waited >= bot.unreadable_after.as_millis() as i64 {
+                    info!(event_id = %waiting.event_id, "gave up waiting for a room key");
+                    bot.store.inbox_give_up_on_key(&waiting.event_id).await?;
+                    bot.metrics.unreadable.inc();
+                }
+                continue;
+            }
         };
-        if decrypted.kind.is_utd() {
-            continue;
-        }
         let Ok(fields) = serde_json::from_str::<EventFields>(decrypted.raw().json().get()) else {
             continue;
         };

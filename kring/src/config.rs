@@ -26,6 +26,9 @@ pub struct Config {
     pub bot_username: String,
     pub bot_password_file: Option<PathBuf>,
     pub recovery_key_file: Option<PathBuf>,
+    /// Seconds an encrypted message may wait for its room key before the bot says it could
+    /// not read it.
+    pub unreadable_after_secs: u64,
     /// The passphrase that encrypts the bot's crypto store; generated on first start.
     pub crypto_store_passphrase_file: Option<PathBuf>,
     pub admin_token_file: Option<PathBuf>,
@@ -56,6 +59,7 @@ impl Default for Config {
             bot_password_file: None,
             recovery_key_file: None,
             crypto_store_passphrase_file: None,
+            unreadable_after_secs: kring_bots::DEFAULT_UNREADABLE_AFTER.as_secs(),
             admin_token_file: None,
             registration_shared_secret_file: None,
             synapse_venv: None,
@@ -141,6 +145,12 @@ impl Config {
         }
         if let Some(v) = get("KRING_RECOVERY_KEY_FILE") {
             self.recovery_key_file = path(v)
+        }
+        if let Some(v) = get("KRING_UNREADABLE_AFTER_SECS") {
+            self.unreadable_after_secs = v.parse().map_err(|_| ConfigError::Env {
+                name: "KRING_UNREADABLE_AFTER_SECS".into(),
+                message: "expected a number of seconds".into(),
+            })?
         }
         if let Some(v) = get("KRING_CRYPTO_STORE_PASSPHRASE_FILE") {
             self.crypto_store_passphrase_file = path(v)

@@ -203,6 +203,7 @@ async fn run_services(config: Config, shutdown: watch::Receiver<bool>) -> Result
         state_dir: config.bot_state_dir(),
         recovery_key_path: config.recovery_key_path(),
         crypto_store_passphrase_path: config.crypto_store_passphrase_path(),
+        unreadable_after: std::time::Duration::from_secs(config.unreadable_after_secs),
         invite_base_url: config.invite_base_url(),
     };
     let bot = Bot::start(&bot_config, store.clone(), metrics)

@@ -25,6 +25,9 @@ pub enum InboxKind {
     ConsentExpired,
     /// A vote in one of the bot's polls; `body` holds `{"poll": event id, "answers": [ids]}`.
     PollResponse,
+    /// An encrypted event whose room key never came: the bot gave up waiting and says so.
+    /// `body` is empty.
+    Unreadable,
 }
 
 impl InboxKind {
@@ -38,6 +41,7 @@ impl InboxKind {
             Self::PowerLevels => "power_levels",
             Self::ConsentExpired => "consent_expired",
             Self::PollResponse => "poll_response",
+            Self::Unreadable => "unreadable",
         }
     }
 
@@ -51,6 +55,7 @@ impl InboxKind {
             "power_levels" => Ok(Self::PowerLevels),
             "consent_expired" => Ok(Self::ConsentExpired),
             "poll_response" => Ok(Self::PollResponse),
+            "unreadable" => Ok(Self::Unreadable),
             other => Err(StoreError::Corrupt(format!("inbox kind {other:?}"))),
         }
     }
@@ -107,6 +112,8 @@ pub struct InboxEntry {
     pub body: String,
     pub encrypted_event: Option<String>,
     pub origin_ts: i64,
+    /// When the bot wrote it into the inbox.
+    pub received_at: i64,
     pub state: InboxState,
     pub attempts: i64,
     pub reply_event_id: Option<String>,
@@ -122,6 +129,7 @@ impl InboxEntry {
             body: row.try_get("body")?,
             encrypted_event: row.try_get("encrypted_event")?,
             origin_ts: row.try_get("origin_ts")?,
+            received_at: row.try_get("received_at")?,
             state: InboxState::from_code(&row.try_get::<String, _>("state")?)?,
             attempts: row.try_get("attempts")?,
             reply_event_id: row.try_get("reply_event_id")?,
@@ -134,7 +142,7 @@ impl InboxEntry {
 macro_rules! select_inbox {
     ($tail:literal) => {
         concat!(
-            "SELECT event_id, room_id, sender, kind, body, encrypted_event, origin_ts, state, attempts, reply_event_id FROM inbox ",
+            "SELECT event_id, room_id, sender, kind, body, encrypted_event, origin_ts, received_at, state, attempts, reply_event_id FROM inbox ",
             $tail
         )
     };
@@ -207,6 +215,13 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// The room key never came: stop waiting, forget the ciphertext, and let the bot say that
+    /// it could not read the message. A key that arrives after this changes nothing.
+    pub async fn inbox_give_up_on_key(&self, event_id: &str) -> Result<()> {
+        self.inbox_decrypted(event_id, InboxKind::Unreadable, "")
+            .await
     }
 
     /// Counts a failed attempt to answer, so that operators can see stuck entries.

@@ -10,6 +10,7 @@ on_both_databases!(
     inbox_keeps_each_event_once,
     inbox_answers_drop_the_text,
     late_keys_move_entries_to_pending,
+    keys_that_never_come_are_given_up_once,
     sync_position_is_replaced_not_appended,
     member_language_round_trips,
     health_check_answers,
@@ -97,6 +98,35 @@ async fn late_keys_move_entries_to_pending(store: Store) -> Result<()> {
     assert_eq!(
         store.inbox_entry("$late").await?.expect("there").body,
         "!help"
+    );
+    Ok(())
+}
+
+async fn keys_that_never_come_are_given_up_once(store: Store) -> Result<()> {
+    store.inbox_insert(BOT, &command("$lost", None, 10)).await?;
+    let waiting = store
+        .inbox_in_state(BOT, InboxState::AwaitingKey, 10)
+        .await?;
+    assert!(waiting[0].received_at > 0, "when it came is kept");
+    store.inbox_give_up_on_key("$lost").await?;
+    let entry = store.inbox_entry("$lost").await?.expect("still there");
+    assert_eq!(
+        (
+            entry.state,
+            entry.kind,
+            entry.body.as_str(),
+            entry.encrypted_event
+        ),
+        (InboxState::Pending, InboxKind::Unreadable, "", None)
+    );
+    // The key turning up afterwards changes nothing.
+    store
+        .inbox_decrypted("$lost", InboxKind::Command, "!help")
+        .await?;
+    let entry = store.inbox_entry("$lost").await?.expect("still there");
+    assert_eq!(
+        (entry.kind, entry.body.as_str()),
+        (InboxKind::Unreadable, "")
     );
     Ok(())
 }

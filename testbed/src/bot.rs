@@ -30,6 +30,7 @@ async fn prepare(
         recovery_key_path: state_dir.join("bot").join("recovery-key"),
         crypto_store_passphrase_path: state_dir.join("bot").join("crypto-store-passphrase"),
         invite_base_url: format!("{bridge_url}{}", kring_bridge::INVITE_PATH),
+        unreadable_after: kring_bots::DEFAULT_UNREADABLE_AFTER,
     })
 }
 
@@ -120,6 +121,16 @@ pub struct BotProcess {
 impl BotProcess {
     /// Writes a configuration for `binary` (the `kring` executable) and starts it.
     pub async fn start(binary: &Path, synapse: &TestSynapse, database_url: &str) -> Result<Self> {
+        Self::start_configured(binary, synapse, database_url, "").await
+    }
+
+    /// The same, with `extra_toml` added to its configuration file.
+    pub async fn start_configured(
+        binary: &Path,
+        synapse: &TestSynapse,
+        database_url: &str,
+        extra_toml: &str,
+    ) -> Result<Self> {
         let dir = synapse.scratch_dir("bot-process")?;
         // Its own account name, so it can run beside an in-process bot on the same homeserver.
         let username = "kring-process";
@@ -141,7 +152,7 @@ impl BotProcess {
             password = password_file.display().to_string(),
             database = database_file.display().to_string(),
         );
-        std::fs::write(&config_path, toml)?;
+        std::fs::write(&config_path, format!("{toml}{extra_toml}\n"))?;
         let mut process = Self {
             user_id: format!("@{username}:{}", synapse.server_name()),
             bridge_url,

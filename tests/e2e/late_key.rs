@@ -1,4 +1,5 @@
-//! A command whose room key reaches the bot after the message itself is still answered.
+//! A command whose room key reaches the bot after the message itself is still answered; one
+//! whose key never comes is not lost in silence.
 
 use anyhow::{Result, bail};
 use kring_store::{InboxState, Store};
@@ -57,5 +58,55 @@ async fn a_command_whose_room_key_comes_late_waits_for_it_and_is_then_answered()
     assert!(reply.body.contains("!status"), "{}", reply.body);
     let history = member.replies_in_history(&room).await?;
     assert_eq!(history.get(&late), Some(&1));
+    Ok(())
+}
+
+/// A room key that never comes: after the configured wait the bot says in the room, naming the
+/// sender, that it could not read a message and asks for it again. A key that turns up after
+/// that changes nothing: the sender was told to send it again, so answering would do it twice.
+#[tokio::test]
+async fn a_message_whose_key_never_comes_is_not_lost_in_silence() -> Result<()> {
+    let synapse = TestSynapse::start().await?;
+    let dir = tempfile::tempdir()?;
+    let bot = BotProcess::start_configured(
+        std::path::Path::new(env!("CARGO_BIN_EXE_kring")),
+        &synapse,
+        &fresh_sqlite_url(dir.path()),
+        "unreadable_after_secs = 2",
+    )
+    .await?;
+    let proxy = KeyDelayingProxy::start(&synapse.base_url()).await?;
+    let member = TestClient::login(&proxy.url, &synapse.register(Persona::Client).await?).await?;
+    let room = member.open_direct_chat(&bot.user_id).await?;
+    let first = member.send_text(&room, "!status").await?;
+    member.wait_for_reply_to(&first).await?;
+
+    proxy.hold_to_device();
+    room.discard_room_key().await?;
+    let lost = member.send_text(&room, "!help").await?;
+    let notice = member
+        .wait_for("the bot saying it could not read a message", |message| {
+            message.sender.as_str() == bot.user_id && message.body.contains("niet lezen")
+        })
+        .await?;
+    assert!(
+        notice.body.contains(member.user_id().localpart()) && notice.body.contains("nog een keer"),
+        "{}",
+        notice.body
+    );
+    let store = Store::connect(&bot.database_url).await?;
+    let entry = store
+        .inbox_entry(lost.as_str())
+        .await?
+        .expect("the message is in the inbox");
+    assert_eq!(entry.state, InboxState::Answered);
+    assert_eq!(entry.encrypted_event, None, "no ciphertext kept");
+
+    // The key turns up after all: the message stays unanswered.
+    proxy.release_to_device();
+    let after = member.send_text(&room, "!status").await?;
+    member.wait_for_reply_to(&after).await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(member.replies_to(&lost).is_empty(), "answered after all");
     Ok(())
 }

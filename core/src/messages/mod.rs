@@ -5,7 +5,7 @@ mod network;
 mod text;
 
 pub use network::*;
-pub use text::{Person, Text, Who, date};
+pub use text::{Person, Text, Who, date, date_and_time};
 
 use crate::command::{CommandError, MAX_COMMAND_BYTES};
 use crate::language::Language;
@@ -303,6 +303,42 @@ pub fn chat_hint(language: Language) -> BotReply {
     }
 }
 
+/// A message the bot could not decrypt and gave up waiting for the key of: said in the room, so
+/// that a lost message does not pass in silence.
+pub fn could_not_read(
+    language: Language,
+    sender: &Person,
+    sent_at: crate::network::Millis,
+) -> BotReply {
+    let when = date_and_time(language, sent_at);
+    match language {
+        Language::Dutch => Builder::new()
+            .lead("Ik kon een bericht niet lezen.", "")
+            .rich(
+                Text::new()
+                    .text("Het bericht van ")
+                    .person(sender)
+                    .text(&format!(
+                        " van {when} kwam versleuteld aan, maar de sleutel om het te openen kwam niet bij mij aan."
+                    )),
+            )
+            .paragraph("Was het voor mij bedoeld? Stuur het dan nog een keer.")
+            .build(),
+        Language::English => Builder::new()
+            .lead("I could not read a message.", "")
+            .rich(
+                Text::new()
+                    .text("The message from ")
+                    .person(sender)
+                    .text(&format!(
+                        " of {when} arrived encrypted, but the key to open it never reached me."
+                    )),
+            )
+            .paragraph("Was it meant for me? Then please send it again.")
+            .build(),
+    }
+}
+
 pub fn escape_html(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for character in text.chars() {
@@ -418,6 +454,30 @@ mod tests {
             status(Language::English, &healthy)
                 .plain
                 .starts_with("Kring is working.")
+        );
+    }
+
+    #[test]
+    fn a_lost_message_names_its_sender_and_time_in_both_languages() {
+        let sender = Person::new(
+            crate::MatrixId::parse("@anna:kring.test").unwrap(),
+            Some("Anna"),
+        );
+        // 2026-11-23 13:32 UTC is 14:32 in Amsterdam.
+        let sent = 1_795_440_720_000;
+        let dutch = could_not_read(Language::Dutch, &sender, sent);
+        assert!(
+            dutch.plain.contains("Anna van 23 november 2026 om 14:32"),
+            "{}",
+            dutch.plain
+        );
+        assert!(dutch.html.contains("https://matrix.to/#/@anna:kring.test"));
+        assert!(dutch.plain.contains("nog een keer"));
+        let english = could_not_read(Language::English, &sender, sent);
+        assert!(
+            english.plain.contains("Anna of 23 November 2026 at 14:32"),
+            "{}",
+            english.plain
         );
     }
 

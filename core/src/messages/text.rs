@@ -4,7 +4,7 @@ use super::escape_html;
 use crate::language::Language;
 use crate::matrix_id::MatrixId;
 use crate::network::Millis;
-use chrono::{Datelike, TimeZone};
+use chrono::{Datelike, TimeZone, Timelike};
 
 /// Someone a message talks about: their id (for the mention pill) and the name to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,6 +130,24 @@ const ENGLISH_MONTHS: [&str; 12] = [
     "December",
 ];
 
+/// A day and a time of day, in Dutch time: "23 november 2026 om 14:32".
+pub fn date_and_time(language: Language, at: Millis) -> String {
+    let Some(utc) = chrono::Utc.timestamp_millis_opt(at).single() else {
+        return String::from("?");
+    };
+    let local = utc.with_timezone(&chrono_tz::Europe::Amsterdam);
+    let at_word = match language {
+        Language::Dutch => "om",
+        Language::English => "at",
+    };
+    format!(
+        "{} {at_word} {:02}:{:02}",
+        date(language, at),
+        local.hour(),
+        local.minute()
+    )
+}
+
 /// A calendar day as people in the Netherlands read it ("23 november 2026"), in Dutch time.
 pub fn date(language: Language, at: Millis) -> String {
     let Some(utc) = chrono::Utc.timestamp_millis_opt(at).single() else {
@@ -176,5 +194,13 @@ mod tests {
         assert_eq!(date(Language::English, late_evening), "24 November 2026");
         // Summer time is UTC+2: 2026-07-01 21:30 UTC is 23:30 on the 1st.
         assert_eq!(date(Language::Dutch, 1_782_941_400_000), "1 juli 2026");
+        assert_eq!(
+            date_and_time(Language::Dutch, late_evening),
+            "24 november 2026 om 00:30"
+        );
+        assert_eq!(
+            date_and_time(Language::English, 1_782_941_400_000),
+            "1 July 2026 at 23:30"
+        );
     }
 }
