@@ -1113,7 +1113,9 @@ pub(crate) async fn on_consent(
     language: Language,
 ) -> Result<Plan, BotError> {
     let actor = sender(entry)?;
-    let network = match bot.store.network_by_room(&entry.room_id).await? {
+    let asked_in_network_room = bot.store.network_by_room(&entry.room_id).await?;
+    let asked_in_network_room_too = asked_in_network_room.is_some();
+    let network = match asked_in_network_room {
         Some(network) => Some(network),
         None => match bot
             .store
@@ -1147,17 +1149,39 @@ pub(crate) async fn on_consent(
                 &consent::ConsentRefusal::OnlyClientMay,
             )));
         }
+        // Who may see what is the client's own business: in the network room everyone would
+        // read it (and see the polls), so it goes to the private chat with the bot.
+        let (mut plan, private_chat) = if asked_in_network_room_too {
+            match crate::sync::direct_chat_with(bot, &context.actor).await {
+                Some(private_chat) => (
+                    context.answer(messages::consent_overview_sent_privately(language)),
+                    private_chat,
+                ),
+                None => {
+                    return Ok(
+                        context.answer(messages::consent_overview_needs_private_chat(language))
+                    );
+                }
+            }
+        } else {
+            (Plan::new(), entry.room_id.clone())
+        };
+        let to = Target::Room {
+            room_id: private_chat.clone(),
+        };
         let lookup = |id: &MatrixId| person(&names, id);
-        let mut plan = context.answer(messages::consent_overview(
-            language,
-            &network,
-            &current,
-            &lookup,
-            context.now,
-        ));
+        let overview =
+            messages::consent_overview(language, &network, &current, &lookup, context.now);
+        plan.effect(Effect::Send {
+            to: to.clone(),
+            reply: overview,
+            // A reply relation only makes sense in the room of the command.
+            reply_to: (private_chat == entry.room_id).then(|| entry.event_id.clone()),
+            prompt_for: None,
+        });
         if let Some((poll, left_out)) = ConsentPoll::which_subject(&network) {
             plan.effect(Effect::SendConsentPoll {
-                to: here(entry),
+                to,
                 network_id: network.id.clone(),
                 text: messages::consent_poll(
                     language,

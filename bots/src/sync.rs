@@ -3,6 +3,7 @@
 //! (the event id) makes the replay harmless.
 
 use crate::{Bot, BotError};
+use kring_core::MatrixId;
 use kring_store::{InboxKind, InboxState, NewInboxEntry};
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::deserialized_responses::{TimelineEvent, TimelineEventKind};
@@ -12,8 +13,9 @@ use matrix_sdk::ruma::api::client::filter::{
 };
 use matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter;
 use matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent;
+use matrix_sdk::ruma::events::room::member::MembershipState;
 use matrix_sdk::ruma::serde::Raw;
-use matrix_sdk::ruma::{RoomId, UInt};
+use matrix_sdk::ruma::{RoomId, UInt, UserId};
 use matrix_sdk::sync::SyncResponse;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -326,6 +328,22 @@ pub(crate) fn is_direct_chat(bot: &Bot, room_id: &RoomId) -> bool {
         .get_room(room_id)
         .is_some_and(|room| room.active_members_count() <= 2)
         && !created_by_bot(bot, room_id)
+}
+
+/// The bot's direct chat with `user`, if they have one: where private answers go.
+pub(crate) async fn direct_chat_with(bot: &Bot, user: &MatrixId) -> Option<String> {
+    let user = UserId::parse(user.as_str()).ok()?;
+    for room in bot.client.joined_rooms() {
+        if !is_direct_chat(bot, room.room_id()) {
+            continue;
+        }
+        if let Ok(Some(member)) = room.get_member_no_sync(&user).await
+            && *member.membership() == MembershipState::Join
+        {
+            return Some(room.room_id().to_string());
+        }
+    }
+    None
 }
 
 /// Tries again to decrypt messages whose room key had not arrived; keys come in with syncs.

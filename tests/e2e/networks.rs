@@ -662,6 +662,19 @@ async fn a_professional_starts_a_network_the_client_accepts_first() -> Result<()
     gp.accept_invite(&room_id).await?;
     wait_for_bot(&gp, &bot, &room_id, "Welkom").await?;
 
+    // This client has no private chat with the bot yet: who may see what is not shown in the
+    // network room, and the client is told where to ask.
+    let consent = ask(&client, &room, "!toestemming").await?;
+    assert!(
+        consent.body.contains("privégesprek") && !consent.body.contains("Wat mag wie zien"),
+        "{}",
+        consent.body
+    );
+    assert!(
+        client.polls().is_empty(),
+        "no consent poll in the network room"
+    );
+
     // Declining: a second client rejects the invite; the network closes with nothing shared.
     let other_account = synapse.register(Persona::Client).await?;
     let other = TestClient::login(&synapse.base_url(), &other_account).await?;
@@ -1019,7 +1032,7 @@ async fn the_client_decides_who_may_see_what() -> Result<()> {
         .add(Persona::Professional, "huisarts Praktijk De Linde")
         .await?;
 
-    let overview = ask(&network.client, &network.room, "!toestemming").await?;
+    let overview = ask(&network.client, &network.direct_chat, "!toestemming").await?;
     assert!(
         overview
             .body
@@ -1042,7 +1055,7 @@ async fn the_client_decides_who_may_see_what() -> Result<()> {
         "{}",
         given.body
     );
-    let overview = ask(&network.client, &network.room, "!toestemming").await?;
+    let overview = ask(&network.client, &network.direct_chat, "!toestemming").await?;
     assert!(
         overview
             .body
@@ -1065,7 +1078,7 @@ async fn the_client_decides_who_may_see_what() -> Result<()> {
         "{}",
         organisation.body
     );
-    let overview = ask(&network.client, &network.room, "!toestemming").await?;
+    let overview = ask(&network.client, &network.direct_chat, "!toestemming").await?;
     assert!(
         overview.body.contains(
             "organisatie Praktijk De Linde: afspraken ❌, vragenlijsten ❌, consult ❌, gegevens ✅"
@@ -1317,25 +1330,32 @@ async fn the_client_changes_consent_by_tapping_polls() -> Result<()> {
         .vote(&network.direct_chat, &what.event_id, &history)
         .await?;
 
-    // In the shared room a member can see the poll but their tap changes nothing.
-    ask(&network.client, &network.room, "!toestemming").await?;
-    let shared = open_poll(&network.client, &network.bot, &room_id, "Over wie", &[]).await?;
+    // Typed in the shared room, the overview and its poll still go to the private chat: the
+    // members see only that it is private.
+    let pointer = ask(&network.client, &network.room, "!toestemming").await?;
+    assert!(pointer.body.contains("privé"), "{}", pointer.body);
+    assert!(
+        !pointer.body.contains("Wat mag wie zien"),
+        "{}",
+        pointer.body
+    );
+    let private = open_poll(&network.client, &network.bot, &dm_id, "Over wie", &[]).await?;
+    assert!(
+        carer.polls().iter().all(|poll| poll.room_id != room_id),
+        "no consent poll in the shared room"
+    );
+    // A member who gets hold of the poll's id cannot vote on it from the shared room: Synapse
+    // refuses a relation to an event in another room.
     let carer_room = carer.room(&room_id)?;
-    let carer_sees = carer
-        .wait_for_poll("the poll in the shared room", |p| {
-            p.event_id == shared.event_id
-        })
-        .await?;
-    carer
-        .vote(&carer_room, &carer_sees.event_id, &carer_sees.answers[0].0)
-        .await?;
-    wait_for_bot(
-        &carer,
-        &network.bot,
-        &room_id,
-        "Alleen de cliënt of de vertegenwoordiger",
-    )
-    .await?;
+    let forged = carer
+        .vote(&carer_room, &private.event_id, &private.answers[0].0)
+        .await;
+    assert!(
+        forged
+            .as_ref()
+            .is_err_and(|error| error.to_string().contains("same room")),
+        "{forged:?}"
+    );
 
     let overview = ask(&network.client, &network.direct_chat, "!toestemming").await?;
     assert!(

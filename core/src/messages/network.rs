@@ -1297,6 +1297,41 @@ pub fn info_kind_label(language: Language, kind: InfoKind) -> &'static str {
 }
 
 /// `!toestemming`: per member, what they may see now.
+/// `!toestemming` typed in the network room: the overview went to the private chat.
+pub fn consent_overview_sent_privately(language: Language) -> BotReply {
+    match language {
+        Language::Dutch => Builder::new()
+            .lead(
+                "Wie wat mag zien, is privé.",
+                " Daarom staat het overzicht in ons privégesprek. Daar kunt u het ook veranderen.",
+            )
+            .build(),
+        Language::English => Builder::new()
+            .lead(
+                "Who may see what is private.",
+                " So the overview is in our private chat. You can change it there too.",
+            )
+            .build(),
+    }
+}
+
+/// `!toestemming` typed in the network room by a client who has no private chat with the bot.
+pub fn consent_overview_needs_private_chat(language: Language) -> BotReply {
+    match language {
+        Language::Dutch => Builder::new()
+            .lead(
+                "Wie wat mag zien, is privé.",
+                " Daarom laat ik het hier niet zien.",
+            )
+            .paragraph("Begin een privégesprek met mij en typ daar !toestemming.")
+            .build(),
+        Language::English => Builder::new()
+            .lead("Who may see what is private.", " So I do not show it here.")
+            .paragraph("Start a private chat with me and type !toestemming there.")
+            .build(),
+    }
+}
+
 pub fn consent_overview(
     language: Language,
     network: &Network,
