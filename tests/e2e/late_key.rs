@@ -8,27 +8,59 @@ use kring_testbed::{
 };
 use std::time::{Duration, Instant};
 
+/// A member in a direct chat with the real bot process (configured with `extra_toml`), talking
+/// to Synapse through a pass-through that can hold back their room keys. One command is answered
+/// first, so the chat and its first room key are known to work.
+struct ChatWithHeldKeys {
+    _synapse: TestSynapse,
+    _dir: tempfile::TempDir,
+    bot: BotProcess,
+    proxy: KeyDelayingProxy,
+    member: TestClient,
+    room: matrix_sdk::Room,
+}
+
+impl ChatWithHeldKeys {
+    async fn start(extra_toml: &str) -> Result<Self> {
+        let synapse = TestSynapse::start().await?;
+        let dir = tempfile::tempdir()?;
+        let bot = BotProcess::start_configured(
+            std::path::Path::new(env!("CARGO_BIN_EXE_kring")),
+            &synapse,
+            &fresh_sqlite_url(dir.path()),
+            extra_toml,
+        )
+        .await?;
+        let proxy = KeyDelayingProxy::start(&synapse.base_url()).await?;
+        let member =
+            TestClient::login(&proxy.url, &synapse.register(Persona::Client).await?).await?;
+        let room = member.open_direct_chat(&bot.user_id).await?;
+        let first = member.send_text(&room, "!status").await?;
+        member.wait_for_reply_to(&first).await?;
+        Ok(Self {
+            _synapse: synapse,
+            _dir: dir,
+            bot,
+            proxy,
+            member,
+            room,
+        })
+    }
+
+    /// A new room key, held back on its way; the messages after it go through.
+    async fn hold_the_next_key(&self) -> Result<()> {
+        self.proxy.hold_to_device();
+        self.room.discard_room_key().await?;
+        Ok(())
+    }
+}
+
 #[tokio::test]
 async fn a_command_whose_room_key_comes_late_waits_for_it_and_is_then_answered() -> Result<()> {
-    let synapse = TestSynapse::start().await?;
-    let dir = tempfile::tempdir()?;
-    let bot = BotProcess::start(
-        std::path::Path::new(env!("CARGO_BIN_EXE_kring")),
-        &synapse,
-        &fresh_sqlite_url(dir.path()),
-    )
-    .await?;
-    // The member talks to Synapse through a pass-through that can hold back their room keys.
-    let proxy = KeyDelayingProxy::start(&synapse.base_url()).await?;
-    let member = TestClient::login(&proxy.url, &synapse.register(Persona::Client).await?).await?;
-    let room = member.open_direct_chat(&bot.user_id).await?;
-    let first = member.send_text(&room, "!status").await?;
-    member.wait_for_reply_to(&first).await?;
-
-    // A new room key, held back on its way; the message itself goes through.
-    proxy.hold_to_device();
-    room.discard_room_key().await?;
-    let late = member.send_text(&room, "!help").await?;
+    let chat = ChatWithHeldKeys::start("").await?;
+    let (bot, proxy, member, room) = (&chat.bot, &chat.proxy, &chat.member, &chat.room);
+    chat.hold_the_next_key().await?;
+    let late = member.send_text(room, "!help").await?;
 
     // The bot has the message but cannot read it: it waits in the inbox, unanswered.
     let store = Store::connect(&bot.database_url).await?;
@@ -56,7 +88,7 @@ async fn a_command_whose_room_key_comes_late_waits_for_it_and_is_then_answered()
     proxy.release_to_device();
     let reply = member.wait_for_reply_to(&late).await?;
     assert!(reply.body.contains("!status"), "{}", reply.body);
-    let history = member.replies_in_history(&room).await?;
+    let history = member.replies_in_history(room).await?;
     assert_eq!(history.get(&late), Some(&1));
     Ok(())
 }
@@ -66,24 +98,10 @@ async fn a_command_whose_room_key_comes_late_waits_for_it_and_is_then_answered()
 /// that changes nothing: the sender was told to send it again, so answering would do it twice.
 #[tokio::test]
 async fn a_message_whose_key_never_comes_is_not_lost_in_silence() -> Result<()> {
-    let synapse = TestSynapse::start().await?;
-    let dir = tempfile::tempdir()?;
-    let bot = BotProcess::start_configured(
-        std::path::Path::new(env!("CARGO_BIN_EXE_kring")),
-        &synapse,
-        &fresh_sqlite_url(dir.path()),
-        "unreadable_after_secs = 2",
-    )
-    .await?;
-    let proxy = KeyDelayingProxy::start(&synapse.base_url()).await?;
-    let member = TestClient::login(&proxy.url, &synapse.register(Persona::Client).await?).await?;
-    let room = member.open_direct_chat(&bot.user_id).await?;
-    let first = member.send_text(&room, "!status").await?;
-    member.wait_for_reply_to(&first).await?;
-
-    proxy.hold_to_device();
-    room.discard_room_key().await?;
-    let lost = member.send_text(&room, "!help").await?;
+    let chat = ChatWithHeldKeys::start("unreadable_after_secs = 2").await?;
+    let (bot, proxy, member, room) = (&chat.bot, &chat.proxy, &chat.member, &chat.room);
+    chat.hold_the_next_key().await?;
+    let lost = member.send_text(room, "!help").await?;
     let notice = member
         .wait_for("the bot saying it could not read a message", |message| {
             message.sender.as_str() == bot.user_id && message.body.contains("niet lezen")
@@ -104,7 +122,7 @@ async fn a_message_whose_key_never_comes_is_not_lost_in_silence() -> Result<()> 
 
     // The key turns up after all: the message stays unanswered.
     proxy.release_to_device();
-    let after = member.send_text(&room, "!status").await?;
+    let after = member.send_text(room, "!status").await?;
     member.wait_for_reply_to(&after).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(member.replies_to(&lost).is_empty(), "answered after all");
