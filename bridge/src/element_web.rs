@@ -102,7 +102,14 @@ fn webapp_in(dir: &Path) -> Option<PathBuf> {
         .find(|candidate| candidate.join("index.html").is_file())
 }
 
-/// Element's `config.json` for Kring: one homeserver, the Kring brand, straight to the login
+/// Kring's own logo and sign-in background, served beside the unmodified release.
+const LOGO_PATH: &str = "/kring/logo.svg";
+const BACKGROUND_PATH: &str = "/kring/background.svg";
+const LOGO_SVG: &str = include_str!("../assets/kring-logo.svg");
+const BACKGROUND_SVG: &str = include_str!("../assets/kring-background.svg");
+
+/// Element's `config.json` for Kring: one homeserver, the Kring brand (name, logo, background,
+/// no links to Element's blog and social media on the sign-in page), straight to the login
 /// form, and what a care network does not use switched off (calls, widgets, registration and
 /// password reset inside Element, identity servers, third-party ids, location sharing, URL
 /// previews, which would fetch links people share, and analytics).
@@ -119,6 +126,11 @@ pub fn config_json(settings: &ElementWebSettings) -> String {
         "disable_3pid_login": true,
         "disable_login_language_selector": false,
         "brand": "Kring",
+        "branding": {
+            "auth_header_logo_url": LOGO_PATH,
+            "welcome_background_url": BACKGROUND_PATH,
+            "auth_footer_links": [],
+        },
         "default_theme": "light",
         "show_labs_settings": false,
         "default_federate": false,
@@ -141,7 +153,6 @@ pub fn config_json(settings: &ElementWebSettings) -> String {
     .to_string()
 }
 
-/// Serves the unpacked Element Web, with Kring's `config.json` in place of the bundle's.
 /// The Element Web address that opens (or starts) a direct chat with `user_id`: what a client
 /// is given to reach the Kring bot with one click after signing in.
 pub fn direct_chat_url(element_web_url: &str, user_id: &str) -> String {
@@ -151,9 +162,17 @@ pub fn direct_chat_url(element_web_url: &str, user_id: &str) -> String {
     )
 }
 
+/// Serves the unpacked Element Web, with Kring's `config.json` in place of the bundle's.
 pub fn router(webapp: PathBuf, settings: &ElementWebSettings) -> Router {
     let config = config_json(settings);
+    let svg = |body: &'static str| {
+        get(
+            move || async move { ([(header::CONTENT_TYPE, "image/svg+xml")], body).into_response() },
+        )
+    };
     Router::new()
+        .route(LOGO_PATH, svg(LOGO_SVG))
+        .route(BACKGROUND_PATH, svg(BACKGROUND_SVG))
         .route(
             "/config.json",
             get(move || {
@@ -285,6 +304,17 @@ mod tests {
             "http://127.0.0.1:8008"
         );
         assert_eq!(config["brand"], "Kring");
+        for picture in ["auth_header_logo_url", "welcome_background_url"] {
+            let path = config["branding"][picture].as_str().unwrap();
+            let (status, body, headers) = get(app.clone(), path).await;
+            assert_eq!(status, StatusCode::OK, "{picture}");
+            assert_eq!(headers[header::CONTENT_TYPE], "image/svg+xml");
+            assert!(body.starts_with("<svg"), "{body}");
+        }
+        assert_eq!(
+            config["branding"]["auth_footer_links"],
+            serde_json::json!([])
+        );
         assert_eq!(config["setting_defaults"]["UIFeature.voip"], false);
         let (status, _, _) = get(app.clone(), "/bundle.js").await;
         assert_eq!(status, StatusCode::OK);

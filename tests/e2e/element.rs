@@ -132,7 +132,7 @@ async fn a_client_does_everything_in_element() -> Result<()> {
 }
 
 /// Element Web pointed at a homeserver the browser cannot reach (nothing listens there): the
-/// sign-in page says so plainly instead of failing silently.
+/// sign-in page says so plainly instead of failing silently. It carries Kring's logo.
 #[tokio::test]
 async fn element_says_when_it_cannot_reach_the_homeserver() -> Result<()> {
     let port = kring_homeserver::free_loopback_port()?;
@@ -145,6 +145,21 @@ async fn element_says_when_it_cannot_reach_the_homeserver() -> Result<()> {
     browser
         .wait_for_text("body", "Cannot reach homeserver")
         .await?;
+    let logo = browser
+        .client
+        .find(kring_testbed::Locator::Css("img[src$='/kring/logo.svg']"))
+        .await?;
+    let width = browser
+        .client
+        .execute(
+            "return arguments[0].naturalWidth;",
+            vec![serde_json::to_value(&logo)?],
+        )
+        .await?;
+    ensure!(
+        width.as_u64().unwrap_or(0) > 0,
+        "the Kring logo did not load"
+    );
     browser.screenshot("cannot-reach-homeserver").await?;
     browser.close().await?;
     Ok(())
