@@ -3,7 +3,7 @@
 //! the previous entry's hash, so changing, removing or reordering any entry breaks the chain
 //! from that entry on.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// The hash before the first entry.
@@ -79,6 +79,37 @@ pub fn first_break<'a>(
     None
 }
 
+/// The newest entry's number and hash, written outside the database. Cutting entries off the
+/// end of the log leaves a whole, shorter chain; an anchor is how that is found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditAnchor {
+    pub seq: i64,
+    pub hash: String,
+    /// When it was taken, milliseconds since the epoch.
+    pub at: i64,
+}
+
+/// How the log disagrees with an anchor taken earlier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnchorBreak {
+    /// The anchored entry is gone: the log was cut (or emptied) after the anchor was taken.
+    Missing { seq: i64 },
+    /// The anchored entry is there but is not the one anchored: the log was rewritten.
+    Differs { seq: i64 },
+}
+
+/// Checks a whole chain (`entries` in order, as `first_break` accepted them) against an anchor.
+pub fn check_anchor(entries: &[AuditEntry], anchor: &AuditAnchor) -> Option<AnchorBreak> {
+    let Ok(index) = usize::try_from(anchor.seq - 1) else {
+        return Some(AnchorBreak::Missing { seq: anchor.seq });
+    };
+    match entries.get(index) {
+        None => Some(AnchorBreak::Missing { seq: anchor.seq }),
+        Some(entry) if entry.hash != anchor.hash => Some(AnchorBreak::Differs { seq: anchor.seq }),
+        Some(_) => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +173,36 @@ mod tests {
             let found = first_break(&tampered).map(|(at, _)| at);
             prop_assert!(found == Some(seq) || found == Some(seq + 1), "found {:?}, changed {}", found, seq);
         }
+    }
+
+    #[test]
+    fn an_anchor_finds_a_cut_end_and_a_rewritten_log() {
+        let names: Vec<String> = (0..5).map(|n| format!("@a{n}:kring.test")).collect();
+        let entries = chain(&names);
+        let anchor = AuditAnchor {
+            seq: 4,
+            hash: entries[3].hash.clone(),
+            at: 0,
+        };
+        assert_eq!(check_anchor(&entries, &anchor), None);
+        assert_eq!(
+            check_anchor(&entries[..5], &anchor),
+            None,
+            "later entries are fine"
+        );
+        assert_eq!(
+            check_anchor(&entries[..3], &anchor),
+            Some(AnchorBreak::Missing { seq: 4 }),
+            "a shorter chain is whole but cut"
+        );
+        let rewritten = chain(&names[1..]);
+        assert_eq!(
+            check_anchor(&rewritten, &anchor),
+            Some(AnchorBreak::Differs { seq: 4 })
+        );
+        assert_eq!(
+            check_anchor(&[], &anchor),
+            Some(AnchorBreak::Missing { seq: 4 })
+        );
     }
 }

@@ -26,6 +26,9 @@ pub struct Config {
     pub bot_username: String,
     pub bot_password_file: Option<PathBuf>,
     pub recovery_key_file: Option<PathBuf>,
+    /// Where `kring audit anchor` appends the newest audit hash and `kring audit verify` reads
+    /// it back; production points this outside the database's machine or at WORM storage.
+    pub audit_anchor_file: Option<PathBuf>,
     /// Seconds an encrypted message may wait for its room key before the bot says it could
     /// not read it.
     pub unreadable_after_secs: u64,
@@ -60,6 +63,7 @@ impl Default for Config {
             recovery_key_file: None,
             crypto_store_passphrase_file: None,
             unreadable_after_secs: kring_bots::DEFAULT_UNREADABLE_AFTER.as_secs(),
+            audit_anchor_file: None,
             admin_token_file: None,
             registration_shared_secret_file: None,
             synapse_venv: None,
@@ -146,6 +150,9 @@ impl Config {
         if let Some(v) = get("KRING_RECOVERY_KEY_FILE") {
             self.recovery_key_file = path(v)
         }
+        if let Some(v) = get("KRING_AUDIT_ANCHOR_FILE") {
+            self.audit_anchor_file = path(v)
+        }
         if let Some(v) = get("KRING_UNREADABLE_AFTER_SECS") {
             self.unreadable_after_secs = v.parse().map_err(|_| ConfigError::Env {
                 name: "KRING_UNREADABLE_AFTER_SECS".into(),
@@ -224,6 +231,12 @@ impl Config {
         self.recovery_key_file
             .clone()
             .unwrap_or_else(|| self.bot_state_dir().join("recovery-key"))
+    }
+
+    pub fn audit_anchor_path(&self) -> PathBuf {
+        self.audit_anchor_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit-anchors.jsonl"))
     }
 
     pub fn crypto_store_passphrase_path(&self) -> PathBuf {

@@ -34,8 +34,11 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCli {
-    /// Check the whole hash chain; names the first broken entry.
+    /// Check the whole hash chain, and every anchor taken; names the first broken entry.
     Verify,
+    /// Append the newest entry's number and hash to the anchor file (run it regularly, and
+    /// keep that file away from the database: it is how a log cut short is found).
+    Anchor,
     /// Write one network's entries as JSON lines.
     Export {
         #[arg(long)]
@@ -97,6 +100,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Up => kring::run::up(config).await,
         Command::Bots => kring::run::bots(config).await,
         Command::Audit(AuditCli::Verify) => kring::audit::verify(&config).await,
+        Command::Audit(AuditCli::Anchor) => kring::audit::anchor(&config).await,
         Command::Audit(AuditCli::Export { network, output }) => {
             kring::audit::export(&config, &network, output.as_deref()).await
         }

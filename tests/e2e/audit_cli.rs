@@ -1,5 +1,6 @@
-//! `kring audit verify` and `kring audit export` as an operator runs them, on SQLite and on a
-//! real PostgreSQL: an edited row is named; an intact log is reported as such.
+//! `kring audit verify`, `anchor` and `export` as an operator runs them, on SQLite and on a real
+//! PostgreSQL: an edited row is named, a log cut short after an anchor is found, an intact log is
+//! reported as such.
 
 use anyhow::Result;
 use kring_core::MatrixId;
@@ -94,7 +95,23 @@ async fn tamper_is_named(database_url: &str) -> Result<()> {
 
     let (ok, stdout, stderr) = kring(&config, &["audit", "verify"])?;
     assert!(ok, "{stderr}");
-    assert!(stdout.contains("intact: 4 entries"), "{stdout}");
+    assert!(
+        stdout.contains("intact: 4 entries (no anchors taken yet)"),
+        "{stdout}"
+    );
+
+    // An anchor of the newest entry, kept outside the database.
+    let (ok, stdout, stderr) = kring(&config, &["audit", "anchor"])?;
+    assert!(
+        ok && stdout.contains("anchored entry #4"),
+        "{stdout}{stderr}"
+    );
+    let (ok, stdout, stderr) = kring(&config, &["audit", "verify"])?;
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("agreeing with 1 anchors (the newest at #4)"),
+        "{stdout}"
+    );
 
     let export = dir.path().join("export.jsonl");
     let (ok, _, stderr) = kring(
@@ -118,6 +135,41 @@ async fn tamper_is_named(database_url: &str) -> Result<()> {
     assert_eq!(lines[1]["prev_hash"], lines[0]["hash"]);
     let (ok, _, stderr) = kring(&config, &["audit", "export", "--network", "net-unknown"])?;
     assert!(!ok && stderr.contains("there is no network"), "{stderr}");
+
+    // Someone with database access cuts the newest entry off: the chain is whole, but shorter
+    // than the anchor saw it.
+    sqlx::query("CREATE TABLE audit_kept AS SELECT * FROM audit_log WHERE seq = 4")
+        .execute(store.pool())
+        .await?;
+    sqlx::query("DELETE FROM audit_log WHERE seq = 4")
+        .execute(store.pool())
+        .await?;
+    let (ok, _, stderr) = kring(&config, &["audit", "verify"])?;
+    assert!(!ok, "a log cut short must fail the check");
+    assert!(
+        stderr.contains("cut short: entry #4") && stderr.contains("ends at #3"),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = kring(&config, &["audit", "anchor"])?;
+    assert!(ok, "a whole (if short) chain may be anchored: {stderr}");
+    // Put back as it was, the log agrees with its first anchor again (and the second is of #3).
+    sqlx::query("INSERT INTO audit_log SELECT * FROM audit_kept")
+        .execute(store.pool())
+        .await?;
+    let (ok, stdout, stderr) = kring(&config, &["audit", "verify"])?;
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("agreeing with 2 anchors"), "{stdout}");
+
+    // A damaged anchor file is named, not skipped.
+    let anchors = dir.path().join("audit-anchors.jsonl");
+    let kept = std::fs::read_to_string(&anchors)?;
+    std::fs::write(&anchors, format!("{kept}not an anchor\n"))?;
+    let (ok, _, stderr) = kring(&config, &["audit", "verify"])?;
+    assert!(
+        !ok && stderr.contains("line 3 of the anchor file"),
+        "{stderr}"
+    );
+    std::fs::write(&anchors, kept)?;
 
     // Someone with database access rewrites history.
     sqlx::query("UPDATE audit_log SET outcome = 'refused' WHERE seq = 2")
