@@ -1113,9 +1113,9 @@ pub(crate) async fn on_consent(
     language: Language,
 ) -> Result<Plan, BotError> {
     let actor = sender(entry)?;
-    let asked_in_network_room = bot.store.network_by_room(&entry.room_id).await?;
-    let asked_in_network_room_too = asked_in_network_room.is_some();
-    let network = match asked_in_network_room {
+    let network_of_this_room = bot.store.network_by_room(&entry.room_id).await?;
+    let asked_in_network_room = network_of_this_room.is_some();
+    let network = match network_of_this_room {
         Some(network) => Some(network),
         None => match bot
             .store
@@ -1151,7 +1151,7 @@ pub(crate) async fn on_consent(
         }
         // Who may see what is the client's own business: in the network room everyone would
         // read it (and see the polls), so it goes to the private chat with the bot.
-        let (mut plan, private_chat) = if asked_in_network_room_too {
+        let (mut plan, private_chat) = if asked_in_network_room {
             match crate::sync::direct_chat_with(bot, &context.actor).await {
                 Some(private_chat) => (
                     context.answer(messages::consent_overview_sent_privately(language)),
