@@ -7,6 +7,7 @@
 
 mod dispatch;
 mod effects;
+mod key_queries;
 mod metrics;
 mod networks;
 mod session;
@@ -34,6 +35,10 @@ pub enum BotError {
     Http(Box<matrix_sdk::HttpError>),
     #[error("could not set up cross-signing for the bot's device: {0}")]
     CrossSigning(String),
+    #[error("matrix-sdk's state store: {0}")]
+    SdkStore(String),
+    #[error("end-to-end encryption error: {0}")]
+    Crypto(String),
     #[error("storage error: {0}")]
     Store(#[from] kring_store::StoreError),
     #[error("could not carry out a planned step: {0}")]
@@ -109,6 +114,7 @@ pub struct Bot {
     identity: BotIdentity,
     metrics: BotMetrics,
     wake_worker: Arc<Notify>,
+    key_queries: Arc<key_queries::KeyQueries>,
     invite_base_url: String,
     unreadable_after: std::time::Duration,
 }
@@ -121,13 +127,14 @@ impl Bot {
         store: Store,
         metrics: BotMetrics,
     ) -> Result<Self, BotError> {
-        let (client, identity) = session::open(config).await?;
+        let (client, identity) = session::open(config, &store).await?;
         Ok(Self {
-            client,
+            client: client.clone(),
             store,
             identity,
             metrics,
             wake_worker: Arc::new(Notify::new()),
+            key_queries: key_queries::KeyQueries::new(client.clone()),
             invite_base_url: config.invite_base_url.clone(),
             unreadable_after: config.unreadable_after,
         })
@@ -145,10 +152,12 @@ impl Bot {
     /// back-off (the homeserver may restart underneath); only storage errors end the bot.
     pub async fn run(self, shutdown: watch::Receiver<bool>) -> Result<(), BotError> {
         let shared = Arc::new(self);
+        let key_queries = tokio::spawn(shared.key_queries.clone().run(shutdown.clone()));
         let worker = tokio::spawn(worker::run(shared.clone(), shutdown.clone()));
         let synced = sync::run(shared.clone(), shutdown).await;
         shared.wake_worker.notify_one();
         let worked = worker.await.unwrap_or(Ok(()));
+        key_queries.abort();
         synced.and(worked)
     }
 }

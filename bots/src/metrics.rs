@@ -9,11 +9,27 @@ pub struct BotMetrics {
     pub replies_sent: Counter,
     pub send_failures: Counter,
     pub sync_failures: Counter,
+    /// Sync responses whose events are all in the inbox and whose position is stored.
+    pub syncs: Counter,
     pub awaiting_key: Counter,
     /// Messages whose room key never came, which the bot told the sender it could not read.
     pub unreadable: Counter,
     /// Seconds from the member's message reaching the homeserver to the bot's reply being accepted.
     pub reply_seconds: Histogram,
+    /// Where a command's time goes, stage by stage (the benchmark reads these): from the
+    /// homeserver receiving it to its being in the inbox (the sync's wait, decryption, the
+    /// insert), waiting there for the worker, planning it (rules and the plan's transaction), and
+    /// carrying out its effects (encryption and the sends).
+    pub stage_arrival_seconds: Histogram,
+    pub stage_queued_seconds: Histogram,
+    pub stage_plan_seconds: Histogram,
+    pub stage_send_seconds: Histogram,
+}
+
+fn stage_histogram() -> Histogram {
+    Histogram::new([
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+    ])
 }
 
 impl BotMetrics {
@@ -23,9 +39,14 @@ impl BotMetrics {
             replies_sent: Counter::default(),
             send_failures: Counter::default(),
             sync_failures: Counter::default(),
+            syncs: Counter::default(),
             awaiting_key: Counter::default(),
             unreadable: Counter::default(),
             reply_seconds: Histogram::new([0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 120.0]),
+            stage_arrival_seconds: stage_histogram(),
+            stage_queued_seconds: stage_histogram(),
+            stage_plan_seconds: stage_histogram(),
+            stage_send_seconds: stage_histogram(),
         };
         let bots = registry.sub_registry_with_prefix("kring_bot");
         bots.register(
@@ -49,6 +70,11 @@ impl BotMetrics {
             metrics.sync_failures.clone(),
         );
         bots.register(
+            "syncs",
+            "Sync responses whose events are in the inbox and whose position is stored",
+            metrics.syncs.clone(),
+        );
+        bots.register(
             "awaiting_key",
             "Messages that arrived before their room key",
             metrics.awaiting_key.clone(),
@@ -63,6 +89,30 @@ impl BotMetrics {
             "Time from message to reply",
             metrics.reply_seconds.clone(),
         );
+        for (name, help, histogram) in [
+            (
+                "stage_arrival_seconds",
+                "Command: from the homeserver receiving it to its being in the inbox",
+                &metrics.stage_arrival_seconds,
+            ),
+            (
+                "stage_queued_seconds",
+                "Command: waiting in the inbox for the worker",
+                &metrics.stage_queued_seconds,
+            ),
+            (
+                "stage_plan_seconds",
+                "Command: the rules and the stored plan",
+                &metrics.stage_plan_seconds,
+            ),
+            (
+                "stage_send_seconds",
+                "Command: its effects carried out (encryption and sends)",
+                &metrics.stage_send_seconds,
+            ),
+        ] {
+            bots.register(name, help, histogram.clone());
+        }
         metrics
     }
 

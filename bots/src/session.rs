@@ -33,8 +33,14 @@ pub struct BotIdentity {
 
 const SESSION_FILE: &str = "session.json";
 const CRYPTO_DIR: &str = "matrix-store";
+const DEVICE_ID_FILE: &str = "device-id";
 
-pub(crate) async fn open(config: &BotConfig) -> Result<(Client, BotIdentity), BotError> {
+/// `store` holds the sync position Kring stored: matrix-sdk's own must not be ahead of it (see
+/// `align_sdk_sync_token`).
+pub(crate) async fn open(
+    config: &BotConfig,
+    store: &kring_store::Store,
+) -> Result<(Client, BotIdentity), BotError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| BotError::Io { path, source }
@@ -74,12 +80,18 @@ pub(crate) async fn open(config: &BotConfig) -> Result<(Client, BotIdentity), Bo
                     path: session_path.clone(),
                     source,
                 })?;
+            let resume_from = store.sync_position(session.meta.user_id.as_str()).await?;
+            align_sdk_sync_token(&client, resume_from.as_deref()).await?;
             client.restore_session(session).await?;
         }
         Err(_) => {
+            // A new device: whatever position Kring stored, the SDK starts without one.
+            align_sdk_sync_token(&client, None).await?;
+            let device_id = chosen_device_id(&config.state_dir.join(DEVICE_ID_FILE))?;
             client
                 .matrix_auth()
                 .login_username(&config.credentials.username, &config.credentials.password)
+                .device_id(&device_id)
                 .initial_device_display_name("Kring bot")
                 .await?;
             let session = client
@@ -97,6 +109,51 @@ pub(crate) async fn open(config: &BotConfig) -> Result<(Client, BotIdentity), Bo
     ensure_cross_signed(&client, config).await?;
     info!(user_id = %identity.user_id, device_id = %identity.device_id, "bot logged in");
     Ok((client, identity))
+}
+
+/// The bot's device id is chosen and written down before the first login: a start killed after
+/// logging in but before the session was saved logs in again as the *same* device, whose keys the
+/// crypto store already holds, instead of a second device the store does not match.
+fn chosen_device_id(path: &Path) -> Result<String, BotError> {
+    match std::fs::read_to_string(path) {
+        Ok(id) if !id.trim().is_empty() => return Ok(id.trim().to_owned()),
+        Ok(_) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(source) => {
+            return Err(BotError::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    }
+    let id = format!("KRING{}", crate::networks::random_code(10).to_uppercase());
+    write_private(path, id.as_bytes())?;
+    Ok(id)
+}
+
+/// matrix-sdk stores its own sync position when it has processed a response, and it hands back
+/// an *empty* response whenever a later one carries the same `next_batch` ("Got the same sync
+/// response twice"). After a kill between the SDK storing a position and Kring storing its own
+/// (Kring stores its position only once the events are in the inbox), the restarted bot syncs from
+/// Kring's older position; Synapse answers with that same `next_batch` (from its response cache,
+/// or because nothing happened since), and the SDK would drop every event in it: measured, 360 of
+/// 878 commands lost over 100 kills. So before the session is restored (which is when the SDK
+/// loads its position) the SDK's position is set to Kring's, or cleared when Kring has none.
+async fn align_sdk_sync_token(client: &Client, resume_from: Option<&str>) -> Result<(), BotError> {
+    use matrix_sdk::store::{StateStoreDataKey, StateStoreDataValue};
+    let store = client.state_store();
+    let aligned = match resume_from {
+        Some(token) => {
+            store
+                .set_kv_data(
+                    StateStoreDataKey::SyncToken,
+                    StateStoreDataValue::SyncToken(token.to_owned()),
+                )
+                .await
+        }
+        None => store.remove_kv_data(StateStoreDataKey::SyncToken).await,
+    };
+    aligned.map_err(|error| BotError::SdkStore(error.to_string()))
 }
 
 /// The crypto store holds the bot's private keys, so it is encrypted with a passphrase kept in a

@@ -28,8 +28,6 @@ use tracing::{debug, info, warn};
 const TIMELINE_LIMIT: u32 = 100;
 const LONG_POLL: Duration = Duration::from_secs(30);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
-/// Bounds one backfill, so a room with a huge gap cannot stall every other room.
-const MAX_BACKFILL_PAGES: usize = 50;
 
 pub(crate) async fn run(
     bot: Arc<Bot>,
@@ -72,20 +70,11 @@ pub(crate) async fn run(
             _ = shutdown.changed() => return Ok(()),
             synced = bot.client.sync_once(settings) => synced,
         };
-        let outcome = match synced {
-            Ok(response) => ingest(&bot, &response, since.as_deref())
-                .await
-                .map(|()| response.next_batch),
-            Err(error) => Err(BotError::from(error)),
-        };
-        match outcome {
-            Ok(next_batch) => {
-                bot.store.save_sync_position(&bot_name, &next_batch).await?;
-                since = Some(next_batch);
-                poll = LONG_POLL;
-                backoff = Duration::from_millis(500);
-                bot.wake_worker.notify_one();
-            }
+        // A sync may have marked device lists as changed; their queries must not wait for the
+        // next sync (key_queries.rs).
+        bot.key_queries.wake();
+        let response = match synced {
+            Ok(response) => response,
             Err(error) => {
                 bot.metrics.sync_failures.inc();
                 warn!(%error, retry_in_ms = backoff.as_millis() as u64, "sync failed; retrying from the last stored position");
@@ -93,8 +82,39 @@ pub(crate) async fn run(
                     return Ok(());
                 }
                 backoff = (backoff * 2).min(MAX_BACKOFF);
+                continue;
+            }
+        };
+        // The SDK has taken this response in and will not hand its events out again, so it is
+        // this response that must reach the inbox, however long that takes; only then is its
+        // position stored.
+        let mut retry = Duration::from_millis(500);
+        loop {
+            let stored = match ingest(&bot, &response, since.as_deref()).await {
+                Ok(()) => bot
+                    .store
+                    .save_sync_position(&bot_name, &response.next_batch)
+                    .await
+                    .map_err(BotError::from),
+                Err(error) => Err(error),
+            };
+            match stored {
+                Ok(()) => break,
+                Err(error) => {
+                    bot.metrics.sync_failures.inc();
+                    warn!(%error, retry_in_ms = retry.as_millis() as u64, "could not store a sync's events in the inbox; retrying the same response");
+                    if sleep_or_shutdown(&mut shutdown, retry).await {
+                        return Ok(());
+                    }
+                    retry = (retry * 2).min(MAX_BACKOFF);
+                }
             }
         }
+        bot.metrics.syncs.inc();
+        since = Some(response.next_batch);
+        poll = LONG_POLL;
+        backoff = Duration::from_millis(500);
+        bot.wake_worker.notify_one();
     }
 }
 
@@ -137,13 +157,15 @@ async fn ingest(bot: &Bot, response: &SyncResponse, since: Option<&str>) -> Resu
     // history, not commands for it.
     let Some(since) = since else { return Ok(()) };
     for (room_id, update) in &response.rooms.joined {
+        // What the sync left out comes first, so the worker meets a room's events in order.
+        if update.timeline.limited {
+            match &update.timeline.prev_batch {
+                Some(prev_batch) => backfill(bot, room_id, prev_batch, since).await?,
+                None => warn!(%room_id, "a limited timeline came without a token to backfill from"),
+            }
+        }
         for event in &update.timeline.events {
             ingest_event(bot, room_id, event).await?;
-        }
-        if update.timeline.limited
-            && let Some(prev_batch) = &update.timeline.prev_batch
-        {
-            backfill(bot, room_id, prev_batch, since).await?;
         }
     }
     retry_undecrypted(bot).await
@@ -161,21 +183,42 @@ async fn backfill(
         return Ok(());
     };
     let mut from = prev_batch.to_owned();
-    for _ in 0..MAX_BACKFILL_PAGES {
+    let mut left_out = Vec::new();
+    // Every page down to the previous position: a long gap takes longer, and loses nothing.
+    loop {
         let mut options = MessagesOptions::backward().from(from.as_str());
         options.to = Some(since.to_owned());
         options.limit = UInt::from(TIMELINE_LIMIT);
-        let page = room.messages(options).await?;
+        let page = match room.messages(options).await {
+            Ok(page) => page,
+            // The bot may no longer read this room (it left, or was removed): nothing there is
+            // for it. Anything else (the server busy, the network) is tried again.
+            Err(error) if is_refused(&error) => {
+                warn!(%room_id, %error, "the homeserver refused to backfill a room; skipping it");
+                return Ok(());
+            }
+            Err(error) => return Err(error.into()),
+        };
         debug!(%room_id, events = page.chunk.len(), "backfilled a limited timeline");
-        for event in &page.chunk {
-            ingest_event(bot, room_id, event).await?;
-        }
+        let done = page.chunk.is_empty();
+        left_out.extend(page.chunk);
         match page.end {
-            Some(end) if !page.chunk.is_empty() => from = end,
+            Some(end) if !done => from = end,
             _ => break,
         }
     }
+    // Pages come newest first; the inbox takes them oldest first.
+    for event in left_out.iter().rev() {
+        ingest_event(bot, room_id, event).await?;
+    }
     Ok(())
+}
+
+/// A refusal the homeserver will repeat (403, 404), as opposed to trouble that passes.
+fn is_refused(error: &matrix_sdk::Error) -> bool {
+    error
+        .as_client_api_error()
+        .is_some_and(|api| matches!(api.status_code.as_u16(), 403 | 404))
 }
 
 /// The few fields of an event the inbox needs; everything else stays with the SDK.
@@ -248,6 +291,11 @@ async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Res
             .await?
     {
         bot.metrics.commands_received.inc();
+        if new_entry.kind == InboxKind::Command {
+            bot.metrics.stage_arrival_seconds.observe(
+                (crate::networks::now_millis() - new_entry.origin_ts).max(0) as f64 / 1000.0,
+            );
+        }
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The worker: answers what is in the inbox, oldest first, each exactly once.
 
+use crate::networks::now_millis;
 use crate::sync::sleep_or_shutdown;
 use crate::{Bot, BotError};
 use crate::{dispatch, effects};
@@ -77,10 +78,7 @@ pub(crate) async fn run(
 /// found in the store and each becomes an inbox entry (keyed by the grant, so once) that the
 /// rules then handle like any other event.
 async fn sweep_expired_consent(bot: &Bot) -> Result<(), BotError> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
+    let now = now_millis();
     for expired in bot.store.expired_personal_grants(now).await? {
         bot.store
             .inbox_insert(
@@ -104,11 +102,23 @@ async fn sweep_expired_consent(bot: &Bot) -> Result<(), BotError> {
 /// effects in order, and marks it answered.
 async fn answer(bot: &Bot, entry: &InboxEntry) -> Result<(), BotError> {
     let bot_name = bot.identity.user_id.as_str();
+    let is_command = entry.kind == InboxKind::Command;
+    let started = std::time::Instant::now();
+    if is_command {
+        bot.metrics
+            .stage_queued_seconds
+            .observe((now_millis() - entry.received_at).max(0) as f64 / 1000.0);
+    }
     if !bot.store.is_planned(&entry.event_id).await? {
         let plan = dispatch::plan(bot, entry).await?;
         bot.store
             .apply_plan(bot_name, &entry.event_id, &plan)
             .await?;
+    }
+    let planned = std::time::Instant::now();
+    // Whatever key query a sync queued is sent before encrypting (key_queries.rs says why).
+    if let Err(error) = bot.key_queries.send_pending().await {
+        warn!(%error, "could not send a queued key query before answering");
     }
     let mut last_sent = None;
     for pending in bot.store.pending_effects(&entry.event_id).await? {
@@ -116,17 +126,21 @@ async fn answer(bot: &Bot, entry: &InboxEntry) -> Result<(), BotError> {
             last_sent = Some(event_id);
         }
     }
+    if is_command {
+        bot.metrics
+            .stage_plan_seconds
+            .observe((planned - started).as_secs_f64());
+        bot.metrics
+            .stage_send_seconds
+            .observe(planned.elapsed().as_secs_f64());
+    }
     bot.store
         .inbox_answered(&entry.event_id, last_sent.as_deref())
         .await?;
-    if entry.kind == InboxKind::Command && last_sent.is_some() {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
+    if is_command && last_sent.is_some() {
         bot.metrics
             .reply_seconds
-            .observe((now - entry.origin_ts).max(0) as f64 / 1000.0);
+            .observe((now_millis() - entry.origin_ts).max(0) as f64 / 1000.0);
     }
     Ok(())
 }

@@ -12,6 +12,7 @@ mod consent;
 mod element;
 mod postgres;
 mod proxy;
+mod restart_storm;
 mod synapse;
 
 pub use bot::{BotProcess, InProcessBot};
@@ -22,6 +23,7 @@ pub use element::{ElementPerson, ElementWeb};
 pub use fantoccini::Locator;
 pub use postgres::{fresh_postgres_url, fresh_sqlite_url};
 pub use proxy::KeyDelayingProxy;
+pub use restart_storm::{StormPlan, StormReport, plan_from_env, restart_storm};
 pub use synapse::{Persona, TestAccount, TestSynapse, synapse_install};
 
 /// A ceiling for waiting on something that normally takes well under a second, generous enough

@@ -131,3 +131,51 @@ fn answered(members: &[(TestClient, matrix_sdk::Room)], sent: &[(usize, OwnedEve
         .filter(|(index, event_id)| !members[*index].0.replies_to(event_id).is_empty())
         .count()
 }
+
+/// The bad day of issue 11: ten SIGKILLs at random moments (every other one while the bot is
+/// still starting) while `!help` streams into five rooms, then every command counted from the
+/// rooms' server-side history. `scripts/soak-restarts` runs the same storm with 100 kills.
+#[tokio::test]
+async fn repeated_sigkills_some_during_start_up_lose_and_double_nothing() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let plan = kring_testbed::plan_from_env(10, 5)?;
+    let report = kring_testbed::restart_storm(
+        std::path::Path::new(env!("CARGO_BIN_EXE_kring")),
+        &fresh_sqlite_url(dir.path()),
+        plan,
+    )
+    .await?;
+    println!("restart storm: {}", report.summary());
+    if !report.lost.is_empty() || !report.doubled.is_empty() || report.panics_in_log > 0 {
+        let store = kring_store::Store::connect(&fresh_sqlite_url(dir.path())).await?;
+        let mut rows = Vec::new();
+        for event_id in report.lost.iter().take(20) {
+            rows.push((
+                event_id.clone(),
+                store.inbox_entry(event_id.as_str()).await?,
+            ));
+        }
+        bail!(
+            "{}\nlost (first 20) and their inbox rows: {rows:#?}\ndoubled: {:?}\nbot log (last 200 lines):\n{}",
+            report.summary(),
+            report.doubled,
+            tail(&report.log, 200)
+        );
+    }
+    assert!(
+        report.commands >= 50,
+        "too few commands to mean anything: {}",
+        report.summary()
+    );
+    assert!(
+        report.kills_during_start_up > 0,
+        "no kill landed during start-up: {}",
+        report.summary()
+    );
+    Ok(())
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}

@@ -1,0 +1,365 @@
+//! `cargo bench -p kring --bench many_rooms --profile dev`: the real `kring bots` process under
+//! load, next to a plain end-to-end-encrypted echo client in the same run on one real Synapse.
+//!
+//! 1. One room: `!help` round trips, interleaved with the echo's; the bot process's CPU time per
+//!    command.
+//! 2. Many rooms: one member opens `KRING_BENCH_MANY_ROOMS` (100) direct chats with the bot and as
+//!    many with the echo, then sends `KRING_BENCH_COMMANDS` (500) messages round-robin as fast as
+//!    the server takes them, first to the echo, then to the bot. Answered within 180 s, median and
+//!    p99 latency, and how often the bot's log shows a send stalled on a pending `/keys/query`.
+//! 3. Where a command's time goes in the bot, stage by stage, from its own metrics.
+//!
+//! It prints ratios and asserts nothing.
+
+use anyhow::{Context, Result};
+use kring_testbed::{BotProcess, Persona, TestClient, TestSynapse, fresh_sqlite_url, percentile};
+use matrix_sdk::Room;
+use matrix_sdk::ruma::OwnedEventId;
+use matrix_sdk::ruma::events::relation::Reply;
+use matrix_sdk::ruma::events::room::message::{
+    OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
+};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const ONE_ROOM_WARM_UP: usize = 5;
+const ONE_ROOM_SAMPLES: usize = 40;
+const ANSWER_WITHIN: Duration = Duration::from_secs(180);
+
+/// When each reply (by the event it answers) reached the member.
+type Arrivals = Arc<Mutex<HashMap<OwnedEventId, Instant>>>;
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let rooms = env_number("KRING_BENCH_MANY_ROOMS", 100)?;
+    let commands = env_number("KRING_BENCH_COMMANDS", 500)?;
+    let synapse = TestSynapse::start().await?;
+    let dir = tempfile::tempdir()?;
+    let bot = BotProcess::start(
+        std::path::Path::new(env!("CARGO_BIN_EXE_kring")),
+        &synapse,
+        &fresh_sqlite_url(dir.path()),
+    )
+    .await?;
+    let member = TestClient::login(
+        &synapse.base_url(),
+        &synapse.register(Persona::Client).await?,
+    )
+    .await?;
+    let arrivals = record_reply_arrivals(&member);
+    let echo = TestClient::login(
+        &synapse.base_url(),
+        &synapse.register(Persona::Carer).await?,
+    )
+    .await?;
+    install_echo(&echo);
+
+    // 1. One room.
+    let bot_room = member.open_direct_chat(&bot.user_id).await?;
+    let echo_room = member.open_direct_chat_with(&echo).await?;
+    wait_for_greetings(&member, &bot.user_id, 1).await?;
+    let pid = bot.pid().context("the bot process runs")?;
+    let (mut bot_times, mut echo_times) = (Vec::new(), Vec::new());
+    let mut cpu_one_room = Duration::ZERO;
+    for round in 0..ONE_ROOM_WARM_UP + ONE_ROOM_SAMPLES {
+        let cpu_before = cpu_time(pid)?;
+        let bot_time = round_trip(&member, &arrivals, &bot_room, "!help").await?;
+        let cpu_after = cpu_time(pid)?;
+        let echo_time = round_trip(&member, &arrivals, &echo_room, "ping").await?;
+        if round >= ONE_ROOM_WARM_UP {
+            bot_times.push(bot_time);
+            echo_times.push(echo_time);
+            cpu_one_room += cpu_after.saturating_sub(cpu_before);
+        }
+    }
+
+    // 2. Many rooms.
+    eprintln!("many rooms: opening {rooms} chats with the bot and {rooms} with the echo");
+    let mut bot_rooms = vec![bot_room];
+    let mut echo_rooms = vec![echo_room];
+    while bot_rooms.len() < rooms {
+        bot_rooms.push(member.open_direct_chat(&bot.user_id).await?);
+        echo_rooms.push(member.open_direct_chat_with(&echo).await?);
+    }
+    wait_for_greetings(&member, &bot.user_id, rooms).await?;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let stalls_before = stalls(&bot.log());
+    let echo_load = burst(&member, &arrivals, &echo_rooms, commands, "ping").await?;
+    let stages_before = scrape_stages(&bot.bridge_url).await?;
+    let cpu_before = cpu_time(pid)?;
+    let bot_load = burst(&member, &arrivals, &bot_rooms, commands, "!help").await?;
+    let cpu_burst = cpu_time(pid)?.saturating_sub(cpu_before);
+    let stages_after = scrape_stages(&bot.bridge_url).await?;
+    let stalls_during = stalls(&bot.log()) - stalls_before;
+
+    println!();
+    println!("The real `kring bots` process and a plain E2EE echo client, one Synapse, one run.");
+    println!();
+    println!("| one room, round trip (ms) | median | p95    |");
+    println!("|---------------------------|--------|--------|");
+    let (echo_median, echo_p95) = (
+        percentile(&mut echo_times, 50),
+        percentile(&mut echo_times, 95),
+    );
+    let (bot_median, bot_p95) = (
+        percentile(&mut bot_times, 50),
+        percentile(&mut bot_times, 95),
+    );
+    println!(
+        "| plain E2EE echo (floor)   | {:>6.0} | {:>6.0} |",
+        ms(echo_median),
+        ms(echo_p95)
+    );
+    println!(
+        "| bot, !help                | {:>6.0} | {:>6.0} |",
+        ms(bot_median),
+        ms(bot_p95)
+    );
+    println!(
+        "| ratio bot / echo          | {:>5.2}x | {:>5.2}x |",
+        ratio(bot_median, echo_median),
+        ratio(bot_p95, echo_p95)
+    );
+    println!(
+        "\nbot CPU per command, one room: {:.1} ms",
+        ms(cpu_one_room) / ONE_ROOM_SAMPLES as f64
+    );
+    println!();
+    println!(
+        "| {commands} messages over {rooms} rooms | answered in 180 s | median (ms) | p99 (ms) |"
+    );
+    println!("|------------------------------|-------------------|-------------|----------|");
+    for (name, load) in [("plain E2EE echo", &echo_load), ("bot, !help", &bot_load)] {
+        println!(
+            "| {name:<28} | {:>9} of {:<5} | {:>11.0} | {:>8.0} |",
+            load.answered,
+            load.sent,
+            ms(load.median),
+            ms(load.p99)
+        );
+    }
+    println!(
+        "| ratio bot / echo             |                   | {:>10.2}x | {:>7.2}x |",
+        ratio(bot_load.median, echo_load.median),
+        ratio(bot_load.p99, echo_load.p99)
+    );
+    println!(
+        "\nbot CPU per command over {rooms} rooms: {:.1} ms; sends stalled on a pending /keys/query: {stalls_during}",
+        ms(cpu_burst) / commands.max(1) as f64
+    );
+    println!();
+    println!("| where a command's time goes in the bot, {rooms} rooms (mean ms) | |");
+    println!("|---|---|");
+    for (stage, what) in [
+        (
+            "arrival",
+            "homeserver → in the inbox (sync wait, decryption, insert)",
+        ),
+        ("queued", "in the inbox → the worker takes it"),
+        ("plan", "rules and the stored plan"),
+        ("send", "encryption and the send"),
+    ] {
+        let before = stages_before.get(stage).copied().unwrap_or_default();
+        let after = stages_after.get(stage).copied().unwrap_or_default();
+        let count = (after.1 - before.1).max(1.0);
+        println!(
+            "| {stage}: {what} | {:.1} |",
+            (after.0 - before.0) / count * 1000.0
+        );
+    }
+    Ok(())
+}
+
+struct Load {
+    sent: usize,
+    answered: usize,
+    median: Duration,
+    p99: Duration,
+}
+
+/// Sends `count` messages round-robin over `rooms`, each as soon as the previous was accepted,
+/// then waits up to `ANSWER_WITHIN` for the replies. Unanswered ones count as `ANSWER_WITHIN`.
+async fn burst(
+    member: &TestClient,
+    arrivals: &Arrivals,
+    rooms: &[Room],
+    count: usize,
+    text: &str,
+) -> Result<Load> {
+    let mut sent = Vec::new();
+    for index in 0..count {
+        let started = Instant::now();
+        let event_id = member.send_text(&rooms[index % rooms.len()], text).await?;
+        sent.push((event_id, started));
+    }
+    let burst_started = sent.first().map(|(_, at)| *at).unwrap_or_else(Instant::now);
+    loop {
+        let answered = {
+            let arrivals = arrivals.lock().expect("not poisoned");
+            sent.iter()
+                .filter(|(id, _)| arrivals.contains_key(id))
+                .count()
+        };
+        if answered == sent.len() || burst_started.elapsed() > ANSWER_WITHIN {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let arrivals = arrivals.lock().expect("not poisoned");
+    let mut latencies: Vec<Duration> = sent
+        .iter()
+        .map(|(id, started)| {
+            arrivals
+                .get(id)
+                .map(|arrived| arrived.duration_since(*started))
+                .unwrap_or(ANSWER_WITHIN)
+        })
+        .collect();
+    let answered = sent
+        .iter()
+        .filter(|(id, _)| arrivals.contains_key(id))
+        .count();
+    Ok(Load {
+        sent: sent.len(),
+        answered,
+        median: percentile(&mut latencies, 50),
+        p99: percentile(&mut latencies, 99),
+    })
+}
+
+async fn round_trip(
+    member: &TestClient,
+    arrivals: &Arrivals,
+    room: &Room,
+    text: &str,
+) -> Result<Duration> {
+    let started = Instant::now();
+    let event_id = member.send_text(room, text).await?;
+    loop {
+        if let Some(arrived) = arrivals.lock().expect("not poisoned").get(&event_id) {
+            return Ok(arrived.duration_since(started));
+        }
+        if started.elapsed() > ANSWER_WITHIN {
+            anyhow::bail!("no reply to {event_id}");
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+fn record_reply_arrivals(member: &TestClient) -> Arrivals {
+    let arrivals: Arrivals = Arc::default();
+    let recorded = arrivals.clone();
+    member
+        .client
+        .add_event_handler(move |event: OriginalSyncRoomMessageEvent| {
+            let recorded = recorded.clone();
+            async move {
+                if let Some(Relation::Reply(reply)) = &event.content.relates_to {
+                    recorded
+                        .lock()
+                        .expect("not poisoned")
+                        .entry(reply.in_reply_to.event_id.clone())
+                        .or_insert_with(Instant::now);
+                }
+            }
+        });
+    arrivals
+}
+
+async fn wait_for_greetings(member: &TestClient, bot: &str, rooms: usize) -> Result<()> {
+    let started = Instant::now();
+    loop {
+        let greeted: std::collections::HashSet<_> = member
+            .received()
+            .into_iter()
+            .filter(|m| m.sender.as_str() == bot)
+            .map(|m| m.room_id)
+            .collect();
+        if greeted.len() >= rooms {
+            return Ok(());
+        }
+        if started.elapsed() > Duration::from_secs(600) {
+            anyhow::bail!("only {} of {rooms} chats greeted", greeted.len());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The physical floor: an ordinary client that answers every text with a reply, encrypted.
+fn install_echo(echo: &TestClient) {
+    let own = echo.user_id().to_owned();
+    echo.client
+        .add_event_handler(move |event: OriginalSyncRoomMessageEvent, room: Room| {
+            let own = own.clone();
+            async move {
+                if event.sender == own {
+                    return;
+                }
+                let mut content = RoomMessageEventContent::notice_plain("pong");
+                content.relates_to = Some(Relation::Reply(Reply::with_event_id(
+                    event.event_id.clone(),
+                )));
+                let _ = room.send(content).await;
+            }
+        });
+}
+
+/// matrix-sdk's warning when a send waited for a `/keys/query` that did not come.
+fn stalls(log: &str) -> usize {
+    log.matches("pending `/keys/query` request which did not finish yet")
+        .count()
+}
+
+/// Each stage histogram's (sum in seconds, count) from the bot's `/metrics`.
+async fn scrape_stages(bridge_url: &str) -> Result<HashMap<&'static str, (f64, f64)>> {
+    let text = reqwest::get(format!("{bridge_url}/metrics"))
+        .await?
+        .text()
+        .await?;
+    let value = |name: &str| {
+        text.lines()
+            .find(|line| line.starts_with(name) && line[name.len()..].starts_with(' '))
+            .and_then(|line| line.split_whitespace().last()?.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let mut stages = HashMap::new();
+    for stage in ["arrival", "queued", "plan", "send"] {
+        let base = format!("kring_bot_stage_{stage}_seconds");
+        stages.insert(
+            stage,
+            (
+                value(&format!("{base}_sum")),
+                value(&format!("{base}_count")),
+            ),
+        );
+    }
+    Ok(stages)
+}
+
+/// User plus system CPU time of a process so far.
+fn cpu_time(pid: u32) -> Result<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // The command name may hold spaces; the fields after it are fixed.
+    let after_name = stat.rsplit_once(')').context("a /proc stat line")?.1;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks: u64 = fields[11].parse::<u64>()? + fields[12].parse::<u64>()?;
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64;
+    Ok(Duration::from_millis(ticks * 1000 / per_second.max(1)))
+}
+
+fn env_number(name: &str, default: usize) -> Result<usize> {
+    std::env::var(name)
+        .ok()
+        .map(|value| value.parse().with_context(|| format!("{name}={value}")))
+        .transpose()
+        .map(|value| value.unwrap_or(default))
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64().max(f64::EPSILON)
+}
