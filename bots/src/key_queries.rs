@@ -7,16 +7,21 @@
 //! marks the bot's own device list as changed while the worker is encrypting, the query that would
 //! end the wait cannot be sent until the wait gives up: a 5 s stall per send, in every room
 //! (measured: 255 of 500 commands over 100 rooms answered in 180 s). The bot therefore sends
-//! pending key queries itself: before every answer, when woken, and every `TICK` meanwhile.
+//! pending key queries itself: before every answer, and while it answers, when a sync ends and
+//! every `TICK`.
 //!
 //! Only key queries are sent here; uploads and to-device messages stay with the SDK's own flow,
-//! which nothing waits on.
+//! which nothing waits on. Only while answering, because each batch of queries made forgets the
+//! ones in flight (matrix-sdk's identity manager keeps one batch), so this sender and the SDK's
+//! own should overlap as little as they can: while a send waits for a query, the SDK's own sender
+//! is the one held up behind the key-claim lock.
 
 use crate::BotError;
 use matrix_sdk::Client;
 use matrix_sdk::ruma::api::client::keys::get_keys;
 use matrix_sdk_crypto::types::requests::AnyOutgoingRequest;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 use tracing::{debug, warn};
@@ -30,6 +35,17 @@ pub(crate) struct KeyQueries {
     /// SDK forgets the queries in flight whenever new ones are made).
     sending: tokio::sync::Mutex<()>,
     wake: Notify,
+    /// How many answers are being carried out now.
+    answering: AtomicUsize,
+}
+
+/// Held while an answer is carried out; the sender looks for queued queries meanwhile.
+pub(crate) struct Answering<'a>(&'a KeyQueries);
+
+impl Drop for Answering<'_> {
+    fn drop(&mut self) {
+        self.0.answering.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl KeyQueries {
@@ -38,6 +54,7 @@ impl KeyQueries {
             client,
             sending: tokio::sync::Mutex::new(()),
             wake: Notify::new(),
+            answering: AtomicUsize::new(0),
         })
     }
 
@@ -77,12 +94,20 @@ impl KeyQueries {
         Ok(sent)
     }
 
+    /// Marks an answer as being carried out until the guard is dropped.
+    pub(crate) fn answering(&self) -> Answering<'_> {
+        self.answering.fetch_add(1, Ordering::SeqCst);
+        self.wake.notify_one();
+        Answering(self)
+    }
+
     /// Asks the running loop to look now.
     pub(crate) fn wake(&self) {
         self.wake.notify_one();
     }
 
-    /// Looks for queued key queries when woken and every `TICK`, until shutdown.
+    /// While an answer is carried out, looks for queued key queries when woken and every
+    /// `TICK`, until shutdown.
     pub(crate) async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         loop {
             tokio::select! {
@@ -92,6 +117,9 @@ impl KeyQueries {
             }
             if *shutdown.borrow() {
                 return;
+            }
+            if self.answering.load(Ordering::SeqCst) == 0 {
+                continue;
             }
             if let Err(error) = self.send_pending().await {
                 warn!(%error, "could not send a queued key query; trying again");

@@ -37,6 +37,13 @@ pub enum BotError {
     CrossSigning(String),
     #[error("matrix-sdk's state store: {0}")]
     SdkStore(String),
+    #[error(
+        "matrix-sdk stored a sync position whose events Kring does not have yet; the bot stops \
+         so that its next start lines the two up again (nothing is lost)"
+    )]
+    SdkAhead,
+    #[error("a sync's events could not be stored after {attempts} attempts: {last}")]
+    InboxStuck { attempts: u32, last: String },
     #[error("end-to-end encryption error: {0}")]
     Crypto(String),
     #[error("storage error: {0}")]
@@ -115,6 +122,9 @@ pub struct Bot {
     metrics: BotMetrics,
     wake_worker: Arc<Notify>,
     key_queries: Arc<key_queries::KeyQueries>,
+    /// The SDK's state store is new (first start, or its folder was removed): the first sync
+    /// asks for every room's full state.
+    fresh_store: bool,
     invite_base_url: String,
     unreadable_after: std::time::Duration,
 }
@@ -127,7 +137,7 @@ impl Bot {
         store: Store,
         metrics: BotMetrics,
     ) -> Result<Self, BotError> {
-        let (client, identity) = session::open(config, &store).await?;
+        let (client, identity, freshness) = session::open(config, &store).await?;
         Ok(Self {
             client: client.clone(),
             store,
@@ -135,6 +145,7 @@ impl Bot {
             metrics,
             wake_worker: Arc::new(Notify::new()),
             key_queries: key_queries::KeyQueries::new(client.clone()),
+            fresh_store: freshness == session::Freshness::NewStore,
             invite_base_url: config.invite_base_url.clone(),
             unreadable_after: config.unreadable_after,
         })

@@ -33,14 +33,14 @@ pub struct BotIdentity {
 
 const SESSION_FILE: &str = "session.json";
 const CRYPTO_DIR: &str = "matrix-store";
-const DEVICE_ID_FILE: &str = "device-id";
+const DEVICE_ID_FILE: &str = "kring-device-id";
 
 /// `store` holds the sync position Kring stored: matrix-sdk's own must not be ahead of it (see
 /// `align_sdk_sync_token`).
 pub(crate) async fn open(
     config: &BotConfig,
     store: &kring_store::Store,
-) -> Result<(Client, BotIdentity), BotError> {
+) -> Result<(Client, BotIdentity, Freshness), BotError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| BotError::Io { path, source }
@@ -73,7 +73,7 @@ pub(crate) async fn open(
             None => source.into(),
         })?;
 
-    match tokio::fs::read(&session_path).await {
+    let freshness = match tokio::fs::read(&session_path).await {
         Ok(bytes) => {
             let session: MatrixSession =
                 serde_json::from_slice(&bytes).map_err(|source| BotError::BadSession {
@@ -83,11 +83,13 @@ pub(crate) async fn open(
             let resume_from = store.sync_position(session.meta.user_id.as_str()).await?;
             align_sdk_sync_token(&client, resume_from.as_deref()).await?;
             client.restore_session(session).await?;
+            Freshness::Restored
         }
         Err(_) => {
             // A new device: whatever position Kring stored, the SDK starts without one.
             align_sdk_sync_token(&client, None).await?;
-            let device_id = chosen_device_id(&config.state_dir.join(DEVICE_ID_FILE))?;
+            // Kept inside the crypto store's folder: a new store must never get the old id.
+            let device_id = chosen_device_id(&crypto_dir.join(DEVICE_ID_FILE))?;
             client
                 .matrix_auth()
                 .login_username(&config.credentials.username, &config.credentials.password)
@@ -100,15 +102,41 @@ pub(crate) async fn open(
                 .expect("a session exists right after login");
             let json = serde_json::to_vec(&session).expect("a session serialises");
             write_private(&session_path, &json)?;
+            Freshness::NewStore
         }
-    }
+    };
     let identity = BotIdentity {
         user_id: client.user_id().expect("logged in").to_owned(),
         device_id: client.device_id().expect("logged in").to_owned(),
     };
     ensure_cross_signed(&client, config).await?;
     info!(user_id = %identity.user_id, device_id = %identity.device_id, "bot logged in");
-    Ok((client, identity))
+    Ok((client, identity, freshness))
+}
+
+/// Whether the SDK's state store is the one the last run used, or a new one that knows no room
+/// yet (and so needs the rooms' full state with its first sync).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Freshness {
+    Restored,
+    NewStore,
+}
+
+/// The SDK's stored sync position, when it differs from `since`: after a failed `sync_once` the
+/// SDK may have stored a response's position without Kring having its events, and would then
+/// drop that response when it comes again (see `align_sdk_sync_token`).
+pub(crate) async fn sdk_sync_token_ahead(
+    client: &Client,
+    since: Option<&str>,
+) -> Result<Option<String>, BotError> {
+    use matrix_sdk::store::StateStoreDataKey;
+    let stored = client
+        .state_store()
+        .get_kv_data(StateStoreDataKey::SyncToken)
+        .await
+        .map_err(|error| BotError::SdkStore(error.to_string()))?
+        .and_then(|value| value.into_sync_token());
+    Ok(stored.filter(|token| Some(token.as_str()) != since))
 }
 
 /// The bot's device id is chosen and written down before the first login: a start killed after

@@ -28,6 +28,8 @@ use tracing::{debug, info, warn};
 const TIMELINE_LIMIT: u32 = 100;
 const LONG_POLL: Duration = Duration::from_secs(30);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// About five minutes of retries (with back-off up to `MAX_BACKOFF`) on one response.
+const MAX_INGEST_ATTEMPTS: u32 = 15;
 
 pub(crate) async fn run(
     bot: Arc<Bot>,
@@ -56,13 +58,16 @@ pub(crate) async fn run(
     // The first sync after a start does not wait: catching up comes first. It also differs from
     // any long poll a killed predecessor left open, whose response Synapse may still have cached.
     let mut poll = Duration::ZERO;
+    let mut first_sync = true;
     loop {
         if *shutdown.borrow() {
             return Ok(());
         }
         let mut settings = SyncSettings::new()
             .filter(Filter::FilterId(filter_id.clone()))
-            .timeout(poll);
+            .timeout(poll)
+            // A new SDK store knows no room yet; Kring's position may be older than the store.
+            .full_state(first_sync && bot.fresh_store);
         if let Some(token) = &since {
             settings = settings.token(token.clone());
         }
@@ -77,6 +82,15 @@ pub(crate) async fn run(
             Ok(response) => response,
             Err(error) => {
                 bot.metrics.sync_failures.inc();
+                // The SDK may have stored this response's position before failing; syncing again
+                // it would hand back nothing. Only a fresh start lines the two up again.
+                if crate::session::sdk_sync_token_ahead(&bot.client, since.as_deref())
+                    .await?
+                    .is_some()
+                {
+                    warn!(%error, "sync failed after matrix-sdk stored its position");
+                    return Err(BotError::SdkAhead);
+                }
                 warn!(%error, retry_in_ms = backoff.as_millis() as u64, "sync failed; retrying from the last stored position");
                 if sleep_or_shutdown(&mut shutdown, backoff).await {
                     return Ok(());
@@ -89,7 +103,9 @@ pub(crate) async fn run(
         // this response that must reach the inbox, however long that takes; only then is its
         // position stored.
         let mut retry = Duration::from_millis(500);
+        let mut attempts = 0;
         loop {
+            attempts += 1;
             let stored = match ingest(&bot, &response, since.as_deref()).await {
                 Ok(()) => bot
                     .store
@@ -100,6 +116,14 @@ pub(crate) async fn run(
             };
             match stored {
                 Ok(()) => break,
+                Err(error) if attempts >= MAX_INGEST_ATTEMPTS => {
+                    // Raised, not hidden: the process ends with the reason, and its next start
+                    // syncs from the last stored position (the SDK's lined up to it).
+                    return Err(BotError::InboxStuck {
+                        attempts,
+                        last: error.to_string(),
+                    });
+                }
                 Err(error) => {
                     bot.metrics.sync_failures.inc();
                     warn!(%error, retry_in_ms = retry.as_millis() as u64, "could not store a sync's events in the inbox; retrying the same response");
@@ -111,6 +135,7 @@ pub(crate) async fn run(
             }
         }
         bot.metrics.syncs.inc();
+        first_sync = false;
         since = Some(response.next_batch);
         poll = LONG_POLL;
         backoff = Duration::from_millis(500);
@@ -241,12 +266,14 @@ async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Res
         return Ok(());
     };
     let own_user = bot.identity.user_id.as_str();
+    // PostgreSQL refuses text holding U+0000; such a character carries no command anyway.
+    let without_nul = |text: String| text.replace('\0', "");
     let entry = |kind, body: Option<String>, encrypted_event: Option<String>| NewInboxEntry {
         event_id: fields.event_id.clone(),
         room_id: room_id.to_string(),
         sender: fields.sender.clone(),
         kind,
-        body,
+        body: body.map(without_nul),
         encrypted_event,
         origin_ts: fields.origin_server_ts,
     };
@@ -434,7 +461,7 @@ async fn retry_undecrypted(bot: &Bot) -> Result<(), BotError> {
         match readable(bot, &room_id, &fields) {
             Some((kind, body)) => {
                 bot.store
-                    .inbox_decrypted(&waiting.event_id, kind, &body)
+                    .inbox_decrypted(&waiting.event_id, kind, &body.replace('\0', ""))
                     .await?
             }
             None => bot.store.inbox_answered(&waiting.event_id, None).await?,

@@ -116,7 +116,8 @@ async fn answer(bot: &Bot, entry: &InboxEntry) -> Result<(), BotError> {
             .await?;
     }
     let planned = std::time::Instant::now();
-    // Whatever key query a sync queued is sent before encrypting (key_queries.rs says why).
+    // Whatever key query a sync queued is sent before encrypting, and while (key_queries.rs).
+    let _answering = bot.key_queries.answering();
     if let Err(error) = bot.key_queries.send_pending().await {
         warn!(%error, "could not send a queued key query before answering");
     }

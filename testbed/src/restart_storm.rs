@@ -182,7 +182,15 @@ pub async fn restart_storm(
 /// Whether the running bot has stored a sync position since it was last started: its
 /// `/healthz` answers once it runs, and the metric of completed syncs counts from zero.
 async fn has_synced_since_start(bot: &BotProcess) -> bool {
-    let Ok(response) = reqwest::get(format!("{}/metrics", bot.bridge_url)).await else {
+    let probe = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .expect("a plain HTTP client");
+    let Ok(response) = probe
+        .get(format!("{}/metrics", bot.bridge_url))
+        .send()
+        .await
+    else {
         return false;
     };
     let Ok(text) = response.text().await else {
