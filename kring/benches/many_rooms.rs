@@ -12,42 +12,31 @@
 //! It prints ratios and asserts nothing.
 
 use anyhow::{Context, Result};
-use kring_testbed::{BotProcess, Persona, TestClient, TestSynapse, fresh_sqlite_url, percentile};
+use kring_testbed::bench::{
+    cpu_time, env_number, install_echo, ms, ratio, round_trip, round_trip_table,
+};
+use kring_testbed::{BotProcess, Persona, TestClient, TestSynapse, percentile};
 use matrix_sdk::Room;
 use matrix_sdk::ruma::OwnedEventId;
-use matrix_sdk::ruma::events::relation::Reply;
-use matrix_sdk::ruma::events::room::message::{
-    OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
-};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const ONE_ROOM_WARM_UP: usize = 5;
 const ONE_ROOM_SAMPLES: usize = 40;
 const ANSWER_WITHIN: Duration = Duration::from_secs(180);
 
-/// When each reply (by the event it answers) reached the member.
-type Arrivals = Arc<Mutex<HashMap<OwnedEventId, Instant>>>;
-
 #[tokio::main]
 async fn main() -> Result<()> {
     let rooms = env_number("KRING_BENCH_MANY_ROOMS", 100)?;
     let commands = env_number("KRING_BENCH_COMMANDS", 500)?;
     let synapse = TestSynapse::start().await?;
-    let dir = tempfile::tempdir()?;
-    let bot = BotProcess::start(
-        std::path::Path::new(env!("CARGO_BIN_EXE_kring")),
-        &synapse,
-        &fresh_sqlite_url(dir.path()),
-    )
-    .await?;
+    let bot =
+        BotProcess::start(std::path::Path::new(env!("CARGO_BIN_EXE_kring")), &synapse).await?;
     let member = TestClient::login(
         &synapse.base_url(),
         &synapse.register(Persona::Client).await?,
     )
     .await?;
-    let arrivals = record_reply_arrivals(&member);
     let echo = TestClient::login(
         &synapse.base_url(),
         &synapse.register(Persona::Carer).await?,
@@ -64,9 +53,9 @@ async fn main() -> Result<()> {
     let mut cpu_one_room = Duration::ZERO;
     for round in 0..ONE_ROOM_WARM_UP + ONE_ROOM_SAMPLES {
         let cpu_before = cpu_time(pid)?;
-        let bot_time = round_trip(&member, &arrivals, &bot_room, "!help").await?;
+        let bot_time = round_trip(&member, &bot_room, "!help").await?;
         let cpu_after = cpu_time(pid)?;
-        let echo_time = round_trip(&member, &arrivals, &echo_room, "ping").await?;
+        let echo_time = round_trip(&member, &echo_room, "ping").await?;
         if round >= ONE_ROOM_WARM_UP {
             bot_times.push(bot_time);
             echo_times.push(echo_time);
@@ -85,10 +74,10 @@ async fn main() -> Result<()> {
     wait_for_greetings(&member, &bot.user_id, rooms).await?;
     tokio::time::sleep(Duration::from_secs(3)).await;
     let stalls_before = stalls(&bot.log());
-    let echo_load = burst(&member, &arrivals, &echo_rooms, commands, "ping").await?;
+    let echo_load = burst(&member, &echo_rooms, commands, "ping").await?;
     let stages_before = scrape_stages(&bot.bridge_url).await?;
     let cpu_before = cpu_time(pid)?;
-    let bot_load = burst(&member, &arrivals, &bot_rooms, commands, "!help").await?;
+    let bot_load = burst(&member, &bot_rooms, commands, "!help").await?;
     let cpu_burst = cpu_time(pid)?.saturating_sub(cpu_before);
     let stages_after = scrape_stages(&bot.bridge_url).await?;
     let stalls_during = stalls(&bot.log()) - stalls_before;
@@ -96,30 +85,9 @@ async fn main() -> Result<()> {
     println!();
     println!("The real `kring bots` process and a plain E2EE echo client, one Synapse, one run.");
     println!();
-    println!("| one room, round trip (ms) | median | p95    |");
-    println!("|---------------------------|--------|--------|");
-    let (echo_median, echo_p95) = (
-        percentile(&mut echo_times, 50),
-        percentile(&mut echo_times, 95),
-    );
-    let (bot_median, bot_p95) = (
-        percentile(&mut bot_times, 50),
-        percentile(&mut bot_times, 95),
-    );
     println!(
-        "| plain E2EE echo (floor)   | {:>6.0} | {:>6.0} |",
-        ms(echo_median),
-        ms(echo_p95)
-    );
-    println!(
-        "| bot, !help                | {:>6.0} | {:>6.0} |",
-        ms(bot_median),
-        ms(bot_p95)
-    );
-    println!(
-        "| ratio bot / echo          | {:>5.2}x | {:>5.2}x |",
-        ratio(bot_median, echo_median),
-        ratio(bot_p95, echo_p95)
+        "{}",
+        round_trip_table("one room, round trip (ms)", &mut echo_times, &mut bot_times)
     );
     println!(
         "\nbot CPU per command, one room: {:.1} ms",
@@ -180,13 +148,7 @@ struct Load {
 
 /// Sends `count` messages round-robin over `rooms`, each as soon as the previous was accepted,
 /// then waits up to `ANSWER_WITHIN` for the replies. Unanswered ones count as `ANSWER_WITHIN`.
-async fn burst(
-    member: &TestClient,
-    arrivals: &Arrivals,
-    rooms: &[Room],
-    count: usize,
-    text: &str,
-) -> Result<Load> {
+async fn burst(member: &TestClient, rooms: &[Room], count: usize, text: &str) -> Result<Load> {
     let mut sent = Vec::new();
     for index in 0..count {
         let started = Instant::now();
@@ -194,19 +156,13 @@ async fn burst(
         sent.push((event_id, started));
     }
     let burst_started = sent.first().map(|(_, at)| *at).unwrap_or_else(Instant::now);
-    loop {
-        let answered = {
-            let arrivals = arrivals.lock().expect("not poisoned");
-            sent.iter()
-                .filter(|(id, _)| arrivals.contains_key(id))
-                .count()
-        };
-        if answered == sent.len() || burst_started.elapsed() > ANSWER_WITHIN {
-            break;
-        }
+    let mut arrivals = reply_arrivals(member);
+    while sent.iter().any(|(id, _)| !arrivals.contains_key(id))
+        && burst_started.elapsed() < ANSWER_WITHIN
+    {
         tokio::time::sleep(Duration::from_millis(100)).await;
+        arrivals = reply_arrivals(member);
     }
-    let arrivals = arrivals.lock().expect("not poisoned");
     let mut latencies: Vec<Duration> = sent
         .iter()
         .map(|(id, started)| {
@@ -216,54 +172,25 @@ async fn burst(
                 .unwrap_or(ANSWER_WITHIN)
         })
         .collect();
-    let answered = sent
-        .iter()
-        .filter(|(id, _)| arrivals.contains_key(id))
-        .count();
     Ok(Load {
         sent: sent.len(),
-        answered,
+        answered: sent
+            .iter()
+            .filter(|(id, _)| arrivals.contains_key(id))
+            .count(),
         median: percentile(&mut latencies, 50),
         p99: percentile(&mut latencies, 99),
     })
 }
 
-async fn round_trip(
-    member: &TestClient,
-    arrivals: &Arrivals,
-    room: &Room,
-    text: &str,
-) -> Result<Duration> {
-    let started = Instant::now();
-    let event_id = member.send_text(room, text).await?;
-    loop {
-        if let Some(arrived) = arrivals.lock().expect("not poisoned").get(&event_id) {
-            return Ok(arrived.duration_since(started));
+/// When the first reply to each event reached the member.
+fn reply_arrivals(member: &TestClient) -> HashMap<OwnedEventId, Instant> {
+    let mut arrivals = HashMap::new();
+    for message in member.received() {
+        if let Some(answered) = message.in_reply_to {
+            arrivals.entry(answered).or_insert(message.arrived_at);
         }
-        if started.elapsed() > ANSWER_WITHIN {
-            anyhow::bail!("no reply to {event_id}");
-        }
-        tokio::time::sleep(Duration::from_millis(2)).await;
     }
-}
-
-fn record_reply_arrivals(member: &TestClient) -> Arrivals {
-    let arrivals: Arrivals = Arc::default();
-    let recorded = arrivals.clone();
-    member
-        .client
-        .add_event_handler(move |event: OriginalSyncRoomMessageEvent| {
-            let recorded = recorded.clone();
-            async move {
-                if let Some(Relation::Reply(reply)) = &event.content.relates_to {
-                    recorded
-                        .lock()
-                        .expect("not poisoned")
-                        .entry(reply.in_reply_to.event_id.clone())
-                        .or_insert_with(Instant::now);
-                }
-            }
-        });
     arrivals
 }
 
@@ -284,25 +211,6 @@ async fn wait_for_greetings(member: &TestClient, bot: &str, rooms: usize) -> Res
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-}
-
-/// The physical floor: an ordinary client that answers every text with a reply, encrypted.
-fn install_echo(echo: &TestClient) {
-    let own = echo.user_id().to_owned();
-    echo.client
-        .add_event_handler(move |event: OriginalSyncRoomMessageEvent, room: Room| {
-            let own = own.clone();
-            async move {
-                if event.sender == own {
-                    return;
-                }
-                let mut content = RoomMessageEventContent::notice_plain("pong");
-                content.relates_to = Some(Relation::Reply(Reply::with_event_id(
-                    event.event_id.clone(),
-                )));
-                let _ = room.send(content).await;
-            }
-        });
 }
 
 /// matrix-sdk's warning when a send waited for a `/keys/query` that did not come.
@@ -335,31 +243,4 @@ async fn scrape_stages(bridge_url: &str) -> Result<HashMap<&'static str, (f64, f
         );
     }
     Ok(stages)
-}
-
-/// User plus system CPU time of a process so far.
-fn cpu_time(pid: u32) -> Result<Duration> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    // The command name may hold spaces; the fields after it are fixed.
-    let after_name = stat.rsplit_once(')').context("a /proc stat line")?.1;
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks: u64 = fields[11].parse::<u64>()? + fields[12].parse::<u64>()?;
-    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64;
-    Ok(Duration::from_millis(ticks * 1000 / per_second.max(1)))
-}
-
-fn env_number(name: &str, default: usize) -> Result<usize> {
-    std::env::var(name)
-        .ok()
-        .map(|value| value.parse().with_context(|| format!("{name}={value}")))
-        .transpose()
-        .map(|value| value.unwrap_or(default))
-}
-
-fn ms(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
-}
-
-fn ratio(a: Duration, b: Duration) -> f64 {
-    a.as_secs_f64() / b.as_secs_f64().max(f64::EPSILON)
 }

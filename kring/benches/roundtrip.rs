@@ -10,14 +10,8 @@
 //! Set `KRING_BENCH_ROOMS=1,100` to shorten the memory part.
 
 use anyhow::{Context, Result, bail};
-use kring_testbed::{
-    BotProcess, InProcessBot, Persona, TestClient, TestSynapse, fresh_sqlite_url, percentile,
-};
-use matrix_sdk::Room;
-use matrix_sdk::ruma::events::relation::Reply;
-use matrix_sdk::ruma::events::room::message::{
-    OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
-};
+use kring_testbed::bench::{install_echo, resident_kb, round_trip, round_trip_table};
+use kring_testbed::{BotProcess, InProcessBot, Persona, TestClient, TestSynapse, fresh_sqlite_url};
 use std::time::{Duration, Instant};
 
 const WARM_UP: usize = 5;
@@ -55,14 +49,6 @@ async fn main() -> Result<()> {
         }
     }
     bot.stop().await?;
-    let (bot_median, bot_p95) = (
-        percentile(&mut bot_times, 50),
-        percentile(&mut bot_times, 95),
-    );
-    let (echo_median, echo_p95) = (
-        percentile(&mut echo_times, 50),
-        percentile(&mut echo_times, 95),
-    );
 
     let room_counts: Vec<usize> = std::env::var("KRING_BENCH_ROOMS")
         .unwrap_or_else(|_| "1,100,1000".into())
@@ -73,25 +59,12 @@ async fn main() -> Result<()> {
                 .context("KRING_BENCH_ROOMS is a comma-separated list of numbers")
         })
         .collect::<Result<_>>()?;
-    let memory = resident_memory_by_rooms(&synapse, dir.path(), &room_counts).await?;
+    let memory = resident_memory_by_rooms(&synapse, &room_counts).await?;
 
     println!();
-    println!("| round trip (ms)          | median | p95    |");
-    println!("|--------------------------|--------|--------|");
     println!(
-        "| plain E2EE echo (floor)  | {:>6.0} | {:>6.0} |",
-        ms(echo_median),
-        ms(echo_p95)
-    );
-    println!(
-        "| bot, !help               | {:>6.0} | {:>6.0} |",
-        ms(bot_median),
-        ms(bot_p95)
-    );
-    println!(
-        "| ratio bot / echo         | {:>5.2}x | {:>5.2}x |",
-        ratio(bot_median, echo_median),
-        ratio(bot_p95, echo_p95)
+        "{}",
+        round_trip_table("round trip (ms)", &mut echo_times, &mut bot_times)
     );
     println!();
     println!("| joined rooms | bot RSS (MB) | ratio to 1 room |");
@@ -107,54 +80,12 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-fn ms(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
-}
-
-fn ratio(a: Duration, b: Duration) -> f64 {
-    a.as_secs_f64() / b.as_secs_f64().max(f64::EPSILON)
-}
-
-async fn round_trip(member: &TestClient, room: &Room, text: &str) -> Result<Duration> {
-    let started = Instant::now();
-    let event_id = member.send_text(room, text).await?;
-    member.wait_for_reply_to(&event_id).await?;
-    Ok(started.elapsed())
-}
-
-/// The physical floor: an ordinary client that answers every text with a reply, encrypted.
-fn install_echo(echo: &TestClient) {
-    let own = echo.user_id().to_owned();
-    echo.client
-        .add_event_handler(move |event: OriginalSyncRoomMessageEvent, room: Room| {
-            let own = own.clone();
-            async move {
-                if event.sender == own {
-                    return;
-                }
-                let mut content = RoomMessageEventContent::notice_plain("pong");
-                content.relates_to = Some(Relation::Reply(Reply::with_event_id(
-                    event.event_id.clone(),
-                )));
-                let _ = room.send(content).await;
-            }
-        });
-}
-
 /// Starts the real bot process, has it join `counts` encrypted rooms in turn, and reads its RSS.
 async fn resident_memory_by_rooms(
     synapse: &TestSynapse,
-    dir: &std::path::Path,
     counts: &[usize],
 ) -> Result<Vec<(usize, u64)>> {
-    let database = dir.join("memory");
-    std::fs::create_dir_all(&database)?;
-    let bot = BotProcess::start(
-        std::path::Path::new(env!("CARGO_BIN_EXE_kring")),
-        synapse,
-        &fresh_sqlite_url(&database),
-    )
-    .await?;
+    let bot = BotProcess::start(std::path::Path::new(env!("CARGO_BIN_EXE_kring")), synapse).await?;
     let creator = synapse.register(Persona::Professional).await?;
     let token = synapse
         .admin()
@@ -222,13 +153,4 @@ async fn wait_until_bot_joined(synapse: &TestSynapse, bot: &str, count: usize) -
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
-}
-
-fn resident_kb(pid: u32) -> Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .context("no VmRSS in /proc")
 }

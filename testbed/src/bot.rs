@@ -119,13 +119,24 @@ pub struct BotProcess {
 }
 
 impl BotProcess {
-    /// Writes a configuration for `binary` (the `kring` executable) and starts it.
-    pub async fn start(binary: &Path, synapse: &TestSynapse, database_url: &str) -> Result<Self> {
-        Self::start_configured(binary, synapse, database_url, "").await
+    /// Writes a configuration for `binary` (the `kring` executable), with a fresh SQLite database
+    /// beside it, and starts it.
+    pub async fn start(binary: &Path, synapse: &TestSynapse) -> Result<Self> {
+        Self::start_configured(binary, synapse, "").await
     }
 
     /// The same, with `extra_toml` added to its configuration file.
     pub async fn start_configured(
+        binary: &Path,
+        synapse: &TestSynapse,
+        extra_toml: &str,
+    ) -> Result<Self> {
+        let database_url = crate::fresh_sqlite_url(&synapse.scratch_dir("bot-process")?);
+        Self::start_on(binary, synapse, &database_url, extra_toml).await
+    }
+
+    /// The same, on the database at `database_url`.
+    pub async fn start_on(
         binary: &Path,
         synapse: &TestSynapse,
         database_url: &str,

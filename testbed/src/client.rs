@@ -32,6 +32,8 @@ pub struct ReceivedMessage {
     pub in_reply_to: Option<OwnedEventId>,
     /// Whether it arrived encrypted and was decrypted by this client.
     pub was_encrypted: bool,
+    /// When this client's sync handed it over, for the benchmarks' timings.
+    pub arrived_at: Instant,
 }
 
 /// A poll (MSC3381) as a test client saw it, decrypted.
@@ -137,6 +139,7 @@ impl TestClient {
                                 formatted_body,
                                 in_reply_to,
                                 was_encrypted: encryption.is_some(),
+                                arrived_at: Instant::now(),
                             });
                         arrived.notify_waiters();
                     }

@@ -5,6 +5,7 @@
 // matrix-sdk's futures are deep; proving a spawned sync loop `Send` needs more than 128 steps.
 #![recursion_limit = "256"]
 
+pub mod bench;
 mod bot;
 mod browser;
 mod client;

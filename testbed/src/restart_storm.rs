@@ -3,6 +3,7 @@
 //! starting), then it runs undisturbed; every command is then counted from the rooms' server-side
 //! history. Used by the end-to-end test (10 kills) and the soak script (100 kills).
 
+use crate::bench::env_number;
 use crate::{BotProcess, Persona, TestClient, TestSynapse};
 use anyhow::{Context, Result};
 use matrix_sdk::ruma::OwnedEventId;
@@ -68,7 +69,7 @@ pub async fn restart_storm(
     plan: StormPlan,
 ) -> Result<StormReport> {
     let synapse = TestSynapse::start().await?;
-    let mut bot = BotProcess::start(binary, &synapse, database_url).await?;
+    let mut bot = BotProcess::start_on(binary, &synapse, database_url, "").await?;
     let account = synapse.register(Persona::Client).await?;
     let member = Arc::new(TestClient::login(&synapse.base_url(), &account).await?);
     let mut rooms = Vec::new();
@@ -204,23 +205,16 @@ async fn has_synced_since_start(bot: &BotProcess) -> bool {
 
 /// The storm the test suite runs, its size overridable for the soak script.
 pub fn plan_from_env(default_kills: usize, default_rooms: usize) -> Result<StormPlan> {
-    let number = |name: &str, default: usize| -> Result<usize> {
-        std::env::var(name)
-            .ok()
-            .map(|value| value.parse().with_context(|| format!("{name}={value}")))
-            .transpose()
-            .map(|value| value.unwrap_or(default))
-    };
-    let kills = number("KRING_STORM_KILLS", default_kills)?;
+    let kills = env_number("KRING_STORM_KILLS", default_kills)?;
     let seed = match std::env::var("KRING_STORM_SEED") {
         Ok(value) => value.parse().context("KRING_STORM_SEED")?,
         Err(_) => rand::thread_rng().r#gen(),
     };
     Ok(StormPlan {
-        rooms: number("KRING_STORM_ROOMS", default_rooms)?,
+        rooms: env_number("KRING_STORM_ROOMS", default_rooms)?,
         kills,
         command_every: Duration::from_millis(150),
-        settle: Duration::from_secs(number("KRING_STORM_SETTLE_SECS", 180)? as u64),
+        settle: Duration::from_secs(env_number("KRING_STORM_SETTLE_SECS", 180)? as u64),
         seed,
     })
 }

@@ -14,13 +14,8 @@ const WHILE_DOWN_PER_ROOM: usize = 5;
 #[tokio::test]
 async fn sigkill_mid_burst_then_restart_answers_every_command_exactly_once() -> Result<()> {
     let synapse = TestSynapse::start().await?;
-    let dir = tempfile::tempdir()?;
-    let mut bot = BotProcess::start(
-        std::path::Path::new(env!("CARGO_BIN_EXE_kring")),
-        &synapse,
-        &fresh_sqlite_url(dir.path()),
-    )
-    .await?;
+    let mut bot =
+        BotProcess::start(std::path::Path::new(env!("CARGO_BIN_EXE_kring")), &synapse).await?;
 
     let mut members = Vec::new();
     for persona in [Persona::Client, Persona::Carer, Persona::Professional]
@@ -138,16 +133,17 @@ fn answered(members: &[(TestClient, matrix_sdk::Room)], sent: &[(usize, OwnedEve
 #[tokio::test]
 async fn repeated_sigkills_some_during_start_up_lose_and_double_nothing() -> Result<()> {
     let dir = tempfile::tempdir()?;
+    let database_url = fresh_sqlite_url(dir.path());
     let plan = kring_testbed::plan_from_env(10, 5)?;
     let report = kring_testbed::restart_storm(
         std::path::Path::new(env!("CARGO_BIN_EXE_kring")),
-        &fresh_sqlite_url(dir.path()),
+        &database_url,
         plan,
     )
     .await?;
     println!("restart storm: {}", report.summary());
     if !report.lost.is_empty() || !report.doubled.is_empty() || report.panics_in_log > 0 {
-        let store = kring_store::Store::connect(&fresh_sqlite_url(dir.path())).await?;
+        let store = kring_store::Store::connect(&database_url).await?;
         let mut rows = Vec::new();
         for event_id in report.lost.iter().take(20) {
             rows.push((

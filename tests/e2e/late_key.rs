@@ -3,9 +3,7 @@
 
 use anyhow::{Result, bail};
 use kring_store::{InboxState, Store};
-use kring_testbed::{
-    BotProcess, KeyDelayingProxy, Persona, TestClient, TestSynapse, fresh_sqlite_url,
-};
+use kring_testbed::{BotProcess, KeyDelayingProxy, Persona, TestClient, TestSynapse};
 use std::time::{Duration, Instant};
 
 /// A member in a direct chat with the real bot process (configured with `extra_toml`), talking
@@ -13,7 +11,6 @@ use std::time::{Duration, Instant};
 /// first, so the chat and its first room key are known to work.
 struct ChatWithHeldKeys {
     _synapse: TestSynapse,
-    _dir: tempfile::TempDir,
     bot: BotProcess,
     proxy: KeyDelayingProxy,
     member: TestClient,
@@ -23,11 +20,9 @@ struct ChatWithHeldKeys {
 impl ChatWithHeldKeys {
     async fn start(extra_toml: &str) -> Result<Self> {
         let synapse = TestSynapse::start().await?;
-        let dir = tempfile::tempdir()?;
         let bot = BotProcess::start_configured(
             std::path::Path::new(env!("CARGO_BIN_EXE_kring")),
             &synapse,
-            &fresh_sqlite_url(dir.path()),
             extra_toml,
         )
         .await?;
@@ -39,7 +34,6 @@ impl ChatWithHeldKeys {
         member.wait_for_reply_to(&first).await?;
         Ok(Self {
             _synapse: synapse,
-            _dir: dir,
             bot,
             proxy,
             member,

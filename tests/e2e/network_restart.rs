@@ -3,7 +3,7 @@
 //! answered exactly once, and the store agrees with the room.
 
 use anyhow::{Context, Result, bail};
-use kring_testbed::{BotProcess, Persona, TestClient, TestSynapse, fresh_sqlite_url};
+use kring_testbed::{BotProcess, Persona, TestClient, TestSynapse};
 use matrix_sdk::room::MessagesOptions;
 use matrix_sdk::ruma::{OwnedEventId, UInt};
 use std::collections::HashMap;
@@ -14,7 +14,6 @@ const INVITES: usize = 12;
 /// A client's network, run by the real `kring bots` process (which the tests kill and restart).
 struct NetworkWithBotProcess {
     synapse: TestSynapse,
-    _dir: tempfile::TempDir,
     bot: BotProcess,
     client: TestClient,
     room_id: matrix_sdk::ruma::OwnedRoomId,
@@ -25,13 +24,8 @@ impl NetworkWithBotProcess {
     /// The client starts their network from the direct chat, accepts it and is welcomed.
     async fn start() -> Result<Self> {
         let synapse = TestSynapse::start().await?;
-        let dir = tempfile::tempdir()?;
-        let bot = BotProcess::start(
-            std::path::Path::new(env!("CARGO_BIN_EXE_kring")),
-            &synapse,
-            &fresh_sqlite_url(dir.path()),
-        )
-        .await?;
+        let bot =
+            BotProcess::start(std::path::Path::new(env!("CARGO_BIN_EXE_kring")), &synapse).await?;
         let account = synapse.register(Persona::Client).await?;
         let client = TestClient::login(&synapse.base_url(), &account).await?;
         let direct_chat = client.open_direct_chat(&bot.user_id).await?;
@@ -45,7 +39,6 @@ impl NetworkWithBotProcess {
             .await?;
         Ok(Self {
             synapse,
-            _dir: dir,
             bot,
             client,
             room_id,
@@ -58,7 +51,6 @@ impl NetworkWithBotProcess {
 async fn invitations_interrupted_by_a_crash_happen_exactly_once() -> Result<()> {
     let NetworkWithBotProcess {
         synapse,
-        _dir,
         mut bot,
         client,
         room_id,
@@ -177,7 +169,6 @@ fn answered(client: &TestClient, sent: &[OwnedEventId]) -> usize {
 async fn consent_that_ended_while_the_bot_was_down_is_enforced_after_the_restart() -> Result<()> {
     let NetworkWithBotProcess {
         synapse,
-        _dir,
         mut bot,
         client,
         room_id,
@@ -255,7 +246,6 @@ async fn the_bots_keys_open_only_with_their_passphrase() -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let NetworkWithBotProcess {
         synapse: _synapse,
-        _dir,
         mut bot,
         client,
         room_id: _,
