@@ -97,7 +97,6 @@ impl KeyQueries {
     /// Marks an answer as being carried out until the guard is dropped.
     pub(crate) fn answering(&self) -> Answering<'_> {
         self.answering.fetch_add(1, Ordering::SeqCst);
-        self.wake.notify_one();
         Answering(self)
     }
 
@@ -125,5 +124,33 @@ impl KeyQueries {
                 warn!(%error, "could not send a queued key query; trying again");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use matrix_sdk::test_utils::mocks::MatrixMockServer;
+    use wiremock::ResponseTemplate;
+
+    #[tokio::test]
+    async fn a_queued_key_query_is_sent_once_and_then_nothing_is_left() {
+        let server = MatrixMockServer::new().await;
+        let client = server.client_builder().build().await;
+        let own = client.user_id().expect("logged in").to_string();
+        server
+            .mock_query_keys()
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(serde_json::json!({ "device_keys": { own: {} } })),
+            )
+            .expect(1)
+            .mount()
+            .await;
+        let queries = KeyQueries::new(client);
+        // A bot that just started has its own device list queued; nothing sends it until a
+        // sync ends, unless this does.
+        assert_eq!(queries.send_pending().await.expect("sent"), 1);
+        assert_eq!(queries.send_pending().await.expect("looked"), 0);
     }
 }
