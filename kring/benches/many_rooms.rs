@@ -13,7 +13,8 @@
 
 use anyhow::{Context, Result};
 use kring_testbed::bench::{
-    cpu_time, env_number, install_echo, ms, ratio, round_trip, round_trip_table,
+    cpu_time, env_number, install_echo, metric_value, ms, ratio, round_trip, round_trip_table,
+    scrape_metrics,
 };
 use kring_testbed::{BotProcess, Persona, TestClient, TestSynapse, percentile};
 use matrix_sdk::Room;
@@ -221,26 +222,18 @@ fn stalls(log: &str) -> usize {
 
 /// Each stage histogram's (sum in seconds, count) from the bot's `/metrics`.
 async fn scrape_stages(bridge_url: &str) -> Result<HashMap<&'static str, (f64, f64)>> {
-    let text = reqwest::get(format!("{bridge_url}/metrics"))
-        .await?
-        .text()
-        .await?;
-    let value = |name: &str| {
-        text.lines()
-            .find(|line| line.starts_with(name) && line[name.len()..].starts_with(' '))
-            .and_then(|line| line.split_whitespace().last()?.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    let mut stages = HashMap::new();
-    for stage in ["arrival", "queued", "plan", "send"] {
-        let base = format!("kring_bot_stage_{stage}_seconds");
-        stages.insert(
-            stage,
+    let text = scrape_metrics(bridge_url)
+        .await
+        .context("the bot's /metrics does not answer")?;
+    let value = |name: String| metric_value(&text, &name).unwrap_or(0.0);
+    Ok(["arrival", "queued", "plan", "send"]
+        .into_iter()
+        .map(|stage| {
+            let base = format!("kring_bot_stage_{stage}_seconds");
             (
-                value(&format!("{base}_sum")),
-                value(&format!("{base}_count")),
-            ),
-        );
-    }
-    Ok(stages)
+                stage,
+                (value(format!("{base}_sum")), value(format!("{base}_count"))),
+            )
+        })
+        .collect())
 }

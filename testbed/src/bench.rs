@@ -94,6 +94,26 @@ pub fn resident_kb(pid: u32) -> Result<u64> {
         .context("no VmRSS in /proc")
 }
 
+/// The text of a service's Prometheus `/metrics`, or `None` when it does not answer (yet).
+pub async fn scrape_metrics(base_url: &str) -> Option<String> {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .ok()?;
+    let response = http.get(format!("{base_url}/metrics")).send().await.ok()?;
+    response.text().await.ok()
+}
+
+/// The value of the unlabelled sample `name` in Prometheus text.
+pub fn metric_value(text: &str, name: &str) -> Option<f64> {
+    text.lines()
+        .find(|line| {
+            line.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with(' '))
+        })
+        .and_then(|line| line.split_whitespace().last()?.parse().ok())
+}
+
 /// A number from the environment, or `default` when it is not set.
 pub fn env_number(name: &str, default: usize) -> Result<usize> {
     std::env::var(name)

@@ -3,7 +3,7 @@
 //! starting), then it runs undisturbed; every command is then counted from the rooms' server-side
 //! history. Used by the end-to-end test (10 kills) and the soak script (100 kills).
 
-use crate::bench::env_number;
+use crate::bench::{env_number, metric_value, scrape_metrics};
 use crate::{BotProcess, Persona, TestClient, TestSynapse};
 use anyhow::{Context, Result};
 use matrix_sdk::ruma::OwnedEventId;
@@ -139,11 +139,7 @@ pub async fn restart_storm(
     let sent = sent.lock().expect("not poisoned").clone();
 
     let settle_started = Instant::now();
-    while settle_started.elapsed() < plan.settle
-        && sent
-            .iter()
-            .any(|(_, event_id)| member.replies_to(event_id).is_empty())
-    {
+    while settle_started.elapsed() < plan.settle && !all_answered(&member, &sent) {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let catch_up_time = settle_started.elapsed();
@@ -180,27 +176,23 @@ pub async fn restart_storm(
     })
 }
 
+/// Whether `member` has seen a reply to every command sent.
+fn all_answered(member: &TestClient, sent: &[(usize, OwnedEventId)]) -> bool {
+    let answered: std::collections::HashSet<OwnedEventId> = member
+        .received()
+        .into_iter()
+        .filter_map(|message| message.in_reply_to)
+        .collect();
+    sent.iter().all(|(_, event_id)| answered.contains(event_id))
+}
+
 /// Whether the running bot has stored a sync position since it was last started: its
-/// `/healthz` answers once it runs, and the metric of completed syncs counts from zero.
+/// `/metrics` answers once it runs, and its count of stored syncs starts from zero.
 async fn has_synced_since_start(bot: &BotProcess) -> bool {
-    let probe = reqwest::Client::builder()
-        .timeout(Duration::from_secs(2))
-        .build()
-        .expect("a plain HTTP client");
-    let Ok(response) = probe
-        .get(format!("{}/metrics", bot.bridge_url))
-        .send()
+    scrape_metrics(&bot.bridge_url)
         .await
-    else {
-        return false;
-    };
-    let Ok(text) = response.text().await else {
-        return false;
-    };
-    text.lines()
-        .filter(|line| line.starts_with("kring_bot_syncs_total"))
-        .filter_map(|line| line.split_whitespace().last()?.parse::<f64>().ok())
-        .any(|count| count > 0.0)
+        .and_then(|text| metric_value(&text, "kring_bot_syncs_total"))
+        .is_some_and(|count| count > 0.0)
 }
 
 /// The storm the test suite runs, its size overridable for the soak script.
