@@ -57,6 +57,14 @@ impl Store {
             .connect(url)
             .await
             .map_err(StoreError::Connect)?;
+        if url.starts_with("sqlite:") {
+            // Write-ahead logging: one sync of the log per commit instead of the rollback
+            // journal's several, and readers never wait for the writer. Commits stay as durable
+            // (synchronous stays FULL); the setting is kept in the database file.
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await?;
+        }
         MIGRATOR.run(&pool).await?;
         Ok(Self { pool })
     }

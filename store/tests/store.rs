@@ -195,3 +195,22 @@ async fn migrations_run_twice_without_harm() -> Result<()> {
     );
     Ok(())
 }
+
+/// The embedded database logs ahead and keeps every commit durable.
+#[tokio::test]
+async fn sqlite_writes_ahead_and_syncs_every_commit() -> anyhow::Result<()> {
+    use sqlx::Row;
+    let dir = tempfile::tempdir()?;
+    let store = kring_store::Store::connect(&kring_testbed::fresh_sqlite_url(dir.path())).await?;
+    let mode: String = sqlx::query("PRAGMA journal_mode")
+        .fetch_one(store.pool())
+        .await?
+        .try_get(0)?;
+    assert_eq!(mode, "wal");
+    let synchronous: i64 = sqlx::query("PRAGMA synchronous")
+        .fetch_one(store.pool())
+        .await?
+        .try_get(0)?;
+    assert_eq!(synchronous, 2, "synchronous = FULL");
+    Ok(())
+}
