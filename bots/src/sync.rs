@@ -318,6 +318,9 @@ async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Res
             .await?
     {
         bot.metrics.commands_received.inc();
+        // Committed, so the worker may answer it now; the sync position is stored after the
+        // rest of the response and changes nothing for this entry.
+        bot.wake_worker.notify_one();
         if new_entry.kind == InboxKind::Command {
             bot.metrics.stage_arrival_seconds.observe(
                 (crate::networks::now_millis() - new_entry.origin_ts).max(0) as f64 / 1000.0,

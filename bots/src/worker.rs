@@ -21,12 +21,17 @@ pub(crate) async fn run(
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), BotError> {
     let bot_name = bot.identity.user_id.to_string();
+    let mut last_sweep: Option<std::time::Instant> = None;
     loop {
         if *shutdown.borrow() {
             return Ok(());
         }
-        if let Err(error) = sweep_expired_consent(&bot).await {
-            warn!(%error, "could not check for ended consent; retrying");
+        // Ended consent is looked for once a second, not before every answer.
+        if last_sweep.is_none_or(|at| at.elapsed() >= IDLE_LOOK) {
+            if let Err(error) = sweep_expired_consent(&bot).await {
+                warn!(%error, "could not check for ended consent; retrying");
+            }
+            last_sweep = Some(std::time::Instant::now());
         }
         let pending = match bot
             .store

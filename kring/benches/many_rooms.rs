@@ -52,6 +52,7 @@ async fn main() -> Result<()> {
     let pid = bot.pid().context("the bot process runs")?;
     let (mut bot_times, mut echo_times) = (Vec::new(), Vec::new());
     let mut cpu_one_room = Duration::ZERO;
+    let one_room_stages_before = scrape_stages(&bot.bridge_url).await?;
     for round in 0..ONE_ROOM_WARM_UP + ONE_ROOM_SAMPLES {
         let cpu_before = cpu_time(pid)?;
         let bot_time = round_trip(&member, &bot_room, "!help").await?;
@@ -63,6 +64,8 @@ async fn main() -> Result<()> {
             cpu_one_room += cpu_after.saturating_sub(cpu_before);
         }
     }
+
+    let one_room_stages_after = scrape_stages(&bot.bridge_url).await?;
 
     // 2. Many rooms.
     eprintln!("many rooms: opening {rooms} chats with the bot and {rooms} with the echo");
@@ -118,8 +121,8 @@ async fn main() -> Result<()> {
         ms(cpu_burst) / commands.max(1) as f64
     );
     println!();
-    println!("| where a command's time goes in the bot, {rooms} rooms (mean ms) | |");
-    println!("|---|---|");
+    println!("| where a command's time goes in the bot (mean ms) | one room | {rooms} rooms |");
+    println!("|---|---|---|");
     for (stage, what) in [
         (
             "arrival",
@@ -129,12 +132,10 @@ async fn main() -> Result<()> {
         ("plan", "rules and the stored plan"),
         ("send", "encryption and the send"),
     ] {
-        let before = stages_before.get(stage).copied().unwrap_or_default();
-        let after = stages_after.get(stage).copied().unwrap_or_default();
-        let count = (after.1 - before.1).max(1.0);
         println!(
-            "| {stage}: {what} | {:.1} |",
-            (after.0 - before.0) / count * 1000.0
+            "| {stage}: {what} | {:.1} | {:.1} |",
+            stage_mean_ms(&one_room_stages_before, &one_room_stages_after, stage),
+            stage_mean_ms(&stages_before, &stages_after, stage)
         );
     }
     Ok(())
@@ -220,8 +221,17 @@ fn stalls(log: &str) -> usize {
         .count()
 }
 
+type Stages = HashMap<&'static str, (f64, f64)>;
+
+/// A stage's mean time between two scrapes.
+fn stage_mean_ms(before: &Stages, after: &Stages, stage: &str) -> f64 {
+    let before = before.get(stage).copied().unwrap_or_default();
+    let after = after.get(stage).copied().unwrap_or_default();
+    (after.0 - before.0) / (after.1 - before.1).max(1.0) * 1000.0
+}
+
 /// Each stage histogram's (sum in seconds, count) from the bot's `/metrics`.
-async fn scrape_stages(bridge_url: &str) -> Result<HashMap<&'static str, (f64, f64)>> {
+async fn scrape_stages(bridge_url: &str) -> Result<Stages> {
     let text = scrape_metrics(bridge_url)
         .await
         .context("the bot's /metrics does not answer")?;
