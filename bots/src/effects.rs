@@ -293,14 +293,22 @@ async fn send_poll(
     Ok(sent.response.event_id.to_string())
 }
 
-/// A joined room carrying the state tag `tag` whose content `matches`: how a restarted bot finds
-/// a room it created just before a crash instead of creating a second one.
+/// A joined room the bot created itself, carrying the state tag `tag` whose content `matches`:
+/// how a restarted bot finds a room it created just before a crash instead of creating a second
+/// one. Anyone can put a tag in a room of their own and invite the bot, so the tag alone proves
+/// nothing; who created the room does (the `m.room.create` sender, which no one else can be).
 async fn tagged_room(
     bot: &Bot,
     tag: &str,
     matches: impl Fn(&serde_json::Value) -> bool,
 ) -> Option<Room> {
     for room in bot.client.joined_rooms() {
+        let made_by_bot = room
+            .create_content()
+            .is_some_and(|create| create.creator == bot.identity.user_id);
+        if !made_by_bot {
+            continue;
+        }
         let Ok(Some(raw)) = room.get_state_event(StateEventType::from(tag), "").await else {
             continue;
         };
@@ -585,6 +593,7 @@ async fn history_room(bot: &Bot, network_id: &str, user: &MatrixId) -> Result<Ro
         tag["network_id"] == network_id && tag["member"] == member.as_str()
     })
     .await
+        && only_bot_and(bot, &room, &member).await?
     {
         bot.store
             .set_history_room(network_id, user, room.room_id().as_str())
@@ -607,6 +616,16 @@ async fn history_room(bot: &Bot, network_id: &str, user: &MatrixId) -> Result<Ro
         .set_history_room(network_id, user, room.room_id().as_str())
         .await?;
     Ok(room)
+}
+
+/// Whether nobody but the bot and `member` is in `room` or invited to it: a history room that
+/// anyone else could read is not the member's.
+async fn only_bot_and(bot: &Bot, room: &Room, member: &UserId) -> Result<bool, BotError> {
+    Ok(room
+        .members(RoomMemberships::JOIN | RoomMemberships::INVITE)
+        .await?
+        .iter()
+        .all(|someone| someone.user_id() == member || someone.user_id() == bot.identity.user_id))
 }
 
 fn raw<T>(value: serde_json::Value) -> Result<Raw<T>, BotError> {

@@ -12,6 +12,7 @@ mod metrics;
 mod networks;
 mod session;
 mod sync;
+mod trust;
 mod worker;
 
 pub use metrics::BotMetrics;

@@ -14,6 +14,9 @@ pub struct BotMetrics {
     pub awaiting_key: Counter,
     /// Messages whose room key never came, which the bot told the sender it could not read.
     pub unreadable: Counter,
+    /// Inputs not acted on because of how they arrived: unencrypted, or from a device its owner
+    /// did not sign (kring_core::trust).
+    pub untrusted_inputs: Counter,
     /// Seconds from the member's message reaching the homeserver to the bot's reply being accepted.
     pub reply_seconds: Histogram,
     /// Where a command's time goes, stage by stage (the benchmark reads these): from the
@@ -42,6 +45,7 @@ impl BotMetrics {
             syncs: Counter::default(),
             awaiting_key: Counter::default(),
             unreadable: Counter::default(),
+            untrusted_inputs: Counter::default(),
             reply_seconds: Histogram::new([0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 120.0]),
             stage_arrival_seconds: stage_histogram(),
             stage_queued_seconds: stage_histogram(),
@@ -83,6 +87,11 @@ impl BotMetrics {
             "unreadable",
             "Messages whose room key never came (the sender was told)",
             metrics.unreadable.clone(),
+        );
+        bots.register(
+            "untrusted_inputs",
+            "Inputs not acted on: unencrypted, or from a device its owner did not sign",
+            metrics.untrusted_inputs.clone(),
         );
         bots.register(
             "reply_seconds",

@@ -353,14 +353,21 @@ async fn carry(
             invite(context, network, &mut plan, &user, &role, announcement);
         }
         Decision::CreateLink { role } => {
+            let Some((asker, private_chat)) =
+                private_chat_for_link(context, &[&context.actor]).await?
+            else {
+                return Ok(refuse_link(context, network, &names, reply_to));
+            };
             create_link(
                 context,
                 network,
                 &mut plan,
                 &role,
-                client_language,
+                (&asker, &private_chat),
+                (&names, client_language),
                 &reply_to,
-            );
+            )
+            .await?;
         }
         Decision::Propose(kind) => {
             if let ProposalKind::Invite { user, .. } = &kind
@@ -409,6 +416,19 @@ async fn carry(
         }
         Decision::Approve { number, kind } => {
             let proposal = network.proposal(number).expect("decide found it");
+            // The link goes to whoever proposed it, or else to the client who approved it, and
+            // only ever to a private chat; without one the proposal stays open.
+            let link_chat = match &kind {
+                ProposalKind::InviteLink { .. } => {
+                    match private_chat_for_link(context, &[&proposal.proposed_by, &context.actor])
+                        .await?
+                    {
+                        Some(chat) => Some(chat),
+                        None => return Ok(refuse_link(context, network, &names, reply_to)),
+                    }
+                }
+                _ => None,
+            };
             plan.change(Change::DecideProposal {
                 network_id: network.id.clone(),
                 number,
@@ -444,14 +464,17 @@ async fn carry(
                     invite(context, network, &mut plan, &user, &role, announcement);
                 }
                 ProposalKind::InviteLink { role } => {
+                    let (asker, private_chat) = link_chat.expect("found above for a link");
                     create_link(
                         context,
                         network,
                         &mut plan,
                         &role,
-                        client_language,
+                        (&asker, &private_chat),
+                        (&names, client_language),
                         &reply_to,
-                    );
+                    )
+                    .await?;
                 }
                 ProposalKind::Remove { user } => {
                     remove(context, network, &mut plan, &user);
@@ -634,19 +657,50 @@ fn remove(context: &Context<'_>, network: &Network, plan: &mut Plan, user: &Matr
     });
 }
 
-fn create_link(
+/// The first of `candidates` who has a private chat with the bot, and that chat: where an
+/// invite link may be shown.
+async fn private_chat_for_link(
+    context: &Context<'_>,
+    candidates: &[&MatrixId],
+) -> Result<Option<(MatrixId, String)>, BotError> {
+    for candidate in candidates {
+        if let Some(chat) = crate::sync::direct_chat_with(context.bot, candidate).await {
+            return Ok(Some(((*candidate).clone(), chat)));
+        }
+    }
+    Ok(None)
+}
+
+fn refuse_link(
+    context: &Context<'_>,
+    network: &Network,
+    names: &HashMap<MatrixId, Person>,
+    reply_to: Option<String>,
+) -> Plan {
+    let reply = messages::link_needs_private_chat(context.language, &person(names, &context.actor));
+    match reply_to {
+        Some(_) => context.answer(reply),
+        None => Plan::reply(to_network(network), reply, None),
+    }
+}
+
+/// Makes an invite link for `asker`. Its secret is shown only in their private chat (anyone who
+/// reads it can use it first); the network room hears that a link was made, by whom and for
+/// which role.
+async fn create_link(
     context: &Context<'_>,
     network: &Network,
     plan: &mut Plan,
     role: &Role,
-    language: Language,
+    (asker, private_chat): (&MatrixId, &str),
+    (names, network_language): (&HashMap<MatrixId, Person>, Language),
     reply_to: &Option<String>,
-) {
+) -> Result<(), BotError> {
     let secret = random_code(32);
     let link = network::InviteLink {
         id: random_code(4),
         role: role.clone(),
-        created_by: context.actor.clone(),
+        created_by: asker.clone(),
         expires_at: context.now + INVITE_LINK_LIFETIME,
         state: network::LinkState::Open,
     };
@@ -655,7 +709,7 @@ fn create_link(
         link_id: link.id.clone(),
         secret_hash: network::invite_secret_hash(&secret),
         role: role.clone(),
-        created_by: context.actor.clone(),
+        created_by: asker.clone(),
         at: context.now,
         expires_at: link.expires_at,
     })
@@ -664,12 +718,22 @@ fn create_link(
         "{}/{secret}",
         context.bot.invite_base_url.trim_end_matches('/')
     );
+    let asked_here = context.entry.room_id == private_chat;
     plan.effect(Effect::Send {
+        to: Target::Room {
+            room_id: private_chat.to_owned(),
+        },
+        reply: messages::link_created(language_of(context.bot, asker).await?, &url, &link),
+        reply_to: reply_to.clone().filter(|_| asked_here),
+        prompt_for: None,
+    })
+    .effect(Effect::Send {
         to: to_network(network),
-        reply: messages::link_created(language, &url, &link),
-        reply_to: reply_to.clone(),
+        reply: messages::link_announced(network_language, &person(names, asker), &link),
+        reply_to: reply_to.clone().filter(|_| !asked_here),
         prompt_for: None,
     });
+    Ok(())
 }
 
 /// Lower-case letters and digits without look-alikes (no 0/o, 1/l/i), for ids people type.

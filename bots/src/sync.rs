@@ -172,7 +172,16 @@ pub(crate) async fn sleep_or_shutdown(
 }
 
 async fn ingest(bot: &Bot, response: &SyncResponse, since: Option<&str>) -> Result<(), BotError> {
-    for room_id in response.rooms.invited.keys() {
+    for (room_id, invited) in &response.rooms.invited {
+        if !kring_core::trust::may_join(&invitation(invited, &bot.identity.user_id)) {
+            info!(%room_id, "declined an invite to a room that is not a direct chat with its maker");
+            if let Some(room) = bot.client.get_room(room_id)
+                && let Err(error) = room.leave().await
+            {
+                warn!(%room_id, %error, "could not decline an invite");
+            }
+            continue;
+        }
         // Failure is harmless: the invite comes back in the next sync and is tried again.
         if let Err(error) = bot.client.join_room_by_id(room_id).await {
             warn!(%room_id, %error, "could not accept an invite");
@@ -194,6 +203,48 @@ async fn ingest(bot: &Bot, response: &SyncResponse, since: Option<&str>) -> Resu
         }
     }
     retry_undecrypted(bot).await
+}
+
+/// Who invited the bot, who made the room, and whether it is a direct chat, from the stripped
+/// state that comes with an invite.
+fn invitation<'a>(
+    invited: &'a matrix_sdk::sync::InvitedRoomUpdate,
+    own_user: &UserId,
+) -> kring_core::trust::Invitation<'a> {
+    #[derive(Deserialize)]
+    struct Stripped<'a> {
+        #[serde(rename = "type")]
+        event_type: &'a str,
+        sender: &'a str,
+        #[serde(default, borrow)]
+        state_key: Option<&'a str>,
+        #[serde(default)]
+        content: StrippedContent,
+    }
+    #[derive(Deserialize, Default)]
+    struct StrippedContent {
+        #[serde(default)]
+        is_direct: bool,
+    }
+    let mut invitation = kring_core::trust::Invitation {
+        inviter: None,
+        creator: None,
+        marked_direct: false,
+    };
+    for raw in &invited.invite_state.events {
+        let Ok(event) = serde_json::from_str::<Stripped<'a>>(raw.json().get()) else {
+            continue;
+        };
+        match event.event_type {
+            "m.room.member" if event.state_key == Some(own_user.as_str()) => {
+                invitation.inviter = Some(event.sender);
+                invitation.marked_direct = event.content.is_direct;
+            }
+            "m.room.create" => invitation.creator = Some(event.sender),
+            _ => {}
+        }
+    }
+    invitation
 }
 
 /// Fetches the events a `limited` sync left out, between the previous position and the start of
@@ -309,7 +360,13 @@ async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Res
             Some(encrypted.json().get().to_owned()),
         ))
     } else {
-        readable(bot, room_id, &fields).map(|(kind, body)| entry(kind, Some(body), None))
+        match readable(bot, room_id, &fields) {
+            Some((kind, body)) => {
+                let (kind, body) = trusted_or_not(bot, room_id, &fields, event, kind, body).await;
+                Some(entry(kind, Some(body), None))
+            }
+            None => None,
+        }
     };
     if let Some(new_entry) = new_entry
         && bot
@@ -328,6 +385,31 @@ async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Res
         }
     }
     Ok(())
+}
+
+/// What the inbox holds for a readable input: the input itself when its device may steer
+/// (`kring_core::trust`), otherwise only why not, so nothing of what it asked is ever acted on.
+async fn trusted_or_not(
+    bot: &Bot,
+    room_id: &RoomId,
+    fields: &EventFields,
+    event: &TimelineEvent,
+    kind: InboxKind,
+    body: String,
+) -> (InboxKind, String) {
+    let device =
+        crate::trust::sender_device(bot, room_id, &fields.event_id, &fields.sender, event).await;
+    match kring_core::trust::may_act_on(device) {
+        Ok(()) => (kind, body),
+        Err(distrust) => {
+            info!(?device, "an input from a device that may not steer; not acted on");
+            bot.metrics.untrusted_inputs.inc();
+            (
+                InboxKind::Untrusted,
+                serde_json::json!({ "reason": distrust.code() }).to_string(),
+            )
+        }
+    }
 }
 
 /// The answers a reaction can give to a bot's prompt.
@@ -463,6 +545,8 @@ async fn retry_undecrypted(bot: &Bot) -> Result<(), BotError> {
         };
         match readable(bot, &room_id, &fields) {
             Some((kind, body)) => {
+                let (kind, body) =
+                    trusted_or_not(bot, &room_id, &fields, &decrypted, kind, body).await;
                 bot.store
                     .inbox_decrypted(&waiting.event_id, kind, &body.replace('\0', ""))
                     .await?
@@ -488,6 +572,49 @@ mod tests {
             } }
         }))
         .unwrap()
+    }
+
+    fn invited_room(events: serde_json::Value) -> matrix_sdk::sync::InvitedRoomUpdate {
+        serde_json::from_value(serde_json::json!({ "invite_state": { "events": events } }))
+            .expect("an invite")
+    }
+
+    #[test]
+    fn an_invitation_is_read_from_the_stripped_state() {
+        let bot = UserId::parse("@kring:kring.test").unwrap();
+        let member = |sender: &str, is_direct: bool| {
+            serde_json::json!({ "type": "m.room.member", "sender": sender,
+                "state_key": "@kring:kring.test",
+                "content": { "membership": "invite", "is_direct": is_direct } })
+        };
+        let create = |sender: &str| {
+            serde_json::json!({ "type": "m.room.create", "sender": sender, "state_key": "",
+                "content": { "room_version": "12" } })
+        };
+        let direct = invited_room(serde_json::json!([
+            create("@anna:kring.test"),
+            member("@anna:kring.test", true)
+        ]));
+        let read = invitation(&direct, &bot);
+        assert_eq!(read.inviter, Some("@anna:kring.test"));
+        assert_eq!(read.creator, Some("@anna:kring.test"));
+        assert!(read.marked_direct);
+        assert!(kring_core::trust::may_join(&read));
+
+        // Someone else's room, or a room not marked as a direct chat, is not joined.
+        for refused in [
+            invited_room(serde_json::json!([
+                create("@mallory:kring.test"),
+                member("@anna:kring.test", true)
+            ])),
+            invited_room(serde_json::json!([
+                create("@anna:kring.test"),
+                member("@anna:kring.test", false)
+            ])),
+            invited_room(serde_json::json!([member("@anna:kring.test", true)])),
+        ] {
+            assert!(!kring_core::trust::may_join(&invitation(&refused, &bot)));
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod messages;
 pub mod network;
 pub mod plan;
 pub mod role;
+pub mod trust;
 
 pub use account::{UsernameError, validate_username};
 pub use command::{

@@ -28,6 +28,9 @@ pub enum InboxKind {
     /// An encrypted event whose room key never came: the bot gave up waiting and says so.
     /// `body` is empty.
     Unreadable,
+    /// An input the bot does not act on because of how it arrived (`kring_core::trust`):
+    /// `body` holds `{"reason": code}`, never what the input said.
+    Untrusted,
 }
 
 impl InboxKind {
@@ -42,6 +45,7 @@ impl InboxKind {
             Self::ConsentExpired => "consent_expired",
             Self::PollResponse => "poll_response",
             Self::Unreadable => "unreadable",
+            Self::Untrusted => "untrusted",
         }
     }
 
@@ -56,6 +60,7 @@ impl InboxKind {
             "consent_expired" => Ok(Self::ConsentExpired),
             "poll_response" => Ok(Self::PollResponse),
             "unreadable" => Ok(Self::Unreadable),
+            "untrusted" => Ok(Self::Untrusted),
             other => Err(StoreError::Corrupt(format!("inbox kind {other:?}"))),
         }
     }

@@ -79,7 +79,22 @@ impl Drop for TestClient {
 }
 
 impl TestClient {
+    /// Signs in a new device that its owner cross-signs, as Element does for its own.
     pub async fn login(homeserver_url: &str, account: &TestAccount) -> Result<Self> {
+        Self::login_device(homeserver_url, account, true).await
+    }
+
+    /// Signs in another device of `account` with the password alone, which its owner never
+    /// confirms: what someone who learnt the password can do.
+    pub async fn login_unconfirmed(homeserver_url: &str, account: &TestAccount) -> Result<Self> {
+        Self::login_device(homeserver_url, account, false).await
+    }
+
+    async fn login_device(
+        homeserver_url: &str,
+        account: &TestAccount,
+        cross_signed: bool,
+    ) -> Result<Self> {
         let dir = tempfile::Builder::new().prefix("kring-client-").tempdir()?;
         let client = Client::builder()
             .homeserver_url(homeserver_url)
@@ -92,15 +107,17 @@ impl TestClient {
             .await?;
         // A person's device is cross-signed by its owner, as Element does for its own; else
         // Element shows a red shield on everything this person writes.
-        kring_bots::bootstrap_cross_signing(
-            &client,
-            &kring_bots::BotCredentials {
-                username: account.username.clone(),
-                password: account.password.clone(),
-            },
-            kring_bots::ExistingIdentity::Keep,
-        )
-        .await?;
+        if cross_signed {
+            kring_bots::bootstrap_cross_signing(
+                &client,
+                &kring_bots::BotCredentials {
+                    username: account.username.clone(),
+                    password: account.password.clone(),
+                },
+                kring_bots::ExistingIdentity::Keep,
+            )
+            .await?;
+        }
         let received = Arc::new(Mutex::new(Vec::new()));
         let arrived = Arc::new(Notify::new());
         {

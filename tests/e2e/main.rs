@@ -10,3 +10,4 @@ mod late_key;
 mod network_restart;
 mod networks;
 mod user_admin;
+mod security;

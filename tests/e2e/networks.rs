@@ -11,12 +11,12 @@ use matrix_sdk::ruma::events::room::history_visibility::HistoryVisibility;
 use matrix_sdk::ruma::events::room::join_rules::JoinRule;
 use matrix_sdk::ruma::{EventId, OwnedEventId, OwnedRoomId, RoomId, UserId};
 
-struct Network {
-    synapse: TestSynapse,
-    bot: InProcessBot,
-    client: TestClient,
-    direct_chat: Room,
-    room: Room,
+pub(crate) struct Network {
+    pub(crate) synapse: TestSynapse,
+    pub(crate) bot: InProcessBot,
+    pub(crate) client: TestClient,
+    pub(crate) direct_chat: Room,
+    pub(crate) room: Room,
     /// Served for the tests that follow a newcomer into Element.
     _element_web: Option<ElementWeb>,
     _dir: tempfile::TempDir,
@@ -24,7 +24,7 @@ struct Network {
 
 impl Network {
     /// A client starts their network from the direct chat and accepts the invite.
-    async fn start() -> Result<Self> {
+    pub(crate) async fn start() -> Result<Self> {
         Self::start_with(false).await
     }
 
@@ -69,12 +69,12 @@ impl Network {
         })
     }
 
-    fn room_id(&self) -> OwnedRoomId {
+    pub(crate) fn room_id(&self) -> OwnedRoomId {
         self.room.room_id().to_owned()
     }
 
     /// The client invites a new person with `role`; they accept and are welcomed.
-    async fn add(&self, persona: Persona, role: &str) -> Result<TestClient> {
+    pub(crate) async fn add(&self, persona: Persona, role: &str) -> Result<TestClient> {
         let account = self.synapse.register(persona).await?;
         let member = TestClient::login(&self.synapse.base_url(), &account).await?;
         let reply = ask(
@@ -95,7 +95,7 @@ impl Network {
     }
 }
 
-async fn ask(member: &TestClient, room: &Room, text: &str) -> Result<ReceivedMessage> {
+pub(crate) async fn ask(member: &TestClient, room: &Room, text: &str) -> Result<ReceivedMessage> {
     let event_id: OwnedEventId = member.send_text(room, text).await?;
     member.wait_for_reply_to(&event_id).await
 }
@@ -119,7 +119,7 @@ async fn can_decrypt(
     Ok(attempt.as_ref().is_ok_and(|event| !event.kind.is_utd()))
 }
 
-async fn wait_for_bot(
+pub(crate) async fn wait_for_bot(
     member: &TestClient,
     bot: &InProcessBot,
     room_id: &OwnedRoomId,
@@ -343,14 +343,25 @@ async fn proposals_wait_for_the_clients_tap() -> Result<()> {
         .client
         .react(&network.room, &link_prompt.event_id, "✅")
         .await?;
+    // The carer has no private chat with the bot, so the link goes to the client's; the network
+    // room only hears that a link was made.
     let link = wait_for_bot(
-        &carer,
+        &network.client,
         &network.bot,
-        &room_id,
+        &network.direct_chat.room_id().to_owned(),
         "Hier is de uitnodigingslink",
     )
     .await?;
     assert!(link.body.contains(&network.bot.bridge_url), "{}", link.body);
+    let announced = wait_for_bot(&carer, &network.bot, &room_id, "uitnodigingslink gemaakt").await?;
+    assert!(!announced.body.contains("http"), "{}", announced.body);
+    assert!(
+        carer
+            .received()
+            .iter()
+            .all(|message| !message.body.contains(&network.bot.bridge_url)),
+        "a member saw an invite link that was not theirs"
+    );
 
     // A refusal by command; the proposer hears it.
     let other = network.synapse.register(Persona::Carer).await?;
@@ -733,7 +744,7 @@ async fn get_page(url: &str) -> Result<(u16, String)> {
 async fn someone_without_an_account_joins_through_an_invite_link() -> Result<()> {
     let network = Network::start().await?;
     let room_id = network.room_id();
-    let reply = ask(&network.client, &network.room, "!link mantelzorger").await?;
+    let reply = ask(&network.client, &network.direct_chat, "!link mantelzorger").await?;
     assert!(reply.body.contains("werkt één keer"), "{}", reply.body);
     let url = link_in(&reply)?;
     assert!(url.starts_with(&network.bot.bridge_url), "{url}");
@@ -853,7 +864,7 @@ async fn someone_without_an_account_joins_through_an_invite_link() -> Result<()>
     // A second link, listed in the overview and then revoked.
     let second = ask(
         &network.client,
-        &network.room,
+        &network.direct_chat,
         "!link huisarts Praktijk De Linde",
     )
     .await?;
@@ -906,7 +917,7 @@ async fn someone_without_an_account_joins_through_an_invite_link() -> Result<()>
 async fn a_family_carer_follows_an_invite_link_into_element() -> Result<()> {
     use kring_testbed::Locator;
     let network = Network::start_beside_element_web().await?;
-    let reply = ask(&network.client, &network.room, "!link naaste").await?;
+    let reply = ask(&network.client, &network.direct_chat, "!link naaste").await?;
     let url = link_in(&reply)?;
 
     // Someone starts the form and closes the page: nothing is sent, so nothing is made.
@@ -1422,7 +1433,7 @@ fn stored_membership(network: &kring_core::network::Network, user: &str) -> Opti
 }
 
 /// The room's own view (the server's state), with everything that is not "in" as `None`.
-async fn room_membership(
+pub(crate) async fn room_membership(
     asker: &TestClient,
     room_id: &RoomId,
     user: &UserId,

@@ -339,6 +339,43 @@ pub fn could_not_read(
     }
 }
 
+/// The answer to an input the bot did not act on because of how it arrived
+/// (`crate::trust`). It goes to the sender's private chat, which only their confirmed devices
+/// can read, so it also warns them if the device was not theirs.
+pub fn untrusted_input(language: Language, distrust: crate::trust::Distrust) -> BotReply {
+    use crate::trust::Distrust;
+    match (language, distrust) {
+        (Language::Dutch, Distrust::NotEncrypted) => Builder::new()
+            .lead("Ik heb uw bericht niet uitgevoerd.", " Het kwam niet versleuteld bij mij aan.")
+            .paragraph("Ik voer alleen opdrachten uit die versleuteld zijn verstuurd vanaf een apparaat dat u zelf hebt bevestigd. Zo kan niemand anders namens u iets veranderen.")
+            .paragraph("Stuurde u het zelf? Gebruik dan Element op een bevestigd apparaat. Stuurde u het niet? Wijzig dan uw wachtwoord en meld u af op de apparaten die u niet kent.")
+            .build(),
+        (Language::English, Distrust::NotEncrypted) => Builder::new()
+            .lead("I did not carry out your message.", " It did not reach me encrypted.")
+            .paragraph("I only carry out commands sent encrypted from a device you confirmed yourself. That way nobody else can change anything in your name.")
+            .paragraph("Did you send it? Then use Element on a confirmed device. Did you not? Then change your password and sign out the devices you do not know.")
+            .build(),
+        (Language::Dutch, Distrust::UnconfirmedDevice) => Builder::new()
+            .lead("Ik heb uw bericht niet uitgevoerd.", " Het kwam van een apparaat dat u nog niet hebt bevestigd.")
+            .paragraph("Was u dat? Bevestig dit apparaat dan eerst in Element (met uw herstelsleutel of met een ander apparaat van u) en stuur het bericht opnieuw.")
+            .paragraph("Was u het niet? Dan heeft iemand anders zich met uw account aangemeld. Wijzig uw wachtwoord en meld dat apparaat af in Element (Instellingen, Sessies).")
+            .build(),
+        (Language::English, Distrust::UnconfirmedDevice) => Builder::new()
+            .lead("I did not carry out your message.", " It came from a device you have not confirmed yet.")
+            .paragraph("Was that you? Then first confirm this device in Element (with your recovery key or another device of yours) and send the message again.")
+            .paragraph("Was it not you? Then someone else signed in with your account. Change your password and sign that device out in Element (Settings, Sessions).")
+            .build(),
+        (Language::Dutch, Distrust::ChangedIdentity) => Builder::new()
+            .lead("Ik heb uw bericht niet uitgevoerd.", " Uw beveiligingssleutels zijn veranderd sinds u ze liet controleren.")
+            .paragraph("Dat gebeurt bijvoorbeeld met een nieuwe telefoon of een verloren herstelsleutel. Zolang dat niet is nagegaan, voer ik geen opdrachten van u uit. De beheerder van uw regio kan nagaan dat u het echt bent.")
+            .build(),
+        (Language::English, Distrust::ChangedIdentity) => Builder::new()
+            .lead("I did not carry out your message.", " Your security keys changed after they were checked.")
+            .paragraph("That happens with a new phone or a lost recovery key, for instance. Until that is checked, I carry out no commands from you. Your region's administrator can check that it is really you.")
+            .build(),
+    }
+}
+
 pub fn escape_html(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for character in text.chars() {

@@ -553,6 +553,34 @@ pub fn link_created(language: Language, url: &str, link: &InviteLink) -> BotRepl
     }
 }
 
+/// Said in the network room when a link is made: who made it and for which role, never the
+/// link itself, which only its maker sees (in their private chat).
+pub fn link_announced(language: Language, maker: &Person, link: &InviteLink) -> BotReply {
+    let role = role_label(language, &link.role);
+    let until = date(language, link.expires_at);
+    match language {
+        Language::Dutch => Builder::new()
+            .rich(Text::new().person(maker).text(&format!(" heeft een uitnodigingslink gemaakt voor een {role}. De link werkt één keer en tot ")).bold(&until).text(". Hij staat alleen in het privégesprek van de maker met mij. Intrekken: typ ").code(&format!("!intrekken {}", link.id)).text("."))
+            .build(),
+        Language::English => Builder::new()
+            .rich(Text::new().person(maker).text(&format!(" made an invite link for a {role}. The link works once and until ")).bold(&until).text(". Only its maker sees it, in their private chat with me. To revoke it, type ").code(&format!("!revoke {}", link.id)).text("."))
+            .build(),
+    }
+}
+
+/// An invite link is only ever given in a private chat; the person who asked has none with
+/// the bot yet.
+pub fn link_needs_private_chat(language: Language, asker: &Person) -> BotReply {
+    match language {
+        Language::Dutch => Builder::new()
+            .rich(Text::new().person(asker).text(", een uitnodigingslink geef ik alleen in een privégesprek, zodat niemand anders hem kan gebruiken. Begin een gesprek met mij en vraag de link daar. Er is nog geen link gemaakt."))
+            .build(),
+        Language::English => Builder::new()
+            .rich(Text::new().person(asker).text(", I only give an invite link in a private chat, so that nobody else can use it. Start a chat with me and ask for the link there. No link has been made yet."))
+            .build(),
+    }
+}
+
 pub fn link_revoked(language: Language, id: &str) -> BotReply {
     match language {
         Language::Dutch => Builder::new()
@@ -1023,6 +1051,16 @@ fn attempt_label(language: Language, action: &str) -> &'static str {
         "link.revoke" => "revoke a link",
         "member.leave" if dutch => "het netwerk te verlaten",
         "member.leave" => "leave the network",
+        "input.not_encrypted" if dutch => "iets te veranderen met een onversleuteld bericht",
+        "input.not_encrypted" => "change something with an unencrypted message",
+        "input.unconfirmed_device" if dutch => {
+            "iets te veranderen vanaf een apparaat dat niet bevestigd is"
+        }
+        "input.unconfirmed_device" => "change something from a device nobody confirmed",
+        "input.changed_identity" if dutch => {
+            "iets te veranderen met beveiligingssleutels die veranderd zijn"
+        }
+        "input.changed_identity" => "change something with security keys that changed",
         other if other.starts_with("consent.give.") && dutch => "toestemming te geven",
         other if other.starts_with("consent.give.") => "give consent",
         other if other.starts_with("consent.") && dutch => "toestemming te veranderen",

@@ -1,0 +1,164 @@
+//! Whose input the bot acts on. An input that changes a network, consent or what someone can
+//! read counts only when it came end-to-end encrypted from a device its owner's cross-signing
+//! identity signed: a stolen access token has no device keys, and a device someone signed in on
+//! with a password alone has no signature from its owner.
+
+/// What the bot knows about the device an input came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SenderDevice {
+    /// Sent without end-to-end encryption: anyone holding the account's access token, or the
+    /// server itself, can write this.
+    Plaintext,
+    /// Encrypted by a device its owner's identity signed (whether or not the bot verified that
+    /// identity: the first identity seen is pinned, as Element does).
+    SignedByOwner,
+    /// Encrypted by a device its owner never signed.
+    UnsignedDevice,
+    /// Encrypted, but the device could not be found, or the key came from a source that cannot
+    /// vouch for it (a backup, a forwarded key).
+    UnknownDevice,
+    /// The owner's identity was verified once and has changed since.
+    ChangedIdentity,
+    /// The device that made the encryption session belongs to someone other than the sender.
+    OtherSender,
+}
+
+/// Why an input was not acted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Distrust {
+    /// It came without end-to-end encryption.
+    NotEncrypted,
+    /// It came from a device its owner has not confirmed (unsigned, unknown, or not theirs).
+    UnconfirmedDevice,
+    /// The owner's identity changed after it was verified.
+    ChangedIdentity,
+}
+
+impl Distrust {
+    /// Stable code for storage and the audit log.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NotEncrypted => "not_encrypted",
+            Self::UnconfirmedDevice => "unconfirmed_device",
+            Self::ChangedIdentity => "changed_identity",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [
+            Self::NotEncrypted,
+            Self::UnconfirmedDevice,
+            Self::ChangedIdentity,
+        ]
+        .into_iter()
+        .find(|distrust| distrust.code() == code)
+    }
+}
+
+/// The one rule: only a device its owner signed steers.
+pub fn may_act_on(device: SenderDevice) -> Result<(), Distrust> {
+    match device {
+        SenderDevice::SignedByOwner => Ok(()),
+        SenderDevice::Plaintext => Err(Distrust::NotEncrypted),
+        SenderDevice::UnsignedDevice | SenderDevice::UnknownDevice | SenderDevice::OtherSender => {
+            Err(Distrust::UnconfirmedDevice)
+        }
+        SenderDevice::ChangedIdentity => Err(Distrust::ChangedIdentity),
+    }
+}
+
+/// Whether it is worth asking the homeserver for the sender's devices and looking again: a
+/// device that signed in a moment ago may not be known to the bot yet.
+pub fn worth_a_second_look(device: SenderDevice) -> bool {
+    device == SenderDevice::UnknownDevice
+}
+
+/// What an invitation to a room says about that room, from the state the inviter's server shows
+/// before joining.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Invitation<'a> {
+    /// Who sent the invitation.
+    pub inviter: Option<&'a str>,
+    /// Who created the room (the `m.room.create` sender).
+    pub creator: Option<&'a str>,
+    /// The invitation is marked as one to a direct chat.
+    pub marked_direct: bool,
+}
+
+/// The bot joins only a direct chat its inviter made; every other room it is in, it made
+/// itself. A room someone else made for others (with a look-alike Kring tag, say) is refused.
+pub fn may_join(invitation: &Invitation<'_>) -> bool {
+    invitation.marked_direct && invitation.inviter.is_some() && invitation.inviter == invitation.creator
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_direct_chat_its_inviter_made_is_joined() {
+        let people = [None, Some("@anna:kring.test"), Some("@mallory:kring.test")];
+        for inviter in people {
+            for creator in people {
+                for marked_direct in [false, true] {
+                    let invitation = Invitation {
+                        inviter,
+                        creator,
+                        marked_direct,
+                    };
+                    let expected = marked_direct && inviter.is_some() && inviter == creator;
+                    assert_eq!(may_join(&invitation), expected, "{invitation:?}");
+                }
+            }
+        }
+    }
+
+    const EVERY_DEVICE: [SenderDevice; 6] = [
+        SenderDevice::Plaintext,
+        SenderDevice::SignedByOwner,
+        SenderDevice::UnsignedDevice,
+        SenderDevice::UnknownDevice,
+        SenderDevice::ChangedIdentity,
+        SenderDevice::OtherSender,
+    ];
+
+    #[test]
+    fn only_a_device_its_owner_signed_steers() {
+        for device in EVERY_DEVICE {
+            let verdict = may_act_on(device);
+            assert_eq!(
+                verdict.is_ok(),
+                device == SenderDevice::SignedByOwner,
+                "{device:?}: {verdict:?}"
+            );
+        }
+        assert_eq!(
+            may_act_on(SenderDevice::Plaintext),
+            Err(Distrust::NotEncrypted)
+        );
+        assert_eq!(
+            may_act_on(SenderDevice::ChangedIdentity),
+            Err(Distrust::ChangedIdentity)
+        );
+    }
+
+    #[test]
+    fn a_second_look_only_where_it_can_help() {
+        for device in EVERY_DEVICE {
+            assert_eq!(
+                worth_a_second_look(device),
+                device == SenderDevice::UnknownDevice
+            );
+        }
+    }
+
+    #[test]
+    fn every_reason_survives_its_code() {
+        for device in EVERY_DEVICE {
+            if let Err(distrust) = may_act_on(device) {
+                assert_eq!(Distrust::from_code(distrust.code()), Some(distrust));
+            }
+        }
+        assert_eq!(Distrust::from_code("trusted"), None);
+    }
+}

@@ -1,0 +1,240 @@
+//! Attacks on the client's say over their network, each tried against a real Synapse with real
+//! end-to-end encryption: an invite link read by a member it was not for, a command without
+//! encryption (what a stolen access token can send), a look-alike history room, and a device
+//! someone signed in on with the password alone.
+
+use crate::networks::{Network, ask, room_membership, wait_for_bot};
+use anyhow::{Context, Result};
+use kring_testbed::{Persona, TestClient};
+use matrix_sdk::ruma::api::client::message::send_message_event;
+use matrix_sdk::ruma::api::client::room::create_room;
+use matrix_sdk::ruma::api::client::state::get_state_event_for_key;
+use matrix_sdk::ruma::events::StateEventType;
+use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
+use matrix_sdk::ruma::serde::Raw;
+use matrix_sdk::ruma::{OwnedRoomId, TransactionId, UserId};
+
+/// What the client reads in the network's log (shown only in their private chat).
+async fn logbook(network: &Network) -> Result<String> {
+    Ok(ask(&network.client, &network.direct_chat, "!logboek")
+        .await?
+        .body)
+}
+
+#[tokio::test]
+async fn an_invite_link_is_shown_only_to_whoever_asked_for_it() -> Result<()> {
+    let network = Network::start().await?;
+    let carer = network.add(Persona::Carer, "mantelzorger").await?;
+    let reply = ask(
+        &network.client,
+        &network.direct_chat,
+        "!link vertegenwoordiger",
+    )
+    .await?;
+    assert!(
+        reply.body.contains(&network.bot.bridge_url),
+        "the asker gets the link: {}",
+        reply.body
+    );
+    let announced = wait_for_bot(
+        &carer,
+        &network.bot,
+        &network.room_id(),
+        "uitnodigingslink gemaakt",
+    )
+    .await?;
+    assert!(
+        announced.body.contains("vertegenwoordiger") && !announced.body.contains("http"),
+        "{}",
+        announced.body
+    );
+    // Everything the member could decrypt, in every room they are in.
+    assert!(
+        carer
+            .received()
+            .iter()
+            .all(|message| !message.body.contains(&network.bot.bridge_url)),
+        "a member read an invite link that was not theirs"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_command_sent_without_encryption_changes_nothing() -> Result<()> {
+    let network = Network::start().await?;
+    let stranger = network.synapse.register(Persona::Carer).await?;
+    let stranger_id = UserId::parse(&stranger.user_id)?;
+    // What an access token without the device's keys can send: a plain `m.room.message` in the
+    // encrypted network room, from the client's own account.
+    let content =
+        RoomMessageEventContent::text_plain(format!("!uitnodigen {} mantelzorger", stranger.user_id));
+    let request = send_message_event::v3::Request::new(
+        network.room_id(),
+        TransactionId::new(),
+        &content,
+    )?;
+    network.client.client.send(request).await?;
+
+    let refused = wait_for_bot(
+        &network.client,
+        &network.bot,
+        &network.direct_chat.room_id().to_owned(),
+        "niet versleuteld",
+    )
+    .await?;
+    assert!(refused.was_encrypted, "{}", refused.body);
+    assert_eq!(
+        room_membership(&network.client, &network.room_id(), &stranger_id).await?,
+        None,
+        "a plaintext command invited someone"
+    );
+    let log = logbook(&network).await?;
+    assert!(
+        log.contains("probeerde iets te veranderen met een onversleuteld bericht"),
+        "{log}"
+    );
+    // The same command, encrypted from the client's confirmed device, works.
+    let invited = ask(
+        &network.client,
+        &network.room,
+        &format!("!uitnodigen {} mantelzorger", stranger.user_id),
+    )
+    .await?;
+    assert!(invited.body.contains("Ik heb"), "{}", invited.body);
+    let invitee = TestClient::login(&network.synapse.base_url(), &stranger).await?;
+    assert_eq!(invitee.wait_for_any_invite().await?, network.room_id());
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_device_its_owner_did_not_confirm_changes_nothing() -> Result<()> {
+    let network = Network::start().await?;
+    let stranger = network.synapse.register(Persona::Carer).await?;
+    let stranger_id = UserId::parse(&stranger.user_id)?;
+    // Someone who learnt the client's password signs in on a device of their own.
+    let intruder =
+        TestClient::login_unconfirmed(&network.synapse.base_url(), &network.client.account)
+            .await?;
+    let intruder_room = intruder.room(&network.room_id())?;
+    let command = format!("!uitnodigen {} mantelzorger", stranger.user_id);
+    intruder.send_text(&intruder_room, &command).await?;
+
+    // The client hears of it on their own device, in their private chat.
+    let warned = wait_for_bot(
+        &network.client,
+        &network.bot,
+        &network.direct_chat.room_id().to_owned(),
+        "apparaat dat u nog niet hebt bevestigd",
+    )
+    .await?;
+    assert!(warned.body.contains("Was u het niet?"), "{}", warned.body);
+    assert_eq!(
+        room_membership(&network.client, &network.room_id(), &stranger_id).await?,
+        None,
+        "an unconfirmed device invited someone"
+    );
+    let log = logbook(&network).await?;
+    assert!(
+        log.contains("probeerde iets te veranderen vanaf een apparaat dat niet bevestigd is"),
+        "{log}"
+    );
+    // From the device the client confirmed, the same command works.
+    let invited = ask(&network.client, &network.room, &command).await?;
+    assert!(invited.body.contains("Ik heb"), "{}", invited.body);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_look_alike_history_room_gets_no_copies() -> Result<()> {
+    let network = Network::start().await?;
+    let carer = network.add(Persona::Carer, "mantelzorger").await?;
+    let said = network
+        .client
+        .send_text(&network.room, "Het gesprek met de psychiater was zwaar")
+        .await?;
+    carer
+        .wait_for("the message before the newcomer", |m| m.event_id == said)
+        .await?;
+    let gp_account = network.synapse.register(Persona::Professional).await?;
+
+    // The carer reads the network's id from the room state and makes a room of their own that
+    // claims to be the newcomer's history room, marked as a direct chat, and invites the bot.
+    let tag = carer
+        .client
+        .send(get_state_event_for_key::v3::Request::new(
+            network.room_id(),
+            StateEventType::from("org.kring.network"),
+            String::new(),
+        ))
+        .await?;
+    let tag: serde_json::Value = serde_json::from_str(tag.event_or_content.get())?;
+    let network_id = tag["network_id"]
+        .as_str()
+        .context("the network id in the room state")?
+        .to_owned();
+    let mut request = create_room::v3::Request::new();
+    request.is_direct = true;
+    request.invite = vec![UserId::parse(&network.bot.user_id)?];
+    request.initial_state = vec![
+        Raw::new(&serde_json::json!({
+            "type": "org.kring.history",
+            "state_key": "",
+            "content": { "network_id": network_id, "member": gp_account.user_id },
+        }))?
+        .cast_unchecked(),
+    ];
+    let look_alike: OwnedRoomId = carer.client.create_room(request).await?.room_id().to_owned();
+
+    // The client invites the newcomer and lets them read the history.
+    let gp = TestClient::login(&network.synapse.base_url(), &gp_account).await?;
+    let invited = ask(
+        &network.client,
+        &network.room,
+        &format!("!uitnodigen {} huisarts Praktijk De Linde", gp_account.user_id),
+    )
+    .await?;
+    assert!(invited.body.contains("Ik heb"), "{}", invited.body);
+    gp.accept_invite(&network.room_id()).await?;
+    wait_for_bot(&gp, &network.bot, &network.room_id(), "Welkom").await?;
+    let given = ask(
+        &network.client,
+        &network.direct_chat,
+        &format!("!toestemming {} geschiedenis ja", gp_account.user_id),
+    )
+    .await?;
+    assert!(
+        given.body.contains("mag nu geschiedenis zien"),
+        "{}",
+        given.body
+    );
+
+    // The real member gets the copies, in a room the bot made for them alone.
+    let history_room_id = gp.wait_for_any_invite().await?;
+    assert_ne!(history_room_id, look_alike);
+    let history_room = gp.accept_invite(&history_room_id).await?;
+    let create = history_room.create_content().context("create event")?;
+    assert_eq!(create.creator.as_str(), network.bot.user_id);
+    wait_for_bot(
+        &gp,
+        &network.bot,
+        &history_room_id,
+        "Het gesprek met de psychiater was zwaar",
+    )
+    .await?;
+    // Every copy went there, and the carer's room got nothing of it.
+    let gp_id = kring_core::MatrixId::parse(&gp_account.user_id)?;
+    let copies = network.bot.store.shared_history(&network_id, &gp_id).await?;
+    assert!(!copies.is_empty());
+    assert!(
+        copies
+            .iter()
+            .all(|(room_id, _)| room_id == history_room_id.as_str()),
+        "{copies:?}"
+    );
+    assert!(
+        carer.received().iter().all(|message| message.room_id != look_alike
+            || !message.body.contains("psychiater")),
+        "the bot copied the network's history into a member's own room"
+    );
+    Ok(())
+}
