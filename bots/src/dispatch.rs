@@ -17,7 +17,10 @@ pub(crate) async fn plan(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError
             None,
         )),
         InboxKind::Membership => networks::on_membership(bot, entry).await,
-        InboxKind::Reaction => networks::on_reaction(bot, entry).await,
+        // Reactions are not encrypted, so anyone holding a member's access token (or the
+        // server) could forge one: none decides anything. Proposals are answered by poll votes.
+        // Kept for reactions an older version stored before this one started.
+        InboxKind::Reaction => Ok(Plan::new()),
         InboxKind::LinkUsed => networks::on_link_used(bot, entry).await,
         InboxKind::PowerLevels => networks::on_power_levels(bot, entry).await,
         InboxKind::ConsentExpired => networks::on_consent_expired(bot, entry).await,
@@ -53,7 +56,6 @@ async fn untrusted(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
             },
             reply: messages::untrusted_input(language, reason),
             reply_to,
-            prompt_for: None,
         });
     }
     let network = match bot.store.network_by_room(&entry.room_id).await? {

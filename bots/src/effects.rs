@@ -70,9 +70,8 @@ pub(crate) async fn carry_out(
             to,
             reply,
             reply_to,
-            prompt_for,
         } => {
-            let sent = send(
+            send(
                 bot,
                 to,
                 reply,
@@ -83,15 +82,31 @@ pub(crate) async fn carry_out(
                     pending.seq,
                 ),
             )
-            .await?;
-            if let (Some(event_id), Some(number), Target::Network { network_id }) =
-                (&sent, prompt_for, to)
-            {
-                bot.store
-                    .set_proposal_prompt(network_id, *number, event_id)
-                    .await?;
+            .await?
+        }
+        Effect::SendProposalPoll {
+            network_id,
+            number,
+            text,
+        } => {
+            let to = Target::Network {
+                network_id: network_id.clone(),
+            };
+            match joined_room(bot, &to).await? {
+                Some(room) => {
+                    let transaction_id = transaction_id(
+                        bot.identity.user_id.as_str(),
+                        &pending.cause_event_id,
+                        pending.seq,
+                    );
+                    let event_id = send_poll(&room, text, &transaction_id).await?;
+                    bot.store
+                        .set_proposal_prompt(network_id, *number, &event_id)
+                        .await?;
+                    Some(event_id)
+                }
+                None => None,
             }
-            sent
         }
         Effect::SendConsentPoll {
             to,

@@ -288,7 +288,6 @@ async fn start(
         to: here(context.entry),
         reply,
         reply_to: Some(context.entry.event_id.clone()),
-        prompt_for: None,
     });
     Ok(plan)
 }
@@ -326,19 +325,17 @@ async fn carry(
     };
     let names = people(context.bot, network, &extra).await?;
     let mut plan = Plan::new();
-    let say = |plan: &mut Plan, reply: BotReply, prompt_for: Option<i64>| {
+    let say = |plan: &mut Plan, reply: BotReply| {
         plan.effect(Effect::Send {
             to: to_network(network),
             reply,
             reply_to: reply_to.clone(),
-            prompt_for,
         });
     };
     let notice = |reply: BotReply| Effect::Send {
         to: to_network(network),
         reply,
         reply_to: reply_to.clone(),
-        prompt_for: None,
     };
     match decision {
         Decision::Invite { user, role } => {
@@ -397,7 +394,8 @@ async fn carry(
                 &context.actor,
                 &kind,
             );
-            say(&mut plan, prompt, Some(number));
+            say(&mut plan, prompt);
+            ask_to_decide(&mut plan, network, number, client_language);
         }
         Decision::ConfirmRemoval { user } => {
             let number = network.next_proposal_number();
@@ -411,8 +409,8 @@ async fn carry(
             say(
                 &mut plan,
                 messages::removal_prompt(context.language, number, &person(&names, &user)),
-                Some(number),
             );
+            ask_to_decide(&mut plan, network, number, context.language);
         }
         Decision::Approve { number, kind } => {
             let proposal = network.proposal(number).expect("decide found it");
@@ -429,6 +427,7 @@ async fn carry(
                 }
                 _ => None,
             };
+            end_proposal_poll(context, network, &mut plan, number, client_language).await?;
             plan.change(Change::DecideProposal {
                 network_id: network.id.clone(),
                 number,
@@ -451,7 +450,6 @@ async fn carry(
                         number,
                         &person(&names, &proposal.proposed_by),
                     ),
-                    None,
                 );
             }
             match kind {
@@ -481,13 +479,13 @@ async fn carry(
                     say(
                         &mut plan,
                         messages::removed(client_language, &person(&names, &user)),
-                        None,
                     );
                 }
             }
         }
         Decision::Refuse { number } => {
             let proposal = network.proposal(number).expect("decide found it");
+            end_proposal_poll(context, network, &mut plan, number, client_language).await?;
             plan.change(Change::DecideProposal {
                 network_id: network.id.clone(),
                 number,
@@ -509,7 +507,6 @@ async fn carry(
                     &person(&names, &proposal.proposed_by),
                     &proposal.kind,
                 ),
-                None,
             );
         }
         Decision::RevokeLink { id } => {
@@ -522,11 +519,7 @@ async fn carry(
                 Some(id.clone()),
                 Outcome::Done,
             ));
-            say(
-                &mut plan,
-                messages::link_revoked(client_language, &id),
-                None,
-            );
+            say(&mut plan, messages::link_revoked(client_language, &id));
         }
         Decision::Leave => {
             let actor = context.actor.clone();
@@ -551,7 +544,6 @@ async fn carry(
             say(
                 &mut plan,
                 messages::left(client_language, &person(&names, &actor)),
-                None,
             );
         }
     }
@@ -581,6 +573,39 @@ fn proposal_prompt(
         kind,
         subject.as_ref(),
     )
+}
+
+/// The client decides a proposal with one tap on an encrypted poll in the network room.
+fn ask_to_decide(plan: &mut Plan, network: &Network, number: i64, language: Language) {
+    plan.effect(Effect::SendProposalPoll {
+        network_id: network.id.clone(),
+        number,
+        text: messages::proposal_poll(language, number),
+    });
+}
+
+/// Closes the poll that asked about proposal `number`, once it is decided (by a vote or by
+/// `!ja N`), so that nobody votes on it again.
+async fn end_proposal_poll(
+    context: &Context<'_>,
+    network: &Network,
+    plan: &mut Plan,
+    number: i64,
+    language: Language,
+) -> Result<(), BotError> {
+    if let Some(poll_event_id) = context
+        .bot
+        .store
+        .proposal_prompt(&network.id, number)
+        .await?
+    {
+        plan.effect(Effect::EndPoll {
+            to: to_network(network),
+            poll_event_id,
+            text: messages::proposal_poll_ended(language),
+        });
+    }
+    Ok(())
 }
 
 fn refuse_unknown(
@@ -725,13 +750,11 @@ async fn create_link(
         },
         reply: messages::link_created(language_of(context.bot, asker).await?, &url, &link),
         reply_to: reply_to.clone().filter(|_| asked_here),
-        prompt_for: None,
     })
     .effect(Effect::Send {
         to: to_network(network),
         reply: messages::link_announced(network_language, &person(names, asker), &link),
         reply_to: reply_to.clone().filter(|_| !asked_here),
-        prompt_for: None,
     });
     Ok(())
 }
@@ -778,12 +801,11 @@ pub(crate) async fn on_membership(bot: &Bot, entry: &InboxEntry) -> Result<Plan,
     let names = people(bot, &network, &[&user]).await?;
     let language = context.language;
     let mut plan = Plan::new();
-    let say = |plan: &mut Plan, reply: BotReply, prompt_for: Option<i64>| {
+    let say = |plan: &mut Plan, reply: BotReply| {
         plan.effect(Effect::Send {
             to: to_network(&network),
             reply,
             reply_to: None,
-            prompt_for,
         });
     };
     match verdict {
@@ -827,14 +849,12 @@ pub(crate) async fn on_membership(bot: &Bot, entry: &InboxEntry) -> Result<Plan,
                     say(
                         &mut plan,
                         messages::client_welcome(language, &person(&names, &user), None),
-                        None,
                     );
                 }
                 Membership::Joined if welcome => {
                     say(
                         &mut plan,
                         messages::member_welcome(language, &person(&names, &user), &role),
-                        None,
                     );
                     // Joining gives being in the chat, nothing else; the client hears it.
                     let given_by = network
@@ -854,7 +874,6 @@ pub(crate) async fn on_membership(bot: &Bot, entry: &InboxEntry) -> Result<Plan,
                     say(
                         &mut plan,
                         messages::consent_defaults(language, &person(&names, &user)),
-                        None,
                     );
                     // History consent given while they were invited is carried out now.
                     let current = bot.store.consent(&network.id).await?;
@@ -869,15 +888,12 @@ pub(crate) async fn on_membership(bot: &Bot, entry: &InboxEntry) -> Result<Plan,
                         });
                     }
                 }
-                Membership::Left => say(
-                    &mut plan,
-                    messages::left(language, &person(&names, &user)),
-                    None,
-                ),
+                Membership::Left => {
+                    say(&mut plan, messages::left(language, &person(&names, &user)))
+                }
                 Membership::Removed => say(
                     &mut plan,
                     messages::removed(language, &person(&names, &user)),
-                    None,
                 ),
                 _ => {}
             }
@@ -903,7 +919,6 @@ pub(crate) async fn on_membership(bot: &Bot, entry: &InboxEntry) -> Result<Plan,
             say(
                 &mut plan,
                 messages::client_welcome(language, &person(&names, &user), Some(&starter)),
-                None,
             );
             for proposal in network.open_proposals() {
                 let prompt = proposal_prompt(
@@ -914,7 +929,8 @@ pub(crate) async fn on_membership(bot: &Bot, entry: &InboxEntry) -> Result<Plan,
                     &proposal.proposed_by,
                     &proposal.kind,
                 );
-                say(&mut plan, prompt, Some(proposal.number));
+                say(&mut plan, prompt);
+                ask_to_decide(&mut plan, &network, proposal.number, language);
             }
         }
         MembershipVerdict::ClientDeclined => {
@@ -953,28 +969,30 @@ pub(crate) async fn on_membership(bot: &Bot, entry: &InboxEntry) -> Result<Plan,
                     &person(&names, &user),
                     &person(&names, &network.client),
                 ),
-                None,
             );
         }
     }
     Ok(plan)
 }
 
-#[derive(Deserialize)]
-struct ReactionBody {
-    event_id: String,
-    key: String,
-}
-
-pub(crate) async fn on_reaction(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
-    let Ok(body) = serde_json::from_str::<ReactionBody>(&entry.body) else {
-        return Ok(Plan::new());
-    };
-    let Some((network_id, number)) = bot.store.proposal_by_prompt(&body.event_id).await? else {
-        return Ok(Plan::new());
-    };
+/// A vote on a proposal's poll. It counts only in the network room the poll was asked in, and
+/// only from someone who steers the network.
+async fn on_proposal_vote(
+    bot: &Bot,
+    entry: &InboxEntry,
+    (network_id, number): (String, i64),
+    answer: Option<&str>,
+) -> Result<Plan, BotError> {
     let Some(network) = bot.store.network(&network_id).await? else {
         return Ok(Plan::new());
+    };
+    if bot.store.network_room(&network.id).await?.as_deref() != Some(entry.room_id.as_str()) {
+        return Ok(Plan::new());
+    }
+    let approve = match answer {
+        Some(messages::PROPOSAL_YES) => true,
+        Some(messages::PROPOSAL_NO) => false,
+        _ => return Ok(Plan::new()),
     };
     let actor = sender(entry)?;
     let context = Context {
@@ -993,7 +1011,6 @@ pub(crate) async fn on_reaction(bot: &Bot, entry: &InboxEntry) -> Result<Plan, B
         );
         return Ok(Plan::reply(to_network(&network), reply, None));
     }
-    let approve = matches!(body.key.as_str(), "✅" | "✔" | "👍");
     carry(
         &context,
         &network,
@@ -1038,7 +1055,6 @@ pub(crate) async fn on_link_used(bot: &Bot, entry: &InboxEntry) -> Result<Plan, 
             &found.link.role,
         ),
         reply_to: None,
-        prompt_for: None,
     };
     invite(
         &context,
@@ -1100,7 +1116,6 @@ pub(crate) async fn on_power_levels(bot: &Bot, entry: &InboxEntry) -> Result<Pla
         to: to_network(&network),
         reply: messages::power_undone(context.language, &who, &person(&names, &network.client)),
         reply_to: None,
-        prompt_for: None,
     });
     Ok(plan)
 }
@@ -1241,7 +1256,6 @@ pub(crate) async fn on_consent(
             reply: overview,
             // A reply relation only makes sense in the room of the command.
             reply_to: (private_chat == entry.room_id).then(|| entry.event_id.clone()),
-            prompt_for: None,
         });
         if let Some((poll, left_out)) = ConsentPoll::which_subject(&network) {
             plan.effect(Effect::SendConsentPoll {
@@ -1404,7 +1418,6 @@ async fn consent_plan(
                     to: to_network(network),
                     reply: messages::removed(client_language, removed),
                     reply_to: None,
-                    prompt_for: None,
                 });
             }
             (false, None)
@@ -1428,7 +1441,6 @@ async fn consent_plan(
         to: here(context.entry),
         reply: messages::consent_changed(language, &who, *kind, give, until),
         reply_to,
-        prompt_for: None,
     });
     Ok(plan)
 }
@@ -1446,6 +1458,10 @@ pub(crate) async fn on_poll_response(bot: &Bot, entry: &InboxEntry) -> Result<Pl
     let Ok(vote) = serde_json::from_str::<Vote>(&entry.body) else {
         return Ok(Plan::new());
     };
+    if let Some(proposal) = bot.store.proposal_by_prompt(&vote.poll).await? {
+        let answer = vote.answers.first().map(String::as_str);
+        return on_proposal_vote(bot, entry, proposal, answer).await;
+    }
     let Some((network_id, poll)) = bot.store.open_consent_poll(&vote.poll).await? else {
         return Ok(Plan::new());
     };
@@ -1559,7 +1575,6 @@ pub(crate) async fn on_consent_expired(bot: &Bot, entry: &InboxEntry) -> Result<
         to: to_network(&network),
         reply: messages::removed(context.language, &person(&names, &user)),
         reply_to: None,
-        prompt_for: None,
     });
     Ok(plan)
 }

@@ -347,8 +347,6 @@ async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Res
     {
         let users = serde_json::json!({ "users": fields.content["users"] });
         Some(entry(InboxKind::PowerLevels, Some(users.to_string()), None))
-    } else if fields.event_type == "m.reaction" {
-        reaction(&fields).map(|body| entry(InboxKind::Reaction, Some(body), None))
     } else if let TimelineEventKind::UnableToDecrypt {
         event: encrypted, ..
     } = &event.kind
@@ -402,7 +400,10 @@ async fn trusted_or_not(
     match kring_core::trust::may_act_on(device) {
         Ok(()) => (kind, body),
         Err(distrust) => {
-            info!(?device, "an input from a device that may not steer; not acted on");
+            info!(
+                ?device,
+                "an input from a device that may not steer; not acted on"
+            );
             bot.metrics.untrusted_inputs.inc();
             (
                 InboxKind::Untrusted,
@@ -410,21 +411,6 @@ async fn trusted_or_not(
             )
         }
     }
-}
-
-/// The answers a reaction can give to a bot's prompt.
-/// Without the variation selector, which `reaction` strips first.
-const DECIDING_REACTIONS: &[&str] = &["✅", "✔", "👍", "❌", "✖", "👎"];
-
-/// A reaction that may answer a prompt, as `{"event_id": …, "key": …}`.
-fn reaction(fields: &EventFields) -> Option<String> {
-    let relates_to = &fields.content["m.relates_to"];
-    // Element sends emoji with the variation selector U+FE0F ("✅\u{fe0f}"); other clients
-    // without. Both are the same answer.
-    let key = relates_to["key"].as_str()?.trim_end_matches('\u{fe0f}');
-    let event_id = relates_to["event_id"].as_str()?;
-    (relates_to["rel_type"].as_str() == Some("m.annotation") && DECIDING_REACTIONS.contains(&key))
-        .then(|| serde_json::json!({ "event_id": event_id, "key": key }).to_string())
 }
 
 /// What a readable (decrypted or plain) message asks of the bot: a command, or a vote in a poll.
@@ -562,18 +548,6 @@ async fn retry_undecrypted(bot: &Bot) -> Result<(), BotError> {
 mod tests {
     use super::*;
 
-    fn reaction_event(key: &str) -> EventFields {
-        serde_json::from_value(serde_json::json!({
-            "type": "m.reaction",
-            "sender": "@anna:kring.test",
-            "event_id": "$r",
-            "content": { "m.relates_to": {
-                "rel_type": "m.annotation", "event_id": "$prompt", "key": key
-            } }
-        }))
-        .unwrap()
-    }
-
     fn invited_room(events: serde_json::Value) -> matrix_sdk::sync::InvitedRoomUpdate {
         serde_json::from_value(serde_json::json!({ "invite_state": { "events": events } }))
             .expect("an invite")
@@ -614,27 +588,6 @@ mod tests {
             invited_room(serde_json::json!([member("@anna:kring.test", true)])),
         ] {
             assert!(!kring_core::trust::may_join(&invitation(&refused, &bot)));
-        }
-    }
-
-    #[test]
-    fn a_reaction_answers_with_or_without_the_variation_selector() {
-        for (key, answer) in [
-            ("✅", Some("✅")),
-            ("✅\u{fe0f}", Some("✅")),
-            ("✔\u{fe0f}", Some("✔")),
-            ("❌", Some("❌")),
-            ("✖\u{fe0f}", Some("✖")),
-            ("🎉", None),
-        ] {
-            let body = reaction(&reaction_event(key));
-            let key = body.map(|body| {
-                serde_json::from_str::<serde_json::Value>(&body).unwrap()["key"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned()
-            });
-            assert_eq!(key.as_deref(), answer, "{key:?}");
         }
     }
 }

@@ -266,7 +266,7 @@ impl Network {
     }
 }
 
-/// What a member asks of the network, parsed from a command or a reaction.
+/// What a member asks of the network, parsed from a command or a poll vote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NetworkRequest {
     Invite { user: MatrixId, role: Role },

@@ -41,7 +41,6 @@ impl Plan {
             to,
             reply,
             reply_to,
-            prompt_for: None,
         });
         plan
     }
@@ -186,14 +185,20 @@ pub enum Effect {
         network_id: String,
         client: MatrixId,
     },
-    /// Sends a notice. With `prompt_for`, the sent event becomes that proposal's prompt, so a
-    /// reaction on it decides the proposal.
+    /// Sends a notice.
     Send {
         #[serde(flatten)]
         to: Target,
         reply: BotReply,
         reply_to: Option<String>,
-        prompt_for: Option<i64>,
+    },
+    /// Asks the client to decide proposal `number` with a two-answer poll in the network room
+    /// (votes are encrypted; reactions are not, so anyone with the client's access token or the
+    /// server could forge a ✅). The poll becomes the proposal's prompt.
+    SendProposalPoll {
+        network_id: String,
+        number: i64,
+        text: PollText,
     },
     /// Sends a consent poll (MSC3381, single choice) and remembers what its answers stand for,
     /// so that a vote on it can be understood (see [`ConsentPoll`]).

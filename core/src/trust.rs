@@ -88,7 +88,9 @@ pub struct Invitation<'a> {
 /// The bot joins only a direct chat its inviter made; every other room it is in, it made
 /// itself. A room someone else made for others (with a look-alike Kring tag, say) is refused.
 pub fn may_join(invitation: &Invitation<'_>) -> bool {
-    invitation.marked_direct && invitation.inviter.is_some() && invitation.inviter == invitation.creator
+    invitation.marked_direct
+        && invitation.inviter.is_some()
+        && invitation.inviter == invitation.creator
 }
 
 #[cfg(test)]

@@ -127,7 +127,7 @@ impl Store {
         Ok(())
     }
 
-    /// The proposal whose prompt is `event_id`, for reactions.
+    /// The proposal whose prompt (poll) is `event_id`, for votes.
     pub async fn proposal_by_prompt(&self, event_id: &str) -> Result<Option<(String, i64)>> {
         let row =
             sqlx::query("SELECT network_id, number FROM proposals WHERE prompt_event_id = $1")
@@ -136,6 +136,21 @@ impl Store {
                 .await?;
         row.map(|row| Ok((row.try_get("network_id")?, row.try_get("number")?)))
             .transpose()
+    }
+
+    /// The prompt (poll) that asked about proposal `number`, if it was sent.
+    pub async fn proposal_prompt(&self, network_id: &str, number: i64) -> Result<Option<String>> {
+        let row = sqlx::query(
+            "SELECT prompt_event_id FROM proposals WHERE network_id = $1 AND number = $2",
+        )
+        .bind(network_id)
+        .bind(number)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row
+            .map(|row| row.try_get::<Option<String>, _>("prompt_event_id"))
+            .transpose()?
+            .flatten())
     }
 
     pub async fn set_proposal_prompt(

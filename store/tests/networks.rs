@@ -83,7 +83,6 @@ fn start_plan(network_id: &str, client: &str) -> Plan {
             html: "<p>gemaakt</p>".into(),
         },
         reply_to: Some("$start".into()),
-        prompt_for: None,
     });
     plan
 }

@@ -256,6 +256,23 @@ impl TestClient {
         })
     }
 
+    /// Cross-signs every other device of this account, as a person does when they confirm a
+    /// new device in Element with one they already trust. Returns how many it signed.
+    pub async fn confirm_my_other_devices(&self) -> Result<usize> {
+        let own = self.user_id().to_owned();
+        // A fresh look at the account's devices, including one that signed in a moment ago.
+        self.client.encryption().request_user_identity(&own).await?;
+        let devices = self.client.encryption().get_user_devices(&own).await?;
+        let mut signed = 0;
+        for device in devices.devices() {
+            if !device.is_cross_signed_by_owner() {
+                device.verify().await?;
+                signed += 1;
+            }
+        }
+        Ok(signed)
+    }
+
     pub fn user_id(&self) -> &UserId {
         self.client.user_id().expect("logged in")
     }

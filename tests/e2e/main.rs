@@ -9,5 +9,5 @@ mod kring_up;
 mod late_key;
 mod network_restart;
 mod networks;
-mod user_admin;
 mod security;
+mod user_admin;

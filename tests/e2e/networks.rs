@@ -100,6 +100,23 @@ pub(crate) async fn ask(member: &TestClient, room: &Room, text: &str) -> Result<
     member.wait_for_reply_to(&event_id).await
 }
 
+/// The poll under proposal `number`'s prompt in the network room, as `member` sees it.
+pub(crate) async fn proposal_poll(
+    member: &TestClient,
+    network: &Network,
+    number: i64,
+) -> Result<kring_testbed::ReceivedPoll> {
+    let room_id = network.room_id();
+    let question = format!("Voorstel {number}:");
+    member
+        .wait_for_poll("the proposal's poll", |poll| {
+            poll.room_id == room_id
+                && poll.sender.as_str() == network.bot.user_id
+                && poll.question.starts_with(&question)
+        })
+        .await
+}
+
 /// Whether `reader`'s client can decrypt `event_id` when handed its ciphertext, fetched by
 /// `fetcher` (a member still in the room: the server no longer shows a removed member new events,
 /// so the proof has to be the cryptography itself).
@@ -292,30 +309,53 @@ async fn proposals_wait_for_the_clients_tap() -> Result<()> {
     .await?;
     assert!(prompt.body.contains("Voorstel 1"), "{}", prompt.body);
     assert!(
-        prompt.body.contains("✅"),
-        "the prompt says what to click: {}",
+        prompt.body.contains("Kies hieronder Ja of Nee"),
+        "the prompt says what to tap: {}",
         prompt.body
     );
+    let poll = proposal_poll(&network.client, &network, 1).await?;
     assert!(!network.client.is_in_room(&room_id, &newcomer_id).await?);
 
-    // Someone else's ✅ does not count.
+    // Someone else's vote does not count.
     let carer_room = carer.room(&room_id)?;
-    carer.react(&carer_room, &prompt.event_id, "✅").await?;
-    wait_for_bot(
-        &carer,
-        &network.bot,
-        &room_id,
-        "Uw reactie telt daarom niet",
-    )
-    .await?;
+    carer.vote(&carer_room, &poll.event_id, "ja").await?;
+    wait_for_bot(&carer, &network.bot, &room_id, "Uw keuze telt daarom niet").await?;
     assert!(!network.client.is_in_room(&room_id, &newcomer_id).await?);
 
-    // The client's ✅ does.
+    // A ✅ reaction from the client's own account decides nothing: reactions are not
+    // encrypted, so a stolen access token (or the server) could send one. The overview asked
+    // after it shows the proposal still open.
     network
         .client
         .react(&network.room, &prompt.event_id, "✅")
         .await?;
+    network
+        .client
+        .react(&network.room, &poll.event_id, "✅")
+        .await?;
+    let overview = ask(&network.client, &network.room, "!netwerk").await?;
+    assert!(
+        overview.body.contains(&format!(
+            "- 1 {}: {} uitnodigen",
+            gp.account.username, newcomer.username
+        )),
+        "{}",
+        overview.body
+    );
+    assert!(!network.client.is_in_room(&room_id, &newcomer_id).await?);
+
+    // The client's vote does, and the poll is closed.
+    network
+        .client
+        .vote(&network.room, &poll.event_id, "ja")
+        .await?;
     wait_for_bot(&gp, &network.bot, &room_id, "Voorstel 1 is aangenomen").await?;
+    network
+        .client
+        .wait_for_poll("the decided poll closed", |closed| {
+            closed.event_id == poll.event_id && closed.ended
+        })
+        .await?;
     let newcomer_client = TestClient::login(&network.synapse.base_url(), &newcomer).await?;
     newcomer_client.accept_invite(&room_id).await?;
     wait_for_bot(&newcomer_client, &network.bot, &room_id, "Welkom").await?;
@@ -339,9 +379,10 @@ async fn proposals_wait_for_the_clients_tap() -> Result<()> {
         "{}",
         link_prompt.body
     );
+    let link_poll = proposal_poll(&network.client, &network, 2).await?;
     network
         .client
-        .react(&network.room, &link_prompt.event_id, "✅")
+        .vote(&network.room, &link_poll.event_id, "ja")
         .await?;
     // The carer has no private chat with the bot, so the link goes to the client's; the network
     // room only hears that a link was made.
@@ -353,7 +394,8 @@ async fn proposals_wait_for_the_clients_tap() -> Result<()> {
     )
     .await?;
     assert!(link.body.contains(&network.bot.bridge_url), "{}", link.body);
-    let announced = wait_for_bot(&carer, &network.bot, &room_id, "uitnodigingslink gemaakt").await?;
+    let announced =
+        wait_for_bot(&carer, &network.bot, &room_id, "uitnodigingslink gemaakt").await?;
     assert!(!announced.body.contains("http"), "{}", announced.body);
     assert!(
         carer
@@ -491,9 +533,10 @@ async fn members_are_removed_after_confirmation_and_may_leave() -> Result<()> {
         network.client.is_in_room(&room_id, carer.user_id()).await?,
         "nothing before the confirmation"
     );
+    let confirm_poll = proposal_poll(&network.client, &network, 1).await?;
     network
         .client
-        .react(&network.room, &confirm.event_id, "✅")
+        .vote(&network.room, &confirm_poll.event_id, "ja")
         .await?;
     wait_for_bot(
         &network.client,
@@ -669,7 +712,12 @@ async fn a_professional_starts_a_network_the_client_accepts_first() -> Result<()
         "{}",
         prompt.body
     );
-    client.react(&room, &prompt.event_id, "✅").await?;
+    let poll = client
+        .wait_for_poll("the proposal's poll", |poll| {
+            poll.room_id == room_id && poll.question.starts_with("Voorstel 1:")
+        })
+        .await?;
+    client.vote(&room, &poll.event_id, "ja").await?;
     gp.accept_invite(&room_id).await?;
     wait_for_bot(&gp, &bot, &room_id, "Welkom").await?;
 
@@ -682,7 +730,10 @@ async fn a_professional_starts_a_network_the_client_accepts_first() -> Result<()
         consent.body
     );
     assert!(
-        client.polls().is_empty(),
+        client
+            .polls()
+            .iter()
+            .all(|poll| poll.question.starts_with("Voorstel ")),
         "no consent poll in the network room"
     );
 

@@ -66,13 +66,12 @@ async fn a_command_sent_without_encryption_changes_nothing() -> Result<()> {
     let stranger_id = UserId::parse(&stranger.user_id)?;
     // What an access token without the device's keys can send: a plain `m.room.message` in the
     // encrypted network room, from the client's own account.
-    let content =
-        RoomMessageEventContent::text_plain(format!("!uitnodigen {} mantelzorger", stranger.user_id));
-    let request = send_message_event::v3::Request::new(
-        network.room_id(),
-        TransactionId::new(),
-        &content,
-    )?;
+    let content = RoomMessageEventContent::text_plain(format!(
+        "!uitnodigen {} mantelzorger",
+        stranger.user_id
+    ));
+    let request =
+        send_message_event::v3::Request::new(network.room_id(), TransactionId::new(), &content)?;
     network.client.client.send(request).await?;
 
     let refused = wait_for_bot(
@@ -113,8 +112,7 @@ async fn a_device_its_owner_did_not_confirm_changes_nothing() -> Result<()> {
     let stranger_id = UserId::parse(&stranger.user_id)?;
     // Someone who learnt the client's password signs in on a device of their own.
     let intruder =
-        TestClient::login_unconfirmed(&network.synapse.base_url(), &network.client.account)
-            .await?;
+        TestClient::login_unconfirmed(&network.synapse.base_url(), &network.client.account).await?;
     let intruder_room = intruder.room(&network.room_id())?;
     let command = format!("!uitnodigen {} mantelzorger", stranger.user_id);
     intruder.send_text(&intruder_room, &command).await?;
@@ -183,14 +181,22 @@ async fn a_look_alike_history_room_gets_no_copies() -> Result<()> {
         }))?
         .cast_unchecked(),
     ];
-    let look_alike: OwnedRoomId = carer.client.create_room(request).await?.room_id().to_owned();
+    let look_alike: OwnedRoomId = carer
+        .client
+        .create_room(request)
+        .await?
+        .room_id()
+        .to_owned();
 
     // The client invites the newcomer and lets them read the history.
     let gp = TestClient::login(&network.synapse.base_url(), &gp_account).await?;
     let invited = ask(
         &network.client,
         &network.room,
-        &format!("!uitnodigen {} huisarts Praktijk De Linde", gp_account.user_id),
+        &format!(
+            "!uitnodigen {} huisarts Praktijk De Linde",
+            gp_account.user_id
+        ),
     )
     .await?;
     assert!(invited.body.contains("Ik heb"), "{}", invited.body);
@@ -223,7 +229,11 @@ async fn a_look_alike_history_room_gets_no_copies() -> Result<()> {
     .await?;
     // Every copy went there, and the carer's room got nothing of it.
     let gp_id = kring_core::MatrixId::parse(&gp_account.user_id)?;
-    let copies = network.bot.store.shared_history(&network_id, &gp_id).await?;
+    let copies = network
+        .bot
+        .store
+        .shared_history(&network_id, &gp_id)
+        .await?;
     assert!(!copies.is_empty());
     assert!(
         copies
@@ -232,8 +242,10 @@ async fn a_look_alike_history_room_gets_no_copies() -> Result<()> {
         "{copies:?}"
     );
     assert!(
-        carer.received().iter().all(|message| message.room_id != look_alike
-            || !message.body.contains("psychiater")),
+        carer
+            .received()
+            .iter()
+            .all(|message| message.room_id != look_alike || !message.body.contains("psychiater")),
         "the bot copied the network's history into a member's own room"
     );
     Ok(())

@@ -311,9 +311,7 @@ pub fn proposal_prompt(
             .rich(
                 Text::new()
                     .person(client)
-                    .text(
-                        ", mag dat? Klik op ✅ om ja te zeggen of op ❌ om nee te zeggen. Of typ ",
-                    )
+                    .text(", mag dat? Kies hieronder Ja of Nee. Of typ ")
                     .code(&format!("!ja {number}"))
                     .text(" of ")
                     .code(&format!("!nee {number}"))
@@ -333,7 +331,7 @@ pub fn proposal_prompt(
             .rich(
                 Text::new()
                     .person(client)
-                    .text(", do you agree? Click ✅ for yes or ❌ for no. Or type ")
+                    .text(", do you agree? Choose Yes or No below. Or type ")
                     .code(&format!("!yes {number}"))
                     .text(" or ")
                     .code(&format!("!no {number}"))
@@ -357,7 +355,7 @@ pub fn removal_prompt(language: Language, number: i64, who: &Person) -> BotReply
             )
             .rich(
                 Text::new()
-                    .text("Klik op ✅ om het te doen of op ❌ om het niet te doen. Of typ ")
+                    .text("Kies hieronder Ja of Nee. Of typ ")
                     .code(&format!("!ja {number}"))
                     .text(" of ")
                     .code(&format!("!nee {number}"))
@@ -374,13 +372,47 @@ pub fn removal_prompt(language: Language, number: i64, who: &Person) -> BotReply
             )
             .rich(
                 Text::new()
-                    .text("Click ✅ to do it or ❌ not to. Or type ")
+                    .text("Choose Yes or No below. Or type ")
                     .code(&format!("!yes {number}"))
                     .text(" or ")
                     .code(&format!("!no {number}"))
                     .text("."),
             )
             .build(),
+    }
+}
+
+/// The answer ids of a proposal poll (what a vote carries; the texts are for people).
+pub const PROPOSAL_YES: &str = "ja";
+pub const PROPOSAL_NO: &str = "nee";
+
+/// The poll under a proposal's prompt: one tap decides, and the vote is encrypted.
+pub fn proposal_poll(language: Language, number: i64) -> PollText {
+    let (question, yes, no) = match language {
+        Language::Dutch => (
+            format!("Voorstel {number}: mag dat?"),
+            "Ja, dat mag",
+            "Nee, liever niet",
+        ),
+        Language::English => (
+            format!("Proposal {number}: do you agree?"),
+            "Yes, agreed",
+            "No, rather not",
+        ),
+    };
+    PollText {
+        question,
+        answers: vec![
+            (PROPOSAL_YES.to_owned(), yes.to_owned()),
+            (PROPOSAL_NO.to_owned(), no.to_owned()),
+        ],
+    }
+}
+
+pub fn proposal_poll_ended(language: Language) -> String {
+    match language {
+        Language::Dutch => "Beslist. Deze keuzelijst is gesloten.".to_owned(),
+        Language::English => "Decided. This poll is closed.".to_owned(),
     }
 }
 
@@ -602,14 +634,14 @@ pub fn link_revoked(language: Language, id: &str) -> BotReply {
     }
 }
 
-/// A reaction on a prompt by someone who may not decide.
+/// A vote on a proposal's poll by someone who may not decide.
 pub fn not_yours_to_decide(language: Language, who: &Person, client: &Person) -> BotReply {
     match language {
         Language::Dutch => Builder::new()
-            .rich(Text::new().person(who).text(", alleen ").person(client).text(" (of de vertegenwoordiger) kan hierover beslissen. Uw reactie telt daarom niet."))
+            .rich(Text::new().person(who).text(", alleen ").person(client).text(" (of de vertegenwoordiger) kan hierover beslissen. Uw keuze telt daarom niet."))
             .build(),
         Language::English => Builder::new()
-            .rich(Text::new().person(who).text(", only ").person(client).text(" (or their representative) can decide this. Your reaction therefore does not count."))
+            .rich(Text::new().person(who).text(", only ").person(client).text(" (or their representative) can decide this. Your choice therefore does not count."))
             .build(),
     }
 }
