@@ -562,9 +562,15 @@ async fn earlier_messages(room: &Room, before: Millis) -> Result<Vec<EarlierMess
                 continue;
             };
             let at = json["origin_server_ts"].as_i64().unwrap_or_default();
+            // Only what a member's confirmed device wrote is passed on as theirs.
+            let from_confirmed_device = kring_core::trust::may_act_on(crate::trust::classify(
+                event.encryption_info().map(|info| info.as_ref()),
+            ))
+            .is_ok();
             if json["type"] != "m.room.message"
                 || json["content"]["msgtype"] != "m.text"
                 || at >= before
+                || !from_confirmed_device
             {
                 continue;
             }

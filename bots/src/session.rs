@@ -62,6 +62,10 @@ pub(crate) async fn open(
         .homeserver_url(&config.homeserver_url)
         .sqlite_store(&crypto_dir, passphrase.as_deref())
         .handle_refresh_tokens()
+        // Room keys only for devices their owners cross-signed: a device someone signed in on
+        // with a member's password alone reads nothing the bot says (MSC4153, as Element's
+        // "exclude insecure devices").
+        .with_room_key_recipient_strategy(matrix_sdk_crypto::CollectStrategy::IdentityBasedStrategy)
         .build()
         .await
         .map_err(|source| match passphrase {

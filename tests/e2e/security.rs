@@ -139,6 +139,19 @@ async fn a_device_its_owner_did_not_confirm_changes_nothing() -> Result<()> {
     // From the device the client confirmed, the same command works.
     let invited = ask(&network.client, &network.room, &command).await?;
     assert!(invited.body.contains("Ik heb"), "{}", invited.body);
+
+    // The bot gives its room keys only to devices their owner signed: the intruder's device
+    // can read neither the warning nor what the bot says in the network room.
+    for (room_id, event_id) in [
+        (network.direct_chat.room_id(), &warned.event_id),
+        (network.room.room_id(), &invited.event_id),
+    ] {
+        let seen = intruder.room(room_id)?.event(event_id, None).await?;
+        assert!(
+            seen.encryption_info().is_none() && seen.kind.is_utd(),
+            "the intruder's device read {event_id}"
+        );
+    }
     Ok(())
 }
 
