@@ -3,8 +3,7 @@
 
 use crate::{Bot, BotError, networks, sync};
 use kring_core::messages::{self, StatusReport};
-use kring_core::plan::{ActionRecord, Change, Effect, Outcome, Plan, Target};
-use kring_core::trust::Distrust;
+use kring_core::plan::{Plan, Target};
 use kring_core::{Command, Language, parse_message};
 use kring_store::{InboxEntry, InboxKind};
 use matrix_sdk::ruma::RoomId;
@@ -27,53 +26,9 @@ pub(crate) async fn plan(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError
         InboxKind::PollResponse => networks::on_poll_response(bot, entry).await,
         InboxKind::Command => command(bot, entry).await,
         InboxKind::Unreadable => could_not_read(bot, entry).await,
-        InboxKind::Untrusted => untrusted(bot, entry).await,
+        InboxKind::Untrusted => crate::trust::on_untrusted(bot, entry).await,
+        InboxKind::IdentityConfirmed => crate::trust::on_identity_confirmed(bot, entry).await,
     }
-}
-
-/// An input that came unencrypted or from a device its owner did not sign: nothing it asked
-/// is done. The sender hears why in their private chat, which only their confirmed devices can
-/// read (so a device that is not theirs learns nothing, and they learn that it exists), and the
-/// attempt is in the network's log.
-async fn untrusted(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
-    let reason = serde_json::from_str::<serde_json::Value>(&entry.body)
-        .ok()
-        .and_then(|body| body["reason"].as_str().and_then(Distrust::from_code));
-    let (Some(reason), Ok(sender)) = (reason, kring_core::MatrixId::parse(&entry.sender)) else {
-        return Ok(Plan::new());
-    };
-    let language = bot
-        .store
-        .member_language(sender.as_str())
-        .await?
-        .unwrap_or_default();
-    let mut plan = Plan::new();
-    if let Some(direct_chat) = sync::direct_chat_with(bot, &sender).await {
-        let reply_to = (direct_chat == entry.room_id).then(|| entry.event_id.clone());
-        plan.effect(Effect::Send {
-            to: Target::Room {
-                room_id: direct_chat,
-            },
-            reply: messages::untrusted_input(language, reason),
-            reply_to,
-        });
-    }
-    let network = match bot.store.network_by_room(&entry.room_id).await? {
-        Some(network) => Some(network),
-        None => bot.store.open_network_of_client(&sender).await?,
-    };
-    if let Some(network) = network {
-        plan.change(Change::Log(ActionRecord {
-            network_id: network.id,
-            at: networks::now_millis(),
-            actor: sender,
-            on_behalf_of: None,
-            action: format!("input.{}", reason.code()),
-            object: None,
-            outcome: Outcome::Refused,
-        }));
-    }
-    Ok(plan)
 }
 
 /// A message whose key never came: the sender hears it was lost, in the room where they wrote it.

@@ -360,7 +360,7 @@ async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Res
     } else {
         match readable(bot, room_id, &fields) {
             Some((kind, body)) => {
-                let (kind, body) = trusted_or_not(bot, room_id, &fields, event, kind, body).await;
+                let (kind, body) = trusted_or_not(bot, room_id, &fields, event, kind, body).await?;
                 Some(entry(kind, Some(body), None))
             }
             None => None,
@@ -394,23 +394,29 @@ async fn trusted_or_not(
     event: &TimelineEvent,
     kind: InboxKind,
     body: String,
-) -> (InboxKind, String) {
+) -> Result<(InboxKind, String), BotError> {
     let device =
         crate::trust::sender_device(bot, room_id, &fields.event_id, &fields.sender, event).await;
-    match kring_core::trust::may_act_on(device) {
+    let verdict = match kring_core::trust::may_act_on(device) {
+        Ok(()) => crate::trust::steering_identity(bot, &fields.sender).await?,
+        Err(distrust) => Err((distrust, false)),
+    };
+    Ok(match verdict {
         Ok(()) => (kind, body),
-        Err(distrust) => {
+        Err((distrust, first_time)) => {
             info!(
                 ?device,
-                "an input from a device that may not steer; not acted on"
+                reason = distrust.code(),
+                "an input that may not steer; not acted on"
             );
             bot.metrics.untrusted_inputs.inc();
             (
                 InboxKind::Untrusted,
-                serde_json::json!({ "reason": distrust.code() }).to_string(),
+                serde_json::json!({ "reason": distrust.code(), "first_time": first_time })
+                    .to_string(),
             )
         }
-    }
+    })
 }
 
 /// What a readable (decrypted or plain) message asks of the bot: a command, or a vote in a poll.
@@ -532,7 +538,7 @@ async fn retry_undecrypted(bot: &Bot) -> Result<(), BotError> {
         match readable(bot, &room_id, &fields) {
             Some((kind, body)) => {
                 let (kind, body) =
-                    trusted_or_not(bot, &room_id, &fields, &decrypted, kind, body).await;
+                    trusted_or_not(bot, &room_id, &fields, &decrypted, kind, body).await?;
                 bot.store
                     .inbox_decrypted(&waiting.event_id, kind, &body.replace('\0', ""))
                     .await?

@@ -1,8 +1,12 @@
 //! How an event reached the bot, in the terms of `kring_core::trust`: what matrix-sdk says
 //! about the device that encrypted it.
 
-use crate::Bot;
-use kring_core::trust::{self, SenderDevice};
+use crate::{Bot, BotError, networks, sync};
+use kring_core::MatrixId;
+use kring_core::messages::{self, BotReply, Person};
+use kring_core::plan::{ActionRecord, Change, Effect, Outcome, Plan, Target};
+use kring_core::trust::{self, Distrust, IdentityVerdict, SenderDevice};
+use kring_store::InboxEntry;
 use matrix_sdk::deserialized_responses::{
     EncryptionInfo, TimelineEvent, VerificationLevel, VerificationState,
 };
@@ -64,4 +68,155 @@ pub(crate) fn classify(info: Option<&EncryptionInfo>) -> SenderDevice {
             SenderDevice::OtherSender
         }
     }
+}
+
+/// For someone who steers a network: whether their cross-signing identity is the one pinned
+/// when they first steered (`kring_core::trust::judge_identity`). Anyone else's input decides
+/// nothing without the client, so their identity is not pinned.
+/// The flag in the refusal says the changed identity is new, so the client is told once.
+pub(crate) async fn steering_identity(
+    bot: &Bot,
+    sender: &str,
+) -> Result<Result<(), (Distrust, bool)>, BotError> {
+    let (Ok(person), Ok(user_id)) = (MatrixId::parse(sender), UserId::parse(sender)) else {
+        return Ok(Err((Distrust::UnconfirmedDevice, false)));
+    };
+    if bot.store.networks_steered_by(&person).await?.is_empty() {
+        return Ok(Ok(()));
+    }
+    let master_key = bot
+        .client
+        .encryption()
+        .get_user_identity(&user_id)
+        .await
+        .map_err(matrix_sdk::Error::from)?
+        .and_then(|identity| identity.master_key().get_first_key())
+        .map(|key| key.to_base64());
+    // A device its owner signed implies an identity; without one there is nothing to trust.
+    let Some(master_key) = master_key else {
+        return Ok(Err((Distrust::UnconfirmedDevice, false)));
+    };
+    Ok(
+        match bot.store.check_identity(&person, &master_key).await? {
+            (IdentityVerdict::Pin | IdentityVerdict::Same, _) => Ok(()),
+            (IdentityVerdict::Changed, newly) => Err((Distrust::ChangedIdentity, newly)),
+        },
+    )
+}
+
+/// An input that came unencrypted or from a device its owner did not sign: nothing it asked
+/// is done. The sender hears why in their private chat, which only their confirmed devices can
+/// read (so a device that is not theirs learns nothing, and they learn that it exists), and the
+/// attempt is in the network's log.
+pub(crate) async fn on_untrusted(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
+    let body = serde_json::from_str::<serde_json::Value>(&entry.body).unwrap_or_default();
+    let reason = body["reason"].as_str().and_then(Distrust::from_code);
+    let first_time = body["first_time"].as_bool().unwrap_or(false);
+    let (Some(reason), Ok(sender)) = (reason, kring_core::MatrixId::parse(&entry.sender)) else {
+        return Ok(Plan::new());
+    };
+    let language = bot
+        .store
+        .member_language(sender.as_str())
+        .await?
+        .unwrap_or_default();
+    let mut plan = Plan::new();
+    if let Some(direct_chat) = sync::direct_chat_with(bot, &sender).await {
+        let reply_to = (direct_chat == entry.room_id).then(|| entry.event_id.clone());
+        plan.effect(Effect::Send {
+            to: Target::Room {
+                room_id: direct_chat,
+            },
+            reply: messages::untrusted_input(language, reason),
+            reply_to,
+        });
+    }
+    let network = match bot.store.network_by_room(&entry.room_id).await? {
+        Some(network) => Some(network),
+        None => bot.store.open_network_of_client(&sender).await?,
+    };
+    if reason == Distrust::ChangedIdentity && first_time {
+        let who = Person::new(sender.clone(), None);
+        for network_id in bot.store.networks_steered_by(&sender).await? {
+            if let Some(steered) = bot.store.network(&network_id).await?
+                && steered.client != sender
+            {
+                tell_privately(bot, &mut plan, &steered.client, |language| {
+                    messages::steering_paused(language, &who)
+                })
+                .await?;
+            }
+        }
+    }
+    if let Some(network) = network {
+        plan.change(Change::Log(ActionRecord {
+            network_id: network.id,
+            at: networks::now_millis(),
+            actor: sender,
+            on_behalf_of: None,
+            action: format!("input.{}", reason.code()),
+            object: None,
+            outcome: Outcome::Refused,
+        }));
+    }
+    Ok(plan)
+}
+
+/// Says `reply` in `user`'s private chat with the bot, if they have one.
+async fn tell_privately(
+    bot: &Bot,
+    plan: &mut Plan,
+    user: &MatrixId,
+    reply: impl FnOnce(kring_core::Language) -> BotReply,
+) -> Result<(), BotError> {
+    if let Some(direct_chat) = sync::direct_chat_with(bot, user).await {
+        let language = bot
+            .store
+            .member_language(user.as_str())
+            .await?
+            .unwrap_or_default();
+        plan.effect(Effect::Send {
+            to: Target::Room {
+                room_id: direct_chat,
+            },
+            reply: reply(language),
+            reply_to: None,
+        });
+    }
+    Ok(())
+}
+
+/// The region's administrator confirmed a steering person's new identity: they steer again,
+/// and they, the clients whose networks they steer, and the log hear of it.
+pub(crate) async fn on_identity_confirmed(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
+    let Ok(person) = MatrixId::parse(&entry.sender) else {
+        return Ok(Plan::new());
+    };
+    let who = Person::new(person.clone(), None);
+    let mut plan = Plan::new();
+    tell_privately(bot, &mut plan, &person, |language| {
+        messages::steering_resumed(language, &who)
+    })
+    .await?;
+    for network_id in bot.store.networks_steered_by(&person).await? {
+        let Some(network) = bot.store.network(&network_id).await? else {
+            continue;
+        };
+        plan.change(Change::Log(ActionRecord {
+            network_id: network.id.clone(),
+            at: networks::now_millis(),
+            actor: person.clone(),
+            on_behalf_of: None,
+            action: "identity.confirmed".to_owned(),
+            object: Some(person.to_string()),
+            outcome: Outcome::Done,
+        }));
+        if network.client != person {
+            tell_privately(bot, &mut plan, &network.client, |language| {
+                messages::steering_resumed(language, &who)
+            })
+            .await?;
+        }
+    }
+    Ok(plan)
 }

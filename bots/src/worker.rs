@@ -28,7 +28,7 @@ pub(crate) async fn run(
         }
         // Ended consent is looked for once a second, not before every answer.
         if last_sweep.is_none_or(|at| at.elapsed() >= IDLE_LOOK) {
-            if let Err(error) = sweep_expired_consent(&bot).await {
+            if let Err(error) = sweep(&bot).await {
                 warn!(%error, "could not check for ended consent; retrying");
             }
             last_sweep = Some(std::time::Instant::now());
@@ -82,7 +82,7 @@ pub(crate) async fn run(
 /// Consent with an end date is enforced when it ends, also after a restart: the ended grants are
 /// found in the store and each becomes an inbox entry (keyed by the grant, so once) that the
 /// rules then handle like any other event.
-async fn sweep_expired_consent(bot: &Bot) -> Result<(), BotError> {
+async fn sweep(bot: &Bot) -> Result<(), BotError> {
     let now = now_millis();
     for expired in bot.store.expired_personal_grants(now).await? {
         bot.store
@@ -98,6 +98,30 @@ async fn sweep_expired_consent(bot: &Bot) -> Result<(), BotError> {
                     origin_ts: now,
                 },
             )
+            .await?;
+    }
+    // Identities the region's administrator confirmed (`kring user confirm-identity`, which
+    // cannot reach the bot otherwise): announced once, through the inbox like everything else.
+    for confirmed in bot.store.unannounced_confirmations().await? {
+        bot.store
+            .inbox_insert(
+                bot.identity.user_id.as_str(),
+                &kring_store::NewInboxEntry {
+                    event_id: format!(
+                        "kring-identity-confirmed-{}-{}",
+                        confirmed.user_id, confirmed.confirmed_at
+                    ),
+                    room_id: String::new(),
+                    sender: confirmed.user_id.clone(),
+                    kind: InboxKind::IdentityConfirmed,
+                    body: Some(String::new()),
+                    encrypted_event: None,
+                    origin_ts: now,
+                },
+            )
+            .await?;
+        bot.store
+            .confirmation_announced(&confirmed.user_id, confirmed.confirmed_at)
             .await?;
     }
     Ok(())

@@ -73,6 +73,27 @@ pub fn worth_a_second_look(device: SenderDevice) -> bool {
     device == SenderDevice::UnknownDevice
 }
 
+/// A steering person's cross-signing identity (their master key) against the one Kring pinned
+/// when it first saw them steer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityVerdict {
+    /// Never seen: this one is pinned.
+    Pin,
+    /// The pinned one.
+    Same,
+    /// Another one: their account was reset (a new phone, a lost recovery key) or taken over.
+    /// Their steering waits until the region's administrator has checked who they are.
+    Changed,
+}
+
+pub fn judge_identity(pinned: Option<&str>, current: &str) -> IdentityVerdict {
+    match pinned {
+        None => IdentityVerdict::Pin,
+        Some(pinned) if pinned == current => IdentityVerdict::Same,
+        Some(_) => IdentityVerdict::Changed,
+    }
+}
+
 /// What an invitation to a room says about that room, from the state the inviter's server shows
 /// before joining.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +117,19 @@ pub fn may_join(invitation: &Invitation<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_changed_identity_is_never_the_pinned_one() {
+        assert_eq!(judge_identity(None, "key-a"), IdentityVerdict::Pin);
+        assert_eq!(
+            judge_identity(Some("key-a"), "key-a"),
+            IdentityVerdict::Same
+        );
+        assert_eq!(
+            judge_identity(Some("key-a"), "key-b"),
+            IdentityVerdict::Changed
+        );
+    }
 
     #[test]
     fn only_a_direct_chat_its_inviter_made_is_joined() {

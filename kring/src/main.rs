@@ -69,6 +69,10 @@ enum UserCli {
         #[arg(long)]
         password_file: Option<PathBuf>,
     },
+    /// List the people whose steering is paused because their security keys changed.
+    ChangedIdentities,
+    /// After checking who the person is: trust their new security keys, so they steer again.
+    ConfirmIdentity { username: String },
 }
 
 #[tokio::main]
@@ -124,6 +128,8 @@ async fn run(cli: Cli) -> Result<()> {
                     username,
                     password_file,
                 },
+                UserCli::ChangedIdentities => UserCommand::ChangedIdentities,
+                UserCli::ConfirmIdentity { username } => UserCommand::ConfirmIdentity { username },
             };
             kring::users::run(&config, command).await
         }

@@ -20,6 +20,13 @@ pub enum UserCommand {
         username: String,
         password_file: Option<PathBuf>,
     },
+    /// Lists the people whose steering is paused by new security keys.
+    ChangedIdentities,
+    /// After checking who the person is (in person, by phone with a known number): their new
+    /// security keys become the trusted ones and they steer again.
+    ConfirmIdentity {
+        username: String,
+    },
 }
 
 pub async fn run(config: &Config, command: UserCommand) -> Result<()> {
@@ -79,8 +86,39 @@ pub async fn run(config: &Config, command: UserCommand) -> Result<()> {
                 println!("password: {password}");
             }
         }
+        UserCommand::ChangedIdentities => {
+            let store = open_store(config).await?;
+            let changed = store.changed_identities().await?;
+            if changed.is_empty() {
+                println!("nobody's steering is paused");
+            }
+            for (user_id, since) in changed {
+                println!(
+                    "{user_id}  new security keys since {}",
+                    kring_core::messages::date_and_time(kring_core::Language::English, since)
+                );
+            }
+        }
+        UserCommand::ConfirmIdentity { username } => {
+            let user_id = full_id(config, &username)?;
+            let store = open_store(config).await?;
+            let person = kring_core::MatrixId::parse(&user_id)?;
+            anyhow::ensure!(
+                store.confirm_identity(&person).await?,
+                "{user_id} has no new security keys to confirm"
+            );
+            println!(
+                "confirmed the new security keys of {user_id}; the bot tells them and their networks"
+            );
+        }
     }
     Ok(())
+}
+
+async fn open_store(config: &Config) -> Result<kring_store::Store> {
+    kring_store::Store::connect(&config.database_url()?)
+        .await
+        .context("opening Kring's database")
 }
 
 fn full_id(config: &Config, username: &str) -> Result<String> {

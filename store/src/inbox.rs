@@ -31,6 +31,10 @@ pub enum InboxKind {
     /// An input the bot does not act on because of how it arrived (`kring_core::trust`):
     /// `body` holds `{"reason": code}`, never what the input said.
     Untrusted,
+    /// The region's administrator confirmed a steering person's changed identity
+    /// (`kring user confirm-identity`); `sender` is that person, `body` empty. Written by the
+    /// bot's own sweep.
+    IdentityConfirmed,
 }
 
 impl InboxKind {
@@ -46,6 +50,7 @@ impl InboxKind {
             Self::PollResponse => "poll_response",
             Self::Unreadable => "unreadable",
             Self::Untrusted => "untrusted",
+            Self::IdentityConfirmed => "identity_confirmed",
         }
     }
 
@@ -61,6 +66,7 @@ impl InboxKind {
             "poll_response" => Ok(Self::PollResponse),
             "unreadable" => Ok(Self::Unreadable),
             "untrusted" => Ok(Self::Untrusted),
+            "identity_confirmed" => Ok(Self::IdentityConfirmed),
             other => Err(StoreError::Corrupt(format!("inbox kind {other:?}"))),
         }
     }

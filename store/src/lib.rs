@@ -1,10 +1,12 @@
 //! Kring's durable storage. SQLite is the embedded default, PostgreSQL runs in production; both
 //! go through the same portable SQL and the same migrations, and the test suite runs on both.
 
+mod identities;
 mod inbox;
 mod networks;
 pub mod private_file;
 
+pub use identities::ConfirmedIdentity;
 pub use inbox::{InboxEntry, InboxKind, InboxState, NewInboxEntry};
 pub use networks::{ExpiredGrant, LinkLookup, PendingEffect};
 

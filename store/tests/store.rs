@@ -14,6 +14,7 @@ on_both_databases!(
     sync_position_is_replaced_not_appended,
     member_language_round_trips,
     health_check_answers,
+    identities_are_pinned_changed_and_confirmed,
 );
 
 fn command(event_id: &str, body: Option<&str>, origin_ts: i64) -> NewInboxEntry {
@@ -212,5 +213,50 @@ async fn sqlite_writes_ahead_and_syncs_every_commit() -> anyhow::Result<()> {
         .await?
         .try_get(0)?;
     assert_eq!(synchronous, 2, "synchronous = FULL");
+    Ok(())
+}
+
+async fn identities_are_pinned_changed_and_confirmed(store: Store) -> Result<()> {
+    use kring_core::trust::IdentityVerdict;
+    let anna = kring_core::MatrixId::parse("@anna:kring.test")?;
+    assert_eq!(
+        store.check_identity(&anna, "key-1").await?,
+        (IdentityVerdict::Pin, false)
+    );
+    assert_eq!(
+        store.check_identity(&anna, "key-1").await?,
+        (IdentityVerdict::Same, false)
+    );
+    assert!(
+        !store.confirm_identity(&anna).await?,
+        "nothing to confirm yet"
+    );
+    // A new identity is news once; asking again with it is not.
+    assert_eq!(
+        store.check_identity(&anna, "key-2").await?,
+        (IdentityVerdict::Changed, true)
+    );
+    assert_eq!(
+        store.check_identity(&anna, "key-2").await?,
+        (IdentityVerdict::Changed, false)
+    );
+    assert_eq!(store.changed_identities().await?.len(), 1);
+    assert!(store.unannounced_confirmations().await?.is_empty());
+    assert!(store.confirm_identity(&anna).await?);
+    assert_eq!(
+        store.check_identity(&anna, "key-2").await?,
+        (IdentityVerdict::Same, false)
+    );
+    assert_eq!(
+        store.check_identity(&anna, "key-1").await?,
+        (IdentityVerdict::Changed, true),
+        "the old identity is not trusted any more"
+    );
+    let confirmed = store.unannounced_confirmations().await?;
+    assert_eq!(confirmed.len(), 1);
+    store
+        .confirmation_announced(&confirmed[0].user_id, confirmed[0].confirmed_at)
+        .await?;
+    assert!(store.unannounced_confirmations().await?.is_empty());
     Ok(())
 }

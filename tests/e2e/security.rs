@@ -263,3 +263,128 @@ async fn a_look_alike_history_room_gets_no_copies() -> Result<()> {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn new_security_keys_pause_steering_until_the_administrator_confirms() -> Result<()> {
+    let network = Network::start().await?;
+    // The client's first steering command pins the identity the bot sees for them.
+    ask(&network.client, &network.room, "!netwerk").await?;
+
+    // The client loses their recovery key and starts anew on a new phone: a new identity, which
+    // signs the new device. To the bot that looks exactly like someone taking the account over.
+    let account = &network.client.account;
+    let new_phone = TestClient::login_unconfirmed(&network.synapse.base_url(), account).await?;
+    kring_bots::bootstrap_cross_signing(
+        &new_phone.client,
+        &kring_bots::BotCredentials {
+            username: account.username.clone(),
+            password: account.password.clone(),
+        },
+        kring_bots::ExistingIdentity::Replace,
+    )
+    .await?;
+    let stranger = network.synapse.register(Persona::Carer).await?;
+    let stranger_id = UserId::parse(&stranger.user_id)?;
+    let command = format!("!uitnodigen {} mantelzorger", stranger.user_id);
+    let room = new_phone.room(&network.room_id())?;
+    new_phone.send_text(&room, &command).await?;
+    let paused = wait_for_bot(
+        &new_phone,
+        &network.bot,
+        &network.direct_chat.room_id().to_owned(),
+        "beveiligingssleutels zijn veranderd",
+    )
+    .await?;
+    assert!(paused.body.contains("beheerder"), "{}", paused.body);
+    assert_eq!(
+        room_membership(&new_phone, &network.room_id(), &stranger_id).await?,
+        None,
+        "a changed identity steered"
+    );
+
+    // The administrator sees who is paused and, having checked it is them, confirms (what
+    // `kring user confirm-identity` does).
+    let client_id = kring_core::MatrixId::parse(&account.user_id)?;
+    let paused_people = network.bot.store.changed_identities().await?;
+    assert!(
+        paused_people
+            .iter()
+            .any(|(user, _)| user == &account.user_id),
+        "{paused_people:?}"
+    );
+    assert!(network.bot.store.confirm_identity(&client_id).await?);
+    wait_for_bot(
+        &new_phone,
+        &network.bot,
+        &network.direct_chat.room_id().to_owned(),
+        "Ik voer opdrachten van dat account weer uit",
+    )
+    .await?;
+    let invited = ask(&new_phone, &room, &command).await?;
+    assert!(invited.body.contains("Ik heb"), "{}", invited.body);
+    let log = ask(
+        &new_phone,
+        &new_phone.room(network.direct_chat.room_id())?,
+        "!logboek",
+    )
+    .await?
+    .body;
+    assert!(
+        log.contains("probeerde iets te veranderen met beveiligingssleutels die veranderd zijn")
+            && log.contains("de beheerder ging na"),
+        "{log}"
+    );
+    Ok(())
+}
+
+/// `kring user changed-identities` and `kring user confirm-identity` as the region's
+/// administrator runs them.
+#[tokio::test]
+async fn the_administrator_confirms_new_keys_from_the_command_line() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let database_url = kring_testbed::fresh_sqlite_url(dir.path());
+    let store = kring_store::Store::connect(&database_url).await?;
+    let anna = kring_core::MatrixId::parse("@anna:kring.test")?;
+    store.check_identity(&anna, "key-1").await?;
+    store.check_identity(&anna, "key-2").await?;
+    let url_file = dir.path().join("database-url");
+    std::fs::write(&url_file, &database_url)?;
+    let config = dir.path().join("kring.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = {:?}\ndatabase_url_file = {:?}\nserver_name = \"kring.test\"\n",
+            dir.path().display().to_string(),
+            url_file.display().to_string()
+        ),
+    )?;
+    let kring = |args: &[&str]| -> Result<(bool, String)> {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_kring"))
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .output()?;
+        Ok((
+            output.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ),
+        ))
+    };
+    let (ok, listed) = kring(&["user", "changed-identities"])?;
+    assert!(ok && listed.contains("@anna:kring.test"), "{listed}");
+    let (ok, confirmed) = kring(&["user", "confirm-identity", "anna"])?;
+    assert!(ok && confirmed.contains("confirmed"), "{confirmed}");
+    assert_eq!(
+        store.check_identity(&anna, "key-2").await?.0,
+        kring_core::trust::IdentityVerdict::Same
+    );
+    let (ok, again) = kring(&["user", "confirm-identity", "anna"])?;
+    assert!(
+        !ok && again.contains("no new security keys to confirm"),
+        "{again}"
+    );
+    Ok(())
+}

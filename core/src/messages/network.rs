@@ -382,6 +382,45 @@ pub fn removal_prompt(language: Language, number: i64, who: &Person) -> BotReply
     }
 }
 
+/// Told to the client when someone who steers their network turned up with new security keys:
+/// until the region's administrator has checked it is them, the bot carries out nothing they ask.
+pub fn steering_paused(language: Language, who: &Person) -> BotReply {
+    match language {
+        Language::Dutch => Builder::new()
+            .rich(Text::new().bold("Let op: ").person(who).text(" heeft nieuwe beveiligingssleutels."))
+            .paragraph("Dat gebeurt bij een nieuwe telefoon of een verloren herstelsleutel, maar het kan ook betekenen dat iemand anders het account gebruikt. Tot de beheerder van uw regio heeft nagegaan dat het echt die persoon is, voer ik niets uit wat via dat account gevraagd wordt.")
+            .build(),
+        Language::English => Builder::new()
+            .rich(Text::new().bold("Please note: ").person(who).text(" has new security keys."))
+            .paragraph("That happens with a new phone or a lost recovery key, but it can also mean someone else is using the account. Until your region's administrator has checked it is really that person, I carry out nothing asked through that account.")
+            .build(),
+    }
+}
+
+/// The administrator checked a steering person's new keys; told to them and to the client.
+pub fn steering_resumed(language: Language, who: &Person) -> BotReply {
+    match language {
+        Language::Dutch => Builder::new()
+            .rich(
+                Text::new()
+                    .text("De beheerder heeft nagegaan dat de nieuwe beveiligingssleutels van ")
+                    .person(who)
+                    .text(
+                        " echt van die persoon zijn. Ik voer opdrachten van dat account weer uit.",
+                    ),
+            )
+            .build(),
+        Language::English => Builder::new()
+            .rich(
+                Text::new()
+                    .text("The administrator checked that the new security keys of ")
+                    .person(who)
+                    .text(" really belong to them. I carry out commands from that account again."),
+            )
+            .build(),
+    }
+}
+
 /// The answer ids of a proposal poll (what a vote carries; the texts are for people).
 pub const PROPOSAL_YES: &str = "ja";
 pub const PROPOSAL_NO: &str = "nee";
@@ -1213,6 +1252,14 @@ fn log_sentence(language: Language, entry: &AuditEntry, person: &dyn Fn(&str) ->
         (false, "link.revoke") => Text::new()
             .person(&actor)
             .text(&format!(" revoked invite link {object}")),
+        (true, "identity.confirmed") => Text::new()
+            .text("de beheerder ging na dat de nieuwe beveiligingssleutels van ")
+            .merge(who())
+            .text(" echt van die persoon zijn"),
+        (false, "identity.confirmed") => Text::new()
+            .text("the administrator checked that the new security keys of ")
+            .merge(who())
+            .text(" really belong to them"),
         (true, "consent.end.past_history") => Text::new()
             .text("de toestemming van ")
             .merge(who())
