@@ -1257,6 +1257,18 @@ pub(crate) async fn on_consent(
             // A reply relation only makes sense in the room of the command.
             reply_to: (private_chat == entry.room_id).then(|| entry.event_id.clone()),
         });
+        // A new overview replaces the polls of an older one: only the newest can be tapped.
+        for (poll_event_id, room_id) in bot.store.open_consent_polls(&network.id).await? {
+            plan.change(Change::CloseConsentPoll {
+                poll_event_id: poll_event_id.clone(),
+                at: context.now,
+            })
+            .effect(Effect::EndPoll {
+                to: Target::Room { room_id },
+                poll_event_id,
+                text: messages::consent_poll_replaced(language),
+            });
+        }
         if let Some((poll, left_out)) = ConsentPoll::which_subject(&network) {
             plan.effect(Effect::SendConsentPoll {
                 to,
@@ -1462,9 +1474,13 @@ pub(crate) async fn on_poll_response(bot: &Bot, entry: &InboxEntry) -> Result<Pl
         let answer = vote.answers.first().map(String::as_str);
         return on_proposal_vote(bot, entry, proposal, answer).await;
     }
-    let Some((network_id, poll)) = bot.store.open_consent_poll(&vote.poll).await? else {
+    let Some((network_id, poll_room, poll)) = bot.store.open_consent_poll(&vote.poll).await? else {
         return Ok(Plan::new());
     };
+    // A vote counts in the poll's own room only: anyone could relate one to it from elsewhere.
+    if poll_room != entry.room_id {
+        return Ok(Plan::new());
+    }
     let Some(network) = bot.store.network(&network_id).await? else {
         return Ok(Plan::new());
     };
@@ -1493,11 +1509,18 @@ pub(crate) async fn on_poll_response(bot: &Bot, entry: &InboxEntry) -> Result<Pl
         return Ok(Plan::new());
     };
     let names = people(bot, &network, &[]).await?;
-    let mut plan = match choice {
-        PollChoice::Subject(subject) => {
-            let next = ConsentPoll::what_may(subject);
-            let lookup = |id: &MatrixId| person(&names, id);
+    let mut plan = match &choice {
+        PollChoice::Subject(subject) | PollChoice::Outdated(subject) => {
             let mut plan = Plan::new();
+            if matches!(choice, PollChoice::Outdated(_)) {
+                plan.effect(Effect::Send {
+                    to: here(entry),
+                    reply: messages::consent_poll_outdated(language),
+                    reply_to: None,
+                });
+            }
+            let next = ConsentPoll::what_may(subject.clone(), &current, context.now);
+            let lookup = |id: &MatrixId| person(&names, id);
             plan.effect(Effect::SendConsentPoll {
                 to: here(entry),
                 network_id: network.id.clone(),
@@ -1515,7 +1538,7 @@ pub(crate) async fn on_poll_response(bot: &Bot, entry: &InboxEntry) -> Result<Pl
             plan
         }
         PollChoice::Switch(request) => {
-            consent_plan(&context, &network, &current, &names, &request, None).await?
+            consent_plan(&context, &network, &current, &names, request, None).await?
         }
     };
     plan.change(Change::CloseConsentPoll {

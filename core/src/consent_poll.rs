@@ -22,6 +22,12 @@ pub enum ConsentPoll {
     WhatMay {
         subject: Subject,
         answers: Vec<(String, InfoKind)>,
+        /// The kinds the subject held when the poll was sent, which is what its answers say
+        /// ("nu wel, tik om te stoppen"). A tap means that switch and no other: once the state
+        /// has changed since, the tap is refused. Missing in polls stored by an older version,
+        /// whose taps are refused the same way.
+        #[serde(default)]
+        held_when_asked: Option<Vec<InfoKind>>,
     },
 }
 
@@ -32,6 +38,9 @@ pub enum PollChoice {
     Subject(Subject),
     /// Switch this kind for this subject.
     Switch(ConsentRequest),
+    /// The answer no longer means what it said: the subject's consent changed after the poll
+    /// was sent. Nothing is switched; the client gets a fresh poll.
+    Outdated(Subject),
 }
 
 impl ConsentPoll {
@@ -70,13 +79,33 @@ impl ConsentPoll {
 
     /// The kinds one subject can be switched for: all six for a member, all but the chat for an
     /// organisation (being in the chat is personal).
-    pub fn what_may(subject: Subject) -> Self {
-        let answers = InfoKind::ALL
+    pub fn what_may(subject: Subject, consent: &Consent, now: Millis) -> Self {
+        let answers: Vec<(String, InfoKind)> = InfoKind::ALL
             .iter()
             .filter(|kind| !(matches!(subject, Subject::Organisation { .. }) && kind.is_personal()))
             .map(|kind| (kind.code().to_owned(), *kind))
             .collect();
-        Self::WhatMay { subject, answers }
+        let held_when_asked = answers
+            .iter()
+            .map(|(_, kind)| *kind)
+            .filter(|kind| consent.holds(&subject, *kind, now))
+            .collect();
+        Self::WhatMay {
+            subject,
+            answers,
+            held_when_asked: Some(held_when_asked),
+        }
+    }
+
+    /// Whether `kind` was held when the poll was sent (`None`: the poll does not say).
+    pub fn held_when_asked(&self, kind: InfoKind) -> Option<bool> {
+        match self {
+            Self::WhatMay {
+                held_when_asked: Some(held),
+                ..
+            } => Some(held.contains(&kind)),
+            _ => None,
+        }
     }
 
     /// What a vote for `answer_id` means, with the consent as it stands at `now`; `None` for an
@@ -87,10 +116,18 @@ impl ConsentPoll {
                 .iter()
                 .find(|(id, _)| id == answer_id)
                 .map(|(_, subject)| PollChoice::Subject(subject.clone())),
-            Self::WhatMay { subject, answers } => answers
+            Self::WhatMay {
+                subject, answers, ..
+            } => answers
                 .iter()
                 .find(|(id, _)| id == answer_id)
-                .map(|(_, kind)| PollChoice::Switch(switch(consent, subject, *kind, now))),
+                .map(|(_, kind)| {
+                    if self.held_when_asked(*kind) == Some(consent.holds(subject, *kind, now)) {
+                        PollChoice::Switch(switch(consent, subject, *kind, now))
+                    } else {
+                        PollChoice::Outdated(subject.clone())
+                    }
+                }),
         }
     }
 }
@@ -212,17 +249,25 @@ mod tests {
         assert_eq!((answers.len(), more), (MAX_POLL_ANSWERS, 5));
     }
 
+    fn nothing_given() -> Consent {
+        Consent { grants: vec![] }
+    }
+
     #[test]
     fn an_organisation_is_never_offered_the_chat() {
-        let ConsentPoll::WhatMay { answers, .. } = ConsentPoll::what_may(Subject::Organisation {
-            name: "De Linde".into(),
-        }) else {
+        let ConsentPoll::WhatMay { answers, .. } = ConsentPoll::what_may(
+            Subject::Organisation {
+                name: "De Linde".into(),
+            },
+            &nothing_given(),
+            0,
+        ) else {
             panic!("the second poll asks what")
         };
         assert_eq!(answers.len(), InfoKind::ALL.len() - 2);
         assert!(answers.iter().all(|(_, kind)| !kind.is_personal()));
         let ConsentPoll::WhatMay { answers, .. } =
-            ConsentPoll::what_may(Subject::Member { user: id("carer") })
+            ConsentPoll::what_may(Subject::Member { user: id("carer") }, &nothing_given(), 0)
         else {
             panic!("the second poll asks what")
         };
@@ -232,10 +277,10 @@ mod tests {
     #[test]
     fn a_tap_switches_what_is_given_and_nothing_else() {
         let carer = Subject::Member { user: id("carer") };
-        let poll = ConsentPoll::what_may(carer.clone());
         let consent = Consent {
             grants: vec![grant(carer.clone(), InfoKind::ChatMembership)],
         };
+        let poll = ConsentPoll::what_may(carer.clone(), &consent, 10);
         assert_eq!(
             poll.choice("chat_membership", &consent, 10),
             Some(PollChoice::Switch(ConsentRequest::Withdraw {
@@ -259,17 +304,80 @@ mod tests {
         let consent = Consent {
             grants: vec![ended],
         };
+        let poll = ConsentPoll::what_may(carer.clone(), &consent, 10);
         assert!(matches!(
             poll.choice("appointments", &consent, 10),
             Some(PollChoice::Switch(ConsentRequest::Give { .. }))
         ));
     }
 
+    /// Every kind, held or not when asked, held or not when tapped: a tap switches exactly
+    /// what the poll said it would, or nothing at all.
+    #[test]
+    fn a_tap_means_what_the_poll_said_or_nothing() {
+        let carer = Subject::Member { user: id("carer") };
+        let consent_with = |held: bool, kind: InfoKind| Consent {
+            grants: if held {
+                vec![grant(carer.clone(), kind)]
+            } else {
+                vec![]
+            },
+        };
+        for kind in InfoKind::ALL {
+            for held_when_asked in [false, true] {
+                for held_when_tapped in [false, true] {
+                    let poll = ConsentPoll::what_may(
+                        carer.clone(),
+                        &consent_with(held_when_asked, kind),
+                        10,
+                    );
+                    let choice =
+                        poll.choice(kind.code(), &consent_with(held_when_tapped, kind), 20);
+                    let expected = match (held_when_asked, held_when_tapped) {
+                        (true, true) => PollChoice::Switch(ConsentRequest::Withdraw {
+                            subject: carer.clone(),
+                            kind,
+                        }),
+                        (false, false) => PollChoice::Switch(ConsentRequest::Give {
+                            subject: carer.clone(),
+                            kind,
+                            until: None,
+                        }),
+                        _ => PollChoice::Outdated(carer.clone()),
+                    };
+                    assert_eq!(
+                        choice,
+                        Some(expected),
+                        "{kind:?} {held_when_asked} {held_when_tapped}"
+                    );
+                }
+            }
+        }
+        // A poll stored before the answers said what they meant is never acted on.
+        let mut stored =
+            serde_json::to_value(ConsentPoll::what_may(carer.clone(), &nothing_given(), 10))
+                .unwrap();
+        stored
+            .as_object_mut()
+            .unwrap()
+            .remove("held_when_asked")
+            .expect("the field is stored");
+        let old: ConsentPoll = serde_json::from_value(stored).unwrap();
+        assert_eq!(
+            old.choice("appointments", &nothing_given(), 20),
+            Some(PollChoice::Outdated(carer))
+        );
+    }
+
     #[test]
     fn a_poll_survives_the_store_as_json() {
-        let poll = ConsentPoll::what_may(Subject::Organisation {
-            name: "De Linde".into(),
-        });
+        let poll = ConsentPoll::what_may(
+            Subject::Organisation {
+                name: "De Linde".into(),
+            },
+            &nothing_given(),
+            0,
+        );
         let json = serde_json::to_string(&poll).unwrap();
         assert_eq!(serde_json::from_str::<ConsentPoll>(&json).unwrap(), poll);
     }

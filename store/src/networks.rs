@@ -195,14 +195,28 @@ impl Store {
         Ok(())
     }
 
-    /// An open consent poll by its event id: its network and what its answers stand for.
-    /// Closed and unknown polls are `None`.
+    /// The open consent polls of a network, as (poll event id, room id), oldest first.
+    pub async fn open_consent_polls(&self, network_id: &str) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT poll_event_id, room_id FROM consent_polls
+             WHERE network_id = $1 AND closed_at IS NULL ORDER BY sent_at, poll_event_id",
+        )
+        .bind(network_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("poll_event_id")?, row.try_get("room_id")?)))
+            .collect()
+    }
+
+    /// An open consent poll by its event id: its network, the room it was asked in, and what
+    /// its answers stand for. Closed and unknown polls are `None`.
     pub async fn open_consent_poll(
         &self,
         poll_event_id: &str,
-    ) -> Result<Option<(String, ConsentPoll)>> {
+    ) -> Result<Option<(String, String, ConsentPoll)>> {
         let row = sqlx::query(
-            "SELECT network_id, poll FROM consent_polls
+            "SELECT network_id, room_id, poll FROM consent_polls
              WHERE poll_event_id = $1 AND closed_at IS NULL",
         )
         .bind(poll_event_id)
@@ -215,7 +229,11 @@ impl Store {
         // Not the JSON itself in the error: it names members.
         let poll = serde_json::from_str(&json)
             .map_err(|_| StoreError::Corrupt("a stored consent poll".into()))?;
-        Ok(Some((row.try_get("network_id")?, poll)))
+        Ok(Some((
+            row.try_get("network_id")?,
+            row.try_get("room_id")?,
+            poll,
+        )))
     }
 
     /// An invite that could not be delivered (no such account): the person never was a member.

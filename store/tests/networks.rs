@@ -421,9 +421,13 @@ async fn a_consent_poll_is_understood_until_it_is_closed(store: Store) -> Result
     store
         .apply_plan(BOT, "$start", &start_plan("net-a", "client"))
         .await?;
-    let poll = ConsentPoll::what_may(Subject::Organisation {
-        name: "De Linde".into(),
-    });
+    let poll = ConsentPoll::what_may(
+        Subject::Organisation {
+            name: "De Linde".into(),
+        },
+        &kring_core::consent::Consent::default(),
+        0,
+    );
     assert_eq!(store.open_consent_poll("$poll").await?, None);
     store
         .record_consent_poll("$poll", "net-a", "!dm:kring.test", &poll, 30)
@@ -434,7 +438,15 @@ async fn a_consent_poll_is_understood_until_it_is_closed(store: Store) -> Result
         .await?;
     assert_eq!(
         store.open_consent_poll("$poll").await?,
-        Some(("net-a".to_owned(), poll.clone()))
+        Some((
+            "net-a".to_owned(),
+            "!dm:kring.test".to_owned(),
+            poll.clone()
+        ))
+    );
+    assert_eq!(
+        store.open_consent_polls("net-a").await?,
+        vec![("$poll".to_owned(), "!dm:kring.test".to_owned())]
     );
     inbox_event(&store, "$vote").await?;
     let mut plan = Plan::new();

@@ -1298,7 +1298,7 @@ async fn the_client_decides_who_may_see_what() -> Result<()> {
 }
 
 /// The newest open poll from the bot in `room_id` whose question contains `question`.
-async fn open_poll(
+pub(crate) async fn open_poll(
     member: &TestClient,
     bot: &InProcessBot,
     room_id: &RoomId,
@@ -1428,13 +1428,21 @@ async fn the_client_changes_consent_by_tapping_polls() -> Result<()> {
         overview.body
     );
 
+    // The newer overview closed the older one's poll.
+    network
+        .client
+        .wait_for_poll("the older overview's poll closed", |p| {
+            p.event_id == private.event_id && p.ended
+        })
+        .await?;
+
     // Withdrawing the carer's chat by two taps takes them out of the network.
     let whom = open_poll(
         &network.client,
         &network.bot,
         &dm_id,
         "Over wie",
-        std::slice::from_ref(&whom.event_id),
+        &[whom.event_id.clone(), private.event_id.clone()],
     )
     .await?;
     let carer_answer = whom

@@ -3,7 +3,7 @@
 //! encryption (what a stolen access token can send), a look-alike history room, and a device
 //! someone signed in on with the password alone.
 
-use crate::networks::{Network, ask, room_membership, wait_for_bot};
+use crate::networks::{Network, ask, open_poll, room_membership, wait_for_bot};
 use anyhow::{Context, Result};
 use kring_testbed::{Persona, TestClient};
 use matrix_sdk::ruma::api::client::message::send_message_event;
@@ -386,5 +386,100 @@ async fn the_administrator_confirms_new_keys_from_the_command_line() -> Result<(
         !ok && again.contains("no new security keys to confirm"),
         "{again}"
     );
+    Ok(())
+}
+
+/// A consent poll's answer says what a tap will do ("nu niet, tik om toe te staan"). When the
+/// consent changed after it was sent, the tap is refused rather than doing the opposite; a new
+/// overview closes the polls of the older one. (A vote from another room is refused by Synapse
+/// already, see `the_client_changes_consent_by_tapping_polls`; the bot checks the room too.)
+#[tokio::test]
+async fn a_consent_tap_does_only_what_its_poll_said() -> Result<()> {
+    let network = Network::start().await?;
+    let gp = network
+        .add(Persona::Professional, "huisarts Praktijk De Linde")
+        .await?;
+    let gp_id = gp.user_id().to_string();
+    let dm_id = network.direct_chat.room_id().to_owned();
+
+    ask(&network.client, &network.direct_chat, "!toestemming").await?;
+    let whom = open_poll(&network.client, &network.bot, &dm_id, "Over wie", &[]).await?;
+    let gp_answer = whom
+        .answer_containing(gp.user_id().localpart())
+        .context("the GP is offered")?;
+    network
+        .client
+        .vote(&network.direct_chat, &whom.event_id, &gp_answer)
+        .await?;
+    let what = open_poll(&network.client, &network.bot, &dm_id, "Wat mag", &[]).await?;
+    let appointments = what
+        .answer_containing("afspraken: nu niet")
+        .context("appointments offered to switch on")?;
+
+    // Meanwhile the client gives it by command; the poll still says "nu niet".
+    let given = ask(
+        &network.client,
+        &network.direct_chat,
+        &format!("!toestemming {gp_id} afspraken ja"),
+    )
+    .await?;
+    assert!(
+        given.body.contains("mag nu afspraken zien"),
+        "{}",
+        given.body
+    );
+
+    // The tap in the poll's own room would now withdraw: refused, with a fresh poll.
+    network
+        .client
+        .vote(&network.direct_chat, &what.event_id, &appointments)
+        .await?;
+    wait_for_bot(
+        &network.client,
+        &network.bot,
+        &dm_id,
+        "Ik heb niets veranderd",
+    )
+    .await?;
+    let fresh = open_poll(
+        &network.client,
+        &network.bot,
+        &dm_id,
+        "Wat mag",
+        std::slice::from_ref(&what.event_id),
+    )
+    .await?;
+    assert!(
+        fresh.answer_containing("afspraken: nu wel").is_some(),
+        "{fresh:#?}"
+    );
+    let network_id = network
+        .bot
+        .store
+        .network_by_room(network.room_id().as_str())
+        .await?
+        .context("stored")?
+        .id;
+    let consent = network.bot.store.consent(&network_id).await?;
+    let gp_subject = kring_core::consent::Subject::Member {
+        user: kring_core::MatrixId::parse(&gp_id)?,
+    };
+    assert!(
+        consent.holds(
+            &gp_subject,
+            kring_core::consent::InfoKind::Appointments,
+            kring_testbed::now_millis()
+        ),
+        "the outdated tap withdrew what the client gave"
+    );
+
+    // A second overview closes the open poll of the first.
+    ask(&network.client, &network.direct_chat, "!toestemming").await?;
+    network
+        .client
+        .wait_for_poll("the older poll closed", |poll| {
+            poll.event_id == fresh.event_id && poll.ended
+        })
+        .await?;
     Ok(())
 }

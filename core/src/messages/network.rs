@@ -1757,7 +1757,9 @@ pub fn consent_poll(
                     .collect(),
             }
         }
-        ConsentPoll::WhatMay { subject, answers } => {
+        ConsentPoll::WhatMay {
+            subject, answers, ..
+        } => {
             let question = if dutch {
                 format!(
                     "Wat mag {} zien? Tik op wat u wilt veranderen.",
@@ -1773,7 +1775,10 @@ pub fn consent_poll(
                 .iter()
                 .map(|(id, kind)| {
                     let label = info_kind_label(language, *kind);
-                    let given = consent.holds(subject, *kind, now);
+                    // What the tap will mean is what it says.
+                    let given = poll
+                        .held_when_asked(*kind)
+                        .unwrap_or_else(|| consent.holds(subject, *kind, now));
                     let text = match (dutch, given, *kind == InfoKind::ChatMembership) {
                         (true, true, true) => {
                             format!("{label}: nu wel. Tik om uit het netwerk te halen.")
@@ -1799,6 +1804,28 @@ pub fn consent_poll_ended(language: Language) -> String {
     match language {
         Language::Dutch => "Gekozen. Deze keuzelijst is gesloten.".to_owned(),
         Language::English => "Chosen. This poll is closed.".to_owned(),
+    }
+}
+
+/// A tap on a consent poll whose answer no longer says what it would do: someone changed the
+/// consent after the poll was sent. Nothing changed; a fresh poll follows.
+pub fn consent_poll_outdated(language: Language) -> BotReply {
+    match language {
+        Language::Dutch => Builder::new()
+            .paragraph("Ik heb niets veranderd: de toestemming was al aangepast nadat die keuzelijst was verstuurd, dus uw tik betekende niet meer wat erbij stond. Hieronder staat een nieuwe keuzelijst.")
+            .build(),
+        Language::English => Builder::new()
+            .paragraph("I changed nothing: the consent had been changed after that poll was sent, so your tap no longer meant what it said. A new poll follows below.")
+            .build(),
+    }
+}
+
+pub fn consent_poll_replaced(language: Language) -> String {
+    match language {
+        Language::Dutch => {
+            "Vervangen door een nieuw overzicht. Deze keuzelijst is gesloten.".to_owned()
+        }
+        Language::English => "Replaced by a newer overview. This poll is closed.".to_owned(),
     }
 }
 
