@@ -5,6 +5,7 @@
 use crate::{Bot, BotError};
 use kring_core::MatrixId;
 use kring_store::{InboxKind, InboxState, NewInboxEntry};
+use matrix_sdk::RoomMemberships;
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::deserialized_responses::{TimelineEvent, TimelineEventKind};
 use matrix_sdk::room::MessagesOptions;
@@ -482,16 +483,34 @@ pub(crate) fn is_direct_chat(bot: &Bot, room_id: &RoomId) -> bool {
         && !created_by_bot(bot, room_id)
 }
 
-/// The bot's direct chat with `user`, if they have one: where private answers go.
+/// The bot's private chat with `user`, if they have one: where invite links, the log and
+/// warnings go. Only a room that can hold a secret counts: end-to-end encrypted, made by `user`
+/// themself, and nobody in it or invited to it but `user` and the bot. A room someone else made
+/// (and left), or an unencrypted one a stolen access token made, is not a private chat.
 pub(crate) async fn direct_chat_with(bot: &Bot, user: &MatrixId) -> Option<String> {
     let user = UserId::parse(user.as_str()).ok()?;
     for room in bot.client.joined_rooms() {
-        if !is_direct_chat(bot, room.room_id()) {
+        if !is_direct_chat(bot, room.room_id())
+            || !room.encryption_state().is_encrypted()
+            || room
+                .create_content()
+                .is_none_or(|create| create.creator != user)
+        {
             continue;
         }
-        if let Ok(Some(member)) = room.get_member_no_sync(&user).await
-            && *member.membership() == MembershipState::Join
-        {
+        let Ok(members) = room
+            .members_no_sync(RoomMemberships::JOIN | RoomMemberships::INVITE)
+            .await
+        else {
+            continue;
+        };
+        let only_the_two = members
+            .iter()
+            .all(|member| member.user_id() == user || member.user_id() == bot.identity.user_id);
+        let user_joined = members.iter().any(|member| {
+            member.user_id() == user && *member.membership() == MembershipState::Join
+        });
+        if only_the_two && user_joined {
             return Some(room.room_id().to_string());
         }
     }

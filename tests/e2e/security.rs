@@ -6,6 +6,7 @@
 use crate::networks::{Network, ask, open_poll, room_membership, wait_for_bot};
 use anyhow::{Context, Result};
 use kring_testbed::{Persona, TestClient};
+use matrix_sdk::deserialized_responses::{TimelineEventKind, UnableToDecryptReason, WithheldCode};
 use matrix_sdk::ruma::api::client::message::send_message_event;
 use matrix_sdk::ruma::api::client::room::create_room;
 use matrix_sdk::ruma::api::client::state::get_state_event_for_key;
@@ -141,16 +142,33 @@ async fn a_device_its_owner_did_not_confirm_changes_nothing() -> Result<()> {
     assert!(invited.body.contains("Ik heb"), "{}", invited.body);
 
     // The bot gives its room keys only to devices their owner signed: the intruder's device
-    // can read neither the warning nor what the bot says in the network room.
+    // can read neither the warning nor what the bot says in the network room, and it is told
+    // so (the key withheld as "unverified"), which is not a matter of the key being late.
     for (room_id, event_id) in [
         (network.direct_chat.room_id(), &warned.event_id),
         (network.room.room_id(), &invited.event_id),
     ] {
-        let seen = intruder.room(room_id)?.event(event_id, None).await?;
-        assert!(
-            seen.encryption_info().is_none() && seen.kind.is_utd(),
-            "the intruder's device read {event_id}"
-        );
+        let started = std::time::Instant::now();
+        loop {
+            let seen = intruder.room(room_id)?.event(event_id, None).await?;
+            assert!(
+                seen.encryption_info().is_none(),
+                "the intruder's device read {event_id}"
+            );
+            if let TimelineEventKind::UnableToDecrypt { utd_info, .. } = &seen.kind
+                && let UnableToDecryptReason::MissingMegolmSession {
+                    withheld_code: Some(code),
+                } = &utd_info.reason
+            {
+                assert_eq!(*code, WithheldCode::Unverified);
+                break;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "the bot never said it withheld {event_id} from the intruder's device"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
     }
     Ok(())
 }
@@ -481,5 +499,50 @@ async fn a_consent_tap_does_only_what_its_poll_said() -> Result<()> {
             poll.event_id == fresh.event_id && poll.ended
         })
         .await?;
+    Ok(())
+}
+
+/// A two-person room of the client and the bot is the client's private chat only if the
+/// client made it: a member who makes one (say, with a public join rule, to come back later),
+/// invites both and leaves gets no invite link sent there.
+#[tokio::test]
+async fn a_room_someone_else_made_is_never_taken_for_the_private_chat() -> Result<()> {
+    let network = Network::start().await?;
+    let carer = network.add(Persona::Carer, "mantelzorger").await?;
+    let bot_id = UserId::parse(&network.bot.user_id)?;
+    let mut request = create_room::v3::Request::new();
+    request.is_direct = true;
+    request.invite = vec![bot_id.clone(), network.client.user_id().to_owned()];
+    let look_alike = carer.client.create_room(request).await?;
+    carer
+        .wait_until_joined(look_alike.room_id(), &bot_id)
+        .await?;
+    network.client.accept_invite(look_alike.room_id()).await?;
+    look_alike.leave().await?;
+    // The client's real private chat is gone, so the look-alike is the only two-person room.
+    // (The answer to a command sent after both leaves shows the bot has seen them.)
+    network.direct_chat.leave().await?;
+    ask(&network.client, &network.room, "!netwerk").await?;
+
+    let reply = ask(&network.client, &network.room, "!link vertegenwoordiger").await?;
+    assert!(
+        reply.body.contains("alleen in een privégesprek"),
+        "{}",
+        reply.body
+    );
+    let overview = ask(&network.client, &network.room, "!netwerk").await?;
+    assert!(
+        overview.body.contains("Open uitnodigingslinks: geen"),
+        "no link was made: {}",
+        overview.body
+    );
+    assert!(
+        network
+            .client
+            .received()
+            .iter()
+            .all(|message| !message.body.contains(&network.bot.bridge_url)),
+        "an invite link went to a room the client did not make"
+    );
     Ok(())
 }
