@@ -70,9 +70,11 @@ pub(crate) fn classify(info: Option<&EncryptionInfo>) -> SenderDevice {
     }
 }
 
-/// For someone who steers a network: whether their cross-signing identity is the one pinned
-/// when they first steered (`kring_core::trust::judge_identity`). Anyone else's input decides
-/// nothing without the client, so their identity is not pinned.
+/// Whether the sender's cross-signing identity is the one pinned when the bot first had an
+/// input from them (`kring_core::trust::judge_identity`). Everyone is pinned at first sight, so
+/// someone who comes to steer later (a representative) is pinned from before. A changed
+/// identity pauses only those who steer; anyone else's input decides nothing without the
+/// client, so for them the new identity simply becomes the pinned one.
 /// The flag in the refusal says the changed identity is new, so the client is told once.
 pub(crate) async fn steering_identity(
     bot: &Bot,
@@ -81,9 +83,6 @@ pub(crate) async fn steering_identity(
     let (Ok(person), Ok(user_id)) = (MatrixId::parse(sender), UserId::parse(sender)) else {
         return Ok(Err((Distrust::UnconfirmedDevice, false)));
     };
-    if bot.store.networks_steered_by(&person).await?.is_empty() {
-        return Ok(Ok(()));
-    }
     let master_key = bot
         .client
         .encryption()
@@ -96,12 +95,17 @@ pub(crate) async fn steering_identity(
     let Some(master_key) = master_key else {
         return Ok(Err((Distrust::UnconfirmedDevice, false)));
     };
-    Ok(
-        match bot.store.check_identity(&person, &master_key).await? {
-            (IdentityVerdict::Pin | IdentityVerdict::Same, _) => Ok(()),
-            (IdentityVerdict::Changed, newly) => Err((Distrust::ChangedIdentity, newly)),
-        },
-    )
+    match bot.store.check_identity(&person, &master_key).await? {
+        (IdentityVerdict::Pin | IdentityVerdict::Same, _) => Ok(Ok(())),
+        (IdentityVerdict::Changed, newly) => {
+            if bot.store.networks_steered_by(&person).await?.is_empty() {
+                bot.store.replace_identity(&person, &master_key).await?;
+                Ok(Ok(()))
+            } else {
+                Ok(Err((Distrust::ChangedIdentity, newly)))
+            }
+        }
+    }
 }
 
 /// An input that came unencrypted or from a device its owner did not sign: nothing it asked

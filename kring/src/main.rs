@@ -71,8 +71,13 @@ enum UserCli {
     },
     /// List the people whose steering is paused because their security keys changed.
     ChangedIdentities,
-    /// After checking who the person is: trust their new security keys, so they steer again.
-    ConfirmIdentity { username: String },
+    /// After checking who the person is: trust their new security keys (the key
+    /// `changed-identities` lists), so they steer again.
+    ConfirmIdentity {
+        username: String,
+        #[arg(long)]
+        key: String,
+    },
 }
 
 #[tokio::main]
@@ -129,7 +134,9 @@ async fn run(cli: Cli) -> Result<()> {
                     password_file,
                 },
                 UserCli::ChangedIdentities => UserCommand::ChangedIdentities,
-                UserCli::ConfirmIdentity { username } => UserCommand::ConfirmIdentity { username },
+                UserCli::ConfirmIdentity { username, key } => {
+                    UserCommand::ConfirmIdentity { username, key }
+                }
             };
             kring::users::run(&config, command).await
         }

@@ -26,6 +26,8 @@ pub enum UserCommand {
     /// security keys become the trusted ones and they steer again.
     ConfirmIdentity {
         username: String,
+        /// The new key as `changed-identities` lists it: only that one is confirmed.
+        key: String,
     },
 }
 
@@ -92,20 +94,20 @@ pub async fn run(config: &Config, command: UserCommand) -> Result<()> {
             if changed.is_empty() {
                 println!("nobody's steering is paused");
             }
-            for (user_id, since) in changed {
+            for (user_id, master_key, since) in changed {
                 println!(
-                    "{user_id}  new security keys since {}",
+                    "{user_id}  new security keys since {}  key {master_key}",
                     kring_core::messages::date_and_time(kring_core::Language::English, since)
                 );
             }
         }
-        UserCommand::ConfirmIdentity { username } => {
+        UserCommand::ConfirmIdentity { username, key } => {
             let user_id = full_id(config, &username)?;
             let store = open_store(config).await?;
             let person = kring_core::MatrixId::parse(&user_id)?;
             anyhow::ensure!(
-                store.confirm_identity(&person).await?,
-                "{user_id} has no new security keys to confirm"
+                store.confirm_identity(&person, key.trim()).await?,
+                "{user_id} has no new security keys {key} to confirm (see `kring user changed-identities`)"
             );
             println!(
                 "confirmed the new security keys of {user_id}; the bot tells them and their networks"

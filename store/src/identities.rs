@@ -61,32 +61,57 @@ impl Store {
         Ok((verdict, newly_changed))
     }
 
-    /// The administrator checked who `user` is: the identity seen last becomes the pinned one.
-    /// Returns `false` when there was no changed identity to confirm.
-    pub async fn confirm_identity(&self, user: &MatrixId) -> Result<bool> {
+    /// The administrator checked who `user` is and that `master_key` is the key their own
+    /// Element shows: that identity becomes the pinned one. Only the key checked is confirmed,
+    /// never whichever was seen last (an attacker may reset the account again meanwhile).
+    /// Returns `false` when that key is not the changed identity waiting for confirmation.
+    pub async fn confirm_identity(&self, user: &MatrixId, master_key: &str) -> Result<bool> {
         let confirmed = sqlx::query(
             "UPDATE pinned_identities
              SET master_key = changed_master_key, pinned_at = $1, changed_master_key = NULL,
                  changed_at = NULL, confirmed_at = $1, announced_at = NULL
-             WHERE user_id = $2 AND changed_master_key IS NOT NULL",
+             WHERE user_id = $2 AND changed_master_key = $3",
         )
         .bind(now_millis())
         .bind(user.as_str())
+        .bind(master_key)
         .execute(&self.pool)
         .await?;
         Ok(confirmed.rows_affected() == 1)
     }
 
+    /// Someone who does not steer turned up with a new identity: it becomes theirs at once.
+    pub async fn replace_identity(&self, user: &MatrixId, master_key: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE pinned_identities SET master_key = $1, pinned_at = $2,
+                 changed_master_key = NULL, changed_at = NULL
+             WHERE user_id = $3",
+        )
+        .bind(master_key)
+        .bind(now_millis())
+        .bind(user.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// People whose steering is paused by a changed identity, for the administrator.
-    pub async fn changed_identities(&self) -> Result<Vec<(String, i64)>> {
+    /// As (user id, the new master key, since when).
+    pub async fn changed_identities(&self) -> Result<Vec<(String, String, i64)>> {
         let rows = sqlx::query(
-            "SELECT user_id, changed_at FROM pinned_identities
+            "SELECT user_id, changed_master_key, changed_at FROM pinned_identities
              WHERE changed_master_key IS NOT NULL ORDER BY changed_at",
         )
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|row| Ok((row.try_get("user_id")?, row.try_get("changed_at")?)))
+            .map(|row| {
+                Ok((
+                    row.try_get("user_id")?,
+                    row.try_get("changed_master_key")?,
+                    row.try_get("changed_at")?,
+                ))
+            })
             .collect()
     }
 

@@ -228,7 +228,7 @@ async fn identities_are_pinned_changed_and_confirmed(store: Store) -> Result<()>
         (IdentityVerdict::Same, false)
     );
     assert!(
-        !store.confirm_identity(&anna).await?,
+        !store.confirm_identity(&anna, "key-1").await?,
         "nothing to confirm yet"
     );
     // A new identity is news once; asking again with it is not.
@@ -242,7 +242,11 @@ async fn identities_are_pinned_changed_and_confirmed(store: Store) -> Result<()>
     );
     assert_eq!(store.changed_identities().await?.len(), 1);
     assert!(store.unannounced_confirmations().await?.is_empty());
-    assert!(store.confirm_identity(&anna).await?);
+    assert!(
+        !store.confirm_identity(&anna, "key-3").await?,
+        "only the key the administrator checked is confirmed"
+    );
+    assert!(store.confirm_identity(&anna, "key-2").await?);
     assert_eq!(
         store.check_identity(&anna, "key-2").await?,
         (IdentityVerdict::Same, false)

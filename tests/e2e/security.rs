@@ -324,13 +324,29 @@ async fn new_security_keys_pause_steering_until_the_administrator_confirms() -> 
     // `kring user confirm-identity` does).
     let client_id = kring_core::MatrixId::parse(&account.user_id)?;
     let paused_people = network.bot.store.changed_identities().await?;
-    assert!(
-        paused_people
-            .iter()
-            .any(|(user, _)| user == &account.user_id),
-        "{paused_people:?}"
+    let (_, new_key, _) = paused_people
+        .iter()
+        .find(|(user, _, _)| user == &account.user_id)
+        .context("the client is listed as paused")?;
+    let shown = new_phone
+        .client
+        .encryption()
+        .get_user_identity(new_phone.user_id())
+        .await?
+        .and_then(|identity| identity.master_key().get_first_key())
+        .context("the new phone's identity")?
+        .to_base64();
+    assert_eq!(
+        new_key, &shown,
+        "the administrator compares the key the person has"
     );
-    assert!(network.bot.store.confirm_identity(&client_id).await?);
+    assert!(
+        network
+            .bot
+            .store
+            .confirm_identity(&client_id, new_key)
+            .await?
+    );
     wait_for_bot(
         &new_phone,
         &network.bot,
@@ -392,18 +408,20 @@ async fn the_administrator_confirms_new_keys_from_the_command_line() -> Result<(
         ))
     };
     let (ok, listed) = kring(&["user", "changed-identities"])?;
-    assert!(ok && listed.contains("@anna:kring.test"), "{listed}");
-    let (ok, confirmed) = kring(&["user", "confirm-identity", "anna"])?;
+    assert!(
+        ok && listed.contains("@anna:kring.test") && listed.contains("key key-2"),
+        "{listed}"
+    );
+    let (ok, wrong) = kring(&["user", "confirm-identity", "anna", "--key", "key-3"])?;
+    assert!(!ok && wrong.contains("no new security keys"), "{wrong}");
+    let (ok, confirmed) = kring(&["user", "confirm-identity", "anna", "--key", "key-2"])?;
     assert!(ok && confirmed.contains("confirmed"), "{confirmed}");
     assert_eq!(
         store.check_identity(&anna, "key-2").await?.0,
         kring_core::trust::IdentityVerdict::Same
     );
-    let (ok, again) = kring(&["user", "confirm-identity", "anna"])?;
-    assert!(
-        !ok && again.contains("no new security keys to confirm"),
-        "{again}"
-    );
+    let (ok, again) = kring(&["user", "confirm-identity", "anna", "--key", "key-2"])?;
+    assert!(!ok && again.contains("no new security keys"), "{again}");
     Ok(())
 }
 
