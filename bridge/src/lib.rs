@@ -1,5 +1,5 @@
-//! Kring's HTTP service: the invite-link pages, `/healthz` and `/metrics`; the FHIR R4 API is
-//! added here by a later capability.
+//! Kring's HTTP service: the invite-link pages, and `/healthz` and `/metrics` on a listener
+//! of their own; the FHIR R4 API is added here by a later capability.
 
 pub mod element_web;
 mod invite;
@@ -27,15 +27,23 @@ pub struct BridgeState {
     pub onboarding: Option<Arc<Onboarding>>,
 }
 
-/// The whole HTTP surface, built in one function so tests can drive it with `oneshot`.
+/// The pages people reach (invite links), built in one function so tests can drive it with
+/// `oneshot`. Nothing about the service's insides answers here.
 pub fn router(state: BridgeState) -> Router {
     Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
         .route(
             &format!("{INVITE_PATH}/{{secret}}"),
             get(invite::show).post(invite::submit),
         )
+        .with_state(state)
+}
+
+/// `/healthz` and `/metrics`, on a listener of their own (loopback by default): what the
+/// metrics say about load and failures is for the operator, not for whoever has an invite link.
+pub fn ops_router(state: BridgeState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .with_state(state)
 }
 
@@ -81,6 +89,16 @@ pub async fn serve(
         .await
 }
 
+pub async fn serve_ops(
+    listener: tokio::net::TcpListener,
+    state: BridgeState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, ops_router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,7 +130,7 @@ mod tests {
     #[tokio::test]
     async fn healthz_answers_ok_when_the_store_answers() {
         let (state, _dir) = state().await;
-        let response = router(state)
+        let response = ops_router(state)
             .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
             .await
             .unwrap();
@@ -123,7 +141,7 @@ mod tests {
     async fn healthz_reports_a_closed_store_without_details() {
         let (state, _dir) = state().await;
         state.store.pool().close().await;
-        let response = router(state)
+        let response = ops_router(state)
             .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
             .await
             .unwrap();
@@ -135,7 +153,7 @@ mod tests {
     #[tokio::test]
     async fn metrics_are_exposed_in_openmetrics_text() {
         let (state, _dir) = state().await;
-        let response = router(state)
+        let response = ops_router(state)
             .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
             .await
             .unwrap();
@@ -143,6 +161,18 @@ mod tests {
         let body = response.into_body().collect().await.unwrap().to_bytes();
         let text = String::from_utf8(body.to_vec()).unwrap();
         assert!(text.contains("kring_test_events_total 1"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn the_public_pages_say_nothing_about_the_service() {
+        for path in ["/metrics", "/healthz"] {
+            let (state, _dir) = state().await;
+            let response = router(state)
+                .oneshot(Request::get(path).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        }
     }
 
     async fn page(state: BridgeState, request: Request<Body>) -> (StatusCode, String) {

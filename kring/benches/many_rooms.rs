@@ -52,7 +52,7 @@ async fn main() -> Result<()> {
     let pid = bot.pid().context("the bot process runs")?;
     let (mut bot_times, mut echo_times) = (Vec::new(), Vec::new());
     let mut cpu_one_room = Duration::ZERO;
-    let one_room_stages_before = scrape_stages(&bot.bridge_url).await?;
+    let one_room_stages_before = scrape_stages(&bot.ops_url).await?;
     for round in 0..ONE_ROOM_WARM_UP + ONE_ROOM_SAMPLES {
         let cpu_before = cpu_time(pid)?;
         let bot_time = round_trip(&member, &bot_room, "!help").await?;
@@ -65,7 +65,7 @@ async fn main() -> Result<()> {
         }
     }
 
-    let one_room_stages_after = scrape_stages(&bot.bridge_url).await?;
+    let one_room_stages_after = scrape_stages(&bot.ops_url).await?;
 
     // 2. Many rooms.
     eprintln!("many rooms: opening {rooms} chats with the bot and {rooms} with the echo");
@@ -79,11 +79,11 @@ async fn main() -> Result<()> {
     tokio::time::sleep(Duration::from_secs(3)).await;
     let stalls_before = stalls(&bot.log());
     let echo_load = burst(&member, &echo_rooms, commands, "ping").await?;
-    let stages_before = scrape_stages(&bot.bridge_url).await?;
+    let stages_before = scrape_stages(&bot.ops_url).await?;
     let cpu_before = cpu_time(pid)?;
     let bot_load = burst(&member, &bot_rooms, commands, "!help").await?;
     let cpu_burst = cpu_time(pid)?.saturating_sub(cpu_before);
-    let stages_after = scrape_stages(&bot.bridge_url).await?;
+    let stages_after = scrape_stages(&bot.ops_url).await?;
     let stalls_during = stalls(&bot.log()) - stalls_before;
 
     println!();

@@ -13,8 +13,10 @@ pub struct Config {
     pub server_name: String,
     /// Port of the embedded Synapse on 127.0.0.1.
     pub homeserver_port: u16,
-    /// Port of the bridge (health, metrics, invite pages) on 127.0.0.1.
+    /// Port of the bridge's public pages (invite links) on 127.0.0.1.
     pub bridge_port: u16,
+    /// Port of `/healthz` and `/metrics` on 127.0.0.1, apart from the public pages.
+    pub ops_port: u16,
     /// The address at which people reach the bridge's pages (invite links start with it).
     /// Defaults to the loopback address; production sets its public HTTPS address.
     pub public_bridge_url: Option<String>,
@@ -55,6 +57,7 @@ impl Default for Config {
             server_name: "kring.localhost".into(),
             homeserver_port: 8008,
             bridge_port: 8090,
+            ops_port: 8091,
             public_bridge_url: None,
             homeserver_url: None,
             database_url_file: None,
@@ -131,6 +134,9 @@ impl Config {
         }
         if let Some(v) = get("KRING_BRIDGE_PORT") {
             self.bridge_port = port("KRING_BRIDGE_PORT", v)?
+        }
+        if let Some(v) = get("KRING_OPS_PORT") {
+            self.ops_port = port("KRING_OPS_PORT", v)?
         }
         if let Some(v) = get("KRING_PUBLIC_BRIDGE_URL") {
             self.public_bridge_url = Some(v)

@@ -82,6 +82,12 @@ enum UserCli {
 
 #[tokio::main]
 async fn main() {
+    // Everything Kring creates (the data directory, SQLite's database and journal files, the
+    // crypto store, secrets, logs of Synapse) is its owner's alone.
+    // SAFETY: umask only sets this process's file-creation mask; it cannot fail.
+    unsafe {
+        libc::umask(0o077);
+    }
     tracing_subscriber::fmt()
         // The SDK logs every non-2xx answer as an error, expected 404s included; real failures
         // reach our own logs through the results they return.

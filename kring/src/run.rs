@@ -49,10 +49,19 @@ pub async fn start_embedded_synapse(config: &Config) -> Result<SynapseProcess> {
     Ok(SynapseProcess::start(&install, &config_path, &embedded.base_url()).await?)
 }
 
+/// The data directory holds the database, the crypto store and every secret: only its owner may
+/// enter it, also when an older version made it more open.
+fn private_data_dir(data_dir: &std::path::Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
+    std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("making {} private", data_dir.display()))
+}
+
 /// `kring up`: the whole stack on this machine.
 pub async fn up(mut config: Config) -> Result<()> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+    private_data_dir(&config.data_dir)?;
     let synapse = start_embedded_synapse(&config).await?;
     let admin = Admin::new(synapse.base_url());
     let admin_token = accounts::admin_token(&config, &admin).await?;
@@ -73,11 +82,11 @@ pub async fn up(mut config: Config) -> Result<()> {
     println!("  bot:         {bot_id}");
     println!(
         "  health:      http://127.0.0.1:{}/healthz",
-        config.bridge_port
+        config.ops_port
     );
     println!(
         "  metrics:     http://127.0.0.1:{}/metrics",
-        config.bridge_port
+        config.ops_port
     );
     println!("  invite links: {}/…", config.invite_base_url());
     match &element_web {
@@ -176,6 +185,7 @@ async fn serve_element_web(config: &Config, shutdown: watch::Receiver<bool>) -> 
 
 /// `kring bots`: the bots (and the bridge's health and metrics) against a running homeserver.
 pub async fn bots(config: Config) -> Result<()> {
+    private_data_dir(&config.data_dir)?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let services = tokio::spawn(run_services(config, shutdown_rx));
     tokio::select! {
@@ -219,12 +229,29 @@ async fn run_services(config: Config, shutdown: watch::Receiver<bool>) -> Result
         registry,
         onboarding,
     };
+    let ops_listener = tokio::net::TcpListener::bind(("127.0.0.1", config.ops_port))
+        .await
+        .with_context(|| {
+            format!(
+                "binding health and metrics to 127.0.0.1:{}",
+                config.ops_port
+            )
+        })?;
+    let mut ops_shutdown = shutdown.clone();
+    let ops = tokio::spawn(kring_bridge::serve_ops(
+        ops_listener,
+        state.clone(),
+        async move {
+            let _ = ops_shutdown.wait_for(|stop| *stop).await;
+        },
+    ));
     let bridge = tokio::spawn(kring_bridge::serve(listener, state, async move {
         let _ = bridge_shutdown.wait_for(|stop| *stop).await;
     }));
     tracing::info!("bot running");
     bot.run(shutdown).await?;
     bridge.await??;
+    ops.await??;
     Ok(())
 }
 

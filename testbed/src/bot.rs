@@ -110,8 +110,10 @@ impl InProcessBot {
 /// The real `kring bots` process, for tests that kill it.
 pub struct BotProcess {
     pub user_id: String,
-    /// Where its `/healthz` and `/metrics` answer.
+    /// Where its public pages answer.
     pub bridge_url: String,
+    /// Where its `/healthz` and `/metrics` answer.
+    pub ops_url: String,
     pub config_path: PathBuf,
     pub database_url: String,
     binary: PathBuf,
@@ -147,6 +149,8 @@ impl BotProcess {
         let username = "kring-process";
         let bridge_port = kring_homeserver::free_loopback_port()?;
         let bridge_url = format!("http://127.0.0.1:{bridge_port}");
+        let ops_port = kring_homeserver::free_loopback_port()?;
+        let ops_url = format!("http://127.0.0.1:{ops_port}");
         let config = prepare(synapse, &dir, username, &bridge_url).await?;
         let password_file = dir.join("bot-password");
         std::fs::write(&password_file, &config.credentials.password)?;
@@ -154,12 +158,13 @@ impl BotProcess {
         std::fs::write(&database_file, database_url)?;
         let config_path = dir.join("kring.toml");
         let toml = format!(
-            "data_dir = {data:?}\nserver_name = {server:?}\nhomeserver_url = {url:?}\nbridge_port = {port}\nbot_username = {username:?}\n\
+            "data_dir = {data:?}\nserver_name = {server:?}\nhomeserver_url = {url:?}\nbridge_port = {port}\nops_port = {ops_port}\nbot_username = {username:?}\n\
              bot_password_file = {password:?}\ndatabase_url_file = {database:?}\n",
             data = dir.display().to_string(),
             server = synapse.server_name(),
             url = synapse.base_url(),
             port = bridge_port,
+            ops_port = ops_port,
             password = password_file.display().to_string(),
             database = database_file.display().to_string(),
         );
@@ -167,6 +172,7 @@ impl BotProcess {
         let mut process = Self {
             user_id: format!("@{username}:{}", synapse.server_name()),
             bridge_url,
+            ops_url,
             config_path,
             database_url: database_url.to_owned(),
             binary: binary.to_path_buf(),

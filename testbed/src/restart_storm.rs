@@ -189,7 +189,7 @@ fn all_answered(member: &TestClient, sent: &[(usize, OwnedEventId)]) -> bool {
 /// Whether the running bot has stored a sync position since it was last started: its
 /// `/metrics` answers once it runs, and its count of stored syncs starts from zero.
 async fn has_synced_since_start(bot: &BotProcess) -> bool {
-    scrape_metrics(&bot.bridge_url)
+    scrape_metrics(&bot.ops_url)
         .await
         .and_then(|text| metric_value(&text, "kring_bot_syncs_total"))
         .is_some_and(|count| count > 0.0)

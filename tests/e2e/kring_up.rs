@@ -13,6 +13,7 @@ struct Up {
     child: Child,
     output: std::sync::Arc<std::sync::Mutex<String>>,
     bridge_port: u16,
+    ops_port: u16,
     homeserver_port: u16,
     element_web_port: u16,
 }
@@ -21,11 +22,13 @@ impl Up {
     async fn start(data_dir: &Path, bundle: &Path) -> Result<Self> {
         let free = kring_homeserver::free_loopback_port;
         let (homeserver_port, bridge_port, element_web_port) = (free()?, free()?, free()?);
+        let ops_port = free()?;
         let mut child = Command::new(env!("CARGO_BIN_EXE_kring"))
             .arg("up")
             .env("KRING_DATA_DIR", data_dir)
             .env("KRING_HOMESERVER_PORT", homeserver_port.to_string())
             .env("KRING_BRIDGE_PORT", bridge_port.to_string())
+            .env("KRING_OPS_PORT", ops_port.to_string())
             .env("KRING_ELEMENT_WEB_PORT", element_web_port.to_string())
             .env("KRING_ELEMENT_WEB_BUNDLE", bundle)
             .env(
@@ -56,6 +59,7 @@ impl Up {
             child,
             output,
             bridge_port,
+            ops_port,
             homeserver_port,
             element_web_port,
         };
@@ -107,7 +111,7 @@ async fn a_broken_element_web_bundle_is_named_and_the_rest_runs() -> Result<()> 
     );
     assert!(output.contains("Element Web: not served"), "{output}");
     // The bot and the bridge start right after the banner.
-    let health = format!("http://127.0.0.1:{}/healthz", up.bridge_port);
+    let health = format!("http://127.0.0.1:{}/healthz", up.ops_port);
     let started = Instant::now();
     while !matches!(get(&health).await, Ok((200, _))) {
         if started.elapsed() > Duration::from_secs(60) {
@@ -115,6 +119,48 @@ async fn a_broken_element_web_bundle_is_named_and_the_rest_runs() -> Result<()> 
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+    // Health and metrics are for the operator, on their own listener: the port of the public
+    // invite pages does not answer them.
+    let (status, metrics) = get(&format!("http://127.0.0.1:{}/metrics", up.ops_port)).await?;
+    assert!(
+        status == 200 && metrics.contains("kring_bot_syncs_total"),
+        "{metrics}"
+    );
+    for path in ["/metrics", "/healthz"] {
+        let (status, _) = get(&format!("http://127.0.0.1:{}{path}", up.bridge_port)).await?;
+        assert_eq!(status, 404, "{path} on the invite pages' port");
+    }
+    // Everything in the fresh data directory is its owner's alone: the directory 0700, every
+    // file (database and its journal, crypto store, secrets) without group or other bits.
+    let data = dir.path().join("data");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&data)?.permissions().mode() & 0o777,
+        0o700
+    );
+    let mut open_files = Vec::new();
+    let mut folders = vec![data.clone()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder)? {
+            let entry = entry?;
+            let meta = entry.metadata()?;
+            // Synapse's own install (a Python venv) is not Kring's data.
+            if entry.file_name() == "synapse-venv" {
+                continue;
+            }
+            if meta.is_dir() {
+                folders.push(entry.path());
+            }
+            if meta.permissions().mode() & 0o077 != 0 {
+                open_files.push(format!(
+                    "{} {:o}",
+                    entry.path().display(),
+                    meta.permissions().mode() & 0o777
+                ));
+            }
+        }
+    }
+    assert!(open_files.is_empty(), "readable by others: {open_files:#?}");
     assert!(
         get(&format!("http://127.0.0.1:{}/", up.element_web_port))
             .await
