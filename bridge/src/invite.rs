@@ -187,6 +187,15 @@ pub async fn submit(
             return unavailable(language);
         }
     }
+    // Claimed before anything is made, so that of two submits at once only one goes on.
+    match state.store.claim_invite_link(&link.id, &username).await {
+        Ok(true) => {}
+        Ok(false) => return unusable_page(language, Unusable::Used),
+        Err(error) => {
+            warn!(%error, "invite page: store unavailable");
+            return unavailable(language);
+        }
+    }
     let token = match state.store.link_registration_token(&link.id).await {
         Ok(Some(token)) => token,
         Ok(None) => match onboarding
@@ -215,29 +224,68 @@ pub async fn submit(
             return unavailable(language);
         }
     };
-    if let Err(error) = state.store.claim_invite_link(&link.id, &username).await {
-        warn!(%error, "invite page: store unavailable");
-        return unavailable(language);
-    }
     match onboarding
         .admin
         .register_with_token(&username, &form.password, &token)
         .await
     {
         Ok(_) => finish(&state, &onboarding, language, link, &username, &room_id).await,
-        Err(AdminError::UserExists(_)) => form_page(
-            language,
-            &secret,
-            link,
-            &username,
-            Some(Problem::UsernameTaken),
-            StatusCode::CONFLICT,
-        ),
-        Err(AdminError::InvalidUsername(_)) => refuse(Problem::BadUsername),
+        Err(AdminError::UserExists(_)) => {
+            release(&state, link, &username).await;
+            form_page(
+                language,
+                &secret,
+                link,
+                &username,
+                Some(Problem::UsernameTaken),
+                StatusCode::CONFLICT,
+            )
+        }
+        Err(AdminError::InvalidUsername(_)) => {
+            release(&state, link, &username).await;
+            refuse(Problem::BadUsername)
+        }
         Err(AdminError::TokenRejected) => unusable_page(language, Unusable::Used),
         Err(error) => {
             warn!(%error, "invite page: registration failed");
             unavailable(language)
+        }
+    }
+}
+
+/// The name claimed could not be made; someone may try the link with another.
+async fn release(state: &BridgeState, link: &InviteLink, username: &str) {
+    if let Err(error) = state.store.release_invite_link(&link.id, username).await {
+        warn!(%error, "invite page: could not free a claimed link");
+    }
+}
+
+/// Deletes from Synapse the registration token of every link that can no longer be used, and
+/// then forgets it: a token left valid would let anyone who learns it make an account.
+pub async fn delete_spent_tokens(state: &BridgeState) {
+    let Some(onboarding) = &state.onboarding else {
+        return;
+    };
+    let spent = match state.store.spent_registration_tokens(now()).await {
+        Ok(spent) => spent,
+        Err(error) => {
+            warn!(%error, "registration tokens: store unavailable");
+            return;
+        }
+    };
+    for (link_id, token) in spent {
+        match onboarding
+            .admin
+            .delete_registration_token(&onboarding.admin_token, &token)
+            .await
+        {
+            Ok(()) => {
+                if let Err(error) = state.store.forget_registration_token(&link_id).await {
+                    warn!(%error, "registration tokens: store unavailable");
+                }
+            }
+            // Tried again on the next round; raised in the log meanwhile.
+            Err(error) => warn!(%error, "could not delete a spent registration token"),
         }
     }
 }
@@ -261,7 +309,10 @@ async fn finish(
         .use_invite_link(&link.id, &user_id, &onboarding.bot_user_id, room_id)
         .await
     {
-        Ok(_) => done_page(language, &user_id, onboarding),
+        Ok(_) => {
+            delete_spent_tokens(state).await;
+            done_page(language, &user_id, onboarding)
+        }
         Err(error) => {
             warn!(%error, "invite page: could not record the used link");
             unavailable(language)

@@ -84,9 +84,21 @@ pub async fn serve(
     state: BridgeState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    // Links are revoked by the bot and expire by the clock; their tokens go within a minute.
+    let sweeper = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            loop {
+                invite::delete_spent_tokens(&state).await;
+                tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            }
+        })
+    };
+    let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    sweeper.abort();
+    served
 }
 
 pub async fn serve_ops(

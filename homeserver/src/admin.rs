@@ -256,6 +256,50 @@ impl Admin {
             })
     }
 
+    /// The registration tokens Synapse would still accept.
+    pub async fn valid_registration_tokens(
+        &self,
+        admin_token: &str,
+    ) -> Result<Vec<String>, AdminError> {
+        let url = format!(
+            "{}/_synapse/admin/v1/registration_tokens?valid=true",
+            self.base_url
+        );
+        let reply = self
+            .send(self.http.get(&url).bearer_auth(admin_token))
+            .await?;
+        Ok(reply["registration_tokens"]
+            .as_array()
+            .map(|tokens| {
+                tokens
+                    .iter()
+                    .filter_map(|token| token["token"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Deletes a registration token; one that is gone already counts as deleted.
+    pub async fn delete_registration_token(
+        &self,
+        admin_token: &str,
+        token: &str,
+    ) -> Result<(), AdminError> {
+        let url = format!(
+            "{}/_synapse/admin/v1/registration_tokens/{}",
+            self.base_url,
+            encode(token)
+        );
+        match self
+            .send(self.http.delete(&url).bearer_auth(admin_token))
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(AdminError::Api { status: 404, .. }) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
     /// Whether nobody has this user name yet (the public `register/available` endpoint).
     pub async fn username_available(&self, username: &str) -> Result<bool, AdminError> {
         let url = format!(

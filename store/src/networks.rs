@@ -293,13 +293,59 @@ impl Store {
             .ok_or_else(|| StoreError::Corrupt(format!("link {link_id} lost its token")))
     }
 
-    /// Notes the user name about to be registered through an open link.
-    pub async fn claim_invite_link(&self, link_id: &str, username: &str) -> Result<()> {
+    /// Registration tokens made for links that can no longer be used (used, revoked or past
+    /// their date): they must not stay valid in Synapse.
+    pub async fn spent_registration_tokens(&self, now: i64) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT link_id, registration_token FROM invite_links
+             WHERE registration_token IS NOT NULL AND (state <> 'open' OR expires_at <= $1)",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("link_id")?, row.try_get("registration_token")?)))
+            .collect()
+    }
+
+    /// The token of a spent link was deleted from Synapse: nothing of it is kept.
+    pub async fn forget_registration_token(&self, link_id: &str) -> Result<()> {
         sqlx::query(
-            "UPDATE invite_links SET claimed_username = $1 WHERE link_id = $2 AND state = 'open'",
+            "UPDATE invite_links SET registration_token = NULL
+             WHERE link_id = $1 AND (state <> 'open' OR expires_at <= $2)",
+        )
+        .bind(link_id)
+        .bind(crate::now_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Notes the user name about to be registered through an open link.
+    /// One link makes one account: the first name claimed holds it (the same name may try
+    /// again after a failure). Returns `false` when the link is used, closed, or claimed for
+    /// another name, so two submits at once cannot both go on.
+    pub async fn claim_invite_link(&self, link_id: &str, username: &str) -> Result<bool> {
+        let claimed = sqlx::query(
+            "UPDATE invite_links SET claimed_username = $1
+             WHERE link_id = $2 AND state = 'open'
+               AND (claimed_username IS NULL OR claimed_username = $1)",
         )
         .bind(username)
         .bind(link_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(claimed.rows_affected() == 1)
+    }
+
+    /// The claimed name turned out not to be available after all: the link is free again.
+    pub async fn release_invite_link(&self, link_id: &str, username: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE invite_links SET claimed_username = NULL
+             WHERE link_id = $1 AND state = 'open' AND claimed_username = $2",
+        )
+        .bind(link_id)
+        .bind(username)
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -856,20 +856,43 @@ async fn someone_without_an_account_joins_through_an_invite_link() -> Result<()>
     assert_eq!(status, 409);
     assert!(page.contains("al bezet"), "{page}");
 
-    let (status, page) = post_form(
-        &url,
-        &[
-            ("username", "jan.devries"),
+    // Two people submit the same link at the same moment: one account is made, the other
+    // hears the link is used.
+    let form = |name: &'static str| {
+        [
+            ("username", name),
             ("password", good_password),
             ("password_again", good_password),
-        ],
-    )
-    .await?;
-    assert_eq!(status, 201, "{page}");
+        ]
+    };
+    let (jan_form, piet_form) = (form("jan.devries"), form("piet.devries"));
+    let (jan_answer, piet_answer) =
+        tokio::join!(post_form(&url, &jan_form), post_form(&url, &piet_form));
+    let answers = [("jan.devries", jan_answer?), ("piet.devries", piet_answer?)];
+    let made: Vec<&str> = answers
+        .iter()
+        .filter(|(_, (status, _))| *status == 201)
+        .map(|(name, _)| *name)
+        .collect();
+    assert_eq!(made.len(), 1, "{answers:#?}");
+    let (_, (_, page)) = answers.iter().find(|(name, _)| *name == made[0]).unwrap();
     assert!(
         page.contains("Uw account is klaar") && page.contains(&network.synapse.base_url()),
         "{page}"
     );
+    let (_, (status, page)) = answers.iter().find(|(name, _)| *name != made[0]).unwrap();
+    assert!(
+        *status == 410 && page.contains("al gebruikt"),
+        "{status}: {page}"
+    );
+    let made = made[0];
+    // Nothing of the link stays valid in Synapse.
+    let tokens = network
+        .synapse
+        .admin()
+        .valid_registration_tokens(network.synapse.admin_token())
+        .await?;
+    assert!(tokens.is_empty(), "a used link left {tokens:?}");
     let (status, page) = post_form(
         &url,
         &[
@@ -891,8 +914,8 @@ async fn someone_without_an_account_joins_through_an_invite_link() -> Result<()>
 
     // The new account logs in with an ordinary E2EE client and reads the welcome.
     let account = kring_testbed::TestAccount {
-        username: "jan.devries".into(),
-        user_id: format!("@jan.devries:{}", network.synapse.server_name()),
+        username: made.into(),
+        user_id: format!("@{made}:{}", network.synapse.server_name()),
         password: good_password.into(),
     };
     let jan = TestClient::login(&network.synapse.base_url(), &account).await?;
@@ -935,6 +958,20 @@ async fn someone_without_an_account_joins_through_an_invite_link() -> Result<()>
         .and_then(|line| line.trim_start_matches("- ").split_whitespace().next())
         .context("link id in the overview")?
         .to_owned();
+    // Someone got as far as a registration token for it (as an attempt that failed half-way
+    // leaves one) before it was revoked: revoking takes that token out of Synapse too.
+    let admin = network.synapse.admin();
+    let half_way = admin
+        .create_registration_token(
+            network.synapse.admin_token(),
+            kring_testbed::now_millis() + 3_600_000,
+        )
+        .await?;
+    network
+        .bot
+        .store
+        .set_link_registration_token(&link_id, &half_way)
+        .await?;
     let revoked = ask(
         &network.client,
         &network.room,
@@ -942,6 +979,23 @@ async fn someone_without_an_account_joins_through_an_invite_link() -> Result<()>
     )
     .await?;
     assert!(revoked.body.contains("ingetrokken"), "{}", revoked.body);
+    let started = std::time::Instant::now();
+    while admin
+        .valid_registration_tokens(network.synapse.admin_token())
+        .await?
+        .contains(&half_way)
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "a revoked link's registration token stayed valid"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert_eq!(
+        network.bot.store.link_registration_token(&link_id).await?,
+        None,
+        "nor is it kept"
+    );
     let (status, page) = get_page(&second_url).await?;
     assert_eq!(status, 410);
     assert!(page.contains("ingetrokken"), "{page}");
