@@ -144,6 +144,9 @@ pub async fn submit(
     if validate_username(&username).is_err() {
         return refuse(Problem::BadUsername);
     }
+    if !kring_core::may_choose_username(&username) {
+        return refuse(Problem::ReservedUsername);
+    }
     let password_chars = form.password.chars().count();
     if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&password_chars) {
         return refuse(Problem::PasswordLength);
@@ -323,6 +326,7 @@ async fn finish(
 #[derive(Debug, Clone, Copy)]
 enum Problem {
     BadUsername,
+    ReservedUsername,
     UsernameTaken,
     PasswordLength,
     PasswordsDiffer,
@@ -335,6 +339,12 @@ fn problem_text(language: Language, problem: Problem) -> &'static str {
         }
         (Language::English, Problem::BadUsername) => {
             "This user name is not possible. Use only lower-case letters, digits and . _ - (no spaces)."
+        }
+        (Language::Dutch, Problem::ReservedUsername) => {
+            "Deze gebruikersnaam is gereserveerd, zodat niemand zich voor Kring of de beheerder kan uitgeven. Kies een andere."
+        }
+        (Language::English, Problem::ReservedUsername) => {
+            "This user name is reserved, so that nobody can pass for Kring or the administrator. Please choose another."
         }
         (Language::Dutch, Problem::UsernameTaken) => {
             "Deze gebruikersnaam is al bezet. Kies een andere."

@@ -14,6 +14,41 @@ pub enum UsernameError {
     Reserved,
 }
 
+/// Names people could take for Kring itself or for someone in charge; nobody chooses them on
+/// an invite page (the region's administrator can still make such accounts with `kring user
+/// add`, for the bot and for staff).
+pub const RESERVED_NAMES: &[&str] = &[
+    "kring",
+    "admin",
+    "administrator",
+    "beheer",
+    "beheerder",
+    "bot",
+    "support",
+    "helpdesk",
+    "system",
+    "systeem",
+    "root",
+    "synapse",
+    "matrix",
+    "noreply",
+    "security",
+    "privacy",
+];
+
+/// Whether a person may choose `name` for themself: valid, and not one of [`RESERVED_NAMES`]
+/// nor one that starts with one of them followed by a separator (`kring-bot`, `admin.jan`).
+pub fn may_choose_username(name: &str) -> bool {
+    validate_username(name).is_ok_and(|bare| {
+        !RESERVED_NAMES.iter().any(|reserved| {
+            bare == *reserved
+                || bare
+                    .strip_prefix(reserved)
+                    .is_some_and(|rest| rest.starts_with(['.', '_', '=', '-', '/']))
+        })
+    })
+}
+
 /// Longest accepted user name. The Matrix limit is 255 bytes for the whole `@name:server`; this
 /// leaves room for any reasonable server name.
 pub const MAX_USERNAME_CHARS: usize = 64;
@@ -73,6 +108,34 @@ mod tests {
         assert_eq!(
             validate_username(&"a".repeat(65)),
             Err(UsernameError::TooLong { max: 64 })
+        );
+    }
+
+    #[test]
+    fn names_that_could_pass_for_kring_or_its_staff_are_not_for_choosing() {
+        for taken in [
+            "kring",
+            "admin",
+            "support",
+            "bot",
+            "kring-bot",
+            "admin.jan",
+            "beheer_1",
+        ] {
+            assert!(!may_choose_username(taken), "{taken}");
+        }
+        for free in [
+            "jan",
+            "kringloop",
+            "botanicus",
+            "supporter",
+            "anna.de-vries",
+        ] {
+            assert!(may_choose_username(free), "{free}");
+        }
+        assert!(
+            !may_choose_username("Jan"),
+            "invalid names are not for choosing either"
         );
     }
 

@@ -16,7 +16,7 @@ pub mod plan;
 pub mod role;
 pub mod trust;
 
-pub use account::{UsernameError, validate_username};
+pub use account::{UsernameError, may_choose_username, validate_username};
 pub use command::{
     Command, CommandError, CommandName, ConsentChange, ConsentTarget, MAX_COMMAND_BYTES,
     parse_message,

@@ -855,6 +855,17 @@ async fn someone_without_an_account_joins_through_an_invite_link() -> Result<()>
     .await?;
     assert_eq!(status, 409);
     assert!(page.contains("al bezet"), "{page}");
+    let (status, page) = post_form(
+        &url,
+        &[
+            ("username", "kring-support"),
+            ("password", good_password),
+            ("password_again", good_password),
+        ],
+    )
+    .await?;
+    assert_eq!(status, 400);
+    assert!(page.contains("gereserveerd"), "{page}");
 
     // Two people submit the same link at the same moment: one account is made, the other
     // hears the link is used.

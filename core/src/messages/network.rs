@@ -260,8 +260,10 @@ pub fn invite_failed(language: Language, who: &MatrixId) -> BotReply {
 
 /// What a proposal asks, in one line.
 fn proposal_subject(language: Language, kind: &ProposalKind, subject: Option<&Person>) -> Text {
+    // Whom a proposal is about, with the id beside a chosen name: the client decides on an
+    // account, not on a name anyone could take.
     let person = |text: Text| match subject {
-        Some(person) => text.person(person),
+        Some(person) => text.person_with_id(person),
         None => text,
     };
     match (language, kind) {
@@ -303,7 +305,7 @@ pub fn proposal_prompt(
             .rich(
                 Text::new()
                     .bold(&format!("Voorstel {number}: "))
-                    .person(proposer)
+                    .person_with_id(proposer)
                     .text(" wil ")
                     .merge(what.clone())
                     .text("."),
@@ -323,7 +325,7 @@ pub fn proposal_prompt(
             .rich(
                 Text::new()
                     .bold(&format!("Proposal {number}: "))
-                    .person(proposer)
+                    .person_with_id(proposer)
                     .text(" would like to ")
                     .merge(what)
                     .text("."),
@@ -350,7 +352,7 @@ pub fn removal_prompt(language: Language, number: i64, who: &Person) -> BotReply
                 Text::new()
                     .bold("Weet u het zeker? ")
                     .text("Wilt u ")
-                    .person(who)
+                    .person_with_id(who)
                     .text(" uit uw netwerk halen?"),
             )
             .rich(
@@ -367,7 +369,7 @@ pub fn removal_prompt(language: Language, number: i64, who: &Person) -> BotReply
                 Text::new()
                     .bold("Are you sure? ")
                     .text("Do you want to remove ")
-                    .person(who)
+                    .person_with_id(who)
                     .text(" from your network?"),
             )
             .rich(
@@ -387,11 +389,11 @@ pub fn removal_prompt(language: Language, number: i64, who: &Person) -> BotReply
 pub fn steering_paused(language: Language, who: &Person) -> BotReply {
     match language {
         Language::Dutch => Builder::new()
-            .rich(Text::new().bold("Let op: ").person(who).text(" heeft nieuwe beveiligingssleutels."))
+            .rich(Text::new().bold("Let op: ").person_with_id(who).text(" heeft nieuwe beveiligingssleutels."))
             .paragraph("Dat gebeurt bij een nieuwe telefoon of een verloren herstelsleutel, maar het kan ook betekenen dat iemand anders het account gebruikt. Tot de beheerder van uw regio heeft nagegaan dat het echt die persoon is, voer ik niets uit wat via dat account gevraagd wordt.")
             .build(),
         Language::English => Builder::new()
-            .rich(Text::new().bold("Please note: ").person(who).text(" has new security keys."))
+            .rich(Text::new().bold("Please note: ").person_with_id(who).text(" has new security keys."))
             .paragraph("That happens with a new phone or a lost recovery key, but it can also mean someone else is using the account. Until your region's administrator has checked it is really that person, I carry out nothing asked through that account.")
             .build(),
     }
@@ -404,7 +406,7 @@ pub fn steering_resumed(language: Language, who: &Person) -> BotReply {
             .rich(
                 Text::new()
                     .text("De beheerder heeft nagegaan dat de nieuwe beveiligingssleutels van ")
-                    .person(who)
+                    .person_with_id(who)
                     .text(
                         " echt van die persoon zijn. Ik voer opdrachten van dat account weer uit.",
                     ),
@@ -414,7 +416,7 @@ pub fn steering_resumed(language: Language, who: &Person) -> BotReply {
             .rich(
                 Text::new()
                     .text("The administrator checked that the new security keys of ")
-                    .person(who)
+                    .person_with_id(who)
                     .text(" really belong to them. I carry out commands from that account again."),
             )
             .build(),
@@ -1726,7 +1728,7 @@ pub fn consent_poll(
                 .current_role(user)
                 .map(|role| format!(" ({})", role_label(language, role)))
                 .unwrap_or_default();
-            format!("{}{role}", person(user).name)
+            format!("{}{role}", person(user).name_with_id())
         }
         Subject::Organisation { name } => {
             format!(

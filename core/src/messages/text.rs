@@ -15,14 +15,44 @@ pub struct Person {
 }
 
 impl Person {
+    /// Display names are chosen by their owners: control characters and the invisible ones that
+    /// turn text around or hide in it (bidi overrides and isolates, zero-width characters) are
+    /// taken out, so a name cannot make a message read as something else.
     pub fn new(id: MatrixId, display_name: Option<&str>) -> Self {
         let name = display_name
-            .map(str::trim)
+            .map(|name| {
+                name.chars()
+                    .filter(|c| !c.is_control() && !is_invisible_formatting(*c))
+                    .take(60)
+                    .collect::<String>()
+            })
+            .map(|name| name.trim().to_owned())
             .filter(|name| !name.is_empty())
-            .map(|name| name.chars().take(60).collect())
             .unwrap_or_else(|| id.localpart().to_owned());
         Self { id, name }
     }
+
+    /// Whether the name shown is the account's own name part, so the id adds nothing.
+    fn named_by_id(&self) -> bool {
+        self.name == self.id.localpart()
+    }
+
+    /// The name with the Matrix ID beside it when the two differ: for prompts and poll answers,
+    /// where a display name alone could pass for someone else.
+    pub fn name_with_id(&self) -> String {
+        if self.named_by_id() {
+            self.name.clone()
+        } else {
+            format!("{} ({})", self.name, self.id)
+        }
+    }
+}
+
+/// Bidi embeddings, overrides, isolates and marks, zero-width characters and the byte-order mark.
+fn is_invisible_formatting(c: char) -> bool {
+    matches!(c,
+        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}'
+        | '\u{FEFF}')
 }
 
 /// Whom a consent is about, as a message names it: a person (a mention pill) or an
@@ -74,6 +104,16 @@ impl Text {
             escape_html(&person.name)
         ));
         self
+    }
+
+    /// A mention with the Matrix ID beside the name (see [`Person::name_with_id`]).
+    pub fn person_with_id(self, person: &Person) -> Self {
+        let with_mention = self.person(person);
+        if person.named_by_id() {
+            with_mention
+        } else {
+            with_mention.text(&format!(" ({})", person.id))
+        }
     }
 
     /// Appends another run.
@@ -202,5 +242,41 @@ mod tests {
             date_and_time(Language::English, 1_782_941_400_000),
             "1 July 2026 at 23:30"
         );
+    }
+}
+
+#[cfg(test)]
+mod person_tests {
+    use super::*;
+
+    fn anna() -> MatrixId {
+        MatrixId::parse("@anna:kring.test").unwrap()
+    }
+
+    #[test]
+    fn a_display_name_cannot_hide_or_turn_text() {
+        let sneaky = "Anna\u{202E}tneilc\u{202C} \u{200B}(cliënt)\u{0007}";
+        let person = Person::new(anna(), Some(sneaky));
+        assert_eq!(person.name, "Annatneilc (cliënt)");
+        assert!(
+            person
+                .name
+                .chars()
+                .all(|c| !c.is_control() && !is_invisible_formatting(c))
+        );
+        // Nothing left: the account's own name.
+        assert_eq!(Person::new(anna(), Some("\u{202E}\u{200B} ")).name, "anna");
+    }
+
+    #[test]
+    fn the_id_stands_beside_a_chosen_name() {
+        let chosen = Person::new(anna(), Some("Dokter Jansen"));
+        assert_eq!(chosen.name_with_id(), "Dokter Jansen (@anna:kring.test)");
+        let text = Text::new().person_with_id(&chosen);
+        assert_eq!(text.plain, "Dokter Jansen (@anna:kring.test)");
+        assert!(text.html.contains("matrix.to/#/@anna:kring.test"));
+        let plain = Person::new(anna(), None);
+        assert_eq!(plain.name_with_id(), "anna");
+        assert_eq!(Text::new().person_with_id(&plain).plain, "anna");
     }
 }
