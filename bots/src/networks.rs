@@ -476,6 +476,15 @@ async fn carry(
                 }
                 ProposalKind::Remove { user } => {
                     remove(context, network, &mut plan, &user);
+                    lapse_proposals_of(
+                        context.bot,
+                        network,
+                        &mut plan,
+                        &user,
+                        context.now,
+                        client_language,
+                    )
+                    .await?;
                     say(
                         &mut plan,
                         messages::removed(client_language, &person(&names, &user)),
@@ -523,6 +532,15 @@ async fn carry(
         }
         Decision::Leave => {
             let actor = context.actor.clone();
+            lapse_proposals_of(
+                context.bot,
+                network,
+                &mut plan,
+                &actor,
+                context.now,
+                client_language,
+            )
+            .await?;
             plan.change(Change::SetMembership {
                 network_id: network.id.clone(),
                 user: actor.clone(),
@@ -582,6 +600,57 @@ fn ask_to_decide(plan: &mut Plan, network: &Network, number: i64, language: Lang
         number,
         text: messages::proposal_poll(language, number),
     });
+}
+
+/// `user` is no longer in the network: what they proposed and the client did not decide yet
+/// lapses, its poll is closed, and the network hears it.
+async fn lapse_proposals_of(
+    bot: &Bot,
+    network: &Network,
+    plan: &mut Plan,
+    user: &MatrixId,
+    at: Millis,
+    language: Language,
+) -> Result<(), BotError> {
+    for proposal in network.open_proposals_by(user) {
+        plan.change(Change::DecideProposal {
+            network_id: network.id.clone(),
+            number: proposal.number,
+            state: ProposalState::Lapsed,
+            decided_by: user.clone(),
+            at,
+        })
+        .change(Change::Log(ActionRecord {
+            network_id: network.id.clone(),
+            at,
+            actor: user.clone(),
+            on_behalf_of: None,
+            action: "proposal.lapse".to_owned(),
+            object: Some(proposal.number.to_string()),
+            outcome: Outcome::Undone,
+        }));
+        if let Some(poll_event_id) = bot
+            .store
+            .proposal_prompt(&network.id, proposal.number)
+            .await?
+        {
+            plan.effect(Effect::EndPoll {
+                to: to_network(network),
+                poll_event_id,
+                text: messages::proposal_poll_ended(language),
+            });
+        }
+        plan.effect(Effect::Send {
+            to: to_network(network),
+            reply: messages::proposal_lapsed(
+                language,
+                proposal.number,
+                &Person::new(user.clone(), None),
+            ),
+            reply_to: None,
+        });
+    }
+    Ok(())
 }
 
 /// Closes the poll that asked about proposal `number`, once it is decided (by a vote or by
@@ -843,6 +912,8 @@ pub(crate) async fn on_membership(bot: &Bot, entry: &InboxEntry) -> Result<Plan,
                     network_id: network.id.clone(),
                     user: user.clone(),
                 });
+                lapse_proposals_of(bot, &network, &mut plan, &user, entry.origin_ts, language)
+                    .await?;
             }
             match membership {
                 Membership::Joined if welcome && user == network.client => {
@@ -1426,6 +1497,15 @@ async fn consent_plan(
             {
                 remove(context, network, &mut plan, user);
                 let client_language = language_of(context.bot, &network.client).await?;
+                lapse_proposals_of(
+                    context.bot,
+                    network,
+                    &mut plan,
+                    user,
+                    context.now,
+                    client_language,
+                )
+                .await?;
                 plan.effect(Effect::Send {
                     to: to_network(network),
                     reply: messages::removed(client_language, removed),
@@ -1593,6 +1673,15 @@ pub(crate) async fn on_consent_expired(bot: &Bot, entry: &InboxEntry) -> Result<
         return Ok(plan);
     }
     remove(&context, &network, &mut plan, &user);
+    lapse_proposals_of(
+        bot,
+        &network,
+        &mut plan,
+        &user,
+        context.now,
+        context.language,
+    )
+    .await?;
     let names = people(bot, &network, &[&user]).await?;
     plan.effect(Effect::Send {
         to: to_network(&network),

@@ -82,6 +82,8 @@ pub enum ProposalState {
     Open,
     Approved,
     Refused,
+    /// Its proposer left the network, or was removed, before the client decided.
+    Lapsed,
 }
 
 impl ProposalState {
@@ -90,6 +92,7 @@ impl ProposalState {
             Self::Open => "open",
             Self::Approved => "approved",
             Self::Refused => "refused",
+            Self::Lapsed => "lapsed",
         }
     }
 
@@ -98,6 +101,7 @@ impl ProposalState {
             "open" => Self::Open,
             "approved" => Self::Approved,
             "refused" => Self::Refused,
+            "lapsed" => Self::Lapsed,
             _ => return None,
         })
     }
@@ -258,6 +262,16 @@ impl Network {
         self.proposals
             .iter()
             .filter(|p| p.state == ProposalState::Open)
+    }
+
+    /// What `user` proposed that is still open: it lapses when they are no longer in the
+    /// network, so nobody outside it keeps a say in it.
+    pub fn open_proposals_by<'a>(
+        &'a self,
+        user: &'a MatrixId,
+    ) -> impl Iterator<Item = &'a Proposal> {
+        self.open_proposals()
+            .filter(move |proposal| &proposal.proposed_by == user)
     }
 
     /// The number the next proposal gets.

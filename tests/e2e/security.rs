@@ -564,3 +564,45 @@ async fn a_room_someone_else_made_is_never_taken_for_the_private_chat() -> Resul
     );
     Ok(())
 }
+
+/// Someone out of the network keeps no say in it: what they proposed lapses when they leave.
+#[tokio::test]
+async fn proposals_lapse_when_their_proposer_leaves() -> Result<()> {
+    let network = Network::start().await?;
+    let gp = network
+        .add(Persona::Professional, "huisarts Praktijk De Linde")
+        .await?;
+    let newcomer = network.synapse.register(Persona::Carer).await?;
+    let gp_room = gp.room(&network.room_id())?;
+    let prompt = ask(
+        &gp,
+        &gp_room,
+        &format!("!uitnodigen {} mantelzorger", newcomer.user_id),
+    )
+    .await?;
+    assert!(prompt.body.contains("Voorstel 1"), "{}", prompt.body);
+    let poll = crate::networks::proposal_poll(&network.client, &network, 1).await?;
+
+    gp.send_text(&gp_room, "!verlaten").await?;
+    wait_for_bot(
+        &network.client,
+        &network.bot,
+        &network.room_id(),
+        "Voorstel 1 is vervallen",
+    )
+    .await?;
+    network
+        .client
+        .wait_for_poll("the lapsed proposal's poll closed", |closed| {
+            closed.event_id == poll.event_id && closed.ended
+        })
+        .await?;
+    let late = ask(&network.client, &network.room, "!ja 1").await?;
+    assert!(late.body.contains("vervallen"), "{}", late.body);
+    let newcomer_id = UserId::parse(&newcomer.user_id)?;
+    assert_eq!(
+        room_membership(&network.client, &network.room_id(), &newcomer_id).await?,
+        None
+    );
+    Ok(())
+}

@@ -423,6 +423,28 @@ pub fn steering_resumed(language: Language, who: &Person) -> BotReply {
     }
 }
 
+/// A proposal whose proposer is no longer in the network: nobody decides on it any more.
+pub fn proposal_lapsed(language: Language, number: i64, proposer: &Person) -> BotReply {
+    match language {
+        Language::Dutch => Builder::new()
+            .rich(
+                Text::new()
+                    .bold(&format!("Voorstel {number} is vervallen: "))
+                    .person(proposer)
+                    .text(" zit niet meer in het netwerk. Er verandert niets."),
+            )
+            .build(),
+        Language::English => Builder::new()
+            .rich(
+                Text::new()
+                    .bold(&format!("Proposal {number} has lapsed: "))
+                    .person(proposer)
+                    .text(" is no longer in the network. Nothing changes."),
+            )
+            .build(),
+    }
+}
+
 /// The answer ids of a proposal poll (what a vote carries; the texts are for people).
 pub const PROPOSAL_YES: &str = "ja";
 pub const PROPOSAL_NO: &str = "nee";
@@ -786,8 +808,10 @@ pub fn refusal(language: Language, refusal: &Refusal) -> BotReply {
         Refusal::AlreadyDecided { number, state } => {
             let said = match (dutch, state) {
                 (true, ProposalState::Approved) => "ja",
+                (true, ProposalState::Lapsed) => "geen: het is vervallen",
                 (true, _) => "nee",
                 (false, ProposalState::Approved) => "yes",
+                (false, ProposalState::Lapsed) => "none: it lapsed",
                 (false, _) => "no",
             };
             if dutch {
@@ -1240,6 +1264,14 @@ fn log_sentence(language: Language, entry: &AuditEntry, person: &dyn Fn(&str) ->
         (false, "proposal.refuse") => Text::new()
             .person(&actor)
             .text(&format!(" said no to proposal {object}")),
+        (true, "proposal.lapse") => Text::new()
+            .text(&format!("voorstel {object} van "))
+            .person(&actor)
+            .text(" verviel: die persoon zit niet meer in het netwerk"),
+        (false, "proposal.lapse") => Text::new()
+            .text(&format!("proposal {object} by "))
+            .person(&actor)
+            .text(" lapsed: they are no longer in the network"),
         (true, "link.create") => Text::new()
             .person(&actor)
             .text(&format!(" maakte uitnodigingslink {object}")),
