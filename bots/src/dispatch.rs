@@ -22,6 +22,7 @@ pub(crate) async fn plan(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError
         InboxKind::Reaction => Ok(Plan::new()),
         InboxKind::LinkUsed => networks::on_link_used(bot, entry).await,
         InboxKind::PowerLevels => networks::on_power_levels(bot, entry).await,
+        InboxKind::RoomSetting => networks::on_room_setting(bot, entry).await,
         InboxKind::ConsentExpired => networks::on_consent_expired(bot, entry).await,
         InboxKind::PollResponse => networks::on_poll_response(bot, entry).await,
         InboxKind::Command => command(bot, entry).await,

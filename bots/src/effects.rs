@@ -179,6 +179,13 @@ pub(crate) async fn carry_out(
             kick(bot, network_id, user).await?;
             None
         }
+        Effect::RestoreRoomSetting {
+            network_id,
+            event_type,
+        } => {
+            restore_room_setting(bot, network_id, event_type).await?;
+            None
+        }
         Effect::SetPowerLevel {
             network_id,
             user,
@@ -647,6 +654,36 @@ async fn only_bot_and(bot: &Bot, room: &Room, member: &UserId) -> Result<bool, B
         .await?
         .iter()
         .all(|someone| someone.user_id() == member || someone.user_id() == bot.identity.user_id))
+}
+
+/// Puts a network room's setting back as `kring_core::room_state` says, if it is not already.
+async fn restore_room_setting(
+    bot: &Bot,
+    network_id: &str,
+    event_type: &str,
+) -> Result<(), BotError> {
+    let Some(required) = kring_core::room_state::network_room_setting(event_type) else {
+        return Ok(());
+    };
+    let room = network_room(bot, network_id).await?;
+    use matrix_sdk::ruma::api::client::state::get_state_event_for_key;
+    let request = get_state_event_for_key::v3::Request::new(
+        room.room_id().to_owned(),
+        StateEventType::from(event_type),
+        String::new(),
+    );
+    let current: serde_json::Value = match bot.client.send(request).await {
+        Ok(response) => serde_json::from_str(response.event_or_content.get()).unwrap_or_default(),
+        Err(error) if matches!(error.client_api_error_kind(), Some(ErrorKind::NotFound)) => {
+            json!({})
+        }
+        Err(error) => return Err(error.into()),
+    };
+    if kring_core::room_state::keeps_setting(event_type, &current) {
+        return Ok(());
+    }
+    room.send_state_event_raw(event_type, "", required).await?;
+    Ok(())
 }
 
 fn raw<T>(value: serde_json::Value) -> Result<Raw<T>, BotError> {

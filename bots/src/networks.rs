@@ -1140,6 +1140,52 @@ pub(crate) async fn on_link_used(bot: &Bot, entry: &InboxEntry) -> Result<Plan, 
 
 /// Power levels changed in a network room by someone other than the bot (the client can do so
 /// in Element): take back any power the rules do not give.
+/// A room setting of a network room changed by someone other than the bot (the client in
+/// Element, a representative, a stolen token): put back, told to the network, logged.
+pub(crate) async fn on_room_setting(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
+    let Some(network) = bot.store.network_by_room(&entry.room_id).await? else {
+        return Ok(Plan::new());
+    };
+    let Ok(body) = serde_json::from_str::<serde_json::Value>(&entry.body) else {
+        return Ok(Plan::new());
+    };
+    let Some(event_type) = body["type"].as_str() else {
+        return Ok(Plan::new());
+    };
+    if kring_core::room_state::keeps_setting(event_type, &body["content"]) {
+        return Ok(Plan::new());
+    }
+    let context = Context {
+        bot,
+        entry,
+        actor: sender(entry)?,
+        language: language_of(bot, &network.client).await?,
+        now: entry.origin_ts,
+    };
+    let names = people(bot, &network, &[&context.actor]).await?;
+    let mut plan = Plan::new();
+    plan.change(context.log_object(
+        &network,
+        "room.undo_setting",
+        Some(event_type.to_owned()),
+        Outcome::Undone,
+    ))
+    .effect(Effect::RestoreRoomSetting {
+        network_id: network.id.clone(),
+        event_type: event_type.to_owned(),
+    })
+    .effect(Effect::Send {
+        to: to_network(&network),
+        reply: messages::setting_restored(
+            context.language,
+            &person(&names, &context.actor),
+            event_type,
+        ),
+        reply_to: None,
+    });
+    Ok(plan)
+}
+
 pub(crate) async fn on_power_levels(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
     let Some(network) = bot.store.network_by_room(&entry.room_id).await? else {
         return Ok(Plan::new());

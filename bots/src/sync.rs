@@ -344,6 +344,15 @@ async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Res
         }
     } else if fields.sender == own_user {
         None
+    } else if fields.state_key.as_deref() == Some("")
+        && kring_core::room_state::network_room_setting(&fields.event_type).is_some()
+    {
+        let setting = serde_json::json!({ "type": fields.event_type, "content": fields.content });
+        Some(entry(
+            InboxKind::RoomSetting,
+            Some(setting.to_string()),
+            None,
+        ))
     } else if fields.event_type == "m.room.power_levels" && fields.state_key.as_deref() == Some("")
     {
         let users = serde_json::json!({ "users": fields.content["users"] });

@@ -14,6 +14,7 @@ pub mod messages;
 pub mod network;
 pub mod plan;
 pub mod role;
+pub mod room_state;
 pub mod trust;
 
 pub use account::{UsernameError, may_choose_username, validate_username};

@@ -232,6 +232,12 @@ pub enum Effect {
     /// Takes someone out of the network room and waits until the bot's own view of the room
     /// shows it, so the next message is not encrypted for them (DESIGN.md, known traps).
     Kick { network_id: String, user: MatrixId },
+    /// Puts one of the settings a network room keeps back (`kring_core::room_state`), unless
+    /// it is already what it must be.
+    RestoreRoomSetting {
+        network_id: String,
+        event_type: String,
+    },
     /// Sets someone's power level in the network room (100 for a representative, 0 to undo).
     SetPowerLevel {
         network_id: String,

@@ -35,6 +35,9 @@ pub enum InboxKind {
     /// (`kring user confirm-identity`); `sender` is that person, `body` empty. Written by the
     /// bot's own sweep.
     IdentityConfirmed,
+    /// Someone other than the bot changed one of the room settings a network room keeps
+    /// (`kring_core::room_state`); `body` holds `{"type": …, "content": …}`.
+    RoomSetting,
 }
 
 impl InboxKind {
@@ -51,6 +54,7 @@ impl InboxKind {
             Self::Unreadable => "unreadable",
             Self::Untrusted => "untrusted",
             Self::IdentityConfirmed => "identity_confirmed",
+            Self::RoomSetting => "room_setting",
         }
     }
 
@@ -67,6 +71,7 @@ impl InboxKind {
             "unreadable" => Ok(Self::Unreadable),
             "untrusted" => Ok(Self::Untrusted),
             "identity_confirmed" => Ok(Self::IdentityConfirmed),
+            "room_setting" => Ok(Self::RoomSetting),
             other => Err(StoreError::Corrupt(format!("inbox kind {other:?}"))),
         }
     }

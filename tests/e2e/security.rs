@@ -606,3 +606,74 @@ async fn proposals_lapse_when_their_proposer_leaves() -> Result<()> {
     );
     Ok(())
 }
+
+/// The settings that decide who may enter and read, and the room's unencrypted name, are put
+/// back when someone with the power to change them does (here the client, in Element's place).
+#[tokio::test]
+async fn room_settings_changed_around_the_bot_are_put_back() -> Result<()> {
+    use matrix_sdk::ruma::events::room::history_visibility::{
+        HistoryVisibility, RoomHistoryVisibilityEventContent,
+    };
+    use matrix_sdk::ruma::events::room::join_rules::{JoinRule, RoomJoinRulesEventContent};
+    use matrix_sdk::ruma::events::room::name::RoomNameEventContent;
+    let network = Network::start().await?;
+    let room = &network.room;
+    room.send_state_event(RoomHistoryVisibilityEventContent::new(
+        HistoryVisibility::WorldReadable,
+    ))
+    .await?;
+    room.send_state_event(RoomJoinRulesEventContent::new(JoinRule::Public))
+        .await?;
+    room.send_state_event(RoomNameEventContent::new(
+        "Netwerk van Anna de Vries".into(),
+    ))
+    .await?;
+    for what in [
+        "wie eerdere berichten mag lezen",
+        "wie er zonder uitnodiging binnen mag komen",
+        "de naam",
+    ] {
+        wait_for_bot(&network.client, &network.bot, &network.room_id(), what).await?;
+    }
+    let state = |event_type: &'static str| {
+        let client = network.client.client.clone();
+        let room_id = network.room_id();
+        async move {
+            let response = client
+                .send(get_state_event_for_key::v3::Request::new(
+                    room_id,
+                    StateEventType::from(event_type),
+                    String::new(),
+                ))
+                .await?;
+            anyhow::Ok(serde_json::from_str::<serde_json::Value>(
+                response.event_or_content.get(),
+            )?)
+        }
+    };
+    let started = std::time::Instant::now();
+    loop {
+        let (history, join_rule, name) = (
+            state("m.room.history_visibility").await?,
+            state("m.room.join_rules").await?,
+            state("m.room.name").await?,
+        );
+        if history["history_visibility"] == "joined"
+            && join_rule["join_rule"] == "invite"
+            && name["name"] == "Kring"
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "not put back: {history} {join_rule} {name}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let log = logbook(&network).await?;
+    assert!(
+        log.contains("de bot zette een instelling van het gesprek terug"),
+        "{log}"
+    );
+    Ok(())
+}

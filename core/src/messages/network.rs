@@ -445,6 +445,31 @@ pub fn proposal_lapsed(language: Language, number: i64, proposer: &Person) -> Bo
     }
 }
 
+/// Someone changed a setting the network room keeps; the bot put it back.
+pub fn setting_restored(language: Language, who: &Person, event_type: &str) -> BotReply {
+    let dutch = language == Language::Dutch;
+    let what = match (dutch, event_type) {
+        (true, "m.room.join_rules") => "wie er zonder uitnodiging binnen mag komen",
+        (false, "m.room.join_rules") => "who may come in without an invitation",
+        (true, "m.room.history_visibility") => "wie eerdere berichten mag lezen",
+        (false, "m.room.history_visibility") => "who may read earlier messages",
+        (true, "m.room.guest_access") => "of gasten mogen meedoen",
+        (false, "m.room.guest_access") => "whether guests may take part",
+        (true, _) => {
+            "de naam, het onderwerp of de afbeelding van het gesprek (die zijn niet versleuteld)"
+        }
+        (false, _) => "the chat's name, topic or picture (which are not encrypted)",
+    };
+    match language {
+        Language::Dutch => Builder::new()
+            .rich(Text::new().person(who).text(&format!(" veranderde {what}. Ik heb dat teruggezet: wie erbij mag en wat die mag lezen, regelt de cliënt met mij (!uitnodigen, !toestemming).")))
+            .build(),
+        Language::English => Builder::new()
+            .rich(Text::new().person(who).text(&format!(" changed {what}. I have put it back: who may join and what they may read is up to the client, through me (!invite, !consent).")))
+            .build(),
+    }
+}
+
 /// The answer ids of a proposal poll (what a vote carries; the texts are for people).
 pub const PROPOSAL_YES: &str = "ja";
 pub const PROPOSAL_NO: &str = "nee";
@@ -1272,6 +1297,14 @@ fn log_sentence(language: Language, entry: &AuditEntry, person: &dyn Fn(&str) ->
             .text(&format!("proposal {object} by "))
             .person(&actor)
             .text(" lapsed: they are no longer in the network"),
+        (true, "room.undo_setting") => Text::new()
+            .text("de bot zette een instelling van het gesprek terug die ")
+            .person(&actor)
+            .text(" had veranderd"),
+        (false, "room.undo_setting") => Text::new()
+            .text("the bot put back a room setting ")
+            .person(&actor)
+            .text(" had changed"),
         (true, "link.create") => Text::new()
             .person(&actor)
             .text(&format!(" maakte uitnodigingslink {object}")),
