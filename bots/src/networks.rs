@@ -206,17 +206,11 @@ async fn start(
         _ => (context.actor.clone(), None),
     };
     let asked_for_self = starter_role.is_none();
-    if context
-        .bot
-        .store
-        .open_network_of_client(&client)
-        .await?
-        .is_some()
-    {
-        return Ok(context.answer(messages::already_has_network(
-            context.language,
-            asked_for_self,
-        )));
+    if let Some(existing) = context.bot.store.open_network_of_client(&client).await? {
+        let Some(role) = starter_role.filter(|_| !asked_for_self) else {
+            return Ok(context.answer(messages::already_has_network(context.language, true)));
+        };
+        return start_beside(context, &existing, role).await;
     }
     if client.as_str() == context.bot.identity.user_id.as_str()
         || account_exists(context.bot, &client).await? == Some(false)
@@ -287,6 +281,63 @@ async fn start(
     plan.effect(Effect::Send {
         to: here(context.entry),
         reply,
+        reply_to: Some(context.entry.event_id.clone()),
+    });
+    Ok(plan)
+}
+
+/// `!start voor @client …` for someone who already has a network. The starter gets the same
+/// answer as when a network is made, so nobody learns who is a client; in the network the
+/// client has, they are asked whether the starter may join (once, as with any proposal).
+async fn start_beside(
+    context: &Context<'_>,
+    existing: &Network,
+    role: Role,
+) -> Result<Plan, BotError> {
+    let mut plan = Plan::new();
+    let already_there = existing.current_role(&context.actor).is_some()
+        || existing.open_proposals_by(&context.actor).next().is_some();
+    if !already_there {
+        let kind = ProposalKind::Invite {
+            user: context.actor.clone(),
+            role,
+        };
+        let number = existing.next_proposal_number();
+        let client_language = language_of(context.bot, &existing.client).await?;
+        let names = people(context.bot, existing, &[&context.actor]).await?;
+        plan.change(Change::AddProposal {
+            network_id: existing.id.clone(),
+            number,
+            kind: kind.clone(),
+            proposed_by: context.actor.clone(),
+            at: context.now,
+        })
+        .change(context.log_object(
+            existing,
+            "proposal.add",
+            Some(number.to_string()),
+            Outcome::Proposed,
+        ))
+        .effect(Effect::Send {
+            to: to_network(existing),
+            reply: proposal_prompt(
+                client_language,
+                existing,
+                &names,
+                number,
+                &context.actor,
+                &kind,
+            ),
+            reply_to: None,
+        });
+        ask_to_decide(&mut plan, existing, number, client_language);
+    }
+    plan.effect(Effect::Send {
+        to: here(context.entry),
+        reply: messages::network_started_for(
+            context.language,
+            &Person::new(existing.client.clone(), None),
+        ),
         reply_to: Some(context.entry.event_id.clone()),
     });
     Ok(plan)

@@ -677,3 +677,47 @@ async fn room_settings_changed_around_the_bot_are_put_back() -> Result<()> {
     );
     Ok(())
 }
+
+/// `!start voor @x` answers the same whether or not @x already has a network, so nobody learns
+/// who is a client; a client who has one is asked there whether the starter may join.
+#[tokio::test]
+async fn starting_a_network_for_someone_tells_nobody_who_is_a_client() -> Result<()> {
+    let network = Network::start().await?;
+    let gp_account = network.synapse.register(Persona::Professional).await?;
+    let gp = TestClient::login(&network.synapse.base_url(), &gp_account).await?;
+    let stranger = network.synapse.register(Persona::Client).await?;
+    let gp_chat = gp.open_direct_chat(&network.bot.user_id).await?;
+    let answer_for = |client: &str| format!("!start voor {client} huisarts Praktijk De Linde");
+
+    let for_someone_new = ask(&gp, &gp_chat, &answer_for(&stranger.user_id)).await?;
+    let for_a_client = ask(
+        &gp,
+        &gp_chat,
+        &answer_for(network.client.user_id().as_str()),
+    )
+    .await?;
+    let without_names = |body: &str| {
+        body.replace(&stranger.username, "X")
+            .replace(network.client.user_id().localpart(), "X")
+    };
+    assert_eq!(
+        without_names(&for_someone_new.body),
+        without_names(&for_a_client.body),
+        "the answers differ"
+    );
+    // The client decides in the network they have.
+    let prompt = wait_for_bot(
+        &network.client,
+        &network.bot,
+        &network.room_id(),
+        "Voorstel 1",
+    )
+    .await?;
+    assert!(
+        prompt.body.contains(gp.user_id().localpart()),
+        "{}",
+        prompt.body
+    );
+    crate::networks::proposal_poll(&network.client, &network, 1).await?;
+    Ok(())
+}
