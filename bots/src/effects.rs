@@ -84,6 +84,41 @@ pub(crate) async fn carry_out(
             )
             .await?
         }
+        Effect::SendInviteLink {
+            to,
+            link_id,
+            reply_to,
+        } => {
+            let Some(found) = bot.store.invite_link(link_id).await? else {
+                return Err(BotError::Plan(format!(
+                    "invite link {link_id} is not stored"
+                )));
+            };
+            let secret = kring_core::network::invite_secret(
+                &bot.invite_link_key,
+                &found.network_id,
+                link_id,
+                found.link.expires_at,
+            );
+            let url = format!("{}/{secret}", bot.invite_base_url.trim_end_matches('/'));
+            let language = bot
+                .store
+                .member_language(found.link.created_by.as_str())
+                .await?
+                .unwrap_or_default();
+            send(
+                bot,
+                to,
+                &messages::link_created(language, &url, &found.link),
+                reply_to.as_deref(),
+                &transaction_id(
+                    bot.identity.user_id.as_str(),
+                    &pending.cause_event_id,
+                    pending.seq,
+                ),
+            )
+            .await?
+        }
         Effect::SendProposalPoll {
             network_id,
             number,

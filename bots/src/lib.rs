@@ -127,6 +127,8 @@ pub struct Bot {
     /// asks for every room's full state.
     fresh_store: bool,
     invite_base_url: String,
+    /// Invite-link secrets are derived from this, never stored.
+    invite_link_key: Vec<u8>,
     unreadable_after: std::time::Duration,
 }
 
@@ -139,6 +141,7 @@ impl Bot {
         metrics: BotMetrics,
     ) -> Result<Self, BotError> {
         let (client, identity, freshness) = session::open(config, &store).await?;
+        let invite_link_key = session::invite_link_key(&config.state_dir).await?;
         Ok(Self {
             client: client.clone(),
             store,
@@ -148,6 +151,7 @@ impl Bot {
             key_queries: key_queries::KeyQueries::new(client.clone()),
             fresh_store: freshness == session::Freshness::NewStore,
             invite_base_url: config.invite_base_url.clone(),
+            invite_link_key,
             unreadable_after: config.unreadable_after,
         })
     }

@@ -841,7 +841,6 @@ async fn create_link(
     (names, network_language): (&HashMap<MatrixId, Person>, Language),
     reply_to: &Option<String>,
 ) -> Result<(), BotError> {
-    let secret = random_code(32);
     let link = network::InviteLink {
         id: random_code(4),
         role: role.clone(),
@@ -849,6 +848,12 @@ async fn create_link(
         expires_at: context.now + INVITE_LINK_LIFETIME,
         state: network::LinkState::Open,
     };
+    let secret = network::invite_secret(
+        &context.bot.invite_link_key,
+        &network.id,
+        &link.id,
+        link.expires_at,
+    );
     plan.change(Change::AddInviteLink {
         network_id: network.id.clone(),
         link_id: link.id.clone(),
@@ -859,16 +864,12 @@ async fn create_link(
         expires_at: link.expires_at,
     })
     .change(context.log_object(network, "link.create", Some(link.id.clone()), Outcome::Done));
-    let url = format!(
-        "{}/{secret}",
-        context.bot.invite_base_url.trim_end_matches('/')
-    );
     let asked_here = context.entry.room_id == private_chat;
-    plan.effect(Effect::Send {
+    plan.effect(Effect::SendInviteLink {
         to: Target::Room {
             room_id: private_chat.to_owned(),
         },
-        reply: messages::link_created(language_of(context.bot, asker).await?, &url, &link),
+        link_id: link.id.clone(),
         reply_to: reply_to.clone().filter(|_| asked_here),
     })
     .effect(Effect::Send {

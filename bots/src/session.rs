@@ -191,6 +191,22 @@ async fn align_sdk_sync_token(client: &Client, resume_from: Option<&str>) -> Res
 /// The crypto store holds the bot's private keys, so it is encrypted with a passphrase kept in a
 /// secret file, made on first start. A store made before Kring encrypted it stays readable
 /// without one (with a warning); giving it a passphrase now would make it unreadable.
+/// The key invite-link secrets are derived from (`kring_core::network::invite_secret`), made on
+/// first start and kept beside the crypto store's passphrase, apart from the database.
+pub(crate) async fn invite_link_key(state_dir: &Path) -> Result<Vec<u8>, BotError> {
+    let path = state_dir.join("invite-link-key");
+    match tokio::fs::read_to_string(&path).await {
+        Ok(key) if !key.trim().is_empty() => Ok(key.trim().as_bytes().to_vec()),
+        Ok(_) => Err(BotError::EmptyPassphrase(path)),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let key = crate::networks::random_code(48);
+            write_private(&path, key.as_bytes())?;
+            Ok(key.into_bytes())
+        }
+        Err(source) => Err(BotError::Io { path, source }),
+    }
+}
+
 async fn crypto_store_passphrase(
     config: &BotConfig,
     crypto_dir: &Path,

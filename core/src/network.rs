@@ -154,11 +154,50 @@ pub struct InviteLink {
     pub state: LinkState,
 }
 
+/// An invite link's secret, derived from the bot's link key and the link itself instead of
+/// being stored: the database, the outbox row of the message that shows it and the logs hold
+/// only its hash or the link id. Anyone who has the key file can make working links, so it is
+/// kept apart from the database like the other secrets.
+pub fn invite_secret(
+    link_key: &[u8],
+    network_id: &str,
+    link_id: &str,
+    expires_at: Millis,
+) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac =
+        Hmac::<sha2::Sha256>::new_from_slice(link_key).expect("HMAC takes a key of any length");
+    mac.update(format!("kring invite link\n{network_id}\n{link_id}\n{expires_at}").as_bytes());
+    hex::encode(&mac.finalize().into_bytes()[..20])
+}
+
 /// The hash under which an invite link's secret is stored and looked up. Only this hash is
 /// kept, so a copy of the database cannot be turned into working links.
 pub fn invite_secret_hash(secret: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(secret.as_bytes()))
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+
+    #[test]
+    fn a_link_secret_is_the_same_every_time_and_different_for_everything_else() {
+        let secret = invite_secret(b"key", "net-a", "k3f9", 100);
+        assert_eq!(secret, invite_secret(b"key", "net-a", "k3f9", 100));
+        assert_eq!(secret.len(), 40);
+        assert!(secret.chars().all(|c| c.is_ascii_alphanumeric()));
+        for other in [
+            invite_secret(b"other key", "net-a", "k3f9", 100),
+            invite_secret(b"key", "net-b", "k3f9", 100),
+            invite_secret(b"key", "net-a", "k3f8", 100),
+            invite_secret(b"key", "net-a", "k3f9", 101),
+        ] {
+            assert_ne!(secret, other);
+        }
+        assert_ne!(invite_secret_hash(&secret), secret);
+    }
 }
 
 impl InviteLink {

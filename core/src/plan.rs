@@ -192,6 +192,15 @@ pub enum Effect {
         reply: BotReply,
         reply_to: Option<String>,
     },
+    /// Shows invite link `link_id` to whoever asked, in `to` (their private chat). Only the id
+    /// is stored here: the link's secret is derived when the message is sent
+    /// (`network::invite_secret`), so no outbox row holds it.
+    SendInviteLink {
+        #[serde(flatten)]
+        to: Target,
+        link_id: String,
+        reply_to: Option<String>,
+    },
     /// Asks the client to decide proposal `number` with a two-answer poll in the network room
     /// (votes are encrypted; reactions are not, so anyone with the client's access token or the
     /// server could forge a ✅). The poll becomes the proposal's prompt.

@@ -69,6 +69,19 @@ impl Network {
         })
     }
 
+    /// The bot's SQLite database and its journal, as they lie on disk.
+    pub(crate) fn database_bytes(&self) -> Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        for name in ["kring.db", "kring.db-wal"] {
+            let path = self._dir.path().join(name);
+            if path.exists() {
+                bytes.extend(std::fs::read(path)?);
+            }
+        }
+        anyhow::ensure!(!bytes.is_empty(), "no database files");
+        Ok(bytes)
+    }
+
     pub(crate) fn room_id(&self) -> OwnedRoomId {
         self.room.room_id().to_owned()
     }
@@ -764,7 +777,7 @@ async fn a_professional_starts_a_network_the_client_accepts_first() -> Result<()
 }
 
 /// The address in a bot message that contains an invite link.
-fn link_in(message: &ReceivedMessage) -> Result<String> {
+pub(crate) fn link_in(message: &ReceivedMessage) -> Result<String> {
     message
         .body
         .split_whitespace()

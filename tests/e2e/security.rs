@@ -57,6 +57,17 @@ async fn an_invite_link_is_shown_only_to_whoever_asked_for_it() -> Result<()> {
             .all(|message| !message.body.contains(&network.bot.bridge_url)),
         "a member read an invite link that was not theirs"
     );
+    // Nor does the database hold the secret anywhere (the outbox row of the message that showed
+    // it included): only its hash.
+    let url = crate::networks::link_in(&reply)?;
+    let secret = url.rsplit('/').next().context("the secret")?;
+    let stored = network.database_bytes()?;
+    assert!(
+        !stored
+            .windows(secret.len())
+            .any(|window| window == secret.as_bytes()),
+        "the invite link's secret is stored"
+    );
     Ok(())
 }
 
