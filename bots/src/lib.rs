@@ -16,7 +16,9 @@ mod trust;
 mod worker;
 
 pub use metrics::BotMetrics;
-pub use session::{BotCredentials, BotIdentity, ExistingIdentity, bootstrap_cross_signing};
+pub use session::{
+    BotCredentials, BotIdentity, ExistingIdentity, bootstrap_cross_signing, invite_link_key,
+};
 
 use kring_store::Store;
 use matrix_sdk::Client;

@@ -193,7 +193,7 @@ async fn align_sdk_sync_token(client: &Client, resume_from: Option<&str>) -> Res
 /// without one (with a warning); giving it a passphrase now would make it unreadable.
 /// The key invite-link secrets are derived from (`kring_core::network::invite_secret`), made on
 /// first start and kept beside the crypto store's passphrase, apart from the database.
-pub(crate) async fn invite_link_key(state_dir: &Path) -> Result<Vec<u8>, BotError> {
+pub async fn invite_link_key(state_dir: &Path) -> Result<Vec<u8>, BotError> {
     let path = state_dir.join("invite-link-key");
     match tokio::fs::read_to_string(&path).await {
         Ok(key) if !key.trim().is_empty() => Ok(key.trim().as_bytes().to_vec()),

@@ -30,6 +30,8 @@ pub struct Onboarding {
     pub bot_user_id: String,
     /// Element Web served beside Kring, if any.
     pub element_web_url: Option<String>,
+    /// The bot's invite-link key: registration tokens are derived from it, never stored.
+    pub invite_link_key: Vec<u8>,
 }
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
@@ -169,8 +171,8 @@ pub async fn submit(
             // this link was claimed for exists. Finish what was started.
             if matches!(state.store.claimed_username(&link.id).await, Ok(Some(claimed)) if claimed == username)
                 && matches!(
-                    state.store.link_registration_token(&link.id).await,
-                    Ok(Some(_))
+                    state.store.registration_token_made(&link.id).await,
+                    Ok(true)
                 )
             {
                 return finish(&state, &onboarding, language, link, &username, &room_id).await;
@@ -199,34 +201,25 @@ pub async fn submit(
             return unavailable(language);
         }
     }
-    let token = match state.store.link_registration_token(&link.id).await {
-        Ok(Some(token)) => token,
-        Ok(None) => match onboarding
-            .admin
-            .create_registration_token(&onboarding.admin_token, link.expires_at)
-            .await
-        {
-            Ok(token) => match state
-                .store
-                .set_link_registration_token(&link.id, &token)
-                .await
-            {
-                Ok(token) => token,
-                Err(error) => {
-                    warn!(%error, "invite page: store unavailable");
-                    return unavailable(language);
-                }
-            },
-            Err(error) => {
-                warn!(%error, "invite page: could not make a registration token");
-                return unavailable(language);
-            }
-        },
-        Err(error) => {
-            warn!(%error, "invite page: store unavailable");
-            return unavailable(language);
-        }
-    };
+    // Marked first, so that a token Synapse made is always one Kring deletes again.
+    let token = kring_core::network::registration_token(
+        &onboarding.invite_link_key,
+        &found.network_id,
+        &link.id,
+        link.expires_at,
+    );
+    if let Err(error) = state.store.registration_token_was_made(&link.id).await {
+        warn!(%error, "invite page: store unavailable");
+        return unavailable(language);
+    }
+    if let Err(error) = onboarding
+        .admin
+        .create_named_registration_token(&onboarding.admin_token, &token, link.expires_at)
+        .await
+    {
+        warn!(%error, "invite page: could not make a registration token");
+        return unavailable(language);
+    }
     match onboarding
         .admin
         .register_with_token(&username, &form.password, &token)
@@ -276,7 +269,13 @@ pub async fn delete_spent_tokens(state: &BridgeState) {
             return;
         }
     };
-    for (link_id, token) in spent {
+    for (network_id, link_id, expires_at) in spent {
+        let token = kring_core::network::registration_token(
+            &onboarding.invite_link_key,
+            &network_id,
+            &link_id,
+            expires_at,
+        );
         match onboarding
             .admin
             .delete_registration_token(&onboarding.admin_token, &token)

@@ -171,6 +171,29 @@ pub fn invite_secret(
     hex::encode(&mac.finalize().into_bytes()[..20])
 }
 
+/// The Synapse registration token of an invite link, derived like its secret (with another
+/// label), so that no table holds it either; Synapse accepts it once, until the link's end.
+pub fn registration_token(
+    link_key: &[u8],
+    network_id: &str,
+    link_id: &str,
+    expires_at: Millis,
+) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac =
+        Hmac::<sha2::Sha256>::new_from_slice(link_key).expect("HMAC takes a key of any length");
+    mac.update(
+        format!(
+            "kring registration token
+{network_id}
+{link_id}
+{expires_at}"
+        )
+        .as_bytes(),
+    );
+    hex::encode(&mac.finalize().into_bytes()[..20])
+}
+
 /// The hash under which an invite link's secret is stored and looked up. Only this hash is
 /// kept, so a copy of the database cannot be turned into working links.
 pub fn invite_secret_hash(secret: &str) -> String {
@@ -197,6 +220,7 @@ mod secret_tests {
             assert_ne!(secret, other);
         }
         assert_ne!(invite_secret_hash(&secret), secret);
+        assert_ne!(registration_token(b"key", "net-a", "k3f9", 100), secret);
     }
 }
 

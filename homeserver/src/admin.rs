@@ -256,6 +256,33 @@ impl Admin {
             })
     }
 
+    /// Makes the single-use registration token `token`, valid until `expires_at`. Making it
+    /// again (a retry) changes nothing.
+    pub async fn create_named_registration_token(
+        &self,
+        admin_token: &str,
+        token: &str,
+        expires_at: i64,
+    ) -> Result<(), AdminError> {
+        let url = format!(
+            "{}/_synapse/admin/v1/registration_tokens/new",
+            self.base_url
+        );
+        let body = json!({ "token": token, "uses_allowed": 1, "expiry_time": expires_at });
+        match self
+            .send(self.http.post(&url).bearer_auth(admin_token).json(&body))
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(AdminError::Api {
+                status: 400,
+                message,
+                ..
+            }) if message.contains("already") => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
     /// The registration tokens Synapse would still accept.
     pub async fn valid_registration_tokens(
         &self,

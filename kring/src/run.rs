@@ -269,12 +269,20 @@ async fn onboarding(config: &Config, bot_user_id: &str) -> Option<Arc<Onboarding
             return None;
         }
     };
+    let invite_link_key = match kring_bots::invite_link_key(&config.bot_state_dir()).await {
+        Ok(key) => key,
+        Err(error) => {
+            tracing::warn!(%error, "no invite-link key: invite links cannot make accounts");
+            return None;
+        }
+    };
     Some(Arc::new(Onboarding {
         admin: Admin::new(&config.homeserver_url()),
         admin_token,
         homeserver_public_url: config.homeserver_url(),
         bot_user_id: bot_user_id.to_owned(),
         element_web_url: config.public_element_web_url.clone(),
+        invite_link_key,
     }))
 }
 

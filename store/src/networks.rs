@@ -267,44 +267,50 @@ impl Store {
         row.as_ref().map(lookup_from_row).transpose()
     }
 
-    /// The link's registration token, if one was made before.
-    pub async fn link_registration_token(&self, link_id: &str) -> Result<Option<String>> {
+    /// Whether a registration token was made in Synapse for the link (the token itself is
+    /// derived, `kring_core::network::registration_token`, and never stored).
+    pub async fn registration_token_made(&self, link_id: &str) -> Result<bool> {
         let row = sqlx::query("SELECT registration_token FROM invite_links WHERE link_id = $1")
             .bind(link_id)
             .fetch_optional(&self.pool)
             .await?;
         Ok(row
-            .map(|row| row.try_get("registration_token"))
+            .map(|row| row.try_get::<Option<String>, _>("registration_token"))
             .transpose()?
-            .flatten())
+            .flatten()
+            .is_some())
     }
 
-    /// Keeps the first token made for a link; returns the one that counts.
-    pub async fn set_link_registration_token(&self, link_id: &str, token: &str) -> Result<String> {
+    /// Notes that a registration token exists in Synapse for the link, so that it is deleted
+    /// there once the link is spent. Only a mark: `registration_token` holds "made".
+    pub async fn registration_token_was_made(&self, link_id: &str) -> Result<()> {
         sqlx::query(
-            "UPDATE invite_links SET registration_token = $1 WHERE link_id = $2 AND registration_token IS NULL",
+            "UPDATE invite_links SET registration_token = 'made' WHERE link_id = $1 AND registration_token IS NULL",
         )
-        .bind(token)
         .bind(link_id)
         .execute(&self.pool)
         .await?;
-        self.link_registration_token(link_id)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("link {link_id} lost its token")))
+        Ok(())
     }
 
-    /// Registration tokens made for links that can no longer be used (used, revoked or past
-    /// their date): they must not stay valid in Synapse.
-    pub async fn spent_registration_tokens(&self, now: i64) -> Result<Vec<(String, String)>> {
+    /// Links whose registration token was made but that can no longer be used (used, revoked
+    /// or past their date), as (network id, link id, end): their tokens must not stay valid.
+    pub async fn spent_registration_tokens(&self, now: i64) -> Result<Vec<(String, String, i64)>> {
         let rows = sqlx::query(
-            "SELECT link_id, registration_token FROM invite_links
+            "SELECT network_id, link_id, expires_at FROM invite_links
              WHERE registration_token IS NOT NULL AND (state <> 'open' OR expires_at <= $1)",
         )
         .bind(now)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|row| Ok((row.try_get("link_id")?, row.try_get("registration_token")?)))
+            .map(|row| {
+                Ok((
+                    row.try_get("network_id")?,
+                    row.try_get("link_id")?,
+                    row.try_get("expires_at")?,
+                ))
+            })
             .collect()
     }
 

@@ -40,6 +40,8 @@ pub struct InProcessBot {
     pub store: Store,
     /// Where the bridge (invite pages, health) answers.
     pub bridge_url: String,
+    /// The key invite-link secrets and registration tokens are derived from.
+    pub invite_link_key: Vec<u8>,
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<Result<(), kring_bots::BotError>>,
     bridge: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -76,6 +78,7 @@ impl InProcessBot {
         let store = Store::connect(database_url).await?;
         let bot = Bot::start(&config, store.clone(), BotMetrics::unregistered()).await?;
         let user_id = bot.identity().user_id.to_string();
+        let invite_link_key = kring_bots::invite_link_key(&config.state_dir).await?;
         let state = kring_bridge::BridgeState {
             store: store.clone(),
             registry: std::sync::Arc::new(Default::default()),
@@ -85,6 +88,7 @@ impl InProcessBot {
                 homeserver_public_url: synapse.base_url(),
                 bot_user_id: user_id.clone(),
                 element_web_url,
+                invite_link_key: invite_link_key.clone(),
             })),
         };
         let bridge = tokio::spawn(kring_bridge::serve(listener, state, std::future::pending()));
@@ -94,6 +98,7 @@ impl InProcessBot {
             user_id,
             store,
             bridge_url,
+            invite_link_key,
             shutdown,
             task,
             bridge,

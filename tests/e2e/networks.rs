@@ -985,16 +985,29 @@ async fn someone_without_an_account_joins_through_an_invite_link() -> Result<()>
     // Someone got as far as a registration token for it (as an attempt that failed half-way
     // leaves one) before it was revoked: revoking takes that token out of Synapse too.
     let admin = network.synapse.admin();
-    let half_way = admin
-        .create_registration_token(
-            network.synapse.admin_token(),
-            kring_testbed::now_millis() + 3_600_000,
-        )
-        .await?;
+    let found = network
+        .bot
+        .store
+        .invite_link(&link_id)
+        .await?
+        .context("the link is stored")?;
+    let half_way = kring_core::network::registration_token(
+        &network.bot.invite_link_key,
+        &found.network_id,
+        &link_id,
+        found.link.expires_at,
+    );
     network
         .bot
         .store
-        .set_link_registration_token(&link_id, &half_way)
+        .registration_token_was_made(&link_id)
+        .await?;
+    admin
+        .create_named_registration_token(
+            network.synapse.admin_token(),
+            &half_way,
+            found.link.expires_at,
+        )
         .await?;
     let revoked = ask(
         &network.client,
@@ -1015,10 +1028,9 @@ async fn someone_without_an_account_joins_through_an_invite_link() -> Result<()>
         );
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
-    assert_eq!(
-        network.bot.store.link_registration_token(&link_id).await?,
-        None,
-        "nor is it kept"
+    assert!(
+        !network.bot.store.registration_token_made(&link_id).await?,
+        "nor is it remembered"
     );
     let (status, page) = get_page(&second_url).await?;
     assert_eq!(status, 410);
