@@ -294,7 +294,8 @@ async fn send_in(
     reply_to: Option<&str>,
     transaction_id: &OwnedTransactionId,
 ) -> Result<String, BotError> {
-    let mut content = RoomMessageEventContent::notice_html(reply.plain.clone(), reply.html.clone());
+    let reply = reply.clone().fitted();
+    let mut content = RoomMessageEventContent::notice_html(reply.plain, reply.html);
     if let Some(event_id) = reply_to.and_then(|id| EventId::parse(id).ok()) {
         content.relates_to = Some(Relation::Reply(Reply::with_event_id(event_id)));
     }

@@ -438,6 +438,23 @@ pub enum Refusal {
     },
     /// The client's network cannot lose its client; closing a network is another matter.
     ClientCannotLeave,
+    /// The member already has this many proposals waiting for the client: one member cannot
+    /// bury the client (or make the overview too long to send) in proposals.
+    TooManyOpenProposals {
+        max: usize,
+    },
+}
+
+/// How many proposals one member may have waiting for the client at once.
+pub const MAX_OPEN_PROPOSALS_PER_MEMBER: usize = 5;
+
+fn check_room_for_a_proposal(network: &Network, actor: &MatrixId) -> Result<(), Refusal> {
+    if network.open_proposals_by(actor).count() >= MAX_OPEN_PROPOSALS_PER_MEMBER {
+        return Err(Refusal::TooManyOpenProposals {
+            max: MAX_OPEN_PROPOSALS_PER_MEMBER,
+        });
+    }
+    Ok(())
 }
 
 /// Applies the rules to `request` by `actor`. The one place that decides who may change a network.
@@ -465,6 +482,7 @@ pub fn decide(
                     role: role.clone(),
                 })
             } else {
+                check_room_for_a_proposal(network, actor)?;
                 Ok(Decision::Propose(ProposalKind::Invite {
                     user: user.clone(),
                     role: role.clone(),
@@ -477,6 +495,7 @@ pub fn decide(
                 Ok(Decision::CreateLink { role: role.clone() })
             } else {
                 check_may_appoint(false, role)?;
+                check_room_for_a_proposal(network, actor)?;
                 Ok(Decision::Propose(ProposalKind::InviteLink {
                     role: role.clone(),
                 }))
@@ -788,6 +807,27 @@ mod tests {
             decide(&net, &id("stranger"), &invite("new", Role::Carer), 0),
             Err(Refusal::NotAMember)
         );
+        // A handful of open proposals per member, then no more until the client decides.
+        let mut busy = net.clone();
+        for number in 0..MAX_OPEN_PROPOSALS_PER_MEMBER as i64 {
+            busy.proposals.push(Proposal {
+                number: 100 + number,
+                kind: ProposalKind::InviteLink { role: Role::Carer },
+                proposed_by: id("carer"),
+                state: ProposalState::Open,
+                created_at: 0,
+            });
+        }
+        assert_eq!(
+            decide(&busy, &id("carer"), &invite("new", professional()), 0),
+            Err(Refusal::TooManyOpenProposals {
+                max: MAX_OPEN_PROPOSALS_PER_MEMBER
+            })
+        );
+        assert!(matches!(
+            decide(&busy, &id("gp"), &invite("new", professional()), 0),
+            Ok(Decision::Propose(_))
+        ));
     }
 
     #[test]

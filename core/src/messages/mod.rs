@@ -17,6 +17,29 @@ pub struct BotReply {
     pub html: String,
 }
 
+/// What one bot message may carry, plain and HTML together. Synapse refuses events over
+/// 64 KiB, and encryption makes a message about a third bigger (base64); this leaves room.
+pub const MAX_REPLY_BYTES: usize = 24_000;
+
+impl BotReply {
+    /// The reply as it can be sent: a text too long for one event is cut (at a character
+    /// boundary) with a note that it was, instead of failing to send at all.
+    pub fn fitted(self) -> Self {
+        if self.plain.len() + self.html.len() <= MAX_REPLY_BYTES {
+            return self;
+        }
+        const NOTE: &str =
+            "… (ingekort: te lang voor één bericht / shortened: too long for one message)";
+        let mut cut = (MAX_REPLY_BYTES - NOTE.len()) / 3;
+        while !self.plain.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let plain = format!("{}{NOTE}", &self.plain[..cut]);
+        let html = format!("<p>{}</p>", escape_html(&plain)).replace('\n', "<br>");
+        Self { plain, html }
+    }
+}
+
 /// A poll ready to send: its question and answers (id, text), plain text as MSC3381 wants.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PollText {
@@ -394,6 +417,24 @@ pub fn escape_html(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reply_too_long_for_one_event_is_cut_with_a_note() {
+        let short = BotReply {
+            plain: "kort".into(),
+            html: "<p>kort</p>".into(),
+        };
+        assert_eq!(short.clone().fitted(), short);
+        let long_text = "é".repeat(MAX_REPLY_BYTES);
+        let long = BotReply {
+            plain: long_text.clone(),
+            html: format!("<p>{long_text}</p>"),
+        };
+        let fitted = long.fitted();
+        assert!(fitted.plain.len() + fitted.html.len() <= MAX_REPLY_BYTES);
+        assert!(fitted.plain.starts_with("éé") && fitted.plain.contains("ingekort"));
+        assert!(fitted.html.contains("ingekort"));
+    }
 
     #[test]
     fn help_lists_every_command_in_both_languages() {

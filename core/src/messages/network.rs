@@ -878,6 +878,13 @@ pub fn refusal(language: Language, refusal: &Refusal) -> BotReply {
                 Text::new().text("This is your own network; you cannot leave it. Want to remove someone? Type ").code("!remove @name:server").text(".")
             }
         }
+        Refusal::TooManyOpenProposals { max } => {
+            if dutch {
+                Text::new().text(&format!("U hebt al {max} voorstellen die op de cliënt wachten. Wacht tot daarover is beslist en doe dan een nieuw voorstel."))
+            } else {
+                Text::new().text(&format!("You already have {max} proposals waiting for the client. Wait until they are decided, then make a new one."))
+            }
+        }
     };
     Builder::new().rich(text).build()
 }
