@@ -1307,22 +1307,41 @@ pub(crate) async fn on_logbook(
             Some(entry.event_id.clone()),
         ))
     };
-    if !in_direct_chat {
-        return answer(messages::logbook_only_in_direct_chat(language));
-    }
     let actor = sender(entry)?;
-    let Some(network_id) = bot
-        .store
-        .networks_steered_by(&actor)
-        .await?
-        .into_iter()
-        .next()
-    else {
-        return answer(messages::refusal(language, &Refusal::OnlyClientMay));
+    // Typed in a network room by someone who steers it: the log of that network, shown in
+    // their private chat (as the consent overview is). In the private chat: the one network
+    // they steer; steering several, they are told to ask in the network it is about, never
+    // shown the first one's.
+    let (network, to) = if in_direct_chat {
+        let steered = bot.store.networks_steered_by(&actor).await?;
+        match steered.as_slice() {
+            [] => return answer(messages::refusal(language, &Refusal::OnlyClientMay)),
+            [network_id] => match bot.store.network(network_id).await? {
+                Some(network) => (network, here(entry)),
+                None => return Ok(Plan::new()),
+            },
+            _ => return answer(messages::which_network(language, "!logboek")),
+        }
+    } else {
+        let Some(network) = bot
+            .store
+            .network_by_room(&entry.room_id)
+            .await?
+            .filter(|network| network.steered_by(&actor))
+        else {
+            return answer(messages::logbook_only_in_direct_chat(language));
+        };
+        let Some(private_chat) = crate::sync::direct_chat_with(bot, &actor).await else {
+            return answer(messages::logbook_only_in_direct_chat(language));
+        };
+        (
+            network,
+            Target::Room {
+                room_id: private_chat,
+            },
+        )
     };
-    let Some(network) = bot.store.network(&network_id).await? else {
-        return Ok(Plan::new());
-    };
+    let network_id = network.id.clone();
     let days = days.unwrap_or(DEFAULT_LOGBOOK_DAYS);
     let since = now_millis() - days * 24 * 60 * 60 * 1000;
     let entries: Vec<_> = bot
@@ -1349,7 +1368,17 @@ pub(crate) async fn on_logbook(
         Ok(id) => person(&names, &id),
         Err(_) => Person::new(network.client.clone(), Some(text)),
     };
-    answer(messages::logbook(language, &entries, days, &lookup))
+    let log = messages::logbook(language, &entries, days, &lookup);
+    if to == here(entry) {
+        return answer(log);
+    }
+    let mut plan = Plan::reply(to, log, None);
+    plan.effect(Effect::Send {
+        to: here(entry),
+        reply: messages::logbook_sent_privately(language),
+        reply_to: Some(entry.event_id.clone()),
+    });
+    Ok(plan)
 }
 
 /// `!toestemming`: the overview and a poll to change it by tapping; with a change typed after
@@ -1365,15 +1394,17 @@ pub(crate) async fn on_consent(
     let asked_in_network_room = network_of_this_room.is_some();
     let network = match network_of_this_room {
         Some(network) => Some(network),
-        None => match bot
-            .store
-            .networks_steered_by(&actor)
-            .await?
-            .into_iter()
-            .next()
-        {
-            Some(network_id) => bot.store.network(&network_id).await?,
-            None => None,
+        None => match bot.store.networks_steered_by(&actor).await?.as_slice() {
+            [] => None,
+            [network_id] => bot.store.network(network_id).await?,
+            // Never the first of several: consent is about one client.
+            _ => {
+                return Ok(Plan::reply(
+                    here(entry),
+                    messages::which_network(language, "!toestemming"),
+                    Some(entry.event_id.clone()),
+                ));
+            }
         },
     };
     let context = Context {

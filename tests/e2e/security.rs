@@ -732,3 +732,59 @@ async fn starting_a_network_for_someone_tells_nobody_who_is_a_client() -> Result
     crate::networks::proposal_poll(&network.client, &network, 1).await?;
     Ok(())
 }
+
+/// Someone who steers two networks (a representative in one, client of their own) is never
+/// answered about the first one found: asked in the private chat, they are told to ask in the
+/// network it is about; asked there, the answer comes privately.
+#[tokio::test]
+async fn someone_who_steers_two_networks_is_not_answered_about_a_guessed_one() -> Result<()> {
+    let network = Network::start().await?;
+    let representative = network.add(Persona::Carer, "vertegenwoordiger").await?;
+    let own_chat = representative
+        .open_direct_chat(&network.bot.user_id)
+        .await?;
+    let started = ask(&representative, &own_chat, "!start").await?;
+    assert!(
+        started.body.contains("Uw netwerk is gemaakt"),
+        "{}",
+        started.body
+    );
+    let own_room = representative.wait_for_any_invite().await?;
+    representative.accept_invite(&own_room).await?;
+    wait_for_bot(
+        &representative,
+        &network.bot,
+        &own_room,
+        "Dit is uw netwerk",
+    )
+    .await?;
+
+    for command in ["!toestemming", "!logboek"] {
+        let which = ask(&representative, &own_chat, command).await?;
+        assert!(
+            which.body.contains("meer dan één netwerk"),
+            "{command}: {}",
+            which.body
+        );
+    }
+    let in_room = ask(
+        &representative,
+        &representative.room(&network.room_id())?,
+        "!logboek",
+    )
+    .await?;
+    assert!(in_room.body.contains("privégesprek"), "{}", in_room.body);
+    let log = wait_for_bot(
+        &representative,
+        &network.bot,
+        &own_chat.room_id().to_owned(),
+        "nodigde",
+    )
+    .await?;
+    assert!(
+        log.body.contains(network.client.user_id().localpart()),
+        "the log of the client's network: {}",
+        log.body
+    );
+    Ok(())
+}

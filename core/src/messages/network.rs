@@ -470,6 +470,31 @@ pub fn setting_restored(language: Language, who: &Person, event_type: &str) -> B
     }
 }
 
+/// Someone who steers more than one network asked, in their private chat, for something about
+/// one of them: which one is not guessed.
+pub fn which_network(language: Language, command: &str) -> BotReply {
+    match language {
+        Language::Dutch => Builder::new()
+            .rich(Text::new().text("U beslist mee in meer dan één netwerk. Typ ").code(command).text(" in het gesprek \"Kring\" van het netwerk waar het om gaat; het antwoord komt dan hier, in ons privégesprek."))
+            .build(),
+        Language::English => Builder::new()
+            .rich(Text::new().text("You help decide in more than one network. Type ").code(command).text(" in the \"Kring\" chat of the network it is about; the answer then comes here, in our private chat."))
+            .build(),
+    }
+}
+
+/// Said in the network room when the log asked for there went to the private chat.
+pub fn logbook_sent_privately(language: Language) -> BotReply {
+    match language {
+        Language::Dutch => Builder::new()
+            .paragraph("Het logboek staat in uw privégesprek met mij.")
+            .build(),
+        Language::English => Builder::new()
+            .paragraph("The log is in your private chat with me.")
+            .build(),
+    }
+}
+
 /// The answer ids of a proposal poll (what a vote carries; the texts are for people).
 pub const PROPOSAL_YES: &str = "ja";
 pub const PROPOSAL_NO: &str = "nee";
