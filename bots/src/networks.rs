@@ -1164,12 +1164,52 @@ pub(crate) async fn on_link_used(bot: &Bot, entry: &InboxEntry) -> Result<Plan, 
         now: entry.origin_ts,
     };
     let mut plan = Plan::new();
-    plan.change(context.log_object(
-        &network,
-        "link.use",
-        Some(found.link.id.clone()),
-        Outcome::Done,
-    ));
+    // The new account used the link; it did so on behalf of whoever made it.
+    plan.change(Change::Log(ActionRecord {
+        network_id: network.id.clone(),
+        at: context.now,
+        actor: user.clone(),
+        on_behalf_of: Some(found.link.created_by.clone()),
+        action: "link.use".to_owned(),
+        object: Some(found.link.id.clone()),
+        outcome: Outcome::Done,
+    }));
+    if found.link.role == Role::Representative {
+        // Whoever opens a link first gets what it gives, and a representative steers the
+        // network: the client confirms who used it before anything is shared or any power given.
+        let number = network.next_proposal_number();
+        let kind = ProposalKind::Invite {
+            user: user.clone(),
+            role: Role::Representative,
+        };
+        let names = people(bot, &network, &[&user]).await?;
+        plan.change(Change::AddProposal {
+            network_id: network.id.clone(),
+            number,
+            kind: kind.clone(),
+            proposed_by: found.link.created_by.clone(),
+            at: context.now,
+        })
+        .effect(Effect::Send {
+            to: to_network(&network),
+            reply: messages::representative_link_used(context.language, &person(&names, &user)),
+            reply_to: None,
+        })
+        .effect(Effect::Send {
+            to: to_network(&network),
+            reply: proposal_prompt(
+                context.language,
+                &network,
+                &names,
+                number,
+                &found.link.created_by,
+                &kind,
+            ),
+            reply_to: None,
+        });
+        ask_to_decide(&mut plan, &network, number, context.language);
+        return Ok(plan);
+    }
     let announcement = Effect::Send {
         to: to_network(&network),
         reply: messages::link_used(

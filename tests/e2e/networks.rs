@@ -787,7 +787,7 @@ pub(crate) fn link_in(message: &ReceivedMessage) -> Result<String> {
         .context("no link in the message")
 }
 
-async fn post_form(url: &str, fields: &[(&str, &str)]) -> Result<(u16, String)> {
+pub(crate) async fn post_form(url: &str, fields: &[(&str, &str)]) -> Result<(u16, String)> {
     let body = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(fields)
         .finish();

@@ -788,3 +788,59 @@ async fn someone_who_steers_two_networks_is_not_answered_about_a_guessed_one() -
     );
     Ok(())
 }
+
+/// A link for a representative gives power over the network to whoever opens it first, so the
+/// client confirms who used it before that person is let in at all.
+#[tokio::test]
+async fn a_representative_link_waits_for_the_client_to_confirm_who_used_it() -> Result<()> {
+    let network = Network::start().await?;
+    let reply = ask(
+        &network.client,
+        &network.direct_chat,
+        "!link vertegenwoordiger",
+    )
+    .await?;
+    let url = crate::networks::link_in(&reply)?;
+    let password = "een-lang-wachtwoord";
+    let (status, page) = crate::networks::post_form(
+        &url,
+        &[
+            ("username", "vera"),
+            ("password", password),
+            ("password_again", password),
+        ],
+    )
+    .await?;
+    assert_eq!(status, 201, "{page}");
+    let vera_id = UserId::parse(format!("@vera:{}", network.synapse.server_name()))?;
+    wait_for_bot(
+        &network.client,
+        &network.bot,
+        &network.room_id(),
+        "Met de uitnodigingslink voor een vertegenwoordiger is een account gemaakt",
+    )
+    .await?;
+    let poll = crate::networks::proposal_poll(&network.client, &network, 1).await?;
+    assert_eq!(
+        room_membership(&network.client, &network.room_id(), &vera_id).await?,
+        None,
+        "let in before the client confirmed"
+    );
+    network
+        .client
+        .vote(&network.room, &poll.event_id, "ja")
+        .await?;
+    let vera = TestClient::login(
+        &network.synapse.base_url(),
+        &kring_testbed::TestAccount {
+            username: "vera".into(),
+            user_id: vera_id.to_string(),
+            password: password.into(),
+        },
+    )
+    .await?;
+    assert_eq!(vera.wait_for_any_invite().await?, network.room_id());
+    let log = logbook(&network).await?;
+    assert!(log.contains("werd gebruikt"), "{log}");
+    Ok(())
+}

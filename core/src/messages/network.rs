@@ -495,6 +495,21 @@ pub fn logbook_sent_privately(language: Language) -> BotReply {
     }
 }
 
+/// Someone made an account through a link for a representative: before they are let in with
+/// that power, the client says whether this is the person the link was for.
+pub fn representative_link_used(language: Language, who: &Person) -> BotReply {
+    match language {
+        Language::Dutch => Builder::new()
+            .rich(Text::new().text("Met de uitnodigingslink voor een vertegenwoordiger is een account gemaakt: ").person_with_id(who).text("."))
+            .paragraph("Een vertegenwoordiger beslist mee over uw netwerk. Is dit de persoon voor wie de link was? Pas als u ja zegt, nodig ik die persoon uit. Er is nog niets gedeeld.")
+            .build(),
+        Language::English => Builder::new()
+            .rich(Text::new().text("An account was made with the invite link for a representative: ").person_with_id(who).text("."))
+            .paragraph("A representative helps decide about your network. Is this the person the link was for? Only if you say yes do I invite them. Nothing has been shared yet.")
+            .build(),
+    }
+}
+
 /// The answer ids of a proposal poll (what a vote carries; the texts are for people).
 pub const PROPOSAL_YES: &str = "ja";
 pub const PROPOSAL_NO: &str = "nee";
