@@ -164,11 +164,13 @@ pub fn invite_secret(
     link_id: &str,
     expires_at: Millis,
 ) -> String {
-    use hmac::{Hmac, Mac};
-    let mut mac =
-        Hmac::<sha2::Sha256>::new_from_slice(link_key).expect("HMAC takes a key of any length");
-    mac.update(format!("kring invite link\n{network_id}\n{link_id}\n{expires_at}").as_bytes());
-    hex::encode(&mac.finalize().into_bytes()[..20])
+    derive_from_link_key(
+        link_key,
+        "kring invite link",
+        network_id,
+        link_id,
+        expires_at,
+    )
 }
 
 /// The Synapse registration token of an invite link, derived like its secret (with another
@@ -179,18 +181,27 @@ pub fn registration_token(
     link_id: &str,
     expires_at: Millis,
 ) -> String {
+    derive_from_link_key(
+        link_key,
+        "kring registration token",
+        network_id,
+        link_id,
+        expires_at,
+    )
+}
+
+/// HMAC-SHA256 of one link under `label`, 40 hex characters (URL- and Synapse-token-safe).
+fn derive_from_link_key(
+    link_key: &[u8],
+    label: &str,
+    network_id: &str,
+    link_id: &str,
+    expires_at: Millis,
+) -> String {
     use hmac::{Hmac, Mac};
     let mut mac =
         Hmac::<sha2::Sha256>::new_from_slice(link_key).expect("HMAC takes a key of any length");
-    mac.update(
-        format!(
-            "kring registration token
-{network_id}
-{link_id}
-{expires_at}"
-        )
-        .as_bytes(),
-    );
+    mac.update(format!("{label}\n{network_id}\n{link_id}\n{expires_at}").as_bytes());
     hex::encode(&mac.finalize().into_bytes()[..20])
 }
 
