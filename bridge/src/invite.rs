@@ -169,9 +169,24 @@ pub async fn submit(
         Ok(false) => {
             // A crash after registering but before recording leaves exactly this: the name
             // this link was claimed for exists. Finish what was started.
+            // Only when this link's own token was spent on it: the name may also have been
+            // taken since by someone else, whose account must never get this link's role.
+            let token = kring_core::network::registration_token(
+                &onboarding.invite_link_key,
+                &found.network_id,
+                &link.id,
+                link.expires_at,
+            );
             if matches!(state.store.claimed_username(&link.id).await, Ok(Some(claimed)) if claimed == username)
                 && matches!(
                     state.store.registration_token_made(&link.id).await,
+                    Ok(true)
+                )
+                && matches!(
+                    onboarding
+                        .admin
+                        .registration_token_completed(&onboarding.admin_token, &token)
+                        .await,
                     Ok(true)
                 )
             {
@@ -241,8 +256,13 @@ pub async fn submit(
             release(&state, link, &username).await;
             refuse(Problem::BadUsername)
         }
-        Err(AdminError::TokenRejected) => unusable_page(language, Unusable::Used),
+        Err(AdminError::TokenRejected) => {
+            release(&state, link, &username).await;
+            unusable_page(language, Unusable::Used)
+        }
         Err(error) => {
+            // Nothing was made: the link is free again for any name.
+            release(&state, link, &username).await;
             warn!(%error, "invite page: registration failed");
             unavailable(language)
         }
@@ -269,13 +289,18 @@ pub async fn delete_spent_tokens(state: &BridgeState) {
             return;
         }
     };
-    for (network_id, link_id, expires_at) in spent {
-        let token = kring_core::network::registration_token(
-            &onboarding.invite_link_key,
-            &network_id,
-            &link_id,
-            expires_at,
-        );
+    for (network_id, link_id, expires_at, stored) in spent {
+        // Before tokens were derived, the column held the token itself.
+        let token = if stored == "made" {
+            kring_core::network::registration_token(
+                &onboarding.invite_link_key,
+                &network_id,
+                &link_id,
+                expires_at,
+            )
+        } else {
+            stored
+        };
         match onboarding
             .admin
             .delete_registration_token(&onboarding.admin_token, &token)
@@ -311,9 +336,16 @@ async fn finish(
         .use_invite_link(&link.id, &user_id, &onboarding.bot_user_id, room_id)
         .await
     {
-        Ok(_) => {
+        Ok(true) => {
             delete_spent_tokens(state).await;
             done_page(language, &user_id, onboarding)
+        }
+        // Revoked (or used) while the account was being made: nobody will invite them, and the
+        // page says the link no longer works rather than that all is ready.
+        Ok(false) => {
+            warn!("invite page: the link closed while its account was being made");
+            delete_spent_tokens(state).await;
+            unusable_page(language, Unusable::Revoked)
         }
         Err(error) => {
             warn!(%error, "invite page: could not record the used link");

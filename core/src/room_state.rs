@@ -25,6 +25,14 @@ pub fn keeps_setting(event_type: &str, content: &Value) -> bool {
     let Some(required) = network_room_setting(event_type) else {
         return true;
     };
+    // What people read in the clear is compared whole: an extra field (`m.topic`, which Element
+    // shows first) could carry what the checked one does not.
+    if matches!(event_type, "m.room.name" | "m.room.topic" | "m.room.avatar") {
+        return match content.as_object() {
+            Some(fields) if fields.is_empty() => event_type != "m.room.name",
+            _ => content == &required,
+        };
+    }
     match (required.as_object(), content.as_object()) {
         (Some(required), _) if required.is_empty() => {
             // An avatar: none at all.
@@ -70,7 +78,14 @@ mod tests {
             assert!(keeps_setting(event_type, &required), "{event_type}");
         }
         assert!(keeps_setting("m.room.topic", &json!({})));
-        assert!(keeps_setting("m.room.avatar", &json!({ "url": "" })));
+        assert!(!keeps_setting(
+            "m.room.topic",
+            &json!({ "topic": "", "m.topic": [{ "body": "Anna, schizofrenie" }] })
+        ));
+        assert!(!keeps_setting(
+            "m.room.avatar",
+            &json!({ "url": "mxc://x/y" })
+        ));
         assert!(keeps_setting("m.room.message", &json!({ "body": "hallo" })));
         assert!(keeps_setting(
             "m.room.join_rules",

@@ -283,6 +283,27 @@ impl Admin {
         }
     }
 
+    /// Whether `token` has been used for a registration that completed.
+    pub async fn registration_token_completed(
+        &self,
+        admin_token: &str,
+        token: &str,
+    ) -> Result<bool, AdminError> {
+        let url = format!(
+            "{}/_synapse/admin/v1/registration_tokens/{}",
+            self.base_url,
+            encode(token)
+        );
+        match self
+            .send(self.http.get(&url).bearer_auth(admin_token))
+            .await
+        {
+            Ok(reply) => Ok(reply["completed"].as_i64().unwrap_or(0) > 0),
+            Err(AdminError::Api { status: 404, .. }) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
     /// The registration tokens Synapse would still accept.
     pub async fn valid_registration_tokens(
         &self,

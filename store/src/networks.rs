@@ -294,10 +294,14 @@ impl Store {
     }
 
     /// Links whose registration token was made but that can no longer be used (used, revoked
-    /// or past their date), as (network id, link id, end): their tokens must not stay valid.
-    pub async fn spent_registration_tokens(&self, now: i64) -> Result<Vec<(String, String, i64)>> {
+    /// or past their date), as (network id, link id, end, what the column holds: "made", or a
+    /// token stored by an older version): their tokens must not stay valid.
+    pub async fn spent_registration_tokens(
+        &self,
+        now: i64,
+    ) -> Result<Vec<(String, String, i64, String)>> {
         let rows = sqlx::query(
-            "SELECT network_id, link_id, expires_at FROM invite_links
+            "SELECT network_id, link_id, expires_at, registration_token FROM invite_links
              WHERE registration_token IS NOT NULL AND (state <> 'open' OR expires_at <= $1)",
         )
         .bind(now)
@@ -309,6 +313,7 @@ impl Store {
                     row.try_get("network_id")?,
                     row.try_get("link_id")?,
                     row.try_get("expires_at")?,
+                    row.try_get("registration_token")?,
                 ))
             })
             .collect()

@@ -51,8 +51,9 @@ impl Person {
 /// Bidi embeddings, overrides, isolates and marks, zero-width characters and the byte-order mark.
 fn is_invisible_formatting(c: char) -> bool {
     matches!(c,
-        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}'
-        | '\u{FEFF}')
+        '\u{00AD}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{180E}' | '\u{200B}'..='\u{200F}'
+        | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{E0000}'..='\u{E007F}')
 }
 
 /// Whom a consent is about, as a message names it: a person (a mention pill) or an
@@ -255,7 +256,7 @@ mod person_tests {
 
     #[test]
     fn a_display_name_cannot_hide_or_turn_text() {
-        let sneaky = "Anna\u{202E}tneilc\u{202C} \u{200B}(cliënt)\u{0007}";
+        let sneaky = "Anna\u{202E}tneilc\u{202C} \u{200B}(cliënt)\u{0007}\u{2028}\u{E0041}";
         let person = Person::new(anna(), Some(sneaky));
         assert_eq!(person.name, "Annatneilc (cliënt)");
         assert!(
