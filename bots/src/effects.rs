@@ -60,6 +60,15 @@ pub(crate) fn transaction_id(
     OwnedTransactionId::from(format!("kring-{}", hex::encode(&digest[..16])))
 }
 
+/// The transaction id of this pending effect itself (see [`transaction_id`]).
+fn own_transaction_id(bot: &Bot, pending: &PendingEffect) -> OwnedTransactionId {
+    transaction_id(
+        bot.identity.user_id.as_str(),
+        &pending.cause_event_id,
+        pending.seq,
+    )
+}
+
 /// Carries out one effect and records it as done. Returns the event id of a sent message.
 pub(crate) async fn carry_out(
     bot: &Bot,
@@ -76,11 +85,7 @@ pub(crate) async fn carry_out(
                 to,
                 reply,
                 reply_to.as_deref(),
-                &transaction_id(
-                    bot.identity.user_id.as_str(),
-                    &pending.cause_event_id,
-                    pending.seq,
-                ),
+                &own_transaction_id(bot, pending),
             )
             .await?
         }
@@ -111,11 +116,7 @@ pub(crate) async fn carry_out(
                 to,
                 &messages::link_created(language, &url, &found.link),
                 reply_to.as_deref(),
-                &transaction_id(
-                    bot.identity.user_id.as_str(),
-                    &pending.cause_event_id,
-                    pending.seq,
-                ),
+                &own_transaction_id(bot, pending),
             )
             .await?
         }
@@ -129,11 +130,7 @@ pub(crate) async fn carry_out(
             };
             match joined_room(bot, &to).await? {
                 Some(room) => {
-                    let transaction_id = transaction_id(
-                        bot.identity.user_id.as_str(),
-                        &pending.cause_event_id,
-                        pending.seq,
-                    );
+                    let transaction_id = own_transaction_id(bot, pending);
                     let event_id = send_poll(&room, text, &transaction_id).await?;
                     bot.store
                         .set_proposal_prompt(network_id, *number, &event_id)
@@ -149,11 +146,7 @@ pub(crate) async fn carry_out(
             text,
             poll,
         } => {
-            let transaction_id = transaction_id(
-                bot.identity.user_id.as_str(),
-                &pending.cause_event_id,
-                pending.seq,
-            );
+            let transaction_id = own_transaction_id(bot, pending);
             match joined_room(bot, to).await? {
                 Some(room) => {
                     let event_id = send_poll(&room, text, &transaction_id).await?;
@@ -180,11 +173,7 @@ pub(crate) async fn carry_out(
                 let content = UnstablePollEndEventContent::new(text.clone(), poll_event_id);
                 let sent = room
                     .send(content)
-                    .with_transaction_id(transaction_id(
-                        bot.identity.user_id.as_str(),
-                        &pending.cause_event_id,
-                        pending.seq,
-                    ))
+                    .with_transaction_id(own_transaction_id(bot, pending))
                     .await?;
                 Some(sent.response.event_id.to_string())
             }

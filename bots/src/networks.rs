@@ -478,7 +478,7 @@ async fn carry(
                 }
                 _ => None,
             };
-            end_proposal_poll(context, network, &mut plan, number, client_language).await?;
+            end_proposal_poll(context.bot, network, &mut plan, number, client_language).await?;
             plan.change(Change::DecideProposal {
                 network_id: network.id.clone(),
                 number,
@@ -545,7 +545,7 @@ async fn carry(
         }
         Decision::Refuse { number } => {
             let proposal = network.proposal(number).expect("decide found it");
-            end_proposal_poll(context, network, &mut plan, number, client_language).await?;
+            end_proposal_poll(context.bot, network, &mut plan, number, client_language).await?;
             plan.change(Change::DecideProposal {
                 network_id: network.id.clone(),
                 number,
@@ -680,17 +680,7 @@ async fn lapse_proposals_of(
             object: Some(proposal.number.to_string()),
             outcome: Outcome::Undone,
         }));
-        if let Some(poll_event_id) = bot
-            .store
-            .proposal_prompt(&network.id, proposal.number)
-            .await?
-        {
-            plan.effect(Effect::EndPoll {
-                to: to_network(network),
-                poll_event_id,
-                text: messages::proposal_poll_ended(language),
-            });
-        }
+        end_proposal_poll(bot, network, plan, proposal.number, language).await?;
         plan.effect(Effect::Send {
             to: to_network(network),
             reply: messages::proposal_lapsed(
@@ -707,18 +697,13 @@ async fn lapse_proposals_of(
 /// Closes the poll that asked about proposal `number`, once it is decided (by a vote or by
 /// `!ja N`), so that nobody votes on it again.
 async fn end_proposal_poll(
-    context: &Context<'_>,
+    bot: &Bot,
     network: &Network,
     plan: &mut Plan,
     number: i64,
     language: Language,
 ) -> Result<(), BotError> {
-    if let Some(poll_event_id) = context
-        .bot
-        .store
-        .proposal_prompt(&network.id, number)
-        .await?
-    {
+    if let Some(poll_event_id) = bot.store.proposal_prompt(&network.id, number).await? {
         plan.effect(Effect::EndPoll {
             to: to_network(network),
             poll_event_id,

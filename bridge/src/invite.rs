@@ -34,6 +34,18 @@ pub struct Onboarding {
     pub invite_link_key: Vec<u8>,
 }
 
+impl Onboarding {
+    /// The link's Synapse registration token (derived, never stored).
+    fn registration_token(&self, network_id: &str, link_id: &str, expires_at: Millis) -> String {
+        kring_core::network::registration_token(
+            &self.invite_link_key,
+            network_id,
+            link_id,
+            expires_at,
+        )
+    }
+}
+
 pub const MIN_PASSWORD_CHARS: usize = 10;
 const MAX_PASSWORD_CHARS: usize = 200;
 
@@ -164,19 +176,24 @@ pub async fn submit(
             return unavailable(language);
         }
     };
+    let token = onboarding.registration_token(&found.network_id, &link.id, link.expires_at);
+    let taken = || {
+        form_page(
+            language,
+            &secret,
+            link,
+            &username,
+            Some(Problem::UsernameTaken),
+            StatusCode::CONFLICT,
+        )
+    };
     match onboarding.admin.username_available(&username).await {
         Ok(true) => {}
         Ok(false) => {
             // A crash after registering but before recording leaves exactly this: the name
-            // this link was claimed for exists. Finish what was started.
-            // Only when this link's own token was spent on it: the name may also have been
-            // taken since by someone else, whose account must never get this link's role.
-            let token = kring_core::network::registration_token(
-                &onboarding.invite_link_key,
-                &found.network_id,
-                &link.id,
-                link.expires_at,
-            );
+            // this link was claimed for exists. Finish what was started, but only when this
+            // link's own token was spent on it: the name may also have been taken since by
+            // someone else, whose account must never get this link's role.
             if matches!(state.store.claimed_username(&link.id).await, Ok(Some(claimed)) if claimed == username)
                 && matches!(
                     state.store.registration_token_made(&link.id).await,
@@ -192,14 +209,7 @@ pub async fn submit(
             {
                 return finish(&state, &onboarding, language, link, &username, &room_id).await;
             }
-            return form_page(
-                language,
-                &secret,
-                link,
-                &username,
-                Some(Problem::UsernameTaken),
-                StatusCode::CONFLICT,
-            );
+            return taken();
         }
         Err(AdminError::InvalidUsername(_)) => return refuse(Problem::BadUsername),
         Err(error) => {
@@ -217,12 +227,6 @@ pub async fn submit(
         }
     }
     // Marked first, so that a token Synapse made is always one Kring deletes again.
-    let token = kring_core::network::registration_token(
-        &onboarding.invite_link_key,
-        &found.network_id,
-        &link.id,
-        link.expires_at,
-    );
     if let Err(error) = state.store.registration_token_was_made(&link.id).await {
         warn!(%error, "invite page: store unavailable");
         return unavailable(language);
@@ -243,14 +247,7 @@ pub async fn submit(
         Ok(_) => finish(&state, &onboarding, language, link, &username, &room_id).await,
         Err(AdminError::UserExists(_)) => {
             release(&state, link, &username).await;
-            form_page(
-                language,
-                &secret,
-                link,
-                &username,
-                Some(Problem::UsernameTaken),
-                StatusCode::CONFLICT,
-            )
+            taken()
         }
         Err(AdminError::InvalidUsername(_)) => {
             release(&state, link, &username).await;
@@ -292,12 +289,7 @@ pub async fn delete_spent_tokens(state: &BridgeState) {
     for (network_id, link_id, expires_at, stored) in spent {
         // Before tokens were derived, the column held the token itself.
         let token = if stored == "made" {
-            kring_core::network::registration_token(
-                &onboarding.invite_link_key,
-                &network_id,
-                &link_id,
-                expires_at,
-            )
+            onboarding.registration_token(&network_id, &link_id, expires_at)
         } else {
             stored
         };
