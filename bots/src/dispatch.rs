@@ -3,7 +3,7 @@
 
 use crate::{Bot, BotError, networks, sync};
 use kring_core::messages::{self, StatusReport};
-use kring_core::plan::{Plan, Target};
+use kring_core::plan::{Change, Plan, Target};
 use kring_core::{Command, Language, parse_message};
 use kring_store::{InboxEntry, InboxKind};
 use matrix_sdk::ruma::RoomId;
@@ -73,9 +73,83 @@ async fn command(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
         RoomId::parse(&entry.room_id).is_ok_and(|room_id| sync::is_direct_chat(bot, &room_id));
     let command = match parse_message(&entry.body) {
         Ok(Some(command)) => command,
-        Ok(None) if in_direct_chat => return answer(messages::chat_hint(preferred)),
+        Ok(None) if in_direct_chat => {
+            return match network_chosen(bot, entry, preferred, in_direct_chat).await? {
+                Some(plan) => Ok(plan),
+                None => answer(messages::chat_hint(preferred)),
+            };
+        }
         Ok(None) => return Ok(Plan::new()),
         Err(error) => return answer(messages::command_error(preferred, &error)),
+    };
+    carry_out(bot, entry, command, preferred, in_direct_chat, None).await
+}
+
+/// A bare number in the private chat, while a "which network?" question of theirs stands: the
+/// command it waited for, about the network with that number.
+async fn network_chosen(
+    bot: &Bot,
+    entry: &InboxEntry,
+    preferred: Language,
+    in_direct_chat: bool,
+) -> Result<Option<Plan>, BotError> {
+    let Ok(number) = entry.body.trim().parse::<usize>() else {
+        return Ok(None);
+    };
+    let Ok(actor) = kring_core::MatrixId::parse(&entry.sender) else {
+        return Ok(None);
+    };
+    let Some((command_text, network_ids)) = bot
+        .store
+        .network_choice(&actor, networks::now_millis())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(network_id) = number
+        .checked_sub(1)
+        .and_then(|index| network_ids.get(index))
+    else {
+        return Ok(Some(Plan::reply(
+            here(entry),
+            messages::not_a_listed_network(preferred, network_ids.len()),
+            Some(entry.event_id.clone()),
+        )));
+    };
+    let mut plan = match parse_message(&command_text) {
+        Ok(Some(command)) => {
+            carry_out(
+                bot,
+                entry,
+                command,
+                preferred,
+                in_direct_chat,
+                Some(network_id),
+            )
+            .await?
+        }
+        // Stored only after it parsed; a newer version may read it differently.
+        _ => Plan::new(),
+    };
+    plan.change(Change::ForgetNetworkChoice { user: actor });
+    Ok(Some(plan))
+}
+
+/// A parsed command, about `chosen` when the sender picked a network by number.
+async fn carry_out(
+    bot: &Bot,
+    entry: &InboxEntry,
+    command: Command,
+    preferred: Language,
+    in_direct_chat: bool,
+    chosen: Option<&str>,
+) -> Result<Plan, BotError> {
+    let answer = |reply| {
+        Ok(Plan::reply(
+            here(entry),
+            reply,
+            Some(entry.event_id.clone()),
+        ))
     };
     match command {
         Command::Help { language } => answer(messages::help(language.unwrap_or(preferred))),
@@ -101,10 +175,12 @@ async fn command(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
         | Command::Remove { .. }
         | Command::Decide { .. }
         | Command::RevokeLink { .. }
-        | Command::Leave => networks::on_command(bot, entry, command, preferred).await,
-        Command::Consent { change } => networks::on_consent(bot, entry, change, preferred).await,
+        | Command::Leave => networks::on_command(bot, entry, command, preferred, chosen).await,
+        Command::Consent { change } => {
+            networks::on_consent(bot, entry, change, preferred, chosen).await
+        }
         Command::Logbook { days } => {
-            networks::on_logbook(bot, entry, days, in_direct_chat, preferred).await
+            networks::on_logbook(bot, entry, days, in_direct_chat, preferred, chosen).await
         }
     }
 }

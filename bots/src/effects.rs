@@ -131,7 +131,7 @@ pub(crate) async fn carry_out(
             match joined_room(bot, &to).await? {
                 Some(room) => {
                     let transaction_id = own_transaction_id(bot, pending);
-                    let event_id = send_poll(&room, text, &transaction_id).await?;
+                    let event_id = send_poll(bot, &room, text, &transaction_id).await?;
                     bot.store
                         .set_proposal_prompt(network_id, *number, &event_id)
                         .await?;
@@ -149,7 +149,7 @@ pub(crate) async fn carry_out(
             let transaction_id = own_transaction_id(bot, pending);
             match joined_room(bot, to).await? {
                 Some(room) => {
-                    let event_id = send_poll(&room, text, &transaction_id).await?;
+                    let event_id = send_poll(bot, &room, text, &transaction_id).await?;
                     bot.store
                         .record_consent_poll(
                             &event_id,
@@ -171,6 +171,7 @@ pub(crate) async fn carry_out(
         } => match (joined_room(bot, to).await?, EventId::parse(poll_event_id)) {
             (Some(room), Ok(poll_event_id)) => {
                 let content = UnstablePollEndEventContent::new(text.clone(), poll_event_id);
+                crate::trust::share_only_with_pinned(bot, &room).await;
                 let sent = room
                     .send(content)
                     .with_transaction_id(own_transaction_id(bot, pending))
@@ -271,19 +272,21 @@ async fn send(
     let Some(room) = joined_room(bot, to).await? else {
         return Ok(None);
     };
-    let sent = send_in(&room, reply, reply_to, transaction_id).await?;
+    let sent = send_in(bot, &room, reply, reply_to, transaction_id).await?;
     bot.metrics.replies_sent.inc();
     Ok(Some(sent))
 }
 
 /// Every bot text goes out this way: an `m.notice` with plain `body` and HTML, maybe a reply.
 async fn send_in(
+    bot: &Bot,
     room: &Room,
     reply: &BotReply,
     reply_to: Option<&str>,
     transaction_id: &OwnedTransactionId,
 ) -> Result<String, BotError> {
     let reply = reply.clone().fitted();
+    crate::trust::share_only_with_pinned(bot, room).await;
     let mut content = RoomMessageEventContent::notice_html(reply.plain, reply.html);
     if let Some(event_id) = reply_to.and_then(|id| EventId::parse(id).ok()) {
         content.relates_to = Some(Relation::Reply(Reply::with_event_id(event_id)));
@@ -309,6 +312,7 @@ async fn joined_room(bot: &Bot, to: &Target) -> Result<Option<Room>, BotError> {
 /// A single-choice poll in the unstable MSC3381 form, which is what Element renders (DESIGN.md);
 /// disclosed, so the client sees their own choice at once.
 async fn send_poll(
+    bot: &Bot,
     room: &Room,
     text: &PollText,
     transaction_id: &OwnedTransactionId,
@@ -333,6 +337,7 @@ async fn send_poll(
         .collect::<Vec<_>>()
         .join("\n");
     let content = NewUnstablePollStartEventContent::plain_text(fallback, block);
+    crate::trust::share_only_with_pinned(bot, room).await;
     let sent = room
         .send(UnstablePollStartEventContent::New(content))
         .with_transaction_id(transaction_id.clone())
@@ -420,19 +425,8 @@ async fn create_network_room(
     // one person through copies (ShareHistory).
     request.initial_state =
         private_room_state("joined", NETWORK_TAG, json!({ "network_id": network_id }))?;
-    // Only the owners (and a representative, given 100 later) invite, remove or change state;
-    // everyone may talk.
-    request.power_level_content_override = Some(raw(json!({
-        "users_default": 0,
-        "events_default": 0,
-        "state_default": 100,
-        "invite": 100,
-        "kick": 100,
-        "ban": 100,
-        "redact": 100,
-        "notifications": { "room": 100 },
-        "events": {}
-    }))?);
+    request.power_level_content_override =
+        Some(raw(kring_core::room_state::network_room_power_levels())?);
     let room = bot.client.create_room(request).await?;
     bot.store
         .set_network_room(network_id, room.room_id().as_str())
@@ -480,7 +474,7 @@ async fn share_history(
             &format!("{}#history{index}", pending.cause_event_id),
             pending.seq,
         );
-        let event_id = send_in(&room, &reply, None, &transaction_id).await?;
+        let event_id = send_in(bot, &room, &reply, None, &transaction_id).await?;
         bot.store
             .record_history_share(
                 network_id,
@@ -544,6 +538,7 @@ async fn withdraw_history(
             pending.seq,
         );
         send_in(
+            bot,
             &room,
             &messages::history_withdrawn(language),
             None,
@@ -687,9 +682,6 @@ async fn restore_room_setting(
     network_id: &str,
     event_type: &str,
 ) -> Result<(), BotError> {
-    let Some(required) = kring_core::room_state::network_room_setting(event_type) else {
-        return Ok(());
-    };
     let room = network_room(bot, network_id).await?;
     use matrix_sdk::ruma::api::client::state::get_state_event_for_key;
     let request = get_state_event_for_key::v3::Request::new(
@@ -704,10 +696,10 @@ async fn restore_room_setting(
         }
         Err(error) => return Err(error.into()),
     };
-    if kring_core::room_state::keeps_setting(event_type, &current) {
+    let Some(restored) = kring_core::room_state::restored(event_type, &current) else {
         return Ok(());
-    }
-    room.send_state_event_raw(event_type, "", required).await?;
+    };
+    room.send_state_event_raw(event_type, "", restored).await?;
     Ok(())
 }
 
@@ -752,6 +744,9 @@ pub(crate) async fn account_exists(bot: &Bot, user: &MatrixId) -> Result<Option<
     ) != Some(bot.identity.user_id.server_name().as_str())
     {
         return Ok(None);
+    }
+    if let Some((admin, token)) = &bot.account_lookup {
+        return Ok(Some(admin.user_exists(token, user.as_str()).await?));
     }
     let request = get_username_availability::v3::Request::new(user.localpart().to_owned());
     match bot.client.send(request).await {

@@ -69,6 +69,8 @@ pub enum BotError {
     },
     #[error("the passphrase file {0} is empty")]
     EmptyPassphrase(PathBuf),
+    #[error("Synapse's admin API: {0}")]
+    Admin(#[from] kring_homeserver::AdminError),
     #[error("the saved session at {path} is damaged: {source}")]
     BadSession {
         path: PathBuf,
@@ -111,6 +113,11 @@ pub struct BotConfig {
     /// How long an encrypted message may wait for its room key before the bot gives up and says
     /// in the room that it could not read it.
     pub unreadable_after: std::time::Duration,
+    /// A Synapse admin token, so that whether an account exists is asked of the admin API
+    /// (which answers truly) and not of the public registration endpoint (which says "taken"
+    /// for reserved names too, and which a hardened server may close). Without one, the
+    /// public endpoint is asked.
+    pub admin_token: Option<String>,
 }
 
 /// Room keys normally come with the message or within seconds; one that has not come after
@@ -132,6 +139,8 @@ pub struct Bot {
     /// Invite-link secrets are derived from this, never stored.
     invite_link_key: Vec<u8>,
     unreadable_after: std::time::Duration,
+    /// The admin API and a token for it: see [`BotConfig::admin_token`].
+    account_lookup: Option<(kring_homeserver::Admin, String)>,
 }
 
 impl Bot {
@@ -155,6 +164,10 @@ impl Bot {
             invite_base_url: config.invite_base_url.clone(),
             invite_link_key,
             unreadable_after: config.unreadable_after,
+            account_lookup: config
+                .admin_token
+                .clone()
+                .map(|token| (kring_homeserver::Admin::new(&config.homeserver_url), token)),
         })
     }
 

@@ -146,6 +146,7 @@ pub(crate) async fn on_command(
     entry: &InboxEntry,
     command: Command,
     language: Language,
+    chosen: Option<&str>,
 ) -> Result<Plan, BotError> {
     let context = Context {
         bot,
@@ -157,12 +158,12 @@ pub(crate) async fn on_command(
     if let Command::StartNetwork { for_client } = command {
         return start(&context, for_client).await;
     }
-    let network = match bot.store.network_by_room(&entry.room_id).await? {
-        Some(network) => Some(network),
-        None => bot.store.open_network_of_client(&context.actor).await?,
-    };
-    let Some(network) = network else {
-        return Ok(context.answer(messages::not_a_network_room(language)));
+    let network = match network_asked_about(bot, entry, &context.actor, language, chosen).await? {
+        NetworkAsked::Found(network) => network,
+        NetworkAsked::Ask(plan) => return Ok(plan),
+        NetworkAsked::NotFound => {
+            return Ok(context.answer(messages::not_a_network_room(language)));
+        }
     };
     let request = match command {
         Command::Overview => {
@@ -194,6 +195,69 @@ pub(crate) async fn on_command(
         }
     };
     carry(&context, &network, &request, Some(entry.event_id.clone())).await
+}
+
+/// Which network a command is about, as [`network_asked_about`] finds it.
+pub(crate) enum NetworkAsked {
+    Found(Network),
+    /// Steering several, they are asked which one: this plan asks.
+    Ask(Plan),
+    NotFound,
+}
+
+/// The longest command repeated back in "which network?".
+const SHOWN_COMMAND_CHARS: usize = 80;
+
+/// Which network a command `actor` typed is about: the one of the room it was typed in; in the
+/// private chat the one they chose by number (`chosen`), or the only one they steer. Steering
+/// several, they are asked which one (numbered; the command waits for the number), never
+/// answered about a guessed one.
+pub(crate) async fn network_asked_about(
+    bot: &Bot,
+    entry: &InboxEntry,
+    actor: &MatrixId,
+    language: Language,
+    chosen: Option<&str>,
+) -> Result<NetworkAsked, BotError> {
+    let found =
+        |network: Option<Network>| network.map_or(NetworkAsked::NotFound, NetworkAsked::Found);
+    if let Some(network_id) = chosen {
+        let network = bot.store.network(network_id).await?;
+        return Ok(found(network.filter(|network| network.steered_by(actor))));
+    }
+    if let Some(network) = bot.store.network_by_room(&entry.room_id).await? {
+        return Ok(NetworkAsked::Found(network));
+    }
+    let steered = bot.store.networks_steered_by(actor).await?;
+    if let [network_id] = steered.as_slice() {
+        return Ok(found(bot.store.network(network_id).await?));
+    }
+    let mut network_ids = Vec::new();
+    let mut clients = Vec::new();
+    for network_id in steered {
+        if let Some(network) = bot.store.network(&network_id).await? {
+            let names = people(bot, &network, &[]).await?;
+            clients.push(person(&names, &network.client));
+            network_ids.push(network_id);
+        }
+    }
+    if network_ids.is_empty() {
+        return Ok(NetworkAsked::NotFound);
+    }
+    let command = entry.body.trim();
+    let shown: String = command.chars().take(SHOWN_COMMAND_CHARS).collect();
+    let mut plan = Plan::reply(
+        here(entry),
+        messages::which_network(language, &shown, &clients),
+        Some(entry.event_id.clone()),
+    );
+    plan.change(Change::AskWhichNetwork {
+        user: actor.clone(),
+        command: command.to_owned(),
+        network_ids,
+        at: now_millis(),
+    });
+    Ok(NetworkAsked::Ask(plan))
 }
 
 /// `!start`, or `!start voor @client …`.
@@ -1215,10 +1279,9 @@ pub(crate) async fn on_link_used(bot: &Bot, entry: &InboxEntry) -> Result<Plan, 
     Ok(plan)
 }
 
-/// Power levels changed in a network room by someone other than the bot (the client can do so
-/// in Element): take back any power the rules do not give.
 /// A room setting of a network room changed by someone other than the bot (the client in
-/// Element, a representative, a stolen token): put back, told to the network, logged.
+/// Element, a representative, a stolen token): put back, told to the network, logged. A room
+/// upgrade cannot be put back: the bot stays in this room, does not follow, and says so.
 pub(crate) async fn on_room_setting(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
     let Some(network) = bot.store.network_by_room(&entry.room_id).await? else {
         return Ok(Plan::new());
@@ -1229,7 +1292,9 @@ pub(crate) async fn on_room_setting(bot: &Bot, entry: &InboxEntry) -> Result<Pla
     let Some(event_type) = body["type"].as_str() else {
         return Ok(Plan::new());
     };
-    if kring_core::room_state::keeps_setting(event_type, &body["content"]) {
+    let upgrade = event_type == kring_core::room_state::TOMBSTONE
+        && kring_core::room_state::replaces_room(&body["content"]);
+    if !upgrade && kring_core::room_state::keeps_setting(event_type, &body["content"]) {
         return Ok(Plan::new());
     }
     let context = Context {
@@ -1240,7 +1305,17 @@ pub(crate) async fn on_room_setting(bot: &Bot, entry: &InboxEntry) -> Result<Pla
         now: entry.origin_ts,
     };
     let names = people(bot, &network, &[&context.actor]).await?;
+    let who = person(&names, &context.actor);
     let mut plan = Plan::new();
+    if upgrade {
+        plan.change(context.log_object(&network, "room.refuse_upgrade", None, Outcome::Refused))
+            .effect(Effect::Send {
+                to: to_network(&network),
+                reply: messages::upgrade_refused(context.language, &who),
+                reply_to: None,
+            });
+        return Ok(plan);
+    }
     plan.change(context.log_object(
         &network,
         "room.undo_setting",
@@ -1253,16 +1328,14 @@ pub(crate) async fn on_room_setting(bot: &Bot, entry: &InboxEntry) -> Result<Pla
     })
     .effect(Effect::Send {
         to: to_network(&network),
-        reply: messages::setting_restored(
-            context.language,
-            &person(&names, &context.actor),
-            event_type,
-        ),
+        reply: messages::setting_restored(context.language, &who, event_type),
         reply_to: None,
     });
     Ok(plan)
 }
 
+/// Power levels changed in a network room by someone other than the bot (the client can do so
+/// in Element): take back any power the rules do not give, and put back every other field.
 pub(crate) async fn on_power_levels(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
     let Some(network) = bot.store.network_by_room(&entry.room_id).await? else {
         return Ok(Plan::new());
@@ -1270,7 +1343,10 @@ pub(crate) async fn on_power_levels(bot: &Bot, entry: &InboxEntry) -> Result<Pla
     let Ok(body) = serde_json::from_str::<serde_json::Value>(&entry.body) else {
         return Ok(Plan::new());
     };
-    let levels: Vec<(MatrixId, i64)> = body["users"]
+    // Entries stored by an older version hold only `users`.
+    let content = body.get("content");
+    let users = content.map_or(&body["users"], |content| &content["users"]);
+    let levels: Vec<(MatrixId, i64)> = users
         .as_object()
         .map(|users| {
             users
@@ -1279,6 +1355,9 @@ pub(crate) async fn on_power_levels(bot: &Bot, entry: &InboxEntry) -> Result<Pla
                 .collect()
         })
         .unwrap_or_default();
+    let settings_turned = content.is_some_and(|content| {
+        !kring_core::room_state::keeps_setting(kring_core::room_state::POWER_LEVELS, content)
+    });
     let context = Context {
         bot,
         entry,
@@ -1287,10 +1366,15 @@ pub(crate) async fn on_power_levels(bot: &Bot, entry: &InboxEntry) -> Result<Pla
         now: entry.origin_ts,
     };
     let excess = network::unapproved_power(&network, &context.bot_id(), &levels);
-    if excess.is_empty() {
+    if excess.is_empty() && !settings_turned {
         return Ok(Plan::new());
     }
-    let names = people(bot, &network, &excess.iter().collect::<Vec<_>>()).await?;
+    let names = people(
+        bot,
+        &network,
+        &excess.iter().chain([&context.actor]).collect::<Vec<_>>(),
+    )
+    .await?;
     let mut plan = Plan::new();
     for user in &excess {
         plan.change(context.log(
@@ -1305,12 +1389,36 @@ pub(crate) async fn on_power_levels(bot: &Bot, entry: &InboxEntry) -> Result<Pla
             level: 0,
         });
     }
-    let who: Vec<Person> = excess.iter().map(|user| person(&names, user)).collect();
-    plan.effect(Effect::Send {
-        to: to_network(&network),
-        reply: messages::power_undone(context.language, &who, &person(&names, &network.client)),
-        reply_to: None,
-    });
+    if settings_turned {
+        let event_type = kring_core::room_state::POWER_LEVELS;
+        plan.change(context.log_object(
+            &network,
+            "room.undo_setting",
+            Some(event_type.to_owned()),
+            Outcome::Undone,
+        ))
+        .effect(Effect::RestoreRoomSetting {
+            network_id: network.id.clone(),
+            event_type: event_type.to_owned(),
+        })
+        .effect(Effect::Send {
+            to: to_network(&network),
+            reply: messages::setting_restored(
+                context.language,
+                &person(&names, &context.actor),
+                event_type,
+            ),
+            reply_to: None,
+        });
+    }
+    if !excess.is_empty() {
+        let who: Vec<Person> = excess.iter().map(|user| person(&names, user)).collect();
+        plan.effect(Effect::Send {
+            to: to_network(&network),
+            reply: messages::power_undone(context.language, &who, &person(&names, &network.client)),
+            reply_to: None,
+        });
+    }
     Ok(plan)
 }
 
@@ -1324,6 +1432,7 @@ pub(crate) async fn on_logbook(
     days: Option<i64>,
     in_direct_chat: bool,
     language: Language,
+    chosen: Option<&str>,
 ) -> Result<Plan, BotError> {
     let answer = |reply| {
         Ok(Plan::reply(
@@ -1335,17 +1444,14 @@ pub(crate) async fn on_logbook(
     let actor = sender(entry)?;
     // Typed in a network room by someone who steers it: the log of that network, shown in
     // their private chat (as the consent overview is). In the private chat: the one network
-    // they steer; steering several, they are told to ask in the network it is about, never
-    // shown the first one's.
+    // they steer; steering several, they are asked which (never shown the first one's).
     let (network, to) = if in_direct_chat {
-        let steered = bot.store.networks_steered_by(&actor).await?;
-        match steered.as_slice() {
-            [] => return answer(messages::refusal(language, &Refusal::OnlyClientMay)),
-            [network_id] => match bot.store.network(network_id).await? {
-                Some(network) => (network, here(entry)),
-                None => return Ok(Plan::new()),
-            },
-            _ => return answer(messages::which_network(language, "!logboek")),
+        match network_asked_about(bot, entry, &actor, language, chosen).await? {
+            NetworkAsked::Found(network) if network.steered_by(&actor) => (network, here(entry)),
+            NetworkAsked::Ask(plan) => return Ok(plan),
+            NetworkAsked::Found(_) | NetworkAsked::NotFound => {
+                return answer(messages::refusal(language, &Refusal::OnlyClientMay));
+            }
         }
     } else {
         let Some(network) = bot
@@ -1413,24 +1519,16 @@ pub(crate) async fn on_consent(
     entry: &InboxEntry,
     change: Option<kring_core::ConsentChange>,
     language: Language,
+    chosen: Option<&str>,
 ) -> Result<Plan, BotError> {
     let actor = sender(entry)?;
-    let network_of_this_room = bot.store.network_by_room(&entry.room_id).await?;
-    let asked_in_network_room = network_of_this_room.is_some();
-    let network = match network_of_this_room {
-        Some(network) => Some(network),
-        None => match bot.store.networks_steered_by(&actor).await?.as_slice() {
-            [] => None,
-            [network_id] => bot.store.network(network_id).await?,
-            // Never the first of several: consent is about one client.
-            _ => {
-                return Ok(Plan::reply(
-                    here(entry),
-                    messages::which_network(language, "!toestemming"),
-                    Some(entry.event_id.clone()),
-                ));
-            }
-        },
+    let asked_in_network_room =
+        chosen.is_none() && bot.store.network_by_room(&entry.room_id).await?.is_some();
+    // Never the first of several: consent is about one client.
+    let network = match network_asked_about(bot, entry, &actor, language, chosen).await? {
+        NetworkAsked::Found(network) => Some(network),
+        NetworkAsked::Ask(plan) => return Ok(plan),
+        NetworkAsked::NotFound => None,
     };
     let context = Context {
         bot,

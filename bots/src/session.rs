@@ -62,10 +62,12 @@ pub(crate) async fn open(
         .homeserver_url(&config.homeserver_url)
         .sqlite_store(&crypto_dir, passphrase.as_deref())
         .handle_refresh_tokens()
-        // Room keys only for devices their owners cross-signed: a device someone signed in on
-        // with a member's password alone reads nothing the bot says (MSC4153, as Element's
-        // "exclude insecure devices").
-        .with_room_key_recipient_strategy(matrix_sdk_crypto::CollectStrategy::IdentityBasedStrategy)
+        // Room keys only for devices signed by an identity the bot verified, and it verifies
+        // exactly the identities Kring pinned (`trust::share_only_with_pinned`): a device someone
+        // signed in on with a member's password alone reads nothing the bot says, and neither
+        // does one signed by cross-signing keys reset with the password of someone who steers,
+        // until the region's administrator confirms them.
+        .with_room_key_recipient_strategy(matrix_sdk_crypto::CollectStrategy::OnlyTrustedDevices)
         .build()
         .await
         .map_err(|source| match passphrase {

@@ -345,7 +345,7 @@ async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Res
     } else if fields.sender == own_user {
         None
     } else if fields.state_key.as_deref() == Some("")
-        && kring_core::room_state::network_room_setting(&fields.event_type).is_some()
+        && kring_core::room_state::is_network_room_setting(&fields.event_type)
     {
         let setting = serde_json::json!({ "type": fields.event_type, "content": fields.content });
         Some(entry(
@@ -355,8 +355,13 @@ async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Res
         ))
     } else if fields.event_type == "m.room.power_levels" && fields.state_key.as_deref() == Some("")
     {
-        let users = serde_json::json!({ "users": fields.content["users"] });
-        Some(entry(InboxKind::PowerLevels, Some(users.to_string()), None))
+        // Power levels name no one's data: kept whole, so every field can be checked.
+        let levels = serde_json::json!({ "content": fields.content });
+        Some(entry(
+            InboxKind::PowerLevels,
+            Some(levels.to_string()),
+            None,
+        ))
     } else if let TimelineEventKind::UnableToDecrypt {
         event: encrypted, ..
     } = &event.kind

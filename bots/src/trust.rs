@@ -53,13 +53,13 @@ pub(crate) fn classify(info: Option<&EncryptionInfo>) -> SenderDevice {
         return SenderDevice::Plaintext;
     };
     match &info.verification_state {
+        // A violation is matrix-sdk's word for "signed by its owner's identity, which the bot
+        // verified once and which has changed since": the bot verifies what Kring pinned, so
+        // whether the change may steer is Kring's pin to judge (`steering_identity`).
         VerificationState::Verified
-        | VerificationState::Unverified(VerificationLevel::UnverifiedIdentity) => {
-            SenderDevice::SignedByOwner
-        }
-        VerificationState::Unverified(VerificationLevel::VerificationViolation) => {
-            SenderDevice::ChangedIdentity
-        }
+        | VerificationState::Unverified(
+            VerificationLevel::UnverifiedIdentity | VerificationLevel::VerificationViolation,
+        ) => SenderDevice::SignedByOwner,
         VerificationState::Unverified(VerificationLevel::UnsignedDevice) => {
             SenderDevice::UnsignedDevice
         }
@@ -106,6 +106,86 @@ pub(crate) async fn steering_identity(
             }
         }
     }
+}
+
+/// Before the bot says anything in `room`: every member's identity that Kring pins (or pins
+/// now, at first sight) is verified in the bot's crypto store, because the bot shares room keys
+/// only with devices of identities it verified. An identity changed since it was pinned is
+/// verified again at once for someone who does not steer (their word decides nothing without
+/// the client; as `steering_identity` does), and not for someone who steers, until the
+/// administrator confirms it (then the pin is the new one, and it is verified here).
+/// A member whose identity cannot be verified now simply gets no key for this message.
+pub(crate) async fn share_only_with_pinned(bot: &Bot, room: &matrix_sdk::Room) {
+    let members = match room
+        .members_no_sync(matrix_sdk::RoomMemberships::JOIN | matrix_sdk::RoomMemberships::INVITE)
+        .await
+    {
+        Ok(members) => members,
+        Err(error) => {
+            debug!(%error, "could not list a room's members before sending");
+            return;
+        }
+    };
+    for member in members {
+        let user_id = member.user_id();
+        if user_id == bot.identity.user_id {
+            continue;
+        }
+        if let Err(error) = verify_if_pinned(bot, user_id).await {
+            tracing::warn!(%error, "could not verify a member's identity; they get no room key now");
+        }
+    }
+}
+
+async fn verify_if_pinned(bot: &Bot, user_id: &UserId) -> Result<(), BotError> {
+    let encryption = bot.client.encryption();
+    let identity = match encryption
+        .get_user_identity(user_id)
+        .await
+        .map_err(matrix_sdk::Error::from)?
+    {
+        Some(identity) => Some(identity),
+        None => encryption.request_user_identity(user_id).await?,
+    };
+    let Some(identity) = identity else {
+        // No cross-signing at all: nothing the bot could trust, so nothing is shared.
+        return Ok(());
+    };
+    if identity.is_verified() {
+        return Ok(());
+    }
+    let (Ok(person), Some(master_key)) = (
+        MatrixId::parse(user_id.as_str()),
+        identity
+            .master_key()
+            .get_first_key()
+            .map(|key| key.to_base64()),
+    ) else {
+        return Ok(());
+    };
+    let pinned = bot.store.pinned_identity(&person).await?;
+    match pinned.as_deref() {
+        None => {
+            bot.store.check_identity(&person, &master_key).await?;
+        }
+        Some(pinned) if pinned == master_key => {}
+        Some(_) if bot.store.networks_steered_by(&person).await?.is_empty() => {
+            bot.store.replace_identity(&person, &master_key).await?;
+        }
+        // Steering, with keys the administrator has not confirmed: nothing for them.
+        Some(_) => return Ok(()),
+    }
+    identity
+        .verify()
+        .await
+        .map_err(|error| BotError::Crypto(error.to_string()))?;
+    // The signature counts once the bot's own copy of their keys carries it: fetched now, so
+    // that the message about to be sent already reaches them.
+    let fetched = encryption.request_user_identity(user_id).await?;
+    if !fetched.is_some_and(|identity| identity.is_verified()) {
+        debug!("a member's identity is not verified yet after signing it");
+    }
+    Ok(())
 }
 
 /// An input that came unencrypted or from a device its owner did not sign: nothing it asked

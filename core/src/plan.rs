@@ -124,6 +124,18 @@ pub enum Change {
         poll_event_id: String,
         at: Millis,
     },
+    /// Someone who steers several networks is asked which one `command` is about; the answer
+    /// is a number into `network_ids`. Replaces an earlier open question of theirs.
+    AskWhichNetwork {
+        user: MatrixId,
+        command: String,
+        network_ids: Vec<String>,
+        at: Millis,
+    },
+    /// Their question is answered (or no longer stands).
+    ForgetNetworkChoice {
+        user: MatrixId,
+    },
     Log(ActionRecord),
 }
 

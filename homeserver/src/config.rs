@@ -66,6 +66,8 @@ impl Secrets {
 pub struct EmbeddedConfig {
     pub server_name: String,
     pub port: u16,
+    /// A loopback port for Synapse's Prometheus metrics alone; `None` turns them off.
+    pub metrics_port: Option<u16>,
     pub data_dir: PathBuf,
     /// 12 is Synapse's default; the test bed uses 4, which makes registration ~10x faster.
     pub bcrypt_rounds: u32,
@@ -88,6 +90,9 @@ impl EmbeddedConfig {
         create_dir(&self.data_dir)?;
         create_dir(&self.data_dir.join("media_store"))?;
         let data_dir = self.data_dir.display().to_string();
+        let metrics_listener = self.metrics_port.map_or_else(String::new, |port| {
+            format!("  - port: {port}\n    bind_addresses: [\"127.0.0.1\"]\n    type: metrics\n")
+        });
         let homeserver = fill(
             EMBEDDED_TEMPLATE,
             &[
@@ -95,6 +100,8 @@ impl EmbeddedConfig {
                 ("public_baseurl", &format!("{}/", self.base_url())),
                 ("data_dir", &data_dir),
                 ("port", &self.port.to_string()),
+                ("metrics_listener", &metrics_listener),
+                ("enable_metrics", &self.metrics_port.is_some().to_string()),
                 (
                     "registration_shared_secret",
                     &secrets.registration_shared_secret,
@@ -169,6 +176,7 @@ mod tests {
         let config = EmbeddedConfig {
             server_name: "kring.test".into(),
             port: 8448,
+            metrics_port: Some(8449),
             data_dir: dir.path().to_path_buf(),
             bcrypt_rounds: 4,
             extra_yaml: String::new(),
@@ -185,9 +193,12 @@ mod tests {
             "federation_domain_whitelist: []",
             "bind_addresses: [\"127.0.0.1\"]",
             "enable_metrics: true",
+            "  - port: 8449\n    bind_addresses: [\"127.0.0.1\"]\n    type: metrics\n",
+            "      - names: [client]\n",
         ] {
             assert!(text.contains(setting), "missing {setting}");
         }
+        assert!(!text.contains("names: [client, metrics]"));
         assert!(!text.contains("{{"));
         assert!(text.contains(&secrets.registration_shared_secret));
         let again = Secrets::load_or_create(&dir.path().join("secrets.json")).unwrap();

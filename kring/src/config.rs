@@ -13,6 +13,9 @@ pub struct Config {
     pub server_name: String,
     /// Port of the embedded Synapse on 127.0.0.1.
     pub homeserver_port: u16,
+    /// Port of the embedded Synapse's Prometheus metrics on 127.0.0.1, apart from its client
+    /// listener.
+    pub homeserver_metrics_port: u16,
     /// Port of the bridge's public pages (invite links) on 127.0.0.1.
     pub bridge_port: u16,
     /// Port of `/healthz` and `/metrics` on 127.0.0.1, apart from the public pages.
@@ -56,6 +59,7 @@ impl Default for Config {
             data_dir: PathBuf::from(".kring"),
             server_name: "kring.localhost".into(),
             homeserver_port: 8008,
+            homeserver_metrics_port: 8009,
             bridge_port: 8090,
             ops_port: 8091,
             public_bridge_url: None,
@@ -131,6 +135,9 @@ impl Config {
         }
         if let Some(v) = get("KRING_HOMESERVER_PORT") {
             self.homeserver_port = port("KRING_HOMESERVER_PORT", v)?
+        }
+        if let Some(v) = get("KRING_HOMESERVER_METRICS_PORT") {
+            self.homeserver_metrics_port = port("KRING_HOMESERVER_METRICS_PORT", v)?
         }
         if let Some(v) = get("KRING_BRIDGE_PORT") {
             self.bridge_port = port("KRING_BRIDGE_PORT", v)?

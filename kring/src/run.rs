@@ -40,6 +40,7 @@ pub async fn start_embedded_synapse(config: &Config) -> Result<SynapseProcess> {
     let embedded = EmbeddedConfig {
         server_name: config.server_name.clone(),
         port: config.homeserver_port,
+        metrics_port: Some(config.homeserver_metrics_port),
         data_dir: config.synapse_dir(),
         bcrypt_rounds: 12,
         extra_yaml: String::new(),
@@ -215,6 +216,7 @@ async fn run_services(config: Config, shutdown: watch::Receiver<bool>) -> Result
         crypto_store_passphrase_path: config.crypto_store_passphrase_path(),
         unreadable_after: std::time::Duration::from_secs(config.unreadable_after_secs),
         invite_base_url: config.invite_base_url(),
+        admin_token: read_secret(&config.admin_token_path()).ok(),
     };
     let bot = Bot::start(&bot_config, store.clone(), metrics)
         .await

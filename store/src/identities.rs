@@ -61,6 +61,15 @@ impl Store {
         Ok((verdict, newly_changed))
     }
 
+    /// The identity pinned for `user`, if any (read only: judging one is `check_identity`).
+    pub async fn pinned_identity(&self, user: &MatrixId) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT master_key FROM pinned_identities WHERE user_id = $1")
+            .bind(user.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|row| row.try_get("master_key")).transpose()?)
+    }
+
     /// The administrator checked who `user` is and that `master_key` is the key their own
     /// Element shows: that identity becomes the pinned one. Only the key checked is confirmed,
     /// never whichever was seen last (an attacker may reset the account again meanwhile).

@@ -8,7 +8,7 @@ pub mod private_file;
 
 pub use identities::ConfirmedIdentity;
 pub use inbox::{InboxEntry, InboxKind, InboxState, NewInboxEntry};
-pub use networks::{ExpiredGrant, LinkLookup, PendingEffect};
+pub use networks::{ExpiredGrant, LinkLookup, NETWORK_CHOICE_STANDS_MS, PendingEffect};
 
 use kring_core::Language;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -93,6 +93,31 @@ impl Store {
         }
     }
 
+    /// The command `user` was asked "which network?" about, and the networks listed, if that
+    /// question still stands at `now`.
+    pub async fn network_choice(
+        &self,
+        user: &MatrixId,
+        now: i64,
+    ) -> Result<Option<(String, Vec<String>)>> {
+        let row = sqlx::query(
+            "SELECT command, network_ids FROM network_choices
+             WHERE user_id = $1 AND asked_at >= $2",
+        )
+        .bind(user.as_str())
+        .bind(now - NETWORK_CHOICE_STANDS_MS)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            let ids: String = row.try_get("network_ids")?;
+            Ok((
+                row.try_get("command")?,
+                ids.lines().map(str::to_owned).collect(),
+            ))
+        })
+        .transpose()
+    }
+
     /// Networks `user` steers: as their client, or as a representative in them.
     pub async fn networks_steered_by(&self, user: &MatrixId) -> Result<Vec<String>> {
         let rows = sqlx::query(
@@ -825,6 +850,10 @@ fn link_from_row(row: &AnyRow) -> Result<InviteLink> {
     })
 }
 
+/// How long a "which network?" question waits for its number: after that a bare number is
+/// just a number, and the command is forgotten.
+pub const NETWORK_CHOICE_STANDS_MS: i64 = 60 * 60 * 1000;
+
 async fn apply_change(
     connection: &mut AnyConnection,
     cause_event_id: &str,
@@ -1039,6 +1068,34 @@ async fn apply_change(
             .bind(poll_event_id)
             .execute(&mut *connection)
             .await?;
+        }
+        Change::AskWhichNetwork {
+            user,
+            command,
+            network_ids,
+            at,
+        } => {
+            sqlx::query("DELETE FROM network_choices WHERE user_id = $1 OR asked_at < $2")
+                .bind(user.as_str())
+                .bind(at - NETWORK_CHOICE_STANDS_MS)
+                .execute(&mut *connection)
+                .await?;
+            sqlx::query(
+                "INSERT INTO network_choices (user_id, command, network_ids, asked_at)
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(user.as_str())
+            .bind(command)
+            .bind(network_ids.join("\n"))
+            .bind(at)
+            .execute(&mut *connection)
+            .await?;
+        }
+        Change::ForgetNetworkChoice { user } => {
+            sqlx::query("DELETE FROM network_choices WHERE user_id = $1")
+                .bind(user.as_str())
+                .execute(&mut *connection)
+                .await?;
         }
         Change::Log(record) => {
             append_audit(connection, cause_event_id, record).await?;

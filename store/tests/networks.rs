@@ -18,6 +18,7 @@ on_both_databases!(
     the_audit_chain_names_where_entries_are_missing,
     consent_is_kept_with_its_history,
     a_consent_poll_is_understood_until_it_is_closed,
+    a_which_network_question_waits_for_its_number_for_an_hour,
 );
 
 const BOT: &str = "@kring:kring.test";
@@ -456,5 +457,56 @@ async fn a_consent_poll_is_understood_until_it_is_closed(store: Store) -> Result
     });
     assert!(store.apply_plan(BOT, "$vote", &plan).await?);
     assert_eq!(store.open_consent_poll("$poll").await?, None, "closed");
+    Ok(())
+}
+
+async fn a_which_network_question_waits_for_its_number_for_an_hour(store: Store) -> Result<()> {
+    use kring_store::NETWORK_CHOICE_STANDS_MS;
+    let rep = id("rep");
+    let asked_at = 1_000_000;
+    let ask = |command: &str, at| {
+        let mut plan = Plan::new();
+        plan.change(Change::AskWhichNetwork {
+            user: rep.clone(),
+            command: command.into(),
+            network_ids: vec!["net-b".into(), "net-a".into()],
+            at,
+        });
+        plan
+    };
+    inbox_event(&store, "$ask").await?;
+    store
+        .apply_plan(BOT, "$ask", &ask("!logboek", asked_at))
+        .await?;
+    let listed = Some((
+        "!logboek".to_owned(),
+        vec!["net-b".to_owned(), "net-a".to_owned()],
+    ));
+    assert_eq!(store.network_choice(&rep, asked_at + 1).await?, listed);
+    assert_eq!(store.network_choice(&id("client"), asked_at).await?, None);
+    assert_eq!(
+        store
+            .network_choice(&rep, asked_at + NETWORK_CHOICE_STANDS_MS + 1)
+            .await?,
+        None,
+        "stale after an hour"
+    );
+    // Asked again: the newer question replaces the older one.
+    inbox_event(&store, "$ask-again").await?;
+    store
+        .apply_plan(BOT, "$ask-again", &ask("!toestemming", asked_at + 5))
+        .await?;
+    assert_eq!(
+        store
+            .network_choice(&rep, asked_at + 6)
+            .await?
+            .map(|(command, _)| command),
+        Some("!toestemming".to_owned())
+    );
+    inbox_event(&store, "$answer").await?;
+    let mut answered = Plan::new();
+    answered.change(Change::ForgetNetworkChoice { user: rep.clone() });
+    store.apply_plan(BOT, "$answer", &answered).await?;
+    assert_eq!(store.network_choice(&rep, asked_at + 7).await?, None);
     Ok(())
 }

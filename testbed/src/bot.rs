@@ -31,6 +31,7 @@ async fn prepare(
         crypto_store_passphrase_path: state_dir.join("bot").join("crypto-store-passphrase"),
         invite_base_url: format!("{bridge_url}{}", kring_bridge::INVITE_PATH),
         unreadable_after: kring_bots::DEFAULT_UNREADABLE_AFTER,
+        admin_token: Some(synapse.admin_token().to_owned()),
     })
 }
 

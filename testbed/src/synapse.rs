@@ -87,6 +87,7 @@ impl TestSynapse {
         let config = EmbeddedConfig {
             server_name: "kring.test".into(),
             port: free_loopback_port()?,
+            metrics_port: None,
             data_dir: dir.path().join("synapse"),
             bcrypt_rounds: 4,
             extra_yaml: TEST_RATE_LIMITS.into(),

@@ -15,6 +15,7 @@ struct Up {
     bridge_port: u16,
     ops_port: u16,
     homeserver_port: u16,
+    homeserver_metrics_port: u16,
     element_web_port: u16,
 }
 
@@ -22,13 +23,17 @@ impl Up {
     async fn start(data_dir: &Path, bundle: &Path) -> Result<Self> {
         let free = kring_homeserver::free_loopback_port;
         let (homeserver_port, bridge_port, element_web_port) = (free()?, free()?, free()?);
-        let ops_port = free()?;
+        let (ops_port, homeserver_metrics_port) = (free()?, free()?);
         let mut child = Command::new(env!("CARGO_BIN_EXE_kring"))
             .arg("up")
             .env("KRING_DATA_DIR", data_dir)
             .env("KRING_HOMESERVER_PORT", homeserver_port.to_string())
             .env("KRING_BRIDGE_PORT", bridge_port.to_string())
             .env("KRING_OPS_PORT", ops_port.to_string())
+            .env(
+                "KRING_HOMESERVER_METRICS_PORT",
+                homeserver_metrics_port.to_string(),
+            )
             .env("KRING_ELEMENT_WEB_PORT", element_web_port.to_string())
             .env("KRING_ELEMENT_WEB_BUNDLE", bundle)
             .env(
@@ -61,6 +66,7 @@ impl Up {
             bridge_port,
             ops_port,
             homeserver_port,
+            homeserver_metrics_port,
             element_web_port,
         };
         let started = Instant::now();
@@ -130,6 +136,22 @@ async fn a_broken_element_web_bundle_is_named_and_the_rest_runs() -> Result<()> 
         let (status, _) = get(&format!("http://127.0.0.1:{}{path}", up.bridge_port)).await?;
         assert_eq!(status, 404, "{path} on the invite pages' port");
     }
+    // Synapse's metrics likewise: on a loopback listener of their own, not the client one.
+    let (status, metrics) = get(&format!(
+        "http://127.0.0.1:{}/_synapse/metrics",
+        up.homeserver_metrics_port
+    ))
+    .await?;
+    assert!(
+        status == 200 && metrics.contains("synapse_"),
+        "{status} {metrics}"
+    );
+    let (status, _) = get(&format!(
+        "http://127.0.0.1:{}/_synapse/metrics",
+        up.homeserver_port
+    ))
+    .await?;
+    assert_eq!(status, 404, "Synapse's metrics on its client listener");
     // Everything in the fresh data directory is its owner's alone: the directory 0700, every
     // file (database and its journal, crypto store, secrets) without group or other bits.
     let data = dir.path().join("data");

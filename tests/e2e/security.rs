@@ -15,6 +15,71 @@ use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
 use matrix_sdk::ruma::serde::Raw;
 use matrix_sdk::ruma::{OwnedRoomId, TransactionId, UserId};
 
+/// Waits until `reader`'s device is told the bot withheld the key of `event_id` from it as
+/// "unverified" (not a key that is merely late), and checks it never read the event.
+async fn withheld_from(
+    reader: &TestClient,
+    room_id: &matrix_sdk::ruma::RoomId,
+    event_id: &matrix_sdk::ruma::EventId,
+) -> Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        let seen = reader.room(room_id)?.event(event_id, None).await?;
+        assert!(
+            seen.encryption_info().is_none(),
+            "{} read {event_id}",
+            reader.user_id()
+        );
+        if let TimelineEventKind::UnableToDecrypt { utd_info, .. } = &seen.kind
+            && let UnableToDecryptReason::MissingMegolmSession {
+                withheld_code: Some(code),
+            } = &utd_info.reason
+        {
+            assert_eq!(*code, WithheldCode::Unverified);
+            return Ok(());
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the bot never said it withheld {event_id} from {}",
+            reader.user_id()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
+/// The newest event the bot sent in `room_id` after `after`, as `reader` sees it (read or not).
+async fn newest_from_bot(
+    reader: &TestClient,
+    network: &Network,
+    room_id: &matrix_sdk::ruma::RoomId,
+    after: matrix_sdk::ruma::MilliSecondsSinceUnixEpoch,
+) -> Result<matrix_sdk::ruma::OwnedEventId> {
+    let started = std::time::Instant::now();
+    loop {
+        let room = reader.room(room_id)?;
+        let page = room
+            .messages(matrix_sdk::room::MessagesOptions::backward())
+            .await?;
+        for event in page.chunk {
+            let raw = event.raw();
+            let sender = raw.get_field::<String>("sender")?;
+            let at =
+                raw.get_field::<matrix_sdk::ruma::MilliSecondsSinceUnixEpoch>("origin_server_ts")?;
+            if sender.as_deref() == Some(network.bot.user_id.as_str())
+                && at.is_some_and(|at| at >= after)
+                && let Some(event_id) = event.event_id()
+            {
+                return Ok(event_id);
+            }
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the bot said nothing in {room_id}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
 /// What the client reads in the network's log (shown only in their private chat).
 async fn logbook(network: &Network) -> Result<String> {
     Ok(ask(&network.client, &network.direct_chat, "!logboek")
@@ -159,27 +224,7 @@ async fn a_device_its_owner_did_not_confirm_changes_nothing() -> Result<()> {
         (network.direct_chat.room_id(), &warned.event_id),
         (network.room.room_id(), &invited.event_id),
     ] {
-        let started = std::time::Instant::now();
-        loop {
-            let seen = intruder.room(room_id)?.event(event_id, None).await?;
-            assert!(
-                seen.encryption_info().is_none(),
-                "the intruder's device read {event_id}"
-            );
-            if let TimelineEventKind::UnableToDecrypt { utd_info, .. } = &seen.kind
-                && let UnableToDecryptReason::MissingMegolmSession {
-                    withheld_code: Some(code),
-                } = &utd_info.reason
-            {
-                assert_eq!(*code, WithheldCode::Unverified);
-                break;
-            }
-            assert!(
-                started.elapsed() < std::time::Duration::from_secs(30),
-                "the bot never said it withheld {event_id} from the intruder's device"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-        }
+        withheld_from(&intruder, room_id, event_id).await?;
     }
     Ok(())
 }
@@ -316,15 +361,22 @@ async fn new_security_keys_pause_steering_until_the_administrator_confirms() -> 
     let stranger_id = UserId::parse(&stranger.user_id)?;
     let command = format!("!uitnodigen {} mantelzorger", stranger.user_id);
     let room = new_phone.room(&network.room_id())?;
+    let sent_at = matrix_sdk::ruma::MilliSecondsSinceUnixEpoch::now();
     new_phone.send_text(&room, &command).await?;
-    let paused = wait_for_bot(
-        &new_phone,
-        &network.bot,
-        &network.direct_chat.room_id().to_owned(),
-        "beveiligingssleutels zijn veranderd",
-    )
-    .await?;
-    assert!(paused.body.contains("beheerder"), "{}", paused.body);
+    // The bot answers in the private chat, but with keys the administrator has not confirmed
+    // the new phone reads nothing the bot says: someone who reset the client's keys with the
+    // password alone learns nothing from the bot either.
+    let paused =
+        newest_from_bot(&new_phone, &network, network.direct_chat.room_id(), sent_at).await?;
+    withheld_from(&new_phone, network.direct_chat.room_id(), &paused).await?;
+    let refusal_logged = network
+        .bot
+        .store
+        .audit_entries(None)
+        .await?
+        .into_iter()
+        .any(|entry| entry.event_type == "input.changed_identity");
+    assert!(refusal_logged, "the refused attempt is in the log");
     assert_eq!(
         room_membership(&new_phone, &network.room_id(), &stranger_id).await?,
         None,
@@ -639,45 +691,53 @@ async fn room_settings_changed_around_the_bot_are_put_back() -> Result<()> {
         "Netwerk van Anna de Vries".into(),
     ))
     .await?;
+    // Anyone may invite, members' messages need power nobody has, and a longer key rotation.
+    let mut levels = state_of(&network, "m.room.power_levels").await?;
+    levels["invite"] = 0.into();
+    levels["events_default"] = 100.into();
+    room.send_state_event_raw("m.room.power_levels", "", levels)
+        .await?;
+    room.send_state_event_raw(
+        "m.room.encryption",
+        "",
+        serde_json::json!({
+            "algorithm": "m.megolm.v1.aes-sha2",
+            "rotation_period_msgs": 1_000_000
+        }),
+    )
+    .await?;
     for what in [
         "wie eerdere berichten mag lezen",
         "wie er zonder uitnodiging binnen mag komen",
         "de naam",
+        "wie wat mag doen",
+        "hoe het gesprek versleuteld is",
     ] {
         wait_for_bot(&network.client, &network.bot, &network.room_id(), what).await?;
     }
-    let state = |event_type: &'static str| {
-        let client = network.client.client.clone();
-        let room_id = network.room_id();
-        async move {
-            let response = client
-                .send(get_state_event_for_key::v3::Request::new(
-                    room_id,
-                    StateEventType::from(event_type),
-                    String::new(),
-                ))
-                .await?;
-            anyhow::Ok(serde_json::from_str::<serde_json::Value>(
-                response.event_or_content.get(),
-            )?)
-        }
-    };
+    let state = |event_type| state_of(&network, event_type);
     let started = std::time::Instant::now();
     loop {
-        let (history, join_rule, name) = (
+        let (history, join_rule, name, levels, encryption) = (
             state("m.room.history_visibility").await?,
             state("m.room.join_rules").await?,
             state("m.room.name").await?,
+            state("m.room.power_levels").await?,
+            state("m.room.encryption").await?,
         );
         if history["history_visibility"] == "joined"
             && join_rule["join_rule"] == "invite"
             && name["name"] == "Kring"
+            && levels["invite"] == 100
+            && levels["events_default"] == 0
+            && levels["events"]["m.room.tombstone"] == 150
+            && encryption == serde_json::json!({ "algorithm": "m.megolm.v1.aes-sha2" })
         {
             break;
         }
         assert!(
             started.elapsed() < std::time::Duration::from_secs(30),
-            "not put back: {history} {join_rule} {name}"
+            "not put back: {history} {join_rule} {name} {levels} {encryption}"
         );
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
@@ -686,6 +746,62 @@ async fn room_settings_changed_around_the_bot_are_put_back() -> Result<()> {
         log.contains("de bot zette een instelling van het gesprek terug"),
         "{log}"
     );
+    Ok(())
+}
+
+/// A network room's state as the client's server has it.
+async fn state_of(network: &Network, event_type: &str) -> Result<serde_json::Value> {
+    let response = network
+        .client
+        .client
+        .send(get_state_event_for_key::v3::Request::new(
+            network.room_id(),
+            StateEventType::from(event_type),
+            String::new(),
+        ))
+        .await?;
+    Ok(serde_json::from_str(response.event_or_content.get())?)
+}
+
+/// A room upgrade made from the client's account (the only one besides the bot with the power
+/// to make one: a stolen token) is not followed: the bot stays in the network room, still
+/// answers there, says what happened, and logs it.
+#[tokio::test]
+async fn a_room_upgrade_the_bot_did_not_make_is_not_followed() -> Result<()> {
+    let network = Network::start().await?;
+    let elsewhere = network
+        .client
+        .client
+        .create_room(create_room::v3::Request::new())
+        .await?;
+    network
+        .room
+        .send_state_event_raw(
+            "m.room.tombstone",
+            "",
+            serde_json::json!({
+                "body": "Dit gesprek gaat verder in een nieuw gesprek",
+                "replacement_room": elsewhere.room_id(),
+            }),
+        )
+        .await?;
+    wait_for_bot(
+        &network.client,
+        &network.bot,
+        &network.room_id(),
+        "ga er niet heen",
+    )
+    .await?;
+    let overview = ask(&network.client, &network.room, "!netwerk").await?;
+    assert!(overview.body.contains("sinds"), "{}", overview.body);
+    let log = logbook(&network).await?;
+    assert!(
+        log.contains("probeerde het gesprek te vervangen door een ander gesprek"),
+        "{log}"
+    );
+    // Not even the representative's power replaces the room: only its creators may.
+    let levels = state_of(&network, "m.room.power_levels").await?;
+    assert_eq!(levels["events"]["m.room.tombstone"], 150, "{levels}");
     Ok(())
 }
 
@@ -734,8 +850,8 @@ async fn starting_a_network_for_someone_tells_nobody_who_is_a_client() -> Result
 }
 
 /// Someone who steers two networks (a representative in one, client of their own) is never
-/// answered about the first one found: asked in the private chat, they are told to ask in the
-/// network it is about; asked there, the answer comes privately.
+/// answered about the first one found: asked in the private chat, they choose the network by
+/// number; asked in a network room, it is that one, and the answer comes privately.
 #[tokio::test]
 async fn someone_who_steers_two_networks_is_not_answered_about_a_guessed_one() -> Result<()> {
     let network = Network::start().await?;
@@ -759,14 +875,7 @@ async fn someone_who_steers_two_networks_is_not_answered_about_a_guessed_one() -
     )
     .await?;
 
-    for command in ["!toestemming", "!logboek"] {
-        let which = ask(&representative, &own_chat, command).await?;
-        assert!(
-            which.body.contains("meer dan één netwerk"),
-            "{command}: {}",
-            which.body
-        );
-    }
+    // Asked in a network room, it is about that network, answered privately.
     let in_room = ask(
         &representative,
         &representative.room(&network.room_id())?,
@@ -786,6 +895,51 @@ async fn someone_who_steers_two_networks_is_not_answered_about_a_guessed_one() -
         "the log of the client's network: {}",
         log.body
     );
+    // Asked in the private chat, they are asked which network, by number, and the number
+    // answers the command that waited for it.
+    let client_name = network.client.user_id().localpart().to_owned();
+    let number_of = |list: &str| -> Result<String> {
+        let line = list
+            .lines()
+            .find(|line| line.contains(&client_name))
+            .with_context(|| format!("the client's network is listed: {list}"))?;
+        Ok(line
+            .chars()
+            .skip_while(|c| !c.is_ascii_digit())
+            .take_while(char::is_ascii_digit)
+            .collect())
+    };
+    let which = ask(&representative, &own_chat, "!logboek").await?;
+    assert!(
+        which.body.contains("meer dan één netwerk")
+            && which.body.contains("Antwoord met het nummer"),
+        "{}",
+        which.body
+    );
+    let wrong = ask(&representative, &own_chat, "7").await?;
+    assert!(wrong.body.contains("niet in de lijst"), "{}", wrong.body);
+    let log = ask(&representative, &own_chat, &number_of(&which.body)?).await?;
+    assert!(
+        log.body.contains("nodigde") && log.body.contains(network.client.user_id().localpart()),
+        "the log of the client's network: {}",
+        log.body
+    );
+    // Answered once: the same number again is only a number.
+    let again = ask(&representative, &own_chat, &number_of(&which.body)?).await?;
+    assert!(!again.body.contains("nodigde"), "{}", again.body);
+    let which = ask(&representative, &own_chat, "!toestemming").await?;
+    assert!(
+        which.body.contains("meer dan één netwerk"),
+        "{}",
+        which.body
+    );
+    let overview = ask(&representative, &own_chat, &number_of(&which.body)?).await?;
+    assert!(
+        !overview.body.contains("meer dan één netwerk"),
+        "{}",
+        overview.body
+    );
+
     Ok(())
 }
 

@@ -17,26 +17,42 @@ pub struct BotReply {
     pub html: String,
 }
 
-/// What one bot message may carry, plain and HTML together. Synapse refuses events over
-/// 64 KiB, and encryption makes a message about a third bigger (base64); this leaves room.
-pub const MAX_REPLY_BYTES: usize = 24_000;
+/// What one bot message may carry: plain and HTML together, measured as they travel (escaped
+/// for JSON). Synapse refuses events over 64 KiB; encryption turns the content into base64
+/// (a third bigger) inside an envelope of about 1.5 KiB, so 40 000 bytes stay below 55 KiB.
+pub const MAX_REPLY_BYTES: usize = 40_000;
 
 impl BotReply {
+    /// The bodies' size in the event's JSON, where `"`, `\` and control characters grow.
+    pub fn json_bytes(&self) -> usize {
+        let escaped =
+            |text: &str| serde_json::to_string(text).map_or(usize::MAX, |json| json.len());
+        escaped(&self.plain).saturating_add(escaped(&self.html))
+    }
+
     /// The reply as it can be sent: a text too long for one event is cut (at a character
     /// boundary) with a note that it was, instead of failing to send at all.
     pub fn fitted(self) -> Self {
-        if self.plain.len() + self.html.len() <= MAX_REPLY_BYTES {
+        if self.json_bytes() <= MAX_REPLY_BYTES {
             return self;
         }
         const NOTE: &str =
             "… (ingekort: te lang voor één bericht / shortened: too long for one message)";
-        let mut cut = (MAX_REPLY_BYTES - NOTE.len()) / 3;
-        while !self.plain.is_char_boundary(cut) {
-            cut -= 1;
+        let mut cut = self.plain.len().min(MAX_REPLY_BYTES);
+        loop {
+            while !self.plain.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let plain = format!("{}{NOTE}", &self.plain[..cut]);
+            let html = format!("<p>{}</p>", escape_html(&plain)).replace('\n', "<br>");
+            let fitted = Self { plain, html };
+            let size = fitted.json_bytes();
+            if size <= MAX_REPLY_BYTES || cut == 0 {
+                return fitted;
+            }
+            // Shrink in proportion to the overshoot (escaping makes some text grow more).
+            cut = (cut * MAX_REPLY_BYTES / size).min(cut - 1);
         }
-        let plain = format!("{}{NOTE}", &self.plain[..cut]);
-        let html = format!("<p>{}</p>", escape_html(&plain)).replace('\n', "<br>");
-        Self { plain, html }
     }
 }
 
@@ -431,9 +447,20 @@ mod tests {
             html: format!("<p>{long_text}</p>"),
         };
         let fitted = long.fitted();
-        assert!(fitted.plain.len() + fitted.html.len() <= MAX_REPLY_BYTES);
+        assert!(fitted.json_bytes() <= MAX_REPLY_BYTES);
         assert!(fitted.plain.starts_with("éé") && fitted.plain.contains("ingekort"));
         assert!(fitted.html.contains("ingekort"));
+        // Characters that grow when escaped (JSON, then HTML) still fit, with most kept.
+        for grows in ['"', '<', '\n', '\u{1}', '&'] {
+            let text: String = std::iter::repeat_n(grows, MAX_REPLY_BYTES).collect();
+            let html = escape_html(&text);
+            let fitted = BotReply { plain: text, html }.fitted();
+            assert!(fitted.json_bytes() <= MAX_REPLY_BYTES, "{grows:?}");
+            assert!(
+                fitted.json_bytes() > MAX_REPLY_BYTES / 2,
+                "{grows:?} cut too much"
+            );
+        }
     }
 
     #[test]

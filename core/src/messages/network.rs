@@ -455,6 +455,12 @@ pub fn setting_restored(language: Language, who: &Person, event_type: &str) -> B
         (false, "m.room.history_visibility") => "who may read earlier messages",
         (true, "m.room.guest_access") => "of gasten mogen meedoen",
         (false, "m.room.guest_access") => "whether guests may take part",
+        (true, "m.room.encryption") => "hoe het gesprek versleuteld is",
+        (false, "m.room.encryption") => "how the chat is encrypted",
+        (true, "m.room.power_levels") => "wie wat mag doen in het gesprek",
+        (false, "m.room.power_levels") => "who may do what in the chat",
+        (true, "m.room.canonical_alias") => "het adres van het gesprek (dat is niet versleuteld)",
+        (false, "m.room.canonical_alias") => "the chat's address (which is not encrypted)",
         (true, _) => {
             "de naam, het onderwerp of de afbeelding van het gesprek (die zijn niet versleuteld)"
         }
@@ -470,15 +476,57 @@ pub fn setting_restored(language: Language, who: &Person, event_type: &str) -> B
     }
 }
 
-/// Someone who steers more than one network asked, in their private chat, for something about
-/// one of them: which one is not guessed.
-pub fn which_network(language: Language, command: &str) -> BotReply {
+/// Someone replaced the network room by another (a room upgrade, possible only from the
+/// client's own account): the bot stays here and does not follow.
+pub fn upgrade_refused(language: Language, who: &Person) -> BotReply {
     match language {
         Language::Dutch => Builder::new()
-            .rich(Text::new().text("U beslist mee in meer dan één netwerk. Typ ").code(command).text(" in het gesprek \"Kring\" van het netwerk waar het om gaat; het antwoord komt dan hier, in ons privégesprek."))
+            .rich(Text::new().person(who).text(" heeft dit gesprek laten vervangen door een nieuw gesprek. Dat nieuwe gesprek heb ik niet gemaakt, dus ik ga er niet heen: wie daar meeleest, heeft de cliënt niet via mij gekozen. Ik blijf hier. Was u dit niet? Verander dan uw wachtwoord en meld het bij de beheerder van uw regio."))
             .build(),
         Language::English => Builder::new()
-            .rich(Text::new().text("You help decide in more than one network. Type ").code(command).text(" in the \"Kring\" chat of the network it is about; the answer then comes here, in our private chat."))
+            .rich(Text::new().person(who).text(" had this chat replaced by a new one. I did not make that new chat, so I am not going there: whoever reads along there was not chosen by the client through me. I am staying here. Was this not you? Then change your password and tell your region's administrator."))
+            .build(),
+    }
+}
+
+/// Someone who steers more than one network asked, in their private chat, for something about
+/// one of them: which one is not guessed. `clients` are the networks' clients, in the order the
+/// answer's number counts.
+pub fn which_network(language: Language, command: &str, clients: &[Person]) -> BotReply {
+    let numbered = |word: &str| -> Vec<Text> {
+        clients
+            .iter()
+            .enumerate()
+            .map(|(index, client)| {
+                Text::new()
+                    .bold(&format!("{}", index + 1))
+                    .text(&format!(" {word} "))
+                    .person_with_id(client)
+            })
+            .collect()
+    };
+    match language {
+        Language::Dutch => Builder::new()
+            .rich(Text::new().text("U beslist mee in meer dan één netwerk. Over welk netwerk gaat ").code(command).text("? Antwoord met het nummer:"))
+            .list(numbered("het netwerk van"))
+            .paragraph("Of typ de opdracht in het gesprek \"Kring\" van dat netwerk; het antwoord komt dan hier.")
+            .build(),
+        Language::English => Builder::new()
+            .rich(Text::new().text("You help decide in more than one network. Which network is ").code(command).text(" about? Answer with its number:"))
+            .list(numbered("the network of"))
+            .paragraph("Or type the command in that network's \"Kring\" chat; the answer then comes here.")
+            .build(),
+    }
+}
+
+/// A number answered to "which network?" that is not on the list.
+pub fn not_a_listed_network(language: Language, count: usize) -> BotReply {
+    match language {
+        Language::Dutch => Builder::new()
+            .paragraph(&format!("Dat nummer staat niet in de lijst. Antwoord met een nummer van 1 tot en met {count}. Er is niets veranderd."))
+            .build(),
+        Language::English => Builder::new()
+            .paragraph(&format!("That number is not on the list. Answer with a number from 1 to {count}. Nothing has changed."))
             .build(),
     }
 }
@@ -1220,6 +1268,8 @@ fn attempt_label(language: Language, action: &str) -> &'static str {
         "link.revoke" => "revoke a link",
         "member.leave" if dutch => "het netwerk te verlaten",
         "member.leave" => "leave the network",
+        "room.refuse_upgrade" if dutch => "het gesprek te vervangen door een ander gesprek",
+        "room.refuse_upgrade" => "replace the chat by another one",
         "input.not_encrypted" if dutch => "iets te veranderen met een onversleuteld bericht",
         "input.not_encrypted" => "change something with an unencrypted message",
         "input.unconfirmed_device" if dutch => {
