@@ -28,9 +28,7 @@ use matrix_sdk::ruma::events::poll::unstable_start::{
 use matrix_sdk::ruma::events::relation::Reply;
 use matrix_sdk::ruma::events::room::message::{Relation, RoomMessageEventContent};
 use matrix_sdk::ruma::serde::Raw;
-use matrix_sdk::ruma::{
-    EventId, Int, OwnedRoomId, OwnedTransactionId, OwnedUserId, RoomId, UserId,
-};
+use matrix_sdk::ruma::{EventId, OwnedRoomId, OwnedTransactionId, OwnedUserId, RoomId, UserId};
 use matrix_sdk::{Room, RoomMemberships, RoomState};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -216,18 +214,7 @@ pub(crate) async fn carry_out(
             user,
             level,
         } => {
-            let room = network_room(bot, network_id).await?;
-            let user_id = user_id(user)?;
-            let current = room.power_levels_or_default().await;
-            let wanted = Int::new(*level).unwrap_or_default();
-            let has = current
-                .users
-                .get(&user_id)
-                .copied()
-                .unwrap_or(current.users_default);
-            if has != wanted {
-                room.update_power_levels(vec![(&user_id, wanted)]).await?;
-            }
+            set_power_level(bot, network_id, user, *level).await?;
             None
         }
     };
@@ -676,6 +663,60 @@ async fn only_bot_and(bot: &Bot, room: &Room, member: &UserId) -> Result<bool, B
         .all(|someone| someone.user_id() == member || someone.user_id() == bot.identity.user_id))
 }
 
+/// A network room's state event as the homeserver has it now (`{}` when never set): what the
+/// bot changes is based on this, never on its own copy, which may lag behind a change it
+/// just made.
+async fn server_state(
+    bot: &Bot,
+    room: &Room,
+    event_type: &str,
+) -> Result<serde_json::Value, BotError> {
+    use matrix_sdk::ruma::api::client::state::get_state_event_for_key;
+    let request = get_state_event_for_key::v3::Request::new(
+        room.room_id().to_owned(),
+        StateEventType::from(event_type),
+        String::new(),
+    );
+    match bot.client.send(request).await {
+        Ok(response) => {
+            Ok(serde_json::from_str(response.event_or_content.get()).unwrap_or_default())
+        }
+        Err(error) if matches!(error.client_api_error_kind(), Some(ErrorKind::NotFound)) => {
+            Ok(json!({}))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// One person's power level in a network room, written over the power levels the homeserver
+/// has now, with every other field as `kring_core::room_state` keeps it.
+async fn set_power_level(
+    bot: &Bot,
+    network_id: &str,
+    user: &MatrixId,
+    level: i64,
+) -> Result<(), BotError> {
+    use kring_core::room_state::{POWER_LEVELS, restored};
+    let room = network_room(bot, network_id).await?;
+    let current = server_state(bot, &room, POWER_LEVELS).await?;
+    let has = current["users"][user.as_str()]
+        .as_i64()
+        .or_else(|| current["users_default"].as_i64())
+        .unwrap_or(0);
+    let mut wanted = restored(POWER_LEVELS, &current).unwrap_or_else(|| current.clone());
+    if has == level && wanted == current {
+        return Ok(());
+    }
+    match wanted["users"].as_object_mut() {
+        Some(users) => {
+            users.insert(user.to_string(), json!(level));
+        }
+        None => wanted["users"] = json!({ user.as_str(): level }),
+    }
+    room.send_state_event_raw(POWER_LEVELS, "", wanted).await?;
+    Ok(())
+}
+
 /// Puts a network room's setting back as `kring_core::room_state` says, if it is not already.
 async fn restore_room_setting(
     bot: &Bot,
@@ -683,19 +724,7 @@ async fn restore_room_setting(
     event_type: &str,
 ) -> Result<(), BotError> {
     let room = network_room(bot, network_id).await?;
-    use matrix_sdk::ruma::api::client::state::get_state_event_for_key;
-    let request = get_state_event_for_key::v3::Request::new(
-        room.room_id().to_owned(),
-        StateEventType::from(event_type),
-        String::new(),
-    );
-    let current: serde_json::Value = match bot.client.send(request).await {
-        Ok(response) => serde_json::from_str(response.event_or_content.get()).unwrap_or_default(),
-        Err(error) if matches!(error.client_api_error_kind(), Some(ErrorKind::NotFound)) => {
-            json!({})
-        }
-        Err(error) => return Err(error.into()),
-    };
+    let current = server_state(bot, &room, event_type).await?;
     let Some(restored) = kring_core::room_state::restored(event_type, &current) else {
         return Ok(());
     };
@@ -746,7 +775,11 @@ pub(crate) async fn account_exists(bot: &Bot, user: &MatrixId) -> Result<Option<
         return Ok(None);
     }
     if let Some((admin, token)) = &bot.account_lookup {
-        return Ok(Some(admin.user_exists(token, user.as_str()).await?));
+        match admin.user_exists(token, user.as_str()).await {
+            Ok(exists) => return Ok(Some(exists)),
+            // A revoked token or a server error: the public endpoint answers instead.
+            Err(error) => debug!(%error, "the admin API did not say whether an account exists"),
+        }
     }
     let request = get_username_availability::v3::Request::new(user.localpart().to_owned());
     match bot.client.send(request).await {

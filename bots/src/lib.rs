@@ -139,6 +139,7 @@ pub struct Bot {
     /// Invite-link secrets are derived from this, never stored.
     invite_link_key: Vec<u8>,
     unreadable_after: std::time::Duration,
+    trust_cache: trust::TrustCache,
     /// The admin API and a token for it: see [`BotConfig::admin_token`].
     account_lookup: Option<(kring_homeserver::Admin, String)>,
 }
@@ -164,6 +165,7 @@ impl Bot {
             invite_base_url: config.invite_base_url.clone(),
             invite_link_key,
             unreadable_after: config.unreadable_after,
+            trust_cache: trust::TrustCache::default(),
             account_lookup: config
                 .admin_token
                 .clone()
@@ -184,11 +186,13 @@ impl Bot {
     pub async fn run(self, shutdown: watch::Receiver<bool>) -> Result<(), BotError> {
         let shared = Arc::new(self);
         let key_queries = tokio::spawn(shared.key_queries.clone().run(shutdown.clone()));
+        let identity_changes = tokio::spawn(trust::forget_changed_identities(shared.clone()));
         let worker = tokio::spawn(worker::run(shared.clone(), shutdown.clone()));
         let synced = sync::run(shared.clone(), shutdown).await;
         shared.wake_worker.notify_one();
         let worked = worker.await.unwrap_or(Ok(()));
         key_queries.abort();
+        identity_changes.abort();
         synced.and(worked)
     }
 }

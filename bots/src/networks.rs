@@ -223,10 +223,17 @@ pub(crate) async fn network_asked_about(
         |network: Option<Network>| network.map_or(NetworkAsked::NotFound, NetworkAsked::Found);
     if let Some(network_id) = chosen {
         let network = bot.store.network(network_id).await?;
-        return Ok(found(network.filter(|network| network.steered_by(actor))));
+        return Ok(found(network.filter(|network| {
+            network.steered_by(actor) && network.state != NetworkState::Closed
+        })));
     }
     if let Some(network) = bot.store.network_by_room(&entry.room_id).await? {
         return Ok(NetworkAsked::Found(network));
+    }
+    // Anywhere else than their own private chat (a room others are in) the bot does not say
+    // which networks someone steers, nor guess one.
+    if crate::sync::direct_chat_with(bot, actor).await.as_deref() != Some(entry.room_id.as_str()) {
+        return Ok(NetworkAsked::NotFound);
     }
     let steered = bot.store.networks_steered_by(actor).await?;
     if let [network_id] = steered.as_slice() {
@@ -1292,8 +1299,8 @@ pub(crate) async fn on_room_setting(bot: &Bot, entry: &InboxEntry) -> Result<Pla
     let Some(event_type) = body["type"].as_str() else {
         return Ok(Plan::new());
     };
-    let upgrade = event_type == kring_core::room_state::TOMBSTONE
-        && kring_core::room_state::replaces_room(&body["content"]);
+    // Any tombstone, whatever it names (or nothing): Element closes the room for writing.
+    let upgrade = event_type == kring_core::room_state::TOMBSTONE;
     if !upgrade && kring_core::room_state::keeps_setting(event_type, &body["content"]) {
         return Ok(Plan::new());
     }

@@ -66,7 +66,9 @@ pub(crate) async fn open(
         // exactly the identities Kring pinned (`trust::share_only_with_pinned`): a device someone
         // signed in on with a member's password alone reads nothing the bot says, and neither
         // does one signed by cross-signing keys reset with the password of someone who steers,
-        // until the region's administrator confirms them.
+        // until the region's administrator confirms them. Keys reset by someone who does not
+        // steer are trusted again at once (as their input is), so their password alone still
+        // reads what the bot says in their rooms from then on.
         .with_room_key_recipient_strategy(matrix_sdk_crypto::CollectStrategy::OnlyTrustedDevices)
         .build()
         .await
@@ -250,7 +252,11 @@ async fn ensure_cross_signed(client: &Client, config: &BotConfig) -> Result<(), 
     let has_private_keys = encryption
         .cross_signing_status()
         .await
-        .is_some_and(|status| status.has_master && status.has_self_signing);
+        // The user-signing key too: without it the bot can verify nobody, and then shares its
+        // room keys with nobody (`trust::share_only_with_pinned`).
+        .is_some_and(|status| {
+            status.has_master && status.has_self_signing && status.has_user_signing
+        });
 
     if !has_private_keys {
         match tokio::fs::read_to_string(&config.recovery_key_path).await {
@@ -282,6 +288,16 @@ async fn ensure_cross_signed(client: &Client, config: &BotConfig) -> Result<(), 
         && !device.is_cross_signed_by_owner()
     {
         device.verify().await.map_err(|e| cross_signing_error(&e))?;
+    }
+    if !encryption
+        .cross_signing_status()
+        .await
+        .is_some_and(|status| status.has_user_signing)
+    {
+        return Err(BotError::CrossSigning(
+            "the bot's user-signing key is missing, so it could share its room keys with nobody"
+                .into(),
+        ));
     }
     Ok(())
 }

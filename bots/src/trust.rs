@@ -5,12 +5,14 @@ use crate::{Bot, BotError, networks, sync};
 use kring_core::MatrixId;
 use kring_core::messages::{self, BotReply, Person};
 use kring_core::plan::{ActionRecord, Change, Effect, Outcome, Plan, Target};
-use kring_core::trust::{self, Distrust, IdentityVerdict, SenderDevice};
+use kring_core::trust::{self, Distrust, IdentityTrust, IdentityVerdict, SenderDevice};
 use kring_store::InboxEntry;
 use matrix_sdk::deserialized_responses::{
     EncryptionInfo, TimelineEvent, VerificationLevel, VerificationState,
 };
-use matrix_sdk::ruma::{EventId, RoomId, UserId};
+use matrix_sdk::ruma::{EventId, OwnedUserId, RoomId, UserId};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
 use tracing::debug;
 
 /// The device an event came from. A device the bot does not know yet is looked up at the
@@ -70,11 +72,109 @@ pub(crate) fn classify(info: Option<&EncryptionInfo>) -> SenderDevice {
     }
 }
 
-/// Whether the sender's cross-signing identity is the one pinned when the bot first had an
-/// input from them (`kring_core::trust::judge_identity`). Everyone is pinned at first sight, so
-/// someone who comes to steer later (a representative) is pinned from before. A changed
-/// identity pauses only those who steer; anyone else's input decides nothing without the
-/// client, so for them the new identity simply becomes the pinned one.
+/// What the bot remembers between messages about identities it already judged, so that an
+/// input or a send costs no database write and no homeserver request for someone it knows.
+#[derive(Default)]
+pub(crate) struct TrustCache {
+    /// Master keys found to be the pinned identity (an input's key is always read afresh and
+    /// compared with this; only the database check is skipped).
+    pinned: std::sync::Mutex<HashMap<String, String>>,
+    /// Members whose identity was checked for key sharing, and when; forgotten when matrix-sdk
+    /// reports their identity new or changed, and after [`RECHECK_AFTER`].
+    checked: std::sync::Mutex<HashMap<OwnedUserId, Instant>>,
+}
+
+/// How long a member's identity check for key sharing holds without news of a change.
+const RECHECK_AFTER: Duration = Duration::from_secs(600);
+
+/// How long the bot waits for the homeserver when it looks up a member's keys before sending.
+const LOOKUP_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl TrustCache {
+    fn is_pinned(&self, user: &str, master_key: &str) -> bool {
+        self.pinned
+            .lock()
+            .expect("not poisoned")
+            .get(user)
+            .is_some_and(|key| key == master_key)
+    }
+
+    fn remember_pinned(&self, user: &str, master_key: &str) {
+        self.pinned
+            .lock()
+            .expect("not poisoned")
+            .insert(user.to_owned(), master_key.to_owned());
+    }
+
+    fn was_checked(&self, user_id: &UserId) -> bool {
+        self.checked
+            .lock()
+            .expect("not poisoned")
+            .get(user_id)
+            .is_some_and(|at| at.elapsed() < RECHECK_AFTER)
+    }
+
+    fn checked(&self, user_id: &UserId) {
+        self.checked
+            .lock()
+            .expect("not poisoned")
+            .insert(user_id.to_owned(), Instant::now());
+    }
+
+    /// Their identity changed or was confirmed: judged afresh next time.
+    pub(crate) fn forget(&self, user_id: &str) {
+        self.pinned.lock().expect("not poisoned").remove(user_id);
+        self.checked
+            .lock()
+            .expect("not poisoned")
+            .retain(|user, _| user.as_str() != user_id);
+    }
+}
+
+/// Forgets what [`TrustCache`] knew of anyone whose identity matrix-sdk reports new or changed.
+pub(crate) async fn forget_changed_identities(bot: std::sync::Arc<Bot>) {
+    use futures_util::StreamExt;
+    let updates = match bot.client.encryption().user_identities_stream().await {
+        Ok(updates) => updates,
+        Err(error) => {
+            tracing::warn!(%error, "cannot follow identity changes; members are checked every ten minutes");
+            return;
+        }
+    };
+    futures_util::pin_mut!(updates);
+    while let Some(update) = updates.next().await {
+        for user_id in update.new.keys().chain(update.changed.keys()) {
+            bot.trust_cache.forget(user_id.as_str());
+        }
+    }
+}
+
+/// Kring's pin for `person` judged against `master_key` (pinned at first sight; replaced for
+/// someone who does not steer), as `kring_core::trust::identity_trust` rules. The flag says the
+/// change is new, so that it is told once. The one place inputs and sends both judge by.
+async fn judge_pinned(
+    bot: &Bot,
+    person: &MatrixId,
+    master_key: &str,
+) -> Result<(IdentityTrust, bool), BotError> {
+    let (verdict, newly_changed) = bot.store.check_identity(person, master_key).await?;
+    let steers = verdict == IdentityVerdict::Changed
+        && !bot.store.networks_steered_by(person).await?.is_empty();
+    let trust = trust::identity_trust(verdict, steers);
+    match trust {
+        IdentityTrust::TrustedAfterReplacing => {
+            bot.store.replace_identity(person, master_key).await?;
+            bot.trust_cache.remember_pinned(person.as_str(), master_key);
+        }
+        IdentityTrust::Trusted => bot.trust_cache.remember_pinned(person.as_str(), master_key),
+        IdentityTrust::Paused => bot.trust_cache.forget(person.as_str()),
+    }
+    Ok((trust, newly_changed))
+}
+
+/// Whether the sender's cross-signing identity is the one pinned when the bot first saw them
+/// (`judge_pinned`). Everyone is pinned at first sight, so someone who comes to steer later (a
+/// representative) is pinned from before. A changed identity pauses only those who steer.
 /// The flag in the refusal says the changed identity is new, so the client is told once.
 pub(crate) async fn steering_identity(
     bot: &Bot,
@@ -95,29 +195,26 @@ pub(crate) async fn steering_identity(
     let Some(master_key) = master_key else {
         return Ok(Err((Distrust::UnconfirmedDevice, false)));
     };
-    match bot.store.check_identity(&person, &master_key).await? {
-        (IdentityVerdict::Pin | IdentityVerdict::Same, _) => Ok(Ok(())),
-        (IdentityVerdict::Changed, newly) => {
-            if bot.store.networks_steered_by(&person).await?.is_empty() {
-                bot.store.replace_identity(&person, &master_key).await?;
-                Ok(Ok(()))
-            } else {
-                Ok(Err((Distrust::ChangedIdentity, newly)))
-            }
-        }
+    if bot.trust_cache.is_pinned(sender, &master_key) {
+        return Ok(Ok(()));
     }
+    Ok(match judge_pinned(bot, &person, &master_key).await? {
+        (IdentityTrust::Trusted | IdentityTrust::TrustedAfterReplacing, _) => Ok(()),
+        (IdentityTrust::Paused, newly) => Err((Distrust::ChangedIdentity, newly)),
+    })
 }
 
 /// Before the bot says anything in `room`: every member's identity that Kring pins (or pins
 /// now, at first sight) is verified in the bot's crypto store, because the bot shares room keys
-/// only with devices of identities it verified. An identity changed since it was pinned is
-/// verified again at once for someone who does not steer (their word decides nothing without
-/// the client; as `steering_identity` does), and not for someone who steers, until the
-/// administrator confirms it (then the pin is the new one, and it is verified here).
-/// A member whose identity cannot be verified now simply gets no key for this message.
+/// only with devices of identities it verified (`OnlyTrustedDevices`, session.rs). The rule is
+/// `judge_pinned`'s: someone who steers with keys the administrator has not confirmed gets no
+/// room key; that is recorded for the administrator, and told once as their input would be.
+/// A member whose identity cannot be checked now simply gets no key for this message.
 pub(crate) async fn share_only_with_pinned(bot: &Bot, room: &matrix_sdk::Room) {
+    // All members, loaded from the homeserver if the sync has not brought them all yet: one
+    // left out would be left out of the room key for good.
     let members = match room
-        .members_no_sync(matrix_sdk::RoomMemberships::JOIN | matrix_sdk::RoomMemberships::INVITE)
+        .members(matrix_sdk::RoomMemberships::JOIN | matrix_sdk::RoomMemberships::INVITE)
         .await
     {
         Ok(members) => members,
@@ -128,32 +225,38 @@ pub(crate) async fn share_only_with_pinned(bot: &Bot, room: &matrix_sdk::Room) {
     };
     for member in members {
         let user_id = member.user_id();
-        if user_id == bot.identity.user_id {
+        if user_id == bot.identity.user_id || bot.trust_cache.was_checked(user_id) {
             continue;
         }
-        if let Err(error) = verify_if_pinned(bot, user_id).await {
-            tracing::warn!(%error, "could not verify a member's identity; they get no room key now");
+        match verify_if_pinned(bot, user_id).await {
+            Ok(()) => bot.trust_cache.checked(user_id),
+            Err(error) => {
+                tracing::warn!(%error, "could not check a member's identity; they get no room key now");
+            }
         }
     }
 }
 
 async fn verify_if_pinned(bot: &Bot, user_id: &UserId) -> Result<(), BotError> {
     let encryption = bot.client.encryption();
+    let lookup = || async {
+        tokio::time::timeout(LOOKUP_TIMEOUT, encryption.request_user_identity(user_id))
+            .await
+            .map_err(|_| BotError::Crypto("looking up a member's keys took too long".into()))?
+            .map_err(BotError::from)
+    };
     let identity = match encryption
         .get_user_identity(user_id)
         .await
         .map_err(matrix_sdk::Error::from)?
     {
         Some(identity) => Some(identity),
-        None => encryption.request_user_identity(user_id).await?,
+        None => lookup().await?,
     };
     let Some(identity) = identity else {
         // No cross-signing at all: nothing the bot could trust, so nothing is shared.
         return Ok(());
     };
-    if identity.is_verified() {
-        return Ok(());
-    }
     let (Ok(person), Some(master_key)) = (
         MatrixId::parse(user_id.as_str()),
         identity
@@ -163,17 +266,15 @@ async fn verify_if_pinned(bot: &Bot, user_id: &UserId) -> Result<(), BotError> {
     ) else {
         return Ok(());
     };
-    let pinned = bot.store.pinned_identity(&person).await?;
-    match pinned.as_deref() {
-        None => {
-            bot.store.check_identity(&person, &master_key).await?;
+    let (trust, newly_changed) = judge_pinned(bot, &person, &master_key).await?;
+    if trust == IdentityTrust::Paused {
+        if newly_changed {
+            tell_of_changed_identity(bot, &person, &master_key).await?;
         }
-        Some(pinned) if pinned == master_key => {}
-        Some(_) if bot.store.networks_steered_by(&person).await?.is_empty() => {
-            bot.store.replace_identity(&person, &master_key).await?;
-        }
-        // Steering, with keys the administrator has not confirmed: nothing for them.
-        Some(_) => return Ok(()),
+        return Ok(());
+    }
+    if identity.is_verified() {
+        return Ok(());
     }
     identity
         .verify()
@@ -181,10 +282,47 @@ async fn verify_if_pinned(bot: &Bot, user_id: &UserId) -> Result<(), BotError> {
         .map_err(|error| BotError::Crypto(error.to_string()))?;
     // The signature counts once the bot's own copy of their keys carries it: fetched now, so
     // that the message about to be sent already reaches them.
-    let fetched = encryption.request_user_identity(user_id).await?;
-    if !fetched.is_some_and(|identity| identity.is_verified()) {
+    if !lookup()
+        .await?
+        .is_some_and(|identity| identity.is_verified())
+    {
         debug!("a member's identity is not verified yet after signing it");
     }
+    Ok(())
+}
+
+/// A steering person's new identity, noticed before a send rather than from their input: the
+/// same refusal flow runs (the clients or representatives told, the log), from an inbox entry
+/// of its own so that it survives a restart and runs once.
+async fn tell_of_changed_identity(
+    bot: &Bot,
+    person: &MatrixId,
+    master_key: &str,
+) -> Result<(), BotError> {
+    use sha2::Digest;
+    let key_hash = hex::encode(&sha2::Sha256::digest(master_key.as_bytes())[..8]);
+    bot.store
+        .inbox_insert(
+            bot.identity.user_id.as_str(),
+            &kring_store::NewInboxEntry {
+                event_id: format!("kring-identity-changed-{person}-{key_hash}"),
+                room_id: String::new(),
+                sender: person.to_string(),
+                kind: kring_store::InboxKind::Untrusted,
+                body: Some(
+                    serde_json::json!({
+                        "reason": Distrust::ChangedIdentity.code(),
+                        "first_time": true,
+                        "noticed_before_sending": true,
+                    })
+                    .to_string(),
+                ),
+                encrypted_event: None,
+                origin_ts: networks::now_millis(),
+            },
+        )
+        .await?;
+    bot.wake_worker.notify_one();
     Ok(())
 }
 
@@ -215,23 +353,55 @@ pub(crate) async fn on_untrusted(bot: &Bot, entry: &InboxEntry) -> Result<Plan, 
             reply_to,
         });
     }
-    let network = match bot.store.network_by_room(&entry.room_id).await? {
-        Some(network) => Some(network),
-        None => bot.store.open_network_of_client(&sender).await?,
-    };
+    let noticed_before_sending = body["noticed_before_sending"].as_bool().unwrap_or(false);
     if reason == Distrust::ChangedIdentity && first_time {
         let who = Person::new(sender.clone(), None);
         for network_id in bot.store.networks_steered_by(&sender).await? {
-            if let Some(steered) = bot.store.network(&network_id).await?
-                && steered.client != sender
-            {
-                tell_privately(bot, &mut plan, &steered.client, |language| {
+            let Some(steered) = bot.store.network(&network_id).await? else {
+                continue;
+            };
+            // The client hears of it; when it is the client's own keys, those who steer with
+            // them do.
+            let told: Vec<MatrixId> = if steered.client != sender {
+                vec![steered.client.clone()]
+            } else {
+                steered
+                    .members
+                    .iter()
+                    .filter(|member| {
+                        member.role == kring_core::Role::Representative
+                            && member.membership == kring_core::network::Membership::Joined
+                            && member.user != sender
+                    })
+                    .map(|member| member.user.clone())
+                    .collect()
+            };
+            for person in &told {
+                tell_privately(bot, &mut plan, person, |language| {
                     messages::steering_paused(language, &who)
                 })
                 .await?;
             }
+            if noticed_before_sending {
+                plan.change(Change::Log(ActionRecord {
+                    network_id: steered.id.clone(),
+                    at: networks::now_millis(),
+                    actor: sender.clone(),
+                    on_behalf_of: None,
+                    action: "identity.changed".to_owned(),
+                    object: Some(sender.to_string()),
+                    outcome: Outcome::Done,
+                }));
+            }
         }
     }
+    if noticed_before_sending {
+        return Ok(plan);
+    }
+    let network = match bot.store.network_by_room(&entry.room_id).await? {
+        Some(network) => Some(network),
+        None => bot.store.open_network_of_client(&sender).await?,
+    };
     if let Some(network) = network {
         plan.change(Change::Log(ActionRecord {
             network_id: network.id,
@@ -276,6 +446,8 @@ pub(crate) async fn on_identity_confirmed(bot: &Bot, entry: &InboxEntry) -> Resu
     let Ok(person) = MatrixId::parse(&entry.sender) else {
         return Ok(Plan::new());
     };
+    // The new pin is judged (and verified for key sharing) afresh.
+    bot.trust_cache.forget(person.as_str());
     let who = Person::new(person.clone(), None);
     let mut plan = Plan::new();
     tell_privately(bot, &mut plan, &person, |language| {

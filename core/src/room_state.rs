@@ -51,14 +51,6 @@ pub fn is_network_room_setting(event_type: &str) -> bool {
     kept(event_type).is_some() || event_type == TOMBSTONE
 }
 
-/// Whether a tombstone's content names a room that replaces this one.
-pub fn replaces_room(content: &Value) -> bool {
-    content
-        .get("replacement_room")
-        .and_then(Value::as_str)
-        .is_some_and(|room| !room.is_empty())
-}
-
 /// The content to put back when `current` is not what the setting must be; `None` when it is
 /// (or when Kring keeps no such setting). `current` is `{}` for a setting never set.
 pub fn restored(event_type: &str, current: &Value) -> Option<Value> {
@@ -102,12 +94,11 @@ pub fn network_room_power_levels() -> Value {
         "ban": 100,
         "redact": 100,
         "notifications": { "room": 100 },
-        "events": { TOMBSTONE: 150 },
-        // Synapse sets it in every room it creates (a withdrawn proposal, MSC2716); kept as
-        // it is so the first check does not count it as a change.
-        "historical": 100
+        "events": { TOMBSTONE: 150 }
     })
 }
+
+const IGNORED_POWER_LEVEL: &str = "historical";
 
 /// The power levels with every field but `users` put back (who holds power is checked against
 /// the network's members apart: `network::unapproved_power`); `None` when they already hold.
@@ -123,9 +114,11 @@ fn restored_power_levels(current: &Value) -> Option<Value> {
         }
     }
     // A field the rules do not name (a future one) could only loosen something: dropped.
+    // Except `historical`, which Synapse sets in every room it creates (MSC2716, withdrawn)
+    // and matrix-sdk leaves out when it writes power levels: neither counts as a change.
     let users = content.remove("users");
     let before = content.len();
-    content.retain(|key, _| required.contains_key(key));
+    content.retain(|key, _| required.contains_key(key) || key == IGNORED_POWER_LEVEL);
     changed |= content.len() != before;
     if let Some(users) = users {
         content.insert("users".to_owned(), users);
@@ -204,10 +197,6 @@ mod tests {
     #[test]
     fn a_room_upgrade_is_watched_but_cannot_be_put_back() {
         assert!(is_network_room_setting(TOMBSTONE));
-        assert!(replaces_room(
-            &json!({ "body": "vervangen", "replacement_room": "!elders:kring.test" })
-        ));
-        assert!(!replaces_room(&json!({})));
         assert_eq!(
             restored(TOMBSTONE, &json!({ "replacement_room": "!x:y" })),
             None
@@ -246,6 +235,9 @@ mod tests {
             assert!(keeps_setting(POWER_LEVELS, &put_back), "{field}");
             assert_eq!(put_back["users"], levels["users"], "{field}");
         }
+        let mut with_historical = fine.clone();
+        with_historical["historical"] = json!(100);
+        assert!(keeps_setting(POWER_LEVELS, &with_historical));
         // Power levels the server never had default to a looser state_default (50): put back.
         assert!(!keeps_setting(POWER_LEVELS, &json!({})));
     }

@@ -94,6 +94,28 @@ pub fn judge_identity(pinned: Option<&str>, current: &str) -> IdentityVerdict {
     }
 }
 
+/// What a judged identity means for what someone may do and read: the same rule for their
+/// input (may it steer?) and for the bot's room keys (may their devices read what it says?).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityTrust {
+    /// Pinned now, or the pinned one.
+    Trusted,
+    /// Another identity for someone who does not steer: their word decides nothing without the
+    /// client, so it becomes the pinned one (the network sees who they are by name as before).
+    TrustedAfterReplacing,
+    /// Another identity for someone who steers: neither their input nor the bot's room keys
+    /// until the region's administrator has checked who they are.
+    Paused,
+}
+
+pub fn identity_trust(verdict: IdentityVerdict, steers: bool) -> IdentityTrust {
+    match (verdict, steers) {
+        (IdentityVerdict::Pin | IdentityVerdict::Same, _) => IdentityTrust::Trusted,
+        (IdentityVerdict::Changed, false) => IdentityTrust::TrustedAfterReplacing,
+        (IdentityVerdict::Changed, true) => IdentityTrust::Paused,
+    }
+}
+
 /// What an invitation to a room says about that room, from the state the inviter's server shows
 /// before joining.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +139,26 @@ pub fn may_join(invitation: &Invitation<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_changed_identity_of_someone_who_steers_is_paused() {
+        use IdentityTrust::*;
+        use IdentityVerdict::*;
+        for (verdict, steers, trust) in [
+            (Pin, false, Trusted),
+            (Pin, true, Trusted),
+            (Same, false, Trusted),
+            (Same, true, Trusted),
+            (Changed, false, TrustedAfterReplacing),
+            (Changed, true, Paused),
+        ] {
+            assert_eq!(
+                identity_trust(verdict, steers),
+                trust,
+                "{verdict:?} {steers}"
+            );
+        }
+    }
 
     #[test]
     fn a_changed_identity_is_never_the_pinned_one() {

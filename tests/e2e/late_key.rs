@@ -122,3 +122,45 @@ async fn a_message_whose_key_never_comes_is_not_lost_in_silence() -> Result<()> 
     assert!(member.replies_to(&lost).is_empty(), "answered after all");
     Ok(())
 }
+
+/// A command whose key comes late is judged like any other once it can be read: sent from a
+/// device its owner never confirmed, it is refused (the path that decrypts waiting commands
+/// checks the sender's device as the sync does).
+#[tokio::test]
+async fn a_late_command_from_an_unconfirmed_device_is_refused_when_it_can_be_read() -> Result<()> {
+    let chat = ChatWithHeldKeys::start("").await?;
+    let (bot, proxy, member, room) = (&chat.bot, &chat.proxy, &chat.member, &chat.room);
+    let other_device = TestClient::login_unconfirmed(&proxy.url, &member.account).await?;
+    let other_room = other_device.room(room.room_id())?;
+    proxy.hold_to_device();
+    other_room.discard_room_key().await?;
+    let late = other_device.send_text(&other_room, "!help").await?;
+    let store = Store::connect(&bot.database_url).await?;
+    let started = Instant::now();
+    while !matches!(
+        store.inbox_entry(late.as_str()).await?,
+        Some(entry) if entry.state == InboxState::AwaitingKey
+    ) {
+        if started.elapsed() > Duration::from_secs(60) {
+            bail!("the command never waited for its key");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    proxy.release_to_device();
+    // The answer is the refusal, readable on the device the member did confirm.
+    let refusal = member.wait_for_reply_to(&late).await?;
+    assert!(
+        refusal.body.contains("niet uitgevoerd")
+            && refusal
+                .body
+                .contains("apparaat dat u nog niet hebt bevestigd"),
+        "{}",
+        refusal.body
+    );
+    assert!(
+        !refusal.body.contains("!status"),
+        "the help was given to an unconfirmed device"
+    );
+    Ok(())
+}

@@ -434,6 +434,56 @@ async fn new_security_keys_pause_steering_until_the_administrator_confirms() -> 
     Ok(())
 }
 
+/// The client's keys reset by someone with the password, who then only reads: the bot notices
+/// the new identity before it next speaks in the network, shares nothing with it, lists it for
+/// the administrator and logs it, without waiting for a command from it.
+#[tokio::test]
+async fn a_steerers_reset_keys_are_noticed_before_the_bot_speaks() -> Result<()> {
+    let network = Network::start().await?;
+    let carer = network.add(Persona::Carer, "mantelzorger").await?;
+    let account = &network.client.account;
+    let reader = TestClient::login_unconfirmed(&network.synapse.base_url(), account).await?;
+    kring_bots::bootstrap_cross_signing(
+        &reader.client,
+        &kring_bots::BotCredentials {
+            username: account.username.clone(),
+            password: account.password.clone(),
+        },
+        kring_bots::ExistingIdentity::Replace,
+    )
+    .await?;
+    let started = std::time::Instant::now();
+    loop {
+        ask(&carer, &carer.room(&network.room_id())?, "!netwerk").await?;
+        if network
+            .bot
+            .store
+            .changed_identities()
+            .await?
+            .iter()
+            .any(|(user, _, _)| user == &account.user_id)
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the client's new keys were never noticed"
+        );
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+    let logged = network
+        .bot
+        .store
+        .audit_entries(None)
+        .await?
+        .into_iter()
+        .any(|entry| entry.event_type == "identity.changed");
+    assert!(logged, "the change is in the log");
+    let next = ask(&carer, &carer.room(&network.room_id())?, "!netwerk").await?;
+    withheld_from(&reader, network.room.room_id(), &next.event_id).await?;
+    Ok(())
+}
+
 /// `kring user changed-identities` and `kring user confirm-identity` as the region's
 /// administrator runs them.
 #[tokio::test]

@@ -1416,6 +1416,14 @@ fn log_sentence(language: Language, entry: &AuditEntry, person: &dyn Fn(&str) ->
         (false, "link.revoke") => Text::new()
             .person(&actor)
             .text(&format!(" revoked invite link {object}")),
+        (true, "identity.changed") => Text::new()
+            .text("de beveiligingssleutels van ")
+            .merge(who())
+            .text(" zijn veranderd; die persoon beslist niet mee en leest de bot niet tot de beheerder heeft nagegaan wie het is"),
+        (false, "identity.changed") => Text::new()
+            .text("the security keys of ")
+            .merge(who())
+            .text(" changed; they do not decide and cannot read the bot until the administrator has checked who they are"),
         (true, "identity.confirmed") => Text::new()
             .text("de beheerder ging na dat de nieuwe beveiligingssleutels van ")
             .merge(who())
