@@ -707,11 +707,17 @@ async fn set_power_level(
     if has == level && wanted == current {
         return Ok(());
     }
-    match wanted["users"].as_object_mut() {
-        Some(users) => {
+    let users_default = wanted["users_default"].as_i64().unwrap_or(0);
+    if !wanted["users"].is_object() {
+        wanted["users"] = json!({});
+    }
+    if let Some(users) = wanted["users"].as_object_mut() {
+        // The default level is no entry at all, as Element writes it.
+        if level == users_default {
+            users.remove(user.as_str());
+        } else {
             users.insert(user.to_string(), json!(level));
         }
-        None => wanted["users"] = json!({ user.as_str(): level }),
     }
     room.send_state_event_raw(POWER_LEVELS, "", wanted).await?;
     Ok(())

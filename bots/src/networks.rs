@@ -392,13 +392,15 @@ async fn start_beside(
         .effect(Effect::Send {
             to: to_network(existing),
             reply: proposal_prompt(
+                context.bot,
                 client_language,
                 existing,
                 &names,
                 number,
                 &context.actor,
                 &kind,
-            ),
+            )
+            .await?,
             reply_to: None,
         });
         ask_to_decide(&mut plan, existing, number, client_language);
@@ -509,13 +511,15 @@ async fn carry(
                 Outcome::Proposed,
             ));
             let prompt = proposal_prompt(
+                context.bot,
                 client_language,
                 network,
                 &names,
                 number,
                 &context.actor,
                 &kind,
-            );
+            )
+            .await?;
             say(&mut plan, prompt);
             ask_to_decide(&mut plan, network, number, client_language);
         }
@@ -690,29 +694,49 @@ async fn carry(
     Ok(plan)
 }
 
-/// The prompt the client answers with ✅ or ❌, naming who proposed what about whom.
-fn proposal_prompt(
+/// The prompt the client answers with one tap, naming who proposed what about whom, and what a
+/// professional would see through consent their organisation already holds: the organisation
+/// is only a name the proposer typed, so the client decides knowing what it brings.
+async fn proposal_prompt(
+    bot: &Bot,
     language: Language,
     network: &Network,
     names: &HashMap<MatrixId, Person>,
     number: i64,
     proposed_by: &MatrixId,
     kind: &ProposalKind,
-) -> BotReply {
+) -> Result<BotReply, BotError> {
     let subject = match kind {
         ProposalKind::Invite { user, .. } | ProposalKind::Remove { user } => {
             Some(person(names, user))
         }
         ProposalKind::InviteLink { .. } => None,
     };
-    messages::proposal_prompt(
+    let organisation_may: Vec<InfoKind> = match kind {
+        ProposalKind::Invite {
+            role: Role::Professional { organisation, .. },
+            ..
+        } => {
+            let consent = bot.store.consent(&network.id).await?;
+            let organisation = Subject::Organisation {
+                name: organisation.clone(),
+            };
+            InfoKind::ALL
+                .into_iter()
+                .filter(|kind| consent.holds(&organisation, *kind, now_millis()))
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    Ok(messages::proposal_prompt(
         language,
         number,
         &person(names, proposed_by),
         &person(names, &network.client),
         kind,
         subject.as_ref(),
-    )
+        &organisation_may,
+    ))
 }
 
 /// The client decides a proposal with one tap on an encrypted poll in the network room.
@@ -1101,13 +1125,15 @@ pub(crate) async fn on_membership(bot: &Bot, entry: &InboxEntry) -> Result<Plan,
             );
             for proposal in network.open_proposals() {
                 let prompt = proposal_prompt(
+                    bot,
                     language,
                     &network,
                     &names,
                     proposal.number,
                     &proposal.proposed_by,
                     &proposal.kind,
-                );
+                )
+                .await?;
                 say(&mut plan, prompt);
                 ask_to_decide(&mut plan, &network, proposal.number, language);
             }
@@ -1254,13 +1280,15 @@ pub(crate) async fn on_link_used(bot: &Bot, entry: &InboxEntry) -> Result<Plan, 
         .effect(Effect::Send {
             to: to_network(&network),
             reply: proposal_prompt(
+                context.bot,
                 context.language,
                 &network,
                 &names,
                 number,
                 &found.link.created_by,
                 &kind,
-            ),
+            )
+            .await?,
             reply_to: None,
         });
         ask_to_decide(&mut plan, &network, number, context.language);

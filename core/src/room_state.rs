@@ -100,6 +100,28 @@ pub fn network_room_power_levels() -> Value {
 
 const IGNORED_POWER_LEVEL: &str = "historical";
 
+/// A power-levels field as it counts: a field left out has the default the Matrix spec gives
+/// it (clients such as matrix-sdk leave out what equals the default).
+fn effective_power_level(content: &Map<String, Value>, key: &str) -> Value {
+    let default = match key {
+        "users_default" | "events_default" | "invite" => json!(0),
+        "state_default" | "kick" | "ban" | "redact" => json!(50),
+        "events" => json!({}),
+        "notifications" => json!({}),
+        _ => Value::Null,
+    };
+    let value = content.get(key).cloned().unwrap_or(default);
+    if key == "notifications" {
+        // Only `room` is named by the spec (default 50); other keys count as written.
+        let mut notifications = value.as_object().cloned().unwrap_or_default();
+        notifications
+            .entry("room".to_owned())
+            .or_insert_with(|| json!(50));
+        return Value::Object(notifications);
+    }
+    value
+}
+
 /// The power levels with every field but `users` put back (who holds power is checked against
 /// the network's members apart: `network::unapproved_power`); `None` when they already hold.
 fn restored_power_levels(current: &Value) -> Option<Value> {
@@ -108,7 +130,7 @@ fn restored_power_levels(current: &Value) -> Option<Value> {
     let mut content = current.as_object().cloned().unwrap_or_default();
     let mut changed = false;
     for (key, value) in required {
-        if content.get(key) != Some(value) {
+        if effective_power_level(&content, key) != *value {
             content.insert(key.clone(), value.clone());
             changed = true;
         }
@@ -238,6 +260,18 @@ mod tests {
         let mut with_historical = fine.clone();
         with_historical["historical"] = json!(100);
         assert!(keeps_setting(POWER_LEVELS, &with_historical));
+        // What matrix-sdk writes: fields at their default left out, which count as written.
+        let mut sparse = fine.clone();
+        for field in ["users_default", "events_default"] {
+            sparse.as_object_mut().unwrap().remove(field);
+        }
+        assert!(keeps_setting(POWER_LEVELS, &sparse), "{sparse}");
+        let mut loosened = fine.clone();
+        loosened.as_object_mut().unwrap().remove("invite");
+        assert!(
+            !keeps_setting(POWER_LEVELS, &loosened),
+            "no invite level is the default 0: anyone invites"
+        );
         // Power levels the server never had default to a looser state_default (50): put back.
         assert!(!keeps_setting(POWER_LEVELS, &json!({})));
     }

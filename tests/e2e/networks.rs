@@ -512,7 +512,8 @@ async fn invites_around_the_bot_are_undone() -> Result<()> {
             actions
                 .iter()
                 .any(|(action, _, object, _)| action == "member.undo_unapproved"
-                    && object.as_deref() == Some(second_id.as_str()))
+                    && object.as_deref() == Some(second_id.as_str())),
+            "{actions:?}"
         );
     }
     Ok(())

@@ -435,6 +435,45 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_proposed_professional_comes_with_what_their_organisation_may_see() {
+        use crate::consent::InfoKind;
+        use crate::network::ProposalKind;
+        let person = |name: &str| {
+            Person::new(
+                crate::MatrixId::parse(&format!("@{name}:kring.test")).unwrap(),
+                None,
+            )
+        };
+        let kind = ProposalKind::Invite {
+            user: crate::MatrixId::parse("@nieuw:kring.test").unwrap(),
+            role: crate::Role::Professional {
+                organisation: "Praktijk De Linde".into(),
+                discipline: "huisarts".into(),
+            },
+        };
+        let prompt = |may: &[InfoKind]| {
+            proposal_prompt(
+                Language::Dutch,
+                1,
+                &person("gp"),
+                &person("client"),
+                &kind,
+                Some(&person("nieuw")),
+                may,
+            )
+            .plain
+        };
+        let told = prompt(&[InfoKind::Appointments]);
+        assert!(
+            told.contains("Praktijk De Linde mag nu al zien: ")
+                && told.contains(info_kind_label(Language::Dutch, InfoKind::Appointments))
+                && told.contains("Klopt het dat die persoon daar werkt?"),
+            "{told}"
+        );
+        assert!(!prompt(&[]).contains("mag nu al zien"));
+    }
+
+    #[test]
     fn a_reply_too_long_for_one_event_is_cut_with_a_note() {
         let short = BotReply {
             plain: "kort".into(),

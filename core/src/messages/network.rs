@@ -298,49 +298,83 @@ pub fn proposal_prompt(
     client: &Person,
     kind: &ProposalKind,
     subject: Option<&Person>,
+    organisation_may: &[InfoKind],
 ) -> BotReply {
     let what = proposal_subject(language, kind, subject);
+    // A professional sees what their organisation may see: said before the client decides,
+    // since the organisation is what the proposer typed.
+    let inherited = match kind {
+        ProposalKind::Invite {
+            role: Role::Professional { organisation, .. },
+            ..
+        } if !organisation_may.is_empty() => {
+            let kinds = organisation_may
+                .iter()
+                .map(|kind| info_kind_label(language, *kind))
+                .collect::<Vec<_>>()
+                .join(", ");
+            Some(match language {
+                Language::Dutch => Text::new()
+                    .bold(organisation)
+                    .text(&format!(" mag nu al zien: {kinds}. Zegt u ja, dan ziet deze persoon dat ook, als medewerker van "))
+                    .bold(organisation)
+                    .text(". Klopt het dat die persoon daar werkt?"),
+                Language::English => Text::new()
+                    .bold(organisation)
+                    .text(&format!(" may already see: {kinds}. If you say yes, this person sees that too, as someone working at "))
+                    .bold(organisation)
+                    .text(". Is it right that they work there?"),
+            })
+        }
+        _ => None,
+    };
+    let with_inherited = |builder: Builder| match inherited.clone() {
+        Some(text) => builder.rich(text),
+        None => builder,
+    };
     match language {
-        Language::Dutch => Builder::new()
-            .rich(
+        Language::Dutch => with_inherited(
+            Builder::new().rich(
                 Text::new()
                     .bold(&format!("Voorstel {number}: "))
                     .person_with_id(proposer)
                     .text(" wil ")
                     .merge(what.clone())
                     .text("."),
-            )
-            .rich(
-                Text::new()
-                    .person(client)
-                    .text(", mag dat? Kies hieronder Ja of Nee. Of typ ")
-                    .code(&format!("!ja {number}"))
-                    .text(" of ")
-                    .code(&format!("!nee {number}"))
-                    .text("."),
-            )
-            .paragraph("Er gebeurt niets zonder uw ja.")
-            .build(),
-        Language::English => Builder::new()
-            .rich(
+            ),
+        )
+        .rich(
+            Text::new()
+                .person(client)
+                .text(", mag dat? Kies hieronder Ja of Nee. Of typ ")
+                .code(&format!("!ja {number}"))
+                .text(" of ")
+                .code(&format!("!nee {number}"))
+                .text("."),
+        )
+        .paragraph("Er gebeurt niets zonder uw ja.")
+        .build(),
+        Language::English => with_inherited(
+            Builder::new().rich(
                 Text::new()
                     .bold(&format!("Proposal {number}: "))
                     .person_with_id(proposer)
                     .text(" would like to ")
                     .merge(what)
                     .text("."),
-            )
-            .rich(
-                Text::new()
-                    .person(client)
-                    .text(", do you agree? Choose Yes or No below. Or type ")
-                    .code(&format!("!yes {number}"))
-                    .text(" or ")
-                    .code(&format!("!no {number}"))
-                    .text("."),
-            )
-            .paragraph("Nothing happens without your yes.")
-            .build(),
+            ),
+        )
+        .rich(
+            Text::new()
+                .person(client)
+                .text(", do you agree? Choose Yes or No below. Or type ")
+                .code(&format!("!yes {number}"))
+                .text(" or ")
+                .code(&format!("!no {number}"))
+                .text("."),
+        )
+        .paragraph("Nothing happens without your yes.")
+        .build(),
     }
 }
 
