@@ -91,7 +91,11 @@ impl EmbeddedConfig {
         create_dir(&self.data_dir.join("media_store"))?;
         let data_dir = self.data_dir.display().to_string();
         let metrics_listener = self.metrics_port.map_or_else(String::new, |port| {
-            format!("  - port: {port}\n    bind_addresses: [\"127.0.0.1\"]\n    type: metrics\n")
+            // An http listener serving only the metrics resource (Synapse's own web server),
+            // rather than `type: metrics` (prometheus_client's), which answered 500 now and then.
+            format!(
+                "  - port: {port}\n    bind_addresses: [\"127.0.0.1\"]\n    type: http\n    tls: false\n    resources:\n      - names: [metrics]\n        compress: false\n"
+            )
         });
         let homeserver = fill(
             EMBEDDED_TEMPLATE,
@@ -193,7 +197,7 @@ mod tests {
             "federation_domain_whitelist: []",
             "bind_addresses: [\"127.0.0.1\"]",
             "enable_metrics: true",
-            "  - port: 8449\n    bind_addresses: [\"127.0.0.1\"]\n    type: metrics\n",
+            "  - port: 8449\n    bind_addresses: [\"127.0.0.1\"]\n    type: http\n    tls: false\n    resources:\n      - names: [metrics]\n",
             "      - names: [client]\n",
         ] {
             assert!(text.contains(setting), "missing {setting}");

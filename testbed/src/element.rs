@@ -423,11 +423,39 @@ impl ElementPerson {
                 has_class("mx_RoomHeader"),
                 has_class("mx_FacePile")
             );
-            let faces = wait_for(&self.browser, "the member faces in the room header", || {
-                self.browser.client.find(Locator::XPath(&facepile))
-            })
-            .await?;
-            self.click(&faces).await?;
+            // A click Element takes before its header is ready only shows the tooltip: a
+            // person clicks again when nothing opens.
+            let started = Instant::now();
+            loop {
+                let faces = wait_for(&self.browser, "the member faces in the room header", || {
+                    self.browser.client.find(Locator::XPath(&facepile))
+                })
+                .await?;
+                self.click(&faces).await?;
+                let opened = Instant::now();
+                while opened.elapsed() < Duration::from_secs(5) {
+                    if self
+                        .browser
+                        .client
+                        .find(Locator::XPath(&names))
+                        .await
+                        .is_ok()
+                    {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                if self
+                    .browser
+                    .client
+                    .find(Locator::XPath(&names))
+                    .await
+                    .is_ok()
+                    || started.elapsed() > ELEMENT_PATIENCE
+                {
+                    break;
+                }
+            }
         }
         wait_for(&self.browser, "the member list", || {
             self.browser.client.find(Locator::XPath(&names))
