@@ -132,8 +132,10 @@ pub async fn restart_storm(
         bot.spawn()?;
     }
     let storm_time = storm_started.elapsed();
-    // A few more seconds of traffic into the last restart, then quiet.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // A few more seconds of traffic into the last restart, then quiet; longer when the kills
+    // happened to come quickly, so that a storm always carries enough commands to count.
+    let tail = Duration::from_secs(2).max(MIN_TRAFFIC.saturating_sub(storm_time));
+    tokio::time::sleep(tail).await;
     let _ = stop_sending.send(true);
     sender.await?;
     let sent = sent.lock().expect("not poisoned").clone();
@@ -194,6 +196,9 @@ async fn has_synced_since_start(bot: &BotProcess) -> bool {
         .and_then(|text| metric_value(&text, "kring_bot_syncs_total"))
         .is_some_and(|count| count > 0.0)
 }
+
+/// The least time commands stream, kills and the tail after them together.
+const MIN_TRAFFIC: Duration = Duration::from_secs(12);
 
 /// The storm the test suite runs, its size overridable for the soak script.
 pub fn plan_from_env(default_kills: usize, default_rooms: usize) -> Result<StormPlan> {
