@@ -663,19 +663,20 @@ async fn only_bot_and(bot: &Bot, room: &Room, member: &UserId) -> Result<bool, B
         .all(|someone| someone.user_id() == member || someone.user_id() == bot.identity.user_id))
 }
 
-/// A network room's state event as the homeserver has it now (`{}` when never set): what the
+/// A room's state event as the homeserver has it now (`{}` when never set): what the
 /// bot changes is based on this, never on its own copy, which may lag behind a change it
 /// just made.
 async fn server_state(
     bot: &Bot,
     room: &Room,
-    event_type: &str,
+    event_type: StateEventType,
+    state_key: &str,
 ) -> Result<serde_json::Value, BotError> {
     use matrix_sdk::ruma::api::client::state::get_state_event_for_key;
     let request = get_state_event_for_key::v3::Request::new(
         room.room_id().to_owned(),
-        StateEventType::from(event_type),
-        String::new(),
+        event_type,
+        state_key.to_owned(),
     );
     match bot.client.send(request).await {
         Ok(response) => {
@@ -698,7 +699,7 @@ async fn set_power_level(
 ) -> Result<(), BotError> {
     use kring_core::room_state::{POWER_LEVELS, restored};
     let room = network_room(bot, network_id).await?;
-    let current = server_state(bot, &room, POWER_LEVELS).await?;
+    let current = server_state(bot, &room, POWER_LEVELS.into(), "").await?;
     let has = current["users"][user.as_str()]
         .as_i64()
         .or_else(|| current["users_default"].as_i64())
@@ -730,7 +731,7 @@ async fn restore_room_setting(
     event_type: &str,
 ) -> Result<(), BotError> {
     let room = network_room(bot, network_id).await?;
-    let current = server_state(bot, &room, event_type).await?;
+    let current = server_state(bot, &room, event_type.into(), "").await?;
     let Some(restored) = kring_core::room_state::restored(event_type, &current) else {
         return Ok(());
     };
@@ -750,23 +751,8 @@ pub(crate) async fn server_membership(
     room: &Room,
     user_id: &UserId,
 ) -> Result<Option<String>, BotError> {
-    use matrix_sdk::ruma::api::client::state::get_state_event_for_key;
-    let request = get_state_event_for_key::v3::Request::new(
-        room.room_id().to_owned(),
-        StateEventType::RoomMember,
-        user_id.to_string(),
-    );
-    match bot.client.send(request).await {
-        Ok(response) => {
-            let content: serde_json::Value =
-                serde_json::from_str(response.event_or_content.get()).unwrap_or_default();
-            Ok(content["membership"].as_str().map(str::to_owned))
-        }
-        Err(error) if matches!(error.client_api_error_kind(), Some(ErrorKind::NotFound)) => {
-            Ok(None)
-        }
-        Err(error) => Err(error.into()),
-    }
+    let content = server_state(bot, room, StateEventType::RoomMember, user_id.as_str()).await?;
+    Ok(content["membership"].as_str().map(str::to_owned))
 }
 
 /// Whether an account exists, where the homeserver can tell: `None` for other servers.

@@ -1351,8 +1351,20 @@ pub(crate) async fn on_room_setting(bot: &Bot, entry: &InboxEntry) -> Result<Pla
             });
         return Ok(plan);
     }
+    undo_setting(&context, &mut plan, &network, &who, event_type);
+    Ok(plan)
+}
+
+/// Puts a network room's setting back, tells the network who changed it, and logs it.
+fn undo_setting(
+    context: &Context<'_>,
+    plan: &mut Plan,
+    network: &Network,
+    who: &Person,
+    event_type: &str,
+) {
     plan.change(context.log_object(
-        &network,
+        network,
         "room.undo_setting",
         Some(event_type.to_owned()),
         Outcome::Undone,
@@ -1362,11 +1374,10 @@ pub(crate) async fn on_room_setting(bot: &Bot, entry: &InboxEntry) -> Result<Pla
         event_type: event_type.to_owned(),
     })
     .effect(Effect::Send {
-        to: to_network(&network),
-        reply: messages::setting_restored(context.language, &who, event_type),
+        to: to_network(network),
+        reply: messages::setting_restored(context.language, who, event_type),
         reply_to: None,
     });
-    Ok(plan)
 }
 
 /// Power levels changed in a network room by someone other than the bot (the client can do so
@@ -1425,26 +1436,14 @@ pub(crate) async fn on_power_levels(bot: &Bot, entry: &InboxEntry) -> Result<Pla
         });
     }
     if settings_turned {
-        let event_type = kring_core::room_state::POWER_LEVELS;
-        plan.change(context.log_object(
+        let who = person(&names, &context.actor);
+        undo_setting(
+            &context,
+            &mut plan,
             &network,
-            "room.undo_setting",
-            Some(event_type.to_owned()),
-            Outcome::Undone,
-        ))
-        .effect(Effect::RestoreRoomSetting {
-            network_id: network.id.clone(),
-            event_type: event_type.to_owned(),
-        })
-        .effect(Effect::Send {
-            to: to_network(&network),
-            reply: messages::setting_restored(
-                context.language,
-                &person(&names, &context.actor),
-                event_type,
-            ),
-            reply_to: None,
-        });
+            &who,
+            kring_core::room_state::POWER_LEVELS,
+        );
     }
     if !excess.is_empty() {
         let who: Vec<Person> = excess.iter().map(|user| person(&names, user)).collect();

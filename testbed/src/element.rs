@@ -411,13 +411,14 @@ impl ElementPerson {
     /// would), once it shows.
     pub async fn member_list(&self) -> Result<Vec<String>> {
         let names = format!("//*[{}]", has_class("mx_EntityTile_name"));
-        if self
-            .browser
-            .client
-            .find(Locator::XPath(&names))
-            .await
-            .is_err()
-        {
+        let list_shown = || async {
+            self.browser
+                .client
+                .find(Locator::XPath(&names))
+                .await
+                .is_ok()
+        };
+        if !list_shown().await {
             let facepile = format!(
                 "//*[{}]//*[{}]",
                 has_class("mx_RoomHeader"),
@@ -426,34 +427,15 @@ impl ElementPerson {
             // A click Element takes before its header is ready only shows the tooltip: a
             // person clicks again when nothing opens.
             let started = Instant::now();
-            loop {
+            while !list_shown().await && started.elapsed() < ELEMENT_PATIENCE {
                 let faces = wait_for(&self.browser, "the member faces in the room header", || {
                     self.browser.client.find(Locator::XPath(&facepile))
                 })
                 .await?;
                 self.click(&faces).await?;
-                let opened = Instant::now();
-                while opened.elapsed() < Duration::from_secs(5) {
-                    if self
-                        .browser
-                        .client
-                        .find(Locator::XPath(&names))
-                        .await
-                        .is_ok()
-                    {
-                        break;
-                    }
+                let clicked = Instant::now();
+                while !list_shown().await && clicked.elapsed() < Duration::from_secs(5) {
                     tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-                if self
-                    .browser
-                    .client
-                    .find(Locator::XPath(&names))
-                    .await
-                    .is_ok()
-                    || started.elapsed() > ELEMENT_PATIENCE
-                {
-                    break;
                 }
             }
         }
