@@ -2,8 +2,9 @@
 //! capability adds its command to `kring_core::Command` and its arm here.
 
 use crate::{Bot, BotError, networks, sync};
+use kring_core::consent;
 use kring_core::messages::{self, StatusReport};
-use kring_core::plan::{Change, Plan, Target};
+use kring_core::plan::{Change, FiredTimer, Plan, Target};
 use kring_core::{Command, Language, parse_message};
 use kring_store::{InboxEntry, InboxKind};
 use matrix_sdk::ruma::RoomId;
@@ -24,11 +25,30 @@ pub(crate) async fn plan(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError
         InboxKind::PowerLevels => networks::on_power_levels(bot, entry).await,
         InboxKind::RoomSetting => networks::on_room_setting(bot, entry).await,
         InboxKind::ConsentExpired => networks::on_consent_expired(bot, entry).await,
+        InboxKind::Timer => timer(bot, entry).await,
         InboxKind::PollResponse => networks::on_poll_response(bot, entry).await,
         InboxKind::Command => command(bot, entry).await,
         InboxKind::Unreadable => could_not_read(bot, entry).await,
         InboxKind::Untrusted => crate::trust::on_untrusted(bot, entry).await,
         InboxKind::IdentityConfirmed => crate::trust::on_identity_confirmed(bot, entry).await,
+    }
+}
+
+/// A timer came due: its capability plans what that means now (it may find nothing left to do,
+/// such as consent renewed before it ended).
+async fn timer(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
+    let fired: FiredTimer = serde_json::from_str(&entry.body)
+        .map_err(|error| BotError::Plan(format!("a fired timer that cannot be read: {error}")))?;
+    match fired.capability.as_str() {
+        consent::TIMERS => {
+            let ends = serde_json::from_value(fired.payload).map_err(|error| {
+                BotError::Plan(format!("a consent timer that cannot be read: {error}"))
+            })?;
+            networks::on_grant_ends(bot, entry, ends).await
+        }
+        other => Err(BotError::Plan(format!(
+            "a timer of a capability this bot does not have: {other:?}"
+        ))),
     }
 }
 
@@ -101,7 +121,7 @@ async fn network_chosen(
     };
     let Some((command_text, network_ids)) = bot
         .store
-        .network_choice(&actor, networks::now_millis())
+        .network_choice(&actor, bot.clock.now_millis())
         .await?
     else {
         return Ok(None);

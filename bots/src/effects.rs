@@ -1,7 +1,6 @@
 //! Carries out planned effects in Matrix. Each effect checks first whether it already happened,
 //! so a restart in the middle repeats nothing (DESIGN.md, flow 1).
 
-use crate::networks::now_millis;
 use crate::{Bot, BotError};
 use kring_core::MatrixId;
 use kring_core::messages::{
@@ -154,7 +153,7 @@ pub(crate) async fn carry_out(
                             network_id,
                             room.room_id().as_str(),
                             poll,
-                            now_millis(),
+                            bot.clock.now_millis(),
                         )
                         .await?;
                     Some(event_id)
@@ -468,7 +467,7 @@ async fn share_history(
                 user,
                 room.room_id().as_str(),
                 &event_id,
-                now_millis(),
+                bot.clock.now_millis(),
             )
             .await?;
     }
@@ -510,7 +509,7 @@ async fn withdraw_history(
             }
         }
         bot.store
-            .history_share_withdrawn(event_id.as_str(), now_millis())
+            .history_share_withdrawn(event_id.as_str(), bot.clock.now_millis())
             .await?;
     }
     let language = bot

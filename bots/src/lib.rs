@@ -118,6 +118,8 @@ pub struct BotConfig {
     /// for reserved names too, and which a hardened server may close). Without one, the
     /// public endpoint is asked.
     pub admin_token: Option<String>,
+    /// Where the bot reads the time: the system's, or a test's.
+    pub clock: Arc<dyn kring_core::time::Clock>,
 }
 
 /// Room keys normally come with the message or within seconds; one that has not come after
@@ -142,6 +144,7 @@ pub struct Bot {
     trust_cache: trust::TrustCache,
     /// The admin API and a token for it: see [`BotConfig::admin_token`].
     account_lookup: Option<(kring_homeserver::Admin, String)>,
+    clock: Arc<dyn kring_core::time::Clock>,
 }
 
 impl Bot {
@@ -170,6 +173,7 @@ impl Bot {
                 .admin_token
                 .clone()
                 .map(|token| (kring_homeserver::Admin::new(&config.homeserver_url), token)),
+            clock: config.clock.clone(),
         })
     }
 

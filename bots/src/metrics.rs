@@ -8,6 +8,7 @@ pub struct BotMetrics {
     pub commands_received: Counter,
     pub replies_sent: Counter,
     pub send_failures: Counter,
+    pub broken_timers: Counter,
     pub sync_failures: Counter,
     /// Sync responses whose events are all in the inbox and whose position is stored.
     pub syncs: Counter,
@@ -41,6 +42,7 @@ impl BotMetrics {
             commands_received: Counter::default(),
             replies_sent: Counter::default(),
             send_failures: Counter::default(),
+            broken_timers: Counter::default(),
             sync_failures: Counter::default(),
             syncs: Counter::default(),
             awaiting_key: Counter::default(),
@@ -67,6 +69,11 @@ impl BotMetrics {
             "send_failures",
             "Reply attempts that failed and will be retried",
             metrics.send_failures.clone(),
+        );
+        bots.register(
+            "broken_timers",
+            "Timers whose stored payload could not be read, so they did not fire",
+            metrics.broken_timers.clone(),
         );
         bots.register(
             "sync_failures",

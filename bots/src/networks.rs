@@ -129,13 +129,6 @@ fn person(people: &HashMap<MatrixId, Person>, id: &MatrixId) -> Person {
         .unwrap_or_else(|| Person::new(id.clone(), None))
 }
 
-pub(crate) fn now_millis() -> Millis {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 fn sender(entry: &InboxEntry) -> Result<MatrixId, BotError> {
     MatrixId::parse(&entry.sender)
         .map_err(|_| BotError::Plan("the sender is not a valid user id".into()))
@@ -153,7 +146,7 @@ pub(crate) async fn on_command(
         entry,
         actor: sender(entry)?,
         language,
-        now: now_millis(),
+        now: bot.clock.now_millis(),
     };
     if let Command::StartNetwork { for_client } = command {
         return start(&context, for_client).await;
@@ -262,7 +255,7 @@ pub(crate) async fn network_asked_about(
         user: actor.clone(),
         command: command.to_owned(),
         network_ids,
-        at: now_millis(),
+        at: bot.clock.now_millis(),
     });
     Ok(NetworkAsked::Ask(plan))
 }
@@ -723,7 +716,7 @@ async fn proposal_prompt(
             };
             InfoKind::ALL
                 .into_iter()
-                .filter(|kind| consent.holds(&organisation, *kind, now_millis()))
+                .filter(|kind| consent.holds(&organisation, *kind, bot.clock.now_millis()))
                 .collect()
         }
         _ => Vec::new(),
@@ -1205,7 +1198,7 @@ async fn on_proposal_vote(
         entry,
         language: language_of(bot, &actor).await?,
         actor,
-        now: now_millis(),
+        now: bot.clock.now_millis(),
     };
     if !network.steered_by(&context.actor) {
         let names = people(bot, &network, &[&context.actor]).await?;
@@ -1508,7 +1501,7 @@ pub(crate) async fn on_logbook(
     };
     let network_id = network.id.clone();
     let days = days.unwrap_or(DEFAULT_LOGBOOK_DAYS);
-    let since = now_millis() - days * 24 * 60 * 60 * 1000;
+    let since = bot.clock.now_millis() - days * 24 * 60 * 60 * 1000;
     let entries: Vec<_> = bot
         .store
         .audit_entries(Some(&network_id))
@@ -1569,7 +1562,7 @@ pub(crate) async fn on_consent(
         entry,
         actor,
         language,
-        now: now_millis(),
+        now: bot.clock.now_millis(),
     };
     let Some(network) = network else {
         return Ok(context.answer(messages::not_a_network_room(language)));
@@ -1741,9 +1734,21 @@ async fn consent_plan(
             until,
             on_behalf_of,
         } => {
+            let grant_id = format!("g-{}", random_code(16));
+            let room = context.bot.store.network_room(&network.id).await?;
+            if let Some(timer) = consent::end_timer(
+                &network.id,
+                room.as_deref(),
+                &grant_id,
+                &subject,
+                kind,
+                until,
+            ) {
+                plan.change(Change::ScheduleTimer(timer));
+            }
             plan.change(Change::GiveConsent {
                 network_id: network.id.clone(),
-                grant_id: format!("g-{}", random_code(16)),
+                grant_id,
                 subject,
                 kind,
                 given_by: context.actor.clone(),
@@ -1857,7 +1862,7 @@ pub(crate) async fn on_poll_response(bot: &Bot, entry: &InboxEntry) -> Result<Pl
         entry,
         actor,
         language,
-        now: now_millis(),
+        now: bot.clock.now_millis(),
     };
     if !network.steered_by(&context.actor) {
         return Ok(Plan::reply(
@@ -1921,15 +1926,45 @@ pub(crate) async fn on_poll_response(bot: &Bot, entry: &InboxEntry) -> Result<Pl
 
 /// A member's consent to be in the chat ended by its date: unless a newer grant lets them stay,
 /// the bot removes them, as the client decided when giving it.
+/// An entry an older version's consent sweep wrote (`body` the kind's code): handled as the
+/// timer that replaced the sweep.
 pub(crate) async fn on_consent_expired(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
     let Some(network) = bot.store.network_by_room(&entry.room_id).await? else {
         return Ok(Plan::new());
     };
-    let user = sender(entry)?;
-    let now = now_millis();
+    let kind = InfoKind::from_code(&entry.body).ok_or_else(|| {
+        BotError::Plan(format!(
+            "an ended consent of an unknown kind {:?}",
+            entry.body
+        ))
+    })?;
+    let ends = consent::GrantEnds {
+        network_id: network.id,
+        grant_id: entry
+            .event_id
+            .trim_start_matches("kring-consent-ended-")
+            .to_owned(),
+        user: sender(entry)?,
+        kind,
+    };
+    on_grant_ends(bot, entry, ends).await
+}
+
+/// A grant with an end date reached it: unless it was renewed (or the member left), the member
+/// leaves the chat or stops reading what was said before, and the network hears it.
+pub(crate) async fn on_grant_ends(
+    bot: &Bot,
+    entry: &InboxEntry,
+    ends: consent::GrantEnds,
+) -> Result<Plan, BotError> {
+    let Some(network) = bot.store.network(&ends.network_id).await? else {
+        return Ok(Plan::new());
+    };
+    let user = ends.user;
+    let kind = ends.kind;
+    let now = bot.clock.now_millis();
     let current = bot.store.consent(&network.id).await?;
     let subject = Subject::Member { user: user.clone() };
-    let kind = InfoKind::from_code(&entry.body).unwrap_or(InfoKind::ChatMembership);
     if network.current_role(&user).is_none()
         || consent::may(&network, &current, &subject, kind, now)
     {

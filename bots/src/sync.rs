@@ -392,9 +392,9 @@ async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Res
         // rest of the response and changes nothing for this entry.
         bot.wake_worker.notify_one();
         if new_entry.kind == InboxKind::Command {
-            bot.metrics.stage_arrival_seconds.observe(
-                (crate::networks::now_millis() - new_entry.origin_ts).max(0) as f64 / 1000.0,
-            );
+            bot.metrics
+                .stage_arrival_seconds
+                .observe((bot.clock.now_millis() - new_entry.origin_ts).max(0) as f64 / 1000.0);
         }
     }
     Ok(())
@@ -556,7 +556,7 @@ async fn retry_undecrypted(bot: &Bot) -> Result<(), BotError> {
         let decrypted = match room.decrypt_event(&raw, None).await {
             Ok(decrypted) if !decrypted.kind.is_utd() => decrypted,
             _ => {
-                let waited = crate::networks::now_millis().saturating_sub(waiting.received_at);
+                let waited = bot.clock.now_millis().saturating_sub(waiting.received_at);
                 if waited >= bot.unreadable_after.as_millis() as i64 {
                     info!(event_id = %waiting.event_id, "gave up waiting for a room key");
                     bot.store.inbox_give_up_on_key(&waiting.event_id).await?;

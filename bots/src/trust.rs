@@ -1,7 +1,7 @@
 //! How an event reached the bot, in the terms of `kring_core::trust`: what matrix-sdk says
 //! about the device that encrypted it.
 
-use crate::{Bot, BotError, networks, sync};
+use crate::{Bot, BotError, sync};
 use kring_core::MatrixId;
 use kring_core::messages::{self, BotReply, Person};
 use kring_core::plan::{ActionRecord, Change, Effect, Outcome, Plan, Target};
@@ -318,7 +318,7 @@ async fn tell_of_changed_identity(
                     .to_string(),
                 ),
                 encrypted_event: None,
-                origin_ts: networks::now_millis(),
+                origin_ts: bot.clock.now_millis(),
             },
         )
         .await?;
@@ -385,7 +385,7 @@ pub(crate) async fn on_untrusted(bot: &Bot, entry: &InboxEntry) -> Result<Plan, 
             if noticed_before_sending {
                 plan.change(Change::Log(ActionRecord {
                     network_id: steered.id.clone(),
-                    at: networks::now_millis(),
+                    at: bot.clock.now_millis(),
                     actor: sender.clone(),
                     on_behalf_of: None,
                     action: "identity.changed".to_owned(),
@@ -405,7 +405,7 @@ pub(crate) async fn on_untrusted(bot: &Bot, entry: &InboxEntry) -> Result<Plan, 
     if let Some(network) = network {
         plan.change(Change::Log(ActionRecord {
             network_id: network.id,
-            at: networks::now_millis(),
+            at: bot.clock.now_millis(),
             actor: sender,
             on_behalf_of: None,
             action: format!("input.{}", reason.code()),
@@ -460,7 +460,7 @@ pub(crate) async fn on_identity_confirmed(bot: &Bot, entry: &InboxEntry) -> Resu
         };
         plan.change(Change::Log(ActionRecord {
             network_id: network.id.clone(),
-            at: networks::now_millis(),
+            at: bot.clock.now_millis(),
             actor: person.clone(),
             on_behalf_of: None,
             action: "identity.confirmed".to_owned(),

@@ -1,6 +1,5 @@
 //! The worker: answers what is in the inbox, oldest first, each exactly once.
 
-use crate::networks::now_millis;
 use crate::sync::sleep_or_shutdown;
 use crate::{Bot, BotError};
 use crate::{dispatch, effects};
@@ -79,27 +78,28 @@ pub(crate) async fn run(
     }
 }
 
-/// Consent with an end date is enforced when it ends, also after a restart: the ended grants are
-/// found in the store and each becomes an inbox entry (keyed by the grant, so once) that the
-/// rules then handle like any other event.
+/// Timers that came due become inbox entries (`kring_store::Store::fire_due_timers`), which
+/// the rules then plan like any other event; and what reaches the bot from outside the sync is
+/// picked up.
 async fn sweep(bot: &Bot) -> Result<(), BotError> {
-    let now = now_millis();
-    for expired in bot.store.expired_personal_grants(now).await? {
-        bot.store
-            .inbox_insert(
-                bot.identity.user_id.as_str(),
-                &kring_store::NewInboxEntry {
-                    event_id: format!("kring-consent-ended-{}", expired.grant_id),
-                    room_id: expired.room_id,
-                    sender: expired.user_id,
-                    kind: InboxKind::ConsentExpired,
-                    body: Some(expired.kind.code().to_owned()),
-                    encrypted_event: None,
-                    origin_ts: now,
-                },
-            )
+    let bot_name = bot.identity.user_id.as_str();
+    loop {
+        let outcome = bot
+            .store
+            .fire_due_timers(bot_name, bot.clock.now_millis(), BATCH)
             .await?;
+        for (capability, key) in &outcome.broken {
+            bot.metrics.broken_timers.inc();
+            warn!(
+                capability,
+                key, "a timer's stored payload cannot be read; it will not fire"
+            );
+        }
+        if outcome.fired + outcome.broken.len() < BATCH as usize {
+            break;
+        }
     }
+    let now = bot.clock.now_millis();
     // Identities the region's administrator confirmed (`kring user confirm-identity`, which
     // cannot reach the bot otherwise): announced once, through the inbox like everything else.
     for confirmed in bot.store.unannounced_confirmations().await? {
@@ -136,7 +136,7 @@ async fn answer(bot: &Bot, entry: &InboxEntry) -> Result<(), BotError> {
     if is_command {
         bot.metrics
             .stage_queued_seconds
-            .observe((now_millis() - entry.received_at).max(0) as f64 / 1000.0);
+            .observe((bot.clock.now_millis() - entry.received_at).max(0) as f64 / 1000.0);
     }
     if !bot.store.is_planned(&entry.event_id).await? {
         let plan = dispatch::plan(bot, entry).await?;
@@ -170,7 +170,7 @@ async fn answer(bot: &Bot, entry: &InboxEntry) -> Result<(), BotError> {
     if is_command && last_sent.is_some() {
         bot.metrics
             .reply_seconds
-            .observe((now_millis() - entry.origin_ts).max(0) as f64 / 1000.0);
+            .observe((bot.clock.now_millis() - entry.origin_ts).max(0) as f64 / 1000.0);
     }
     Ok(())
 }

@@ -105,6 +105,50 @@ impl Grant {
     }
 }
 
+/// The scheduler's name for consent's timers.
+pub const TIMERS: &str = "consent";
+
+/// A personal grant that ends by itself is carried out when it ends: the member leaves the
+/// chat, or stops reading what was said before. What that timer carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantEnds {
+    pub network_id: String,
+    pub grant_id: String,
+    pub user: MatrixId,
+    pub kind: InfoKind,
+}
+
+/// The timer that ends a grant, for a grant with an end date of a kind whose end takes a step
+/// in the room (the personal kinds; the others are simply no longer allowed after the date).
+pub fn end_timer(
+    network_id: &str,
+    room_id: Option<&str>,
+    grant_id: &str,
+    subject: &Subject,
+    kind: InfoKind,
+    ends_at: Option<Millis>,
+) -> Option<crate::plan::Timer> {
+    let (Subject::Member { user }, Some(ends_at)) = (subject, ends_at) else {
+        return None;
+    };
+    if !kind.is_personal() {
+        return None;
+    }
+    let ends = GrantEnds {
+        network_id: network_id.to_owned(),
+        grant_id: grant_id.to_owned(),
+        user: user.clone(),
+        kind,
+    };
+    Some(crate::plan::Timer {
+        capability: TIMERS.to_owned(),
+        key: grant_id.to_owned(),
+        due_at: ends_at,
+        room_id: room_id.map(str::to_owned),
+        payload: serde_json::to_value(ends).ok()?,
+    })
+}
+
 /// Every grant of one network, past and present.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Consent {

@@ -15,6 +15,7 @@ pub mod network;
 pub mod plan;
 pub mod role;
 pub mod room_state;
+pub mod time;
 pub mod trust;
 
 pub use account::{UsernameError, may_choose_username, validate_username};

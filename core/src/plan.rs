@@ -136,7 +136,39 @@ pub enum Change {
     ForgetNetworkChoice {
         user: MatrixId,
     },
+    /// Something to happen at a time, fired once through the inbox (after restarts too).
+    /// Replaces the capability's earlier timer with the same key: that is how a timer moves.
+    ScheduleTimer(Timer),
+    /// The timer will not fire (nothing happens if it already has, or never was).
+    CancelTimer {
+        capability: String,
+        key: String,
+    },
     Log(ActionRecord),
+}
+
+/// A due item in the durable scheduler. When `due_at` comes, the scheduler writes an inbox entry
+/// for it (kind timer, `body` the [`FiredTimer`] as JSON) that the capability named here plans
+/// like any other event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timer {
+    pub capability: String,
+    /// Unique within the capability: a grant id, a meeting id and reminder, …
+    pub key: String,
+    pub due_at: Millis,
+    /// The room it is about, if any: the lane it runs in.
+    pub room_id: Option<String>,
+    /// What the capability needs when it fires; never message text.
+    pub payload: serde_json::Value,
+}
+
+/// What a fired timer's inbox entry carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FiredTimer {
+    pub capability: String,
+    pub key: String,
+    pub due_at: Millis,
+    pub payload: serde_json::Value,
 }
 
 /// One line of "who did what": the fields NEN 7513 asks for.

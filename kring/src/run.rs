@@ -217,6 +217,7 @@ async fn run_services(config: Config, shutdown: watch::Receiver<bool>) -> Result
         unreadable_after: std::time::Duration::from_secs(config.unreadable_after_secs),
         invite_base_url: config.invite_base_url(),
         admin_token: read_secret(&config.admin_token_path()).ok(),
+        clock: Arc::new(kring_core::time::SystemClock),
     };
     let bot = Bot::start(&bot_config, store.clone(), metrics)
         .await

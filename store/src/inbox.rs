@@ -38,6 +38,9 @@ pub enum InboxKind {
     /// Someone other than the bot changed one of the room settings a network room keeps
     /// (`kring_core::room_state`); `body` holds `{"type": …, "content": …}`.
     RoomSetting,
+    /// A timer came due (`timers.rs`); `body` holds the `kring_core::plan::FiredTimer`, `sender`
+    /// is empty.
+    Timer,
 }
 
 impl InboxKind {
@@ -55,6 +58,7 @@ impl InboxKind {
             Self::Untrusted => "untrusted",
             Self::IdentityConfirmed => "identity_confirmed",
             Self::RoomSetting => "room_setting",
+            Self::Timer => "timer",
         }
     }
 
@@ -72,6 +76,7 @@ impl InboxKind {
             "untrusted" => Ok(Self::Untrusted),
             "identity_confirmed" => Ok(Self::IdentityConfirmed),
             "room_setting" => Ok(Self::RoomSetting),
+            "timer" => Ok(Self::Timer),
             other => Err(StoreError::Corrupt(format!("inbox kind {other:?}"))),
         }
     }
@@ -87,7 +92,7 @@ pub enum InboxState {
 }
 
 impl InboxState {
-    fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             Self::AwaitingKey => "awaiting_key",
             Self::Pending => "pending",

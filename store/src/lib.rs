@@ -5,10 +5,12 @@ mod identities;
 mod inbox;
 mod networks;
 pub mod private_file;
+mod timers;
 
 pub use identities::ConfirmedIdentity;
 pub use inbox::{InboxEntry, InboxKind, InboxState, NewInboxEntry};
-pub use networks::{ExpiredGrant, LinkLookup, NETWORK_CHOICE_STANDS_MS, PendingEffect};
+pub use networks::{LinkLookup, NETWORK_CHOICE_STANDS_MS, PendingEffect};
+pub use timers::{FiredTimers, StoredTimer, TimerState, fired_timer_event_id};
 
 use kring_core::Language;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -34,7 +36,7 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
 /// A handle on Kring's database; cheap to clone.
 #[derive(Clone, Debug)]
@@ -46,6 +48,21 @@ impl Store {
     /// Connects and applies every pending migration. `url` is `sqlite://path?mode=rwc` or
     /// `postgres://…`.
     pub async fn connect(url: &str) -> Result<Self> {
+        let pool = Self::open_pool(url).await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Connects and brings the schema only up to migration `version`: for tests of what a
+    /// later migration does with data written before it.
+    #[doc(hidden)]
+    pub async fn connect_at_version(url: &str, version: i64) -> Result<Self> {
+        let pool = Self::open_pool(url).await?;
+        MIGRATOR.run_to(version, &pool).await?;
+        Ok(Self { pool })
+    }
+
+    async fn open_pool(url: &str) -> Result<AnyPool> {
         if !(url.starts_with("sqlite:")
             || url.starts_with("postgres:")
             || url.starts_with("postgresql:"))
@@ -67,8 +84,7 @@ impl Store {
                 .execute(&pool)
                 .await?;
         }
-        MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(pool)
     }
 
     /// A SQLite database file, created if missing.

@@ -667,47 +667,7 @@ fn subject_parts(subject: &Subject) -> (&'static str, &str) {
     }
 }
 
-/// A member whose consent to be in the chat has ended by its date while they are still in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExpiredGrant {
-    pub network_id: String,
-    pub room_id: String,
-    pub grant_id: String,
-    pub user_id: String,
-    pub kind: InfoKind,
-}
-
 impl Store {
-    /// Chat grants that ended by their date (not withdrawn) of members still in the network.
-    /// The rules decide what follows; another, later grant may still let them stay.
-    pub async fn expired_personal_grants(&self, now: i64) -> Result<Vec<ExpiredGrant>> {
-        let rows = sqlx::query(
-            "SELECT g.network_id, n.room_id, g.grant_id, g.subject, g.kind FROM consent_grants g
-             JOIN networks n ON n.network_id = g.network_id
-             JOIN network_members m ON m.network_id = g.network_id AND m.user_id = g.subject
-             WHERE g.subject_kind = 'member' AND g.kind IN ('chat_membership', 'past_history')
-               AND g.revoked_at IS NULL AND g.ends_at IS NOT NULL AND g.ends_at <= $1
-               AND m.membership IN ('invited', 'joined') AND n.room_id IS NOT NULL
-             ORDER BY g.ends_at, g.grant_id",
-        )
-        .bind(now)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let kind: String = row.try_get("kind")?;
-                Ok(ExpiredGrant {
-                    network_id: row.try_get("network_id")?,
-                    room_id: row.try_get("room_id")?,
-                    grant_id: row.try_get("grant_id")?,
-                    user_id: row.try_get("subject")?,
-                    kind: InfoKind::from_code(&kind)
-                        .ok_or_else(|| corrupt("consent kind", &kind))?,
-                })
-            })
-            .collect()
-    }
-
     /// Every grant of a network, past and present.
     pub async fn consent(&self, network_id: &str) -> Result<Consent> {
         let rows = sqlx::query(
@@ -1009,6 +969,12 @@ async fn apply_change(
             .bind(link_id)
             .execute(&mut *connection)
             .await?;
+        }
+        Change::ScheduleTimer(timer) => {
+            crate::timers::schedule(connection, cause_event_id, timer).await?;
+        }
+        Change::CancelTimer { capability, key } => {
+            crate::timers::cancel(connection, capability, key).await?;
         }
         Change::GiveConsent {
             network_id,

@@ -32,6 +32,7 @@ async fn prepare(
         invite_base_url: format!("{bridge_url}{}", kring_bridge::INVITE_PATH),
         unreadable_after: kring_bots::DEFAULT_UNREADABLE_AFTER,
         admin_token: Some(synapse.admin_token().to_owned()),
+        clock: std::sync::Arc::new(kring_core::time::SystemClock),
     })
 }
 

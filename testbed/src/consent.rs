@@ -45,7 +45,18 @@ pub async fn consent_ending_at(
             },
         )
         .await?;
+    let grant_id = format!("g-test-{ends_at}");
     let mut plan = Plan::new();
+    if let Some(timer) = kring_core::consent::end_timer(
+        &network.id,
+        Some(room_id),
+        &grant_id,
+        &subject,
+        kind,
+        Some(ends_at),
+    ) {
+        plan.change(Change::ScheduleTimer(timer));
+    }
     plan.change(Change::WithdrawConsent {
         network_id: network.id.clone(),
         subject: subject.clone(),
@@ -55,8 +66,8 @@ pub async fn consent_ending_at(
     })
     .change(Change::GiveConsent {
         network_id: network.id.clone(),
-        grant_id: format!("g-test-{ends_at}"),
-        subject,
+        grant_id: grant_id.clone(),
+        subject: subject.clone(),
         kind,
         given_by: client,
         on_behalf_of: None,

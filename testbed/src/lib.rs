@@ -13,6 +13,7 @@ mod consent;
 mod element;
 mod postgres;
 mod proxy;
+mod python_tool;
 mod restart_storm;
 mod synapse;
 
@@ -24,6 +25,7 @@ pub use element::{ElementPerson, ElementWeb};
 pub use fantoccini::Locator;
 pub use postgres::{fresh_postgres_url, fresh_sqlite_url};
 pub use proxy::KeyDelayingProxy;
+pub use python_tool::{python_tool, run_python};
 pub use restart_storm::{StormPlan, StormReport, plan_from_env, restart_storm};
 pub use synapse::{Persona, TestAccount, TestSynapse, synapse_install};
 
