@@ -47,6 +47,15 @@ pub enum BotError {
     SdkAhead,
     #[error("a sync's events could not be stored after {attempts} attempts: {last}")]
     InboxStuck { attempts: u32, last: String },
+    #[error("a lane of the worker failed: {0}")]
+    LaneFailed(String),
+    #[error("the worker stopped unexpectedly: {0}")]
+    WorkerFailed(String),
+    #[error(
+        "another kring bots process uses the state folder {0}; one folder (one device, one \
+         crypto store) serves one process at a time"
+    )]
+    StateDirInUse(PathBuf),
     #[error("end-to-end encryption error: {0}")]
     Crypto(String),
     #[error("storage error: {0}")]
@@ -145,6 +154,10 @@ pub struct Bot {
     /// The admin API and a token for it: see [`BotConfig::admin_token`].
     account_lookup: Option<(kring_homeserver::Admin, String)>,
     clock: Arc<dyn kring_core::time::Clock>,
+    /// Held while an entry is planned (worker.rs): plans are made one at a time.
+    planning: tokio::sync::Mutex<()>,
+    /// The state folder's lock, held for the bot's lifetime (session.rs).
+    _state_dir_lock: std::fs::File,
 }
 
 impl Bot {
@@ -155,6 +168,7 @@ impl Bot {
         store: Store,
         metrics: BotMetrics,
     ) -> Result<Self, BotError> {
+        let state_dir_lock = session::lock_state_dir(&config.state_dir).await?;
         let (client, identity, freshness) = session::open(config, &store).await?;
         let invite_link_key = session::invite_link_key(&config.state_dir).await?;
         Ok(Self {
@@ -174,6 +188,8 @@ impl Bot {
                 .clone()
                 .map(|token| (kring_homeserver::Admin::new(&config.homeserver_url), token)),
             clock: config.clock.clone(),
+            planning: tokio::sync::Mutex::new(()),
+            _state_dir_lock: state_dir_lock,
         })
     }
 
@@ -191,10 +207,34 @@ impl Bot {
         let shared = Arc::new(self);
         let key_queries = tokio::spawn(shared.key_queries.clone().run(shutdown.clone()));
         let identity_changes = tokio::spawn(trust::forget_changed_identities(shared.clone()));
-        let worker = tokio::spawn(worker::run(shared.clone(), shutdown.clone()));
-        let synced = sync::run(shared.clone(), shutdown).await;
-        shared.wake_worker.notify_one();
-        let worked = worker.await.unwrap_or(Ok(()));
+        let mut worker = tokio::spawn(worker::run(shared.clone(), shutdown.clone()));
+        let worker_ended = |joined: Result<Result<(), BotError>, tokio::task::JoinError>| {
+            joined.unwrap_or_else(|error| Err(BotError::WorkerFailed(error.to_string())))
+        };
+        // Either half failing ends the bot: a worker that stopped while the sync goes on would
+        // fill the inbox with entries nobody answers, and say nothing.
+        let (synced, worked) = tokio::select! {
+            synced = sync::run(shared.clone(), shutdown.clone()) => match synced {
+                Ok(()) => {
+                    shared.wake_worker.notify_one();
+                    (Ok(()), worker_ended(worker.await))
+                }
+                // Stopping the worker mid-step is as safe as a crash, which the inbox is made
+                // for; waiting for it would wait for a shutdown nobody asked for.
+                Err(error) => {
+                    worker.abort();
+                    (Err(error), Ok(()))
+                }
+            },
+            joined = &mut worker => {
+                let worked = worker_ended(joined);
+                if worked.is_ok() && !*shutdown.borrow() {
+                    (Ok(()), Err(BotError::WorkerFailed("it returned without being asked to".into())))
+                } else {
+                    (Ok(()), worked)
+                }
+            }
+        };
         key_queries.abort();
         identity_changes.abort();
         synced.and(worked)

@@ -35,6 +35,35 @@ const SESSION_FILE: &str = "session.json";
 const CRYPTO_DIR: &str = "matrix-store";
 const DEVICE_ID_FILE: &str = "kring-device-id";
 
+const LOCK_FILE: &str = "kring-bots.lock";
+
+/// Takes the state folder for this process: one folder is one device and one crypto store, and
+/// two processes writing one crypto store would break its encryption sessions. The lock goes
+/// with the process, however it ends, so a restart after a kill is never refused.
+pub(crate) async fn lock_state_dir(state_dir: &Path) -> Result<std::fs::File, BotError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| BotError::Io { path, source }
+    };
+    tokio::fs::create_dir_all(state_dir)
+        .await
+        .map_err(io(state_dir))?;
+    let path = state_dir.join(LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io(&path))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            Err(BotError::StateDirInUse(state_dir.to_path_buf()))
+        }
+        Err(std::fs::TryLockError::Error(source)) => Err(BotError::Io { path, source }),
+    }
+}
+
 /// `store` holds the sync position Kring stored: matrix-sdk's own must not be ahead of it (see
 /// `align_sdk_sync_token`).
 pub(crate) async fn open(
@@ -88,7 +117,12 @@ pub(crate) async fn open(
                     path: session_path.clone(),
                     source,
                 })?;
-            let resume_from = store.sync_position(session.meta.user_id.as_str()).await?;
+            let resume_from = store
+                .device_sync_position(
+                    session.meta.user_id.as_str(),
+                    session.meta.device_id.as_str(),
+                )
+                .await?;
             align_sdk_sync_token(&client, resume_from.as_deref()).await?;
             client.restore_session(session).await?;
             Freshness::Restored
@@ -451,5 +485,21 @@ mod tests {
     #[tokio::test]
     async fn lined_up_with_krings_position_the_sdk_hands_the_events_out_again() {
         assert_eq!(events_handed_out_again(true).await, 1);
+    }
+
+    #[tokio::test]
+    async fn a_state_folder_serves_one_process_and_is_free_again_when_it_ends() {
+        let state_dir = tempfile::tempdir().expect("a folder");
+        let held = lock_state_dir(state_dir.path())
+            .await
+            .expect("free at first");
+        assert!(matches!(
+            lock_state_dir(state_dir.path()).await,
+            Err(BotError::StateDirInUse(_))
+        ));
+        drop(held);
+        lock_state_dir(state_dir.path())
+            .await
+            .expect("free once the holder is gone");
     }
 }

@@ -10,7 +10,7 @@ use matrix_sdk::config::SyncSettings;
 use matrix_sdk::deserialized_responses::{TimelineEvent, TimelineEventKind};
 use matrix_sdk::room::MessagesOptions;
 use matrix_sdk::ruma::api::client::filter::{
-    FilterDefinition, LazyLoadOptions, RoomEventFilter, RoomFilter,
+    Filter as EventFilter, FilterDefinition, LazyLoadOptions, RoomEventFilter, RoomFilter,
 };
 use matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter;
 use matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent;
@@ -41,7 +41,7 @@ pub(crate) async fn run(
     let filter_id = loop {
         match bot
             .client
-            .get_or_upload_filter("kring-bot-v2", filter_definition())
+            .get_or_upload_filter("kring-bot-v3", filter_definition())
             .await
         {
             Ok(id) => break id,
@@ -54,7 +54,8 @@ pub(crate) async fn run(
             }
         }
     };
-    let mut since = bot.store.sync_position(&bot_name).await?;
+    let device = bot.identity.device_id.to_string();
+    let mut since = bot.store.device_sync_position(&bot_name, &device).await?;
     backoff = Duration::from_millis(500);
     // The first sync after a start does not wait: catching up comes first. It also differs from
     // any long poll a killed predecessor left open, whose response Synapse may still have cached.
@@ -110,7 +111,7 @@ pub(crate) async fn run(
             let stored = match ingest(&bot, &response, since.as_deref()).await {
                 Ok(()) => bot
                     .store
-                    .save_sync_position(&bot_name, &response.next_batch)
+                    .save_device_sync_position(&bot_name, &device, &response.next_batch)
                     .await
                     .map_err(BotError::from),
                 Err(error) => Err(error),
@@ -156,8 +157,12 @@ fn filter_definition() -> FilterDefinition {
     let mut room = RoomFilter::default();
     room.timeline = timeline;
     room.state = state;
+    // Typing, read receipts and presence are never acted on; each would wake the bot for a sync
+    // (and a store write in matrix-sdk) every time a member's Element sends one.
+    room.ephemeral = RoomEventFilter::ignore_all();
     let mut definition = FilterDefinition::default();
     definition.room = room;
+    definition.presence = EventFilter::ignore_all();
     definition
 }
 

@@ -1,57 +1,155 @@
-//! The worker: answers what is in the inbox, oldest first, each exactly once.
+//! The worker: answers what is in the inbox, each entry exactly once. Entries of one room (a
+//! lane) are answered in order; different rooms in parallel, so a slow effect in one network
+//! never holds up another. Each lane is answered under a lease in the store, so a second process
+//! on the same database never answers a room's entries beside this one.
 
 use crate::sync::sleep_or_shutdown;
 use crate::{Bot, BotError};
 use crate::{dispatch, effects};
-use kring_store::{InboxEntry, InboxKind, InboxState};
+use kring_store::{InboxEntry, InboxKind};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-use tracing::warn;
+use tokio::task::JoinSet;
+use tracing::{Instrument, warn};
 
 /// After this many failed sends an entry is given up, so one undeliverable reply cannot keep
-/// the worker busy forever.
+/// its room busy forever.
 const MAX_ATTEMPTS: i64 = 20;
 const BATCH: i64 = 100;
 const IDLE_LOOK: Duration = Duration::from_secs(1);
+/// How many rooms are answered at the same time. Sends wait mostly on the homeserver, so
+/// this is about its load, not the bot's cores.
+const PARALLEL_LANES: usize = 32;
+/// How long a lane's lease holds without renewal; renewed every third of it while held.
+const LEASE: Duration = Duration::from_secs(30);
 
 pub(crate) async fn run(
     bot: Arc<Bot>,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), BotError> {
     let bot_name = bot.identity.user_id.to_string();
+    let holder = bot.identity.device_id.to_string();
     let mut last_sweep: Option<std::time::Instant> = None;
+    let mut last_renewal = std::time::Instant::now();
+    let mut busy: HashSet<String> = HashSet::new();
+    let mut lanes: JoinSet<(String, Result<(), BotError>)> = JoinSet::new();
     loop {
         if *shutdown.borrow() {
-            return Ok(());
+            break;
         }
-        // Ended consent is looked for once a second, not before every answer.
+        // Due timers are looked for once a second, not before every answer.
         if last_sweep.is_none_or(|at| at.elapsed() >= IDLE_LOOK) {
             if let Err(error) = sweep(&bot).await {
-                warn!(%error, "could not check for ended consent; retrying");
+                warn!(%error, "could not look for due timers; retrying");
             }
             last_sweep = Some(std::time::Instant::now());
         }
-        let pending = match bot
-            .store
-            .inbox_in_state(&bot_name, InboxState::Pending, BATCH)
-            .await
-        {
-            Ok(pending) => pending,
-            Err(error) => {
-                warn!(%error, "could not read the inbox; retrying");
-                if sleep_or_shutdown(&mut shutdown, Duration::from_secs(1)).await {
-                    return Ok(());
-                }
-                continue;
+        if !busy.is_empty() && last_renewal.elapsed() >= LEASE / 3 {
+            if let Err(error) = bot
+                .store
+                .renew_lanes(&bot_name, &holder, lease_until())
+                .await
+            {
+                warn!(%error, "could not renew the leases on the rooms being answered");
             }
-        };
+            last_renewal = std::time::Instant::now();
+        }
+        match bot.store.pending_lanes(&bot_name, BATCH).await {
+            Ok(waiting) => {
+                for lane in waiting {
+                    if busy.len() >= PARALLEL_LANES {
+                        break;
+                    }
+                    if busy.contains(&lane) {
+                        continue;
+                    }
+                    let claimed = bot
+                        .store
+                        .claim_lane(&bot_name, &lane, &holder, now(), lease_until())
+                        .await;
+                    match claimed {
+                        Ok(true) => {}
+                        // Another process answers this room now; it is looked at again later.
+                        Ok(false) => continue,
+                        Err(error) => {
+                            warn!(%error, "could not take a room's lease; retrying");
+                            break;
+                        }
+                    }
+                    busy.insert(lane.clone());
+                    let bot = bot.clone();
+                    let shutdown = shutdown.clone();
+                    lanes.spawn(async move {
+                        let answered = answer_lane(&bot, &lane, shutdown).await;
+                        (lane, answered)
+                    });
+                }
+            }
+            Err(error) => warn!(%error, "could not read the inbox; retrying"),
+        }
+        tokio::select! {
+            _ = bot.wake_worker.notified() => {}
+            _ = shutdown.changed() => {}
+            // Work also arrives from outside the sync (the bridge records used invite links,
+            // timers come due), so an idle worker looks again every second.
+            _ = tokio::time::sleep(IDLE_LOOK) => {}
+            Some(done) = lanes.join_next(), if !lanes.is_empty() => {
+                let (lane, answered) = lane_ended(done)?;
+                busy.remove(&lane);
+                if let Err(error) = bot.store.release_lane(&bot_name, &lane, &holder).await {
+                    warn!(%error, "could not let go of a room's lease; it runs out by itself");
+                }
+                answered?;
+            }
+        }
+    }
+    // Shutting down: every lane finishes the step it is in (each step is safe to stop after).
+    while let Some(done) = lanes.join_next().await {
+        let (lane, answered) = lane_ended(done)?;
+        let _ = bot.store.release_lane(&bot_name, &lane, &holder).await;
+        answered?;
+    }
+    Ok(())
+}
+
+/// A lane that panicked ends the bot with an error: the supervisor restarts the process, and
+/// exactly-once delivery makes that safe, where carrying on would leave the room unanswered.
+fn lane_ended(
+    done: Result<(String, Result<(), BotError>), tokio::task::JoinError>,
+) -> Result<(String, Result<(), BotError>), BotError> {
+    done.map_err(|error| BotError::LaneFailed(error.to_string()))
+}
+
+fn now() -> i64 {
+    kring_core::time::Clock::now_millis(&kring_core::time::SystemClock)
+}
+
+fn lease_until() -> i64 {
+    now() + LEASE.as_millis() as i64
+}
+
+/// Answers one room's waiting entries in order until none is left. A failed entry is retried
+/// after a pause in this lane only; a storage error ends the lane (and the bot).
+async fn answer_lane(
+    bot: &Bot,
+    lane: &str,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), BotError> {
+    let bot_name = bot.identity.user_id.as_str();
+    loop {
+        let pending = bot.store.pending_in_lane(bot_name, lane, BATCH).await?;
+        if pending.is_empty() {
+            return Ok(());
+        }
         let mut any_failed = false;
         for entry in &pending {
             if *shutdown.borrow() {
                 return Ok(());
             }
-            if let Err(error) = answer(&bot, entry).await {
+            let span = tracing::info_span!("inbox_entry", kind = ?entry.kind, attempt = entry.attempts + 1);
+            if let Err(error) = answer(bot, entry).instrument(span).await {
                 any_failed = true;
                 bot.metrics.send_failures.inc();
                 warn!(%error, attempts = entry.attempts + 1, "could not answer; will retry");
@@ -60,20 +158,12 @@ pub(crate) async fn run(
                     warn!("giving up on an inbox entry after {MAX_ATTEMPTS} attempts");
                     bot.store.inbox_answered(&entry.event_id, None).await?;
                 }
+                // The entries after it in this room wait: they are answered in order.
+                break;
             }
         }
-        if any_failed {
-            if sleep_or_shutdown(&mut shutdown, Duration::from_secs(1)).await {
-                return Ok(());
-            }
-        } else if pending.is_empty() {
-            tokio::select! {
-                _ = bot.wake_worker.notified() => {}
-                _ = shutdown.changed() => {}
-                // Work also arrives from outside the sync (the bridge records used invite
-                // links), so an idle worker looks again every second.
-                _ = tokio::time::sleep(IDLE_LOOK) => {}
-            }
+        if any_failed && sleep_or_shutdown(&mut shutdown, Duration::from_secs(1)).await {
+            return Ok(());
         }
     }
 }
@@ -139,10 +229,16 @@ async fn answer(bot: &Bot, entry: &InboxEntry) -> Result<(), BotError> {
             .observe((bot.clock.now_millis() - entry.received_at).max(0) as f64 / 1000.0);
     }
     if !bot.store.is_planned(&entry.event_id).await? {
-        let plan = dispatch::plan(bot, entry).await?;
-        bot.store
-            .apply_plan(bot_name, &entry.event_id, &plan)
-            .await?;
+        // Plans are made one at a time, whichever room they come from: each reads the
+        // network's state and writes what follows from it, and two made side by side could
+        // each miss the other's (two lanes of one network: its room and a member's chat).
+        let _one_plan_at_a_time = bot.planning.lock().await;
+        if !bot.store.is_planned(&entry.event_id).await? {
+            let plan = dispatch::plan(bot, entry).await?;
+            bot.store
+                .apply_plan(bot_name, &entry.event_id, &plan)
+                .await?;
+        }
     }
     let planned = std::time::Instant::now();
     // Whatever key query a sync queued is sent before encrypting, and while (key_queries.rs).

@@ -141,7 +141,7 @@ pub struct InboxEntry {
 }
 
 impl InboxEntry {
-    fn from_row(row: &AnyRow) -> Result<Self> {
+    pub(crate) fn from_row(row: &AnyRow) -> Result<Self> {
         Ok(Self {
             event_id: row.try_get("event_id")?,
             room_id: row.try_get("room_id")?,
@@ -168,6 +168,7 @@ macro_rules! select_inbox {
         )
     };
 }
+pub(crate) use select_inbox;
 
 impl Store {
     /// Writes an event into `bot`'s inbox. Returns `false` when the event was there already,

@@ -3,6 +3,7 @@
 
 mod identities;
 mod inbox;
+mod lanes;
 mod networks;
 pub mod private_file;
 mod timers;
@@ -131,6 +132,29 @@ impl Store {
         Ok(())
     }
 
+    /// Where one device of a bot account synced up to. Positions are kept per device, since a
+    /// position also acknowledges that device's to-device messages (its room keys): another
+    /// device resuming from it would have the server drop keys it never received. A position
+    /// stored before positions were per device (under the account alone) counts for the
+    /// device that stored it, the only one there was.
+    pub async fn device_sync_position(&self, user: &str, device: &str) -> Result<Option<String>> {
+        match self.sync_position(&device_sync_key(user, device)).await? {
+            Some(position) => Ok(Some(position)),
+            None => self.sync_position(user).await,
+        }
+    }
+
+    /// Records that everything up to `next_batch` of this device's sync is in the inbox.
+    pub async fn save_device_sync_position(
+        &self,
+        user: &str,
+        device: &str,
+        next_batch: &str,
+    ) -> Result<()> {
+        self.save_sync_position(&device_sync_key(user, device), next_batch)
+            .await
+    }
+
     pub async fn member_language(&self, user_id: &str) -> Result<Option<Language>> {
         let row = sqlx::query("SELECT language FROM member_language WHERE user_id = $1")
             .bind(user_id)
@@ -155,6 +179,11 @@ impl Store {
         .await?;
         Ok(())
     }
+}
+
+/// A space never occurs in a Matrix user id, so the two parts cannot run together.
+fn device_sync_key(user: &str, device: &str) -> String {
+    format!("{user} {device}")
 }
 
 pub(crate) fn now_millis() -> i64 {

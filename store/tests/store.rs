@@ -12,6 +12,7 @@ on_both_databases!(
     late_keys_move_entries_to_pending,
     keys_that_never_come_are_given_up_once,
     sync_position_is_replaced_not_appended,
+    each_device_keeps_its_own_sync_position,
     member_language_round_trips,
     health_check_answers,
     identities_are_pinned_changed_and_confirmed,
@@ -138,6 +139,39 @@ async fn sync_position_is_replaced_not_appended(store: Store) -> Result<()> {
     store.save_sync_position(BOT, "s2").await?;
     assert_eq!(store.sync_position(BOT).await?.as_deref(), Some("s2"));
     assert_eq!(store.sync_position("@other:kring.test").await?, None);
+    Ok(())
+}
+
+async fn each_device_keeps_its_own_sync_position(store: Store) -> Result<()> {
+    // Stored before positions were per device: it counts for the device that resumes.
+    store.save_sync_position(BOT, "s1").await?;
+    assert_eq!(
+        store.device_sync_position(BOT, "DEVICEA").await?.as_deref(),
+        Some("s1")
+    );
+    store
+        .save_device_sync_position(BOT, "DEVICEA", "a2")
+        .await?;
+    store
+        .save_device_sync_position(BOT, "DEVICEB", "b7")
+        .await?;
+    store
+        .save_device_sync_position(BOT, "DEVICEA", "a3")
+        .await?;
+    assert_eq!(
+        store.device_sync_position(BOT, "DEVICEA").await?.as_deref(),
+        Some("a3")
+    );
+    assert_eq!(
+        store.device_sync_position(BOT, "DEVICEB").await?.as_deref(),
+        Some("b7")
+    );
+    assert_eq!(
+        store
+            .device_sync_position("@other:kring.test", "DEVICEA")
+            .await?,
+        None
+    );
     Ok(())
 }
 

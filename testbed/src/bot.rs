@@ -154,13 +154,82 @@ impl BotProcess {
         let dir = synapse.scratch_dir("bot-process")?;
         // Its own account name, so it can run beside an in-process bot on the same homeserver.
         let username = "kring-process";
+        let config = prepare(synapse, &dir, username, "http://127.0.0.1").await?;
+        let password_file = dir.join("bot-password");
+        std::fs::write(&password_file, &config.credentials.password)?;
+        let mut process = Self::configure(
+            binary,
+            synapse,
+            &dir,
+            username,
+            &password_file,
+            database_url,
+            extra_toml,
+        )?;
+        process.spawn()?;
+        Ok(process)
+    }
+
+    /// A second process of the same bot account on the same database, with a state folder of
+    /// its own (so a device of its own), recovering the account's cross-signing identity with
+    /// the first one's recovery key, as a second shard or an overlapping restart would.
+    pub async fn another_device(&self, synapse: &TestSynapse) -> Result<Self> {
+        let first_dir = self
+            .config_path
+            .parent()
+            .context("the first process has a folder")?;
+        let dir = synapse.scratch_dir(&format!(
+            "{}-another",
+            first_dir
+                .file_name()
+                .and_then(|name| name.to_str())
+                .unwrap_or("bot-process")
+        ))?;
+        let state_dir = dir.join("bot");
+        std::fs::create_dir_all(&state_dir)?;
+        // The invite-link key is the account's, not the device's: links made by one process
+        // must open on the other's pages.
+        std::fs::copy(
+            self.state_dir().join("invite-link-key"),
+            state_dir.join("invite-link-key"),
+        )?;
+        let username = self
+            .user_id
+            .trim_start_matches('@')
+            .split(':')
+            .next()
+            .context("a user id")?
+            .to_owned();
+        let recovery_key = self.state_dir().join("recovery-key");
+        let mut process = Self::configure(
+            &self.binary,
+            synapse,
+            &dir,
+            &username,
+            &first_dir.join("bot-password"),
+            &self.database_url,
+            &format!(
+                "recovery_key_file = {:?}\n",
+                recovery_key.display().to_string()
+            ),
+        )?;
+        process.spawn()?;
+        Ok(process)
+    }
+
+    fn configure(
+        binary: &Path,
+        synapse: &TestSynapse,
+        dir: &Path,
+        username: &str,
+        password_file: &Path,
+        database_url: &str,
+        extra_toml: &str,
+    ) -> Result<Self> {
         let bridge_port = kring_homeserver::free_loopback_port()?;
         let bridge_url = format!("http://127.0.0.1:{bridge_port}");
         let ops_port = kring_homeserver::free_loopback_port()?;
         let ops_url = format!("http://127.0.0.1:{ops_port}");
-        let config = prepare(synapse, &dir, username, &bridge_url).await?;
-        let password_file = dir.join("bot-password");
-        std::fs::write(&password_file, &config.credentials.password)?;
         let database_file = dir.join("database-url");
         std::fs::write(&database_file, database_url)?;
         let config_path = dir.join("kring.toml");
@@ -176,7 +245,7 @@ impl BotProcess {
             database = database_file.display().to_string(),
         );
         std::fs::write(&config_path, format!("{toml}{extra_toml}\n"))?;
-        let mut process = Self {
+        Ok(Self {
             user_id: format!("@{username}:{}", synapse.server_name()),
             bridge_url,
             ops_url,
@@ -184,9 +253,7 @@ impl BotProcess {
             database_url: database_url.to_owned(),
             binary: binary.to_path_buf(),
             child: None,
-        };
-        process.spawn()?;
-        Ok(process)
+        })
     }
 
     pub fn spawn(&mut self) -> Result<()> {

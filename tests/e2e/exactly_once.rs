@@ -175,3 +175,109 @@ fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
 }
+
+/// Two `kring bots` processes of one bot account on one database (each its own device and
+/// state folder, as two shards or a restart overlapping the old process): a minute of commands
+/// streamed into five rooms, each answered exactly once, counted from the rooms' server-side
+/// history. The lanes' leases keep the two from answering one room at the same time.
+#[tokio::test]
+async fn two_processes_on_one_database_answer_every_command_exactly_once() -> Result<()> {
+    const ROOMS: usize = 5;
+    const STREAM_FOR: Duration = Duration::from_secs(60);
+    let synapse = TestSynapse::start().await?;
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_kring"));
+    let first = BotProcess::start(binary, &synapse).await?;
+    let account = synapse.register(Persona::Client).await?;
+    let member = TestClient::login(&synapse.base_url(), &account).await?;
+    let mut rooms = Vec::new();
+    for _ in 0..ROOMS {
+        let room = member.open_direct_chat(&first.user_id).await?;
+        let room_id = room.room_id().to_owned();
+        member
+            .wait_for("the greeting", |m| {
+                m.room_id == room_id && m.sender.as_str() == first.user_id
+            })
+            .await?;
+        rooms.push(room);
+    }
+    let second = first.another_device(&synapse).await?;
+    // The second process is up once it has stored a sync of its own.
+    let up_by = Instant::now() + Duration::from_secs(120);
+    while !kring_testbed::bench::scrape_metrics(&second.ops_url)
+        .await
+        .and_then(|text| kring_testbed::bench::metric_value(&text, "kring_bot_syncs_total"))
+        .is_some_and(|syncs| syncs > 0.0)
+    {
+        if Instant::now() > up_by {
+            bail!(
+                "the second process did not start:\n{}",
+                tail(&second.log(), 80)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+
+    let mut sent: Vec<(usize, OwnedEventId)> = Vec::new();
+    let started = Instant::now();
+    let mut ticker = tokio::time::interval(Duration::from_millis(150));
+    while started.elapsed() < STREAM_FOR {
+        ticker.tick().await;
+        let index = sent.len() % ROOMS;
+        sent.push((index, member.send_text(&rooms[index], "!help").await?));
+    }
+    let settle_by = Instant::now() + Duration::from_secs(120);
+    let answered = |member: &TestClient| {
+        sent.iter()
+            .filter(|(_, event_id)| !member.replies_to(event_id).is_empty())
+            .count()
+    };
+    while answered(&member) < sent.len() && Instant::now() < settle_by {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    // Any second answer gets a fair chance to show up before the histories are read.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut lost = Vec::new();
+    let mut doubled = Vec::new();
+    for (index, room) in rooms.iter().enumerate() {
+        let history = member.replies_in_history(room).await?;
+        for (_, event_id) in sent.iter().filter(|(sent_in, _)| *sent_in == index) {
+            match history.get(event_id).copied().unwrap_or(0) {
+                1 => {}
+                0 => lost.push(event_id.clone()),
+                n => doubled.push((event_id.clone(), n)),
+            }
+        }
+    }
+    let replies_by = |process: &BotProcess| {
+        let ops_url = process.ops_url.clone();
+        async move {
+            kring_testbed::bench::scrape_metrics(&ops_url)
+                .await
+                .and_then(|text| {
+                    kring_testbed::bench::metric_value(&text, "kring_bot_replies_sent_total")
+                })
+                .unwrap_or(0.0)
+        }
+    };
+    let (by_first, by_second) = (replies_by(&first).await, replies_by(&second).await);
+    println!(
+        "two processes: {} commands over {ROOMS} rooms, {} lost, {} doubled; replies sent by the first {by_first}, by the second {by_second}",
+        sent.len(),
+        lost.len(),
+        doubled.len()
+    );
+    if !lost.is_empty() || !doubled.is_empty() {
+        bail!(
+            "lost {lost:?}\ndoubled {doubled:?}\nfirst log:\n{}\nsecond log:\n{}",
+            tail(&first.log(), 100),
+            tail(&second.log(), 100)
+        );
+    }
+    assert!(sent.len() >= 200, "too few commands: {}", sent.len());
+    // Both took part; otherwise this would show nothing about two processes.
+    assert!(
+        by_first > 0.0 && by_second > 0.0,
+        "one process answered everything (first {by_first}, second {by_second})"
+    );
+    Ok(())
+}
