@@ -1,4 +1,5 @@
 use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
@@ -9,6 +10,14 @@ pub struct BotMetrics {
     pub replies_sent: Counter,
     pub send_failures: Counter,
     pub broken_timers: Counter,
+    /// Entries whose planned effects still fail after `MAX_ATTEMPTS` (worker.rs): they keep
+    /// being retried, and their room waits behind them. An operator alerts on this.
+    pub stuck_entries: Counter,
+    /// Entries that could not even be planned after `MAX_ATTEMPTS`: nothing of them was stored
+    /// or done, and they are left.
+    pub unplannable_entries: Counter,
+    /// Rooms being answered right now.
+    pub lanes_busy: Gauge,
     pub sync_failures: Counter,
     /// Sync responses whose events are all in the inbox and whose position is stored.
     pub syncs: Counter,
@@ -43,6 +52,9 @@ impl BotMetrics {
             replies_sent: Counter::default(),
             send_failures: Counter::default(),
             broken_timers: Counter::default(),
+            stuck_entries: Counter::default(),
+            unplannable_entries: Counter::default(),
+            lanes_busy: Gauge::default(),
             sync_failures: Counter::default(),
             syncs: Counter::default(),
             awaiting_key: Counter::default(),
@@ -74,6 +86,21 @@ impl BotMetrics {
             "broken_timers",
             "Timers whose stored payload could not be read, so they did not fire",
             metrics.broken_timers.clone(),
+        );
+        bots.register(
+            "stuck_entries",
+            "Entries whose planned steps still fail after many attempts; retried, their room waits",
+            metrics.stuck_entries.clone(),
+        );
+        bots.register(
+            "unplannable_entries",
+            "Entries that could not be planned after many attempts, left with nothing done",
+            metrics.unplannable_entries.clone(),
+        );
+        bots.register(
+            "lanes_busy",
+            "Rooms being answered right now",
+            metrics.lanes_busy.clone(),
         );
         bots.register(
             "sync_failures",

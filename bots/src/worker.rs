@@ -14,9 +14,13 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{Instrument, warn};
 
-/// After this many failed sends an entry is given up, so one undeliverable reply cannot keep
-/// its room busy forever.
+/// An entry that could not be planned this many times (a second apart) is left: nothing of it
+/// was stored or done.
 const MAX_ATTEMPTS: i64 = 20;
+/// A planned entry whose steps failed this many times (about eight minutes of growing pauses)
+/// is raised as stuck, and retried on.
+const STUCK_AFTER: i64 = 10;
+const MAX_PAUSE: Duration = Duration::from_secs(300);
 const BATCH: i64 = 100;
 const IDLE_LOOK: Duration = Duration::from_secs(1);
 /// How many rooms are answered at the same time. Sends wait mostly on the homeserver, so
@@ -79,6 +83,7 @@ pub(crate) async fn run(
                         }
                     }
                     busy.insert(lane.clone());
+                    bot.metrics.lanes_busy.set(busy.len() as i64);
                     let bot = bot.clone();
                     let shutdown = shutdown.clone();
                     lanes.spawn(async move {
@@ -98,6 +103,7 @@ pub(crate) async fn run(
             Some(done) = lanes.join_next(), if !lanes.is_empty() => {
                 let (lane, answered) = lane_ended(done)?;
                 busy.remove(&lane);
+                bot.metrics.lanes_busy.set(busy.len() as i64);
                 if let Err(error) = bot.store.release_lane(&bot_name, &lane, &holder).await {
                     warn!(%error, "could not let go of a room's lease; it runs out by itself");
                 }
@@ -122,6 +128,12 @@ fn lane_ended(
     done.map_err(|error| BotError::LaneFailed(error.to_string()))
 }
 
+/// One second after the first failure, doubling up to five minutes.
+fn retry_pause(attempts: i64) -> Duration {
+    let doublings = attempts.clamp(1, 10) - 1;
+    Duration::from_secs(1 << doublings).min(MAX_PAUSE)
+}
+
 fn now() -> i64 {
     kring_core::time::Clock::now_millis(&kring_core::time::SystemClock)
 }
@@ -143,26 +155,44 @@ async fn answer_lane(
         if pending.is_empty() {
             return Ok(());
         }
-        let mut any_failed = false;
+        let mut pause = None;
         for entry in &pending {
             if *shutdown.borrow() {
                 return Ok(());
             }
             let span = tracing::info_span!("inbox_entry", kind = ?entry.kind, attempt = entry.attempts + 1);
-            if let Err(error) = answer(bot, entry).instrument(span).await {
-                any_failed = true;
-                bot.metrics.send_failures.inc();
-                warn!(%error, attempts = entry.attempts + 1, "could not answer; will retry");
-                bot.store.inbox_attempt_failed(&entry.event_id).await?;
-                if entry.attempts + 1 >= MAX_ATTEMPTS {
-                    warn!("giving up on an inbox entry after {MAX_ATTEMPTS} attempts");
-                    bot.store.inbox_answered(&entry.event_id, None).await?;
+            let Err(error) = answer(bot, entry).instrument(span).await else {
+                continue;
+            };
+            let attempts = entry.attempts + 1;
+            bot.metrics.send_failures.inc();
+            warn!(%error, attempts, "could not answer; will retry");
+            bot.store.inbox_attempt_failed(&entry.event_id).await?;
+            if bot.store.is_planned(&entry.event_id).await? {
+                // What was decided must happen (a removal after consent was withdrawn, say):
+                // retried with a growing pause for as long as it takes, and raised.
+                if attempts == STUCK_AFTER {
+                    bot.metrics.stuck_entries.inc();
+                    tracing::error!(
+                        attempts,
+                        "a planned step keeps failing; its room waits behind it"
+                    );
                 }
-                // The entries after it in this room wait: they are answered in order.
-                break;
+                pause = Some(retry_pause(attempts));
+            } else if attempts >= MAX_ATTEMPTS {
+                // Nothing of it was stored or done: left, and said.
+                bot.metrics.unplannable_entries.inc();
+                tracing::error!(attempts, %error, "an inbox entry could not be planned; it is left unanswered");
+                bot.store.inbox_answered(&entry.event_id, None).await?;
+            } else {
+                pause = Some(Duration::from_secs(1));
             }
+            // The entries after it in this room wait: they are answered in order.
+            break;
         }
-        if any_failed && sleep_or_shutdown(&mut shutdown, Duration::from_secs(1)).await {
+        if let Some(pause) = pause
+            && sleep_or_shutdown(&mut shutdown, pause).await
+        {
             return Ok(());
         }
     }
@@ -273,7 +303,21 @@ async fn answer(bot: &Bot, entry: &InboxEntry) -> Result<(), BotError> {
 
 #[cfg(test)]
 mod tests {
+    use super::{MAX_PAUSE, retry_pause};
     use crate::effects::transaction_id;
+    use std::time::Duration;
+
+    #[test]
+    fn a_failing_step_is_retried_after_a_doubling_pause_of_at_most_five_minutes() {
+        assert_eq!(retry_pause(1), Duration::from_secs(1));
+        assert_eq!(retry_pause(2), Duration::from_secs(2));
+        assert_eq!(retry_pause(9), Duration::from_secs(256));
+        assert_eq!(retry_pause(10), MAX_PAUSE);
+        assert_eq!(retry_pause(i64::MAX), MAX_PAUSE);
+        assert_eq!(retry_pause(0), Duration::from_secs(1));
+        let until_raised: Duration = (1..super::STUCK_AFTER).map(retry_pause).sum();
+        assert!(until_raised < Duration::from_secs(600), "{until_raised:?}");
+    }
 
     #[test]
     fn transaction_ids_are_stable_per_step_and_distinct_between_steps() {
