@@ -160,6 +160,27 @@ async fn answer_lane(
             if *shutdown.borrow() {
                 return Ok(());
             }
+            // The lease is checked (and extended) before every entry, not only by the
+            // dispatcher's renewal: a lane whose lease ran out while it was held up (a stalled
+            // database, a long shutdown) must not answer beside the process that took the room.
+            let holder = bot.identity.device_id.as_str();
+            if !bot
+                .store
+                .claim_lane(bot_name, lane, holder, now(), lease_until())
+                .await?
+            {
+                warn!("another process took over a room's lease; this one stops answering it");
+                return Ok(());
+            }
+            // Read afresh: the list is from before, and another holder may have answered it.
+            if bot
+                .store
+                .inbox_entry(&entry.event_id)
+                .await?
+                .is_none_or(|now| now.state != kring_store::InboxState::Pending)
+            {
+                continue;
+            }
             let span = tracing::info_span!("inbox_entry", kind = ?entry.kind, attempt = entry.attempts + 1);
             let Err(error) = answer(bot, entry).instrument(span).await else {
                 continue;
