@@ -37,24 +37,26 @@ const DEVICE_ID_FILE: &str = "kring-device-id";
 
 const LOCK_FILE: &str = "kring-bots.lock";
 
+/// A file-system error at `path`, as the bot reports it.
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> BotError {
+    let path = path.to_path_buf();
+    move |source| BotError::Io { path, source }
+}
+
 /// Takes the state folder for this process: one folder is one device and one crypto store, and
 /// two processes writing one crypto store would break its encryption sessions. The lock goes
 /// with the process, however it ends, so a restart after a kill is never refused.
 pub(crate) async fn lock_state_dir(state_dir: &Path) -> Result<std::fs::File, BotError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| BotError::Io { path, source }
-    };
     tokio::fs::create_dir_all(state_dir)
         .await
-        .map_err(io(state_dir))?;
+        .map_err(io_error(state_dir))?;
     let path = state_dir.join(LOCK_FILE);
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(io(&path))?;
+        .map_err(io_error(&path))?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => {
@@ -70,13 +72,9 @@ pub(crate) async fn open(
     config: &BotConfig,
     store: &kring_store::Store,
 ) -> Result<(Client, BotIdentity, Freshness), BotError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| BotError::Io { path, source }
-    };
     tokio::fs::create_dir_all(&config.state_dir)
         .await
-        .map_err(io(&config.state_dir))?;
+        .map_err(io_error(&config.state_dir))?;
     let crypto_dir = config.state_dir.join(CRYPTO_DIR);
     let session_path = config.state_dir.join(SESSION_FILE);
     // An access token must never meet a fresh crypto store (DESIGN.md, known traps): without
@@ -84,7 +82,7 @@ pub(crate) async fn open(
     if !crypto_dir.exists() && session_path.exists() {
         tokio::fs::remove_file(&session_path)
             .await
-            .map_err(io(&session_path))?;
+            .map_err(io_error(&session_path))?;
     }
     let passphrase = crypto_store_passphrase(config, &crypto_dir).await?;
     let client = Client::builder()

@@ -16,9 +16,19 @@ on_both_databases!(
 const BOT: &str = "@kring:kring.test";
 
 async fn arrive(store: &Store, event_id: &str, room_id: &str, origin_ts: i64) -> Result<()> {
+    arrive_for(store, BOT, event_id, room_id, origin_ts).await
+}
+
+async fn arrive_for(
+    store: &Store,
+    bot: &str,
+    event_id: &str,
+    room_id: &str,
+    origin_ts: i64,
+) -> Result<()> {
     store
         .inbox_insert(
-            BOT,
+            bot,
             &NewInboxEntry {
                 event_id: event_id.into(),
                 room_id: room_id.into(),
@@ -41,20 +51,7 @@ async fn waiting_rooms_come_longest_waiting_first_and_answered_ones_drop_out(
     arrive(&store, "$a2", "!a:kring.test", 30).await?;
     arrive(&store, "$c1", "!c:kring.test", 15).await?;
     // Another bot's entries are not this bot's lanes.
-    store
-        .inbox_insert(
-            "@other:kring.test",
-            &NewInboxEntry {
-                event_id: "$x1".into(),
-                room_id: "!x:kring.test".into(),
-                sender: "@client:kring.test".into(),
-                kind: InboxKind::Command,
-                body: Some("!help".into()),
-                encrypted_event: None,
-                origin_ts: 1,
-            },
-        )
-        .await?;
+    arrive_for(&store, "@other:kring.test", "$x1", "!x:kring.test", 1).await?;
     assert_eq!(
         store.pending_lanes(BOT, 10).await?,
         ["!a:kring.test", "!c:kring.test", "!b:kring.test"]

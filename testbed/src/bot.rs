@@ -302,6 +302,15 @@ impl BotProcess {
         }
     }
 
+    /// Whether the running process has stored a sync position since it was last started: its
+    /// `/metrics` answers once it runs, and its count of stored syncs starts from zero.
+    pub async fn has_synced_since_start(&self) -> bool {
+        crate::bench::scrape_metrics(&self.ops_url)
+            .await
+            .and_then(|text| crate::bench::metric_value(&text, "kring_bot_syncs_total"))
+            .is_some_and(|count| count > 0.0)
+    }
+
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().and_then(|child| child.id())
     }

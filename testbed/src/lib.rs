@@ -26,7 +26,9 @@ pub use fantoccini::Locator;
 pub use postgres::{fresh_postgres_url, fresh_sqlite_url};
 pub use proxy::KeyDelayingProxy;
 pub use python_tool::{python_tool, run_python};
-pub use restart_storm::{StormPlan, StormReport, plan_from_env, restart_storm};
+pub use restart_storm::{
+    RepliesCounted, StormPlan, StormReport, count_replies_in_history, plan_from_env, restart_storm,
+};
 pub use synapse::{Persona, TestAccount, TestSynapse, synapse_install};
 
 /// A ceiling for waiting on something that normally takes well under a second, generous enough

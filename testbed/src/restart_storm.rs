@@ -3,7 +3,7 @@
 //! starting), then it runs undisturbed; every command is then counted from the rooms' server-side
 //! history. Used by the end-to-end test (10 kills) and the soak script (100 kills).
 
-use crate::bench::{env_number, metric_value, scrape_metrics};
+use crate::bench::env_number;
 use crate::{BotProcess, Persona, TestClient, TestSynapse};
 use anyhow::{Context, Result};
 use matrix_sdk::ruma::OwnedEventId;
@@ -125,7 +125,7 @@ pub async fn restart_storm(
             rng.gen_range(300..3000)
         };
         tokio::time::sleep(Duration::from_millis(wait)).await;
-        if !has_synced_since_start(&bot).await {
+        if !bot.has_synced_since_start().await {
             kills_during_start_up += 1;
         }
         bot.kill_hard().await?;
@@ -147,35 +147,52 @@ pub async fn restart_storm(
     let catch_up_time = settle_started.elapsed();
     // Give any duplicate a fair chance to show up, then count from each room's history.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let mut histories: Vec<HashMap<OwnedEventId, usize>> = Vec::new();
-    for room in &rooms {
-        histories.push(member.replies_in_history(room).await?);
-    }
-    let mut lost = Vec::new();
-    let mut doubled = Vec::new();
-    let mut answered_once = 0;
-    for (index, event_id) in &sent {
-        match histories[*index].get(event_id).copied().unwrap_or(0) {
-            0 => lost.push(event_id.clone()),
-            1 => answered_once += 1,
-            n => doubled.push((event_id.clone(), n)),
-        }
-    }
+    let counted = count_replies_in_history(&member, &rooms, &sent).await?;
     let log = bot.log();
     let panics_in_log = log.matches("panicked at").count();
     bot.kill_hard().await?;
     Ok(StormReport {
         plan,
         commands: sent.len(),
-        answered_once,
-        lost,
-        doubled,
+        answered_once: counted.answered_once,
+        lost: counted.lost,
+        doubled: counted.doubled,
         kills_during_start_up,
         storm_time,
         catch_up_time,
         panics_in_log,
         log,
     })
+}
+
+/// Every command's replies, counted from its room's server-side history.
+#[derive(Debug, Default)]
+pub struct RepliesCounted {
+    pub answered_once: usize,
+    pub lost: Vec<OwnedEventId>,
+    pub doubled: Vec<(OwnedEventId, usize)>,
+}
+
+/// Counts the replies to each of `sent` (the index of its room in `rooms`, its event id) from
+/// the rooms' server-side history (`/messages`, decrypted), not from what `member`'s sync saw.
+pub async fn count_replies_in_history(
+    member: &TestClient,
+    rooms: &[matrix_sdk::Room],
+    sent: &[(usize, OwnedEventId)],
+) -> Result<RepliesCounted> {
+    let mut histories: Vec<HashMap<OwnedEventId, usize>> = Vec::new();
+    for room in rooms {
+        histories.push(member.replies_in_history(room).await?);
+    }
+    let mut counted = RepliesCounted::default();
+    for (index, event_id) in sent {
+        match histories[*index].get(event_id).copied().unwrap_or(0) {
+            0 => counted.lost.push(event_id.clone()),
+            1 => counted.answered_once += 1,
+            n => counted.doubled.push((event_id.clone(), n)),
+        }
+    }
+    Ok(counted)
 }
 
 /// Whether `member` has seen a reply to every command sent.
@@ -186,15 +203,6 @@ fn all_answered(member: &TestClient, sent: &[(usize, OwnedEventId)]) -> bool {
         .filter_map(|message| message.in_reply_to)
         .collect();
     sent.iter().all(|(_, event_id)| answered.contains(event_id))
-}
-
-/// Whether the running bot has stored a sync position since it was last started: its
-/// `/metrics` answers once it runs, and its count of stored syncs starts from zero.
-async fn has_synced_since_start(bot: &BotProcess) -> bool {
-    scrape_metrics(&bot.ops_url)
-        .await
-        .and_then(|text| metric_value(&text, "kring_bot_syncs_total"))
-        .is_some_and(|count| count > 0.0)
 }
 
 /// The least time commands stream, kills and the tail after them together.

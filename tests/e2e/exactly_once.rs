@@ -203,11 +203,7 @@ async fn two_processes_on_one_database_answer_every_command_exactly_once() -> Re
     let second = first.another_device(&synapse).await?;
     // The second process is up once it has stored a sync of its own.
     let up_by = Instant::now() + Duration::from_secs(120);
-    while !kring_testbed::bench::scrape_metrics(&second.ops_url)
-        .await
-        .and_then(|text| kring_testbed::bench::metric_value(&text, "kring_bot_syncs_total"))
-        .is_some_and(|syncs| syncs > 0.0)
-    {
+    while !second.has_synced_since_start().await {
         if Instant::now() > up_by {
             bail!(
                 "the second process did not start:\n{}",
@@ -236,18 +232,8 @@ async fn two_processes_on_one_database_answer_every_command_exactly_once() -> Re
     }
     // Any second answer gets a fair chance to show up before the histories are read.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let mut lost = Vec::new();
-    let mut doubled = Vec::new();
-    for (index, room) in rooms.iter().enumerate() {
-        let history = member.replies_in_history(room).await?;
-        for (_, event_id) in sent.iter().filter(|(sent_in, _)| *sent_in == index) {
-            match history.get(event_id).copied().unwrap_or(0) {
-                1 => {}
-                0 => lost.push(event_id.clone()),
-                n => doubled.push((event_id.clone(), n)),
-            }
-        }
-    }
+    let kring_testbed::RepliesCounted { lost, doubled, .. } =
+        kring_testbed::count_replies_in_history(&member, &rooms, &sent).await?;
     let replies_by = |process: &BotProcess| {
         let ops_url = process.ops_url.clone();
         async move {
