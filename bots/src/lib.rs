@@ -5,11 +5,11 @@
 //! transaction id derived from the triggering event, so a crash at any point loses nothing and
 //! answers nothing twice. See DESIGN.md, flow 1, and the known traps.
 
+mod capabilities;
 mod dispatch;
 mod effects;
 mod key_queries;
 mod metrics;
-mod networks;
 mod session;
 mod sync;
 mod trust;

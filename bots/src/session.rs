@@ -194,7 +194,7 @@ fn chosen_device_id(path: &Path) -> Result<String, BotError> {
             });
         }
     }
-    let id = format!("KRING{}", crate::networks::random_code(10).to_uppercase());
+    let id = format!("KRING{}", random_code(10).to_uppercase());
     write_private(path, id.as_bytes())?;
     Ok(id)
 }
@@ -235,7 +235,7 @@ pub async fn invite_link_key(state_dir: &Path) -> Result<Vec<u8>, BotError> {
         Ok(key) if !key.trim().is_empty() => Ok(key.trim().as_bytes().to_vec()),
         Ok(_) => Err(BotError::EmptyPassphrase(path)),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            let key = crate::networks::random_code(48);
+            let key = random_code(48);
             write_private(&path, key.as_bytes())?;
             Ok(key.into_bytes())
         }
@@ -263,7 +263,7 @@ async fn crypto_store_passphrase(
                 );
                 return Ok(None);
             }
-            let passphrase = crate::networks::random_code(48);
+            let passphrase = random_code(48);
             write_private(path, passphrase.as_bytes())?;
             Ok(Some(passphrase))
         }
@@ -379,6 +379,16 @@ fn write_private(path: &Path, contents: &[u8]) -> Result<(), BotError> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// Lower-case letters and digits without look-alikes (no 0/o, 1/l/i), for ids people type.
+pub(crate) fn random_code(length: usize) -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut rng = rand::thread_rng();
+    (0..length)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 #[cfg(test)]

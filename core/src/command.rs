@@ -1,11 +1,17 @@
 //! What a member typed, understood as a command. Parsing is total: every input maps to a
-//! `Command` or a `CommandError`, never a panic.
+//! `Command` or a `CommandError`, never a panic. Which verbs exist, and how their arguments are
+//! read, is each capability's own (`crate::capability`); this is only the frame around them.
 
-use crate::consent::InfoKind;
-use crate::language::Language;
-use crate::matrix_id::{MatrixId, MatrixIdError};
-use crate::role::{Role, RoleError, parse_role};
+use crate::capability::{Invocation, Localised, shorten, spec_for};
+use crate::matrix_id::MatrixIdError;
+use crate::role::RoleError;
 use thiserror::Error;
+
+pub use crate::basics::BasicsCommand;
+pub use crate::consent::commands::{ConsentChange, ConsentCommand, ConsentTarget};
+pub use crate::language::LanguageCommand;
+pub use crate::logbook::LogbookCommand;
+pub use crate::network::commands::NetworkCommand;
 
 /// Commands longer than this are refused before any work is done. Real commands are a few
 /// words; anything longer is a paste gone wrong and should not be echoed or stored.
@@ -14,69 +20,14 @@ pub const MAX_COMMAND_BYTES: usize = 2048;
 /// The prefix that marks a message as meant for a bot.
 pub const COMMAND_PREFIX: char = '!';
 
+/// A command, as the capability that offers it understood it: one variant per capability.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    /// `!help` / `!hulp`, optionally asking for a language once (`!help en`).
-    Help { language: Option<Language> },
-    /// `!status`: version, homeserver reachable, store healthy.
-    Status { language: Option<Language> },
-    /// `!taal en` / `!language nl`: remember which language to answer this member in.
-    SetLanguage { language: Language },
-    /// `!start`: start my own network; `!start voor @client:server <my role>`: start one for a
-    /// client, who accepts before anything is shared.
-    StartNetwork {
-        for_client: Option<(MatrixId, Role)>,
-    },
-    /// `!netwerk` / `!network`: who is in, pending proposals and invite links.
-    Overview,
-    /// `!uitnodigen @user:server <role>` / `!invite`.
-    Invite { user: MatrixId, role: Role },
-    /// `!link <role>`: an invite link for someone without an account.
-    InviteLink { role: Role },
-    /// `!verwijderen @user:server` / `!remove`.
-    Remove { user: MatrixId },
-    /// `!ja 3` / `!nee 3` / `!yes 3` / `!no 3`.
-    Decide { number: i64, approve: bool },
-    /// `!intrekken <link>` / `!revoke <link>`.
-    RevokeLink { id: String },
-    /// `!verlaten` / `!leave`.
-    Leave,
-    /// `!logboek [30d]` / `!logbook`: the client's own log, in the direct chat only.
-    Logbook { days: Option<i64> },
-    /// `!toestemming` shows what everyone may see; `!toestemming @naam:server afspraken ja
-    /// [tot 2026-12-31]` changes it (`!consent … yes|no [until …]`).
-    Consent { change: Option<ConsentChange> },
-}
-
-/// A consent change as typed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConsentChange {
-    pub subject: ConsentTarget,
-    pub kind: InfoKind,
-    pub give: bool,
-    /// The last day the grant holds (inclusive), as (year, month, day).
-    pub until: Option<(i32, u32, u32)>,
-}
-
-/// Whom a typed consent change is about: a member by Matrix ID, or an organisation by the name
-/// its professionals carry in the network (`organisatie Praktijk De Linde`), as typed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConsentTarget {
-    Member(MatrixId),
-    Organisation(String),
-}
-
-/// Which command a usage hint is about, so the error can show how it is typed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CommandName {
-    Start,
-    Invite,
-    InviteLink,
-    Remove,
-    Decide,
-    RevokeLink,
-    Logbook,
-    Consent,
+    Basics(BasicsCommand),
+    Language(LanguageCommand),
+    Network(NetworkCommand),
+    Logbook(LogbookCommand),
+    Consent(ConsentCommand),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -93,25 +44,25 @@ pub enum CommandError {
     #[error("unknown language")]
     UnknownLanguage { word: String },
     #[error("the command needs more")]
-    Incomplete { command: CommandName },
+    Incomplete {
+        /// How the verb is typed, for the answer.
+        usage: Localised,
+    },
     #[error("not a valid Matrix id: {error}")]
     BadMatrixId {
-        command: CommandName,
+        usage: Localised,
         error: MatrixIdError,
     },
     #[error("not a valid role: {error}")]
-    BadRole {
-        command: CommandName,
-        error: RoleError,
-    },
+    BadRole { usage: Localised, error: RoleError },
     #[error("not a proposal number")]
-    BadNumber { command: CommandName },
+    BadNumber { usage: Localised },
     #[error("not a period")]
-    BadPeriod { word: String },
+    BadPeriod { usage: Localised, word: String },
     #[error("unknown kind of information")]
-    UnknownInfoKind { word: String },
+    UnknownInfoKind { usage: Localised, word: String },
     #[error("not a date")]
-    BadDate { word: String },
+    BadDate { usage: Localised, word: String },
 }
 
 /// Understands a message body. `Ok(None)` means the message is ordinary chat, not a command.
@@ -130,220 +81,29 @@ pub fn parse_message(body: &str) -> Result<Option<Command>, CommandError> {
         });
     };
     let arguments: Vec<&str> = words.collect();
-    let argument = arguments.first().copied();
-    let language_argument = argument.and_then(Language::from_word);
-    let command = match name.to_lowercase().as_str() {
-        "help" => Command::Help {
-            language: language_argument.or(Some(Language::English)),
-        },
-        "hulp" => Command::Help {
-            language: language_argument.or(Some(Language::Dutch)),
-        },
-        "status" => Command::Status {
-            language: language_argument,
-        },
-        "taal" | "language" => {
-            let word = argument.ok_or(CommandError::MissingLanguage)?;
-            let language =
-                Language::from_word(word).ok_or_else(|| CommandError::UnknownLanguage {
-                    word: shorten(word, 20),
-                })?;
-            Command::SetLanguage { language }
-        }
-        "start" => parse_start(&arguments)?,
-        "netwerk" | "network" | "overzicht" | "overview" => Command::Overview,
-        "uitnodigen" | "invite" | "voorstellen" | "propose" => {
-            let (user, rest) = user_and_rest(CommandName::Invite, &arguments)?;
-            let role = parse_role(rest).map_err(|error| CommandError::BadRole {
-                command: CommandName::Invite,
-                error,
-            })?;
-            Command::Invite { user, role }
-        }
-        "link" | "uitnodigingslink" => {
-            let role = parse_role(&arguments).map_err(|error| CommandError::BadRole {
-                command: CommandName::InviteLink,
-                error,
-            })?;
-            Command::InviteLink { role }
-        }
-        "verwijderen" | "verwijder" | "remove" => {
-            let (user, _) = user_and_rest(CommandName::Remove, &arguments)?;
-            Command::Remove { user }
-        }
-        "ja" | "yes" | "nee" | "no" => {
-            let approve = matches!(name.to_lowercase().as_str(), "ja" | "yes");
-            let word = argument.ok_or(CommandError::Incomplete {
-                command: CommandName::Decide,
-            })?;
-            let number = word
-                .trim_start_matches('#')
-                .parse::<i64>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or(CommandError::BadNumber {
-                    command: CommandName::Decide,
-                })?;
-            Command::Decide { number, approve }
-        }
-        "intrekken" | "revoke" => {
-            let word = argument.ok_or(CommandError::Incomplete {
-                command: CommandName::RevokeLink,
-            })?;
-            Command::RevokeLink {
-                id: shorten(&word.to_lowercase(), 20),
-            }
-        }
-        "verlaten" | "leave" => Command::Leave,
-        "toestemming" | "consent" => Command::Consent {
-            change: parse_consent(&arguments)?,
-        },
-        "logboek" | "logbook" | "log" => Command::Logbook {
-            days: argument.map(parse_period).transpose()?,
-        },
-        _ => {
-            return Err(CommandError::Unknown {
-                name: shorten(name, 30),
-            });
-        }
-    };
-    Ok(Some(command))
-}
-
-/// `@user kind ja|nee [tot YYYY-MM-DD]` or `organisatie <name> kind ja|nee [tot …]`, or nothing
-/// for the overview. Read from the end, because an organisation's name may have several words.
-fn parse_consent(arguments: &[&str]) -> Result<Option<ConsentChange>, CommandError> {
-    let incomplete = CommandError::Incomplete {
-        command: CommandName::Consent,
-    };
-    let Some((first, rest)) = arguments.split_first() else {
-        return Ok(None);
-    };
-    let is_organisation = matches!(
-        first.to_lowercase().as_str(),
-        "organisatie" | "organisation" | "org"
-    );
-    let (words, until) = match rest {
-        [head @ .., word, date] if matches!(word.to_lowercase().as_str(), "tot" | "until") => {
-            let bad = || CommandError::BadDate {
-                word: shorten(date, 20),
-            };
-            let parsed = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| bad())?;
-            use chrono::Datelike;
-            (head, Some((parsed.year(), parsed.month(), parsed.day())))
-        }
-        [.., word] if matches!(word.to_lowercase().as_str(), "tot" | "until") => {
-            return Err(incomplete);
-        }
-        _ => (rest, None),
-    };
-    let [name @ .., kind, answer] = words else {
-        return Err(incomplete);
-    };
-    let kind = info_kind(kind).ok_or_else(|| CommandError::UnknownInfoKind {
-        word: shorten(kind, 20),
-    })?;
-    let give = match answer.to_lowercase().as_str() {
-        "ja" | "yes" => true,
-        "nee" | "no" => false,
-        _ => return Err(incomplete),
-    };
-    let subject = if is_organisation {
-        if name.is_empty() {
-            return Err(incomplete);
-        }
-        ConsentTarget::Organisation(shorten(&name.join(" "), 100))
-    } else {
-        if !name.is_empty() {
-            return Err(incomplete);
-        }
-        let (user, _) = user_and_rest(CommandName::Consent, arguments)?;
-        ConsentTarget::Member(user)
-    };
-    Ok(Some(ConsentChange {
-        subject,
-        kind,
-        give,
-        until,
-    }))
-}
-
-fn info_kind(word: &str) -> Option<InfoKind> {
-    Some(match word.to_lowercase().as_str() {
-        "chat" | "gesprek" => InfoKind::ChatMembership,
-        "geschiedenis" | "history" => InfoKind::PastHistory,
-        "afspraken" | "appointments" => InfoKind::Appointments,
-        "vragenlijsten" | "questionnaires" => InfoKind::QuestionnaireResults,
-        "consult" | "meedenkconsult" => InfoKind::ConsultSharing,
-        "gegevens" | "data" => InfoKind::OrganisationData,
-        _ => return None,
-    })
-}
-
-/// The longest period a log may be asked for: ten years.
-pub const MAX_PERIOD_DAYS: i64 = 3650;
-
-/// `30d`, `2w`, `6m`, `1j` (or `1y`): a number of days, weeks, months or years, as days.
-fn parse_period(word: &str) -> Result<i64, CommandError> {
-    let bad = || CommandError::BadPeriod {
-        word: shorten(word, 20),
-    };
-    let word = word.to_lowercase();
-    let split = word.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-    let (number, unit) = word.split_at(split);
-    let number: i64 = number.parse().map_err(|_| bad())?;
-    let days = match unit {
-        "d" | "dag" | "dagen" | "day" | "days" => number,
-        "w" | "week" | "weken" | "weeks" => number.checked_mul(7).ok_or_else(bad)?,
-        "m" | "maand" | "maanden" | "month" | "months" => number.checked_mul(30).ok_or_else(bad)?,
-        "j" | "jaar" | "y" | "year" | "years" => number.checked_mul(365).ok_or_else(bad)?,
-        _ => return Err(bad()),
-    };
-    if (1..=MAX_PERIOD_DAYS).contains(&days) {
-        Ok(days)
-    } else {
-        Err(bad())
-    }
-}
-
-fn parse_start(arguments: &[&str]) -> Result<Command, CommandError> {
-    let Some((first, rest)) = arguments.split_first() else {
-        return Ok(Command::StartNetwork { for_client: None });
-    };
-    if !matches!(first.to_lowercase().as_str(), "voor" | "for") {
-        return Err(CommandError::Incomplete {
-            command: CommandName::Start,
+    let word = name.to_lowercase();
+    let Some(spec) = spec_for(&word) else {
+        return Err(CommandError::Unknown {
+            name: shorten(name, 30),
         });
-    }
-    let (client, rest) = user_and_rest(CommandName::Start, rest)?;
-    let role = parse_role(rest).map_err(|error| CommandError::BadRole {
-        command: CommandName::Start,
-        error,
-    })?;
-    Ok(Command::StartNetwork {
-        for_client: Some((client, role)),
-    })
-}
-
-fn user_and_rest<'a, 'b>(
-    command: CommandName,
-    arguments: &'a [&'b str],
-) -> Result<(MatrixId, &'a [&'b str]), CommandError> {
-    let Some((first, rest)) = arguments.split_first() else {
-        return Err(CommandError::Incomplete { command });
     };
-    let user =
-        MatrixId::parse(first).map_err(|error| CommandError::BadMatrixId { command, error })?;
-    Ok((user, rest))
-}
-
-fn shorten(text: &str, max_chars: usize) -> String {
-    text.chars().take(max_chars).collect()
+    let invocation = Invocation {
+        word: &word,
+        arguments: &arguments,
+        spec,
+    };
+    (spec.parse)(&invocation).map(Some)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::consent::InfoKind;
+    use crate::consent::commands::CONSENT;
+    use crate::language::Language;
+    use crate::matrix_id::MatrixId;
+    use crate::network::commands::{DECIDE, INVITE, START};
+    use crate::role::Role;
     use proptest::prelude::*;
 
     #[test]
@@ -357,21 +117,21 @@ mod tests {
     fn help_picks_the_language_of_the_word_used() {
         assert_eq!(
             parse_message("!hulp"),
-            Ok(Some(Command::Help {
+            Ok(Some(Command::Basics(BasicsCommand::Help {
                 language: Some(Language::Dutch)
-            }))
+            })))
         );
         assert_eq!(
             parse_message("  !HELP"),
-            Ok(Some(Command::Help {
+            Ok(Some(Command::Basics(BasicsCommand::Help {
                 language: Some(Language::English)
-            }))
+            })))
         );
         assert_eq!(
             parse_message("!help nl"),
-            Ok(Some(Command::Help {
+            Ok(Some(Command::Basics(BasicsCommand::Help {
                 language: Some(Language::Dutch)
-            }))
+            })))
         );
     }
 
@@ -379,13 +139,15 @@ mod tests {
     fn status_keeps_the_members_language_unless_asked() {
         assert_eq!(
             parse_message("!status"),
-            Ok(Some(Command::Status { language: None }))
+            Ok(Some(Command::Basics(BasicsCommand::Status {
+                language: None
+            })))
         );
         assert_eq!(
             parse_message("!status en"),
-            Ok(Some(Command::Status {
+            Ok(Some(Command::Basics(BasicsCommand::Status {
                 language: Some(Language::English)
-            }))
+            })))
         );
     }
 
@@ -393,9 +155,9 @@ mod tests {
     fn language_command_needs_a_known_language() {
         assert_eq!(
             parse_message("!taal engels"),
-            Ok(Some(Command::SetLanguage {
+            Ok(Some(Command::Language(LanguageCommand::Set {
                 language: Language::English
-            }))
+            })))
         );
         assert_eq!(
             parse_message("!language"),
@@ -449,11 +211,13 @@ mod tests {
     fn network_commands_in_dutch_and_english() {
         assert_eq!(
             parse_message("!start"),
-            Ok(Some(Command::StartNetwork { for_client: None }))
+            Ok(Some(Command::Network(NetworkCommand::Start {
+                for_client: None
+            })))
         );
         assert_eq!(
             parse_message("!start voor @anna:kring.test huisarts De Linde"),
-            Ok(Some(Command::StartNetwork {
+            Ok(Some(Command::Network(NetworkCommand::Start {
                 for_client: Some((
                     id("@anna:kring.test"),
                     Role::Professional {
@@ -461,74 +225,86 @@ mod tests {
                         discipline: "huisarts".into()
                     }
                 ))
-            }))
+            })))
         );
-        assert_eq!(parse_message("!network"), Ok(Some(Command::Overview)));
+        assert_eq!(
+            parse_message("!network"),
+            Ok(Some(Command::Network(NetworkCommand::Overview)))
+        );
         assert_eq!(
             parse_message("!uitnodigen @piet:kring.test mantelzorger"),
-            Ok(Some(Command::Invite {
+            Ok(Some(Command::Network(NetworkCommand::Invite {
                 user: id("@piet:kring.test"),
                 role: Role::Carer
-            }))
+            })))
         );
         assert_eq!(
             parse_message("!link naaste"),
-            Ok(Some(Command::InviteLink { role: Role::Carer }))
+            Ok(Some(Command::Network(NetworkCommand::InviteLink {
+                role: Role::Carer
+            })))
         );
         assert_eq!(
             parse_message("!remove @piet:kring.test"),
-            Ok(Some(Command::Remove {
+            Ok(Some(Command::Network(NetworkCommand::Remove {
                 user: id("@piet:kring.test")
-            }))
+            })))
         );
         assert_eq!(
             parse_message("!ja 3"),
-            Ok(Some(Command::Decide {
+            Ok(Some(Command::Network(NetworkCommand::Decide {
                 number: 3,
                 approve: true
-            }))
+            })))
         );
         assert_eq!(
             parse_message("!no #12"),
-            Ok(Some(Command::Decide {
+            Ok(Some(Command::Network(NetworkCommand::Decide {
                 number: 12,
                 approve: false
-            }))
+            })))
         );
         assert_eq!(
             parse_message("!intrekken K3F9"),
-            Ok(Some(Command::RevokeLink { id: "k3f9".into() }))
+            Ok(Some(Command::Network(NetworkCommand::RevokeLink {
+                id: "k3f9".into()
+            })))
         );
-        assert_eq!(parse_message("!verlaten"), Ok(Some(Command::Leave)));
+        assert_eq!(
+            parse_message("!verlaten"),
+            Ok(Some(Command::Network(NetworkCommand::Leave)))
+        );
     }
 
     #[test]
     fn consent_changes_as_typed() {
         assert_eq!(
             parse_message("!toestemming"),
-            Ok(Some(Command::Consent { change: None }))
+            Ok(Some(Command::Consent(ConsentCommand::Consent {
+                change: None
+            })))
         );
         assert_eq!(
             parse_message("!toestemming @piet:kring.test afspraken ja tot 2026-12-31"),
-            Ok(Some(Command::Consent {
+            Ok(Some(Command::Consent(ConsentCommand::Consent {
                 change: Some(ConsentChange {
                     subject: ConsentTarget::Member(id("@piet:kring.test")),
                     kind: InfoKind::Appointments,
                     give: true,
                     until: Some((2026, 12, 31)),
                 })
-            }))
+            })))
         );
         assert_eq!(
             parse_message("!consent @piet:kring.test chat no"),
-            Ok(Some(Command::Consent {
+            Ok(Some(Command::Consent(ConsentCommand::Consent {
                 change: Some(ConsentChange {
                     subject: ConsentTarget::Member(id("@piet:kring.test")),
                     kind: InfoKind::ChatMembership,
                     give: false,
                     until: None,
                 })
-            }))
+            })))
         );
         assert!(matches!(
             parse_message("!toestemming @piet:kring.test geheimen ja"),
@@ -564,25 +340,25 @@ mod tests {
     fn consent_for_an_organisation_names_it_in_words() {
         assert_eq!(
             parse_message("!toestemming organisatie Praktijk De Linde afspraken ja tot 2027-01-31"),
-            Ok(Some(Command::Consent {
+            Ok(Some(Command::Consent(ConsentCommand::Consent {
                 change: Some(ConsentChange {
                     subject: ConsentTarget::Organisation("Praktijk De Linde".into()),
                     kind: InfoKind::Appointments,
                     give: true,
                     until: Some((2027, 1, 31)),
                 })
-            }))
+            })))
         );
         assert_eq!(
             parse_message("!consent organisation GGZ-Noord data no"),
-            Ok(Some(Command::Consent {
+            Ok(Some(Command::Consent(ConsentCommand::Consent {
                 change: Some(ConsentChange {
                     subject: ConsentTarget::Organisation("GGZ-Noord".into()),
                     kind: InfoKind::OrganisationData,
                     give: false,
                     until: None,
                 })
-            }))
+            })))
         );
         assert!(matches!(
             parse_message("!toestemming organisatie afspraken ja"),
@@ -594,23 +370,33 @@ mod tests {
     fn logbook_periods() {
         assert_eq!(
             parse_message("!logboek"),
-            Ok(Some(Command::Logbook { days: None }))
+            Ok(Some(Command::Logbook(LogbookCommand::Logbook {
+                days: None
+            })))
         );
         assert_eq!(
             parse_message("!logboek 30d"),
-            Ok(Some(Command::Logbook { days: Some(30) }))
+            Ok(Some(Command::Logbook(LogbookCommand::Logbook {
+                days: Some(30)
+            })))
         );
         assert_eq!(
             parse_message("!logbook 2w"),
-            Ok(Some(Command::Logbook { days: Some(14) }))
+            Ok(Some(Command::Logbook(LogbookCommand::Logbook {
+                days: Some(14)
+            })))
         );
         assert_eq!(
             parse_message("!logboek 6m"),
-            Ok(Some(Command::Logbook { days: Some(180) }))
+            Ok(Some(Command::Logbook(LogbookCommand::Logbook {
+                days: Some(180)
+            })))
         );
         assert_eq!(
             parse_message("!logboek 1j"),
-            Ok(Some(Command::Logbook { days: Some(365) }))
+            Ok(Some(Command::Logbook(LogbookCommand::Logbook {
+                days: Some(365)
+            })))
         );
         for bad in [
             "!logboek gisteren",
@@ -632,45 +418,53 @@ mod tests {
         assert_eq!(
             parse_message("!uitnodigen"),
             Err(CommandError::Incomplete {
-                command: CommandName::Invite
+                usage: INVITE.usage
             })
         );
         assert_eq!(
             parse_message("!uitnodigen piet mantelzorger"),
             Err(CommandError::BadMatrixId {
-                command: CommandName::Invite,
+                usage: INVITE.usage,
                 error: MatrixIdError::MissingAt
             })
         );
         assert_eq!(
             parse_message("!invite @piet:kring.test"),
             Err(CommandError::BadRole {
-                command: CommandName::Invite,
+                usage: INVITE.usage,
                 error: RoleError::Missing
             })
         );
         assert_eq!(
             parse_message("!ja"),
             Err(CommandError::Incomplete {
-                command: CommandName::Decide
+                usage: DECIDE.usage
             })
         );
         assert_eq!(
             parse_message("!ja drie"),
             Err(CommandError::BadNumber {
-                command: CommandName::Decide
+                usage: DECIDE.usage
             })
         );
         assert_eq!(
             parse_message("!ja -1"),
             Err(CommandError::BadNumber {
-                command: CommandName::Decide
+                usage: DECIDE.usage
             })
         );
         assert_eq!(
             parse_message("!start morgen"),
+            Err(CommandError::Incomplete { usage: START.usage })
+        );
+    }
+
+    #[test]
+    fn consent_errors_point_at_the_consent_usage() {
+        assert_eq!(
+            parse_message("!toestemming @piet:kring.test chat misschien"),
             Err(CommandError::Incomplete {
-                command: CommandName::Start
+                usage: CONSENT.usage
             })
         );
     }

@@ -5,10 +5,12 @@
 
 pub mod account;
 pub mod audit;
+pub mod basics;
+pub mod capability;
 pub mod command;
 pub mod consent;
-pub mod consent_poll;
 pub mod language;
+pub mod logbook;
 pub mod matrix_id;
 pub mod messages;
 pub mod network;
@@ -20,8 +22,8 @@ pub mod trust;
 
 pub use account::{UsernameError, may_choose_username, validate_username};
 pub use command::{
-    Command, CommandError, CommandName, ConsentChange, ConsentTarget, MAX_COMMAND_BYTES,
-    parse_message,
+    BasicsCommand, Command, CommandError, ConsentChange, ConsentCommand, ConsentTarget,
+    LanguageCommand, LogbookCommand, MAX_COMMAND_BYTES, NetworkCommand, parse_message,
 };
 pub use language::Language;
 pub use matrix_id::{MatrixId, MatrixIdError};

@@ -5,8 +5,8 @@
 //! in order, each idempotent. A crash anywhere leaves either nothing or a complete plan whose
 //! remaining effects are finished after the restart.
 
+use crate::consent::poll::ConsentPoll;
 use crate::consent::{InfoKind, Subject};
-use crate::consent_poll::ConsentPoll;
 use crate::matrix_id::MatrixId;
 use crate::messages::{BotReply, PollText};
 use crate::network::{Membership, Millis, NetworkState, ProposalKind, ProposalState};
@@ -130,6 +130,12 @@ pub enum Change {
         user: MatrixId,
         command: String,
         network_ids: Vec<String>,
+        at: Millis,
+    },
+    /// `!taal`: answer `user` in `language` from now on.
+    SetLanguage {
+        user: MatrixId,
+        language: crate::language::Language,
         at: Millis,
     },
     /// Their question is answered (or no longer stands).

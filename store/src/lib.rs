@@ -4,6 +4,7 @@
 mod identities;
 mod inbox;
 mod lanes;
+mod language;
 mod networks;
 pub mod private_file;
 mod timers;
@@ -13,7 +14,6 @@ pub use inbox::{InboxEntry, InboxKind, InboxState, NewInboxEntry};
 pub use networks::{LinkLookup, NETWORK_CHOICE_STANDS_MS, PendingEffect};
 pub use timers::{FiredTimers, StoredTimer, TimerState, fired_timer_event_id};
 
-use kring_core::Language;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Row};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -153,31 +153,6 @@ impl Store {
     ) -> Result<()> {
         self.save_sync_position(&device_sync_key(user, device), next_batch)
             .await
-    }
-
-    pub async fn member_language(&self, user_id: &str) -> Result<Option<Language>> {
-        let row = sqlx::query("SELECT language FROM member_language WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        let Some(row) = row else { return Ok(None) };
-        let code: String = row.try_get("language")?;
-        Language::from_code(&code)
-            .map(Some)
-            .ok_or_else(|| StoreError::Corrupt(format!("language code {code:?}")))
-    }
-
-    pub async fn set_member_language(&self, user_id: &str, language: Language) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO member_language (user_id, language, updated_at) VALUES ($1, $2, $3)
-             ON CONFLICT (user_id) DO UPDATE SET language = excluded.language, updated_at = excluded.updated_at",
-        )
-        .bind(user_id)
-        .bind(language.code())
-        .bind(now_millis())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
     }
 }
 

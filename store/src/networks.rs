@@ -3,8 +3,8 @@
 
 use crate::{Result, Store, StoreError, now_millis};
 use kring_core::audit::{AuditEntry, ChainBreak, GENESIS_HASH, first_break};
+use kring_core::consent::poll::ConsentPoll;
 use kring_core::consent::{Consent, Grant, InfoKind, Subject};
-use kring_core::consent_poll::ConsentPoll;
 use kring_core::network::{
     InviteLink, LinkState, Member, Membership, Millis, Network, NetworkState, Proposal,
     ProposalKind, ProposalState,
@@ -1056,6 +1056,9 @@ async fn apply_change(
             .bind(at)
             .execute(&mut *connection)
             .await?;
+        }
+        Change::SetLanguage { user, language, at } => {
+            crate::language::put_member_language(connection, user.as_str(), *language, *at).await?;
         }
         Change::ForgetNetworkChoice { user } => {
             sqlx::query("DELETE FROM network_choices WHERE user_id = $1")

@@ -417,7 +417,7 @@ async fn consent_is_kept_with_its_history(store: Store) -> Result<()> {
 
 async fn a_consent_poll_is_understood_until_it_is_closed(store: Store) -> Result<()> {
     use kring_core::consent::Subject;
-    use kring_core::consent_poll::ConsentPoll;
+    use kring_core::consent::poll::ConsentPoll;
     inbox_event(&store, "$start").await?;
     store
         .apply_plan(BOT, "$start", &start_plan("net-a", "client"))

@@ -2,7 +2,8 @@
 //! both is the promise of DESIGN.md.
 
 use anyhow::Result;
-use kring_core::Language;
+use kring_core::plan::{Change, Plan};
+use kring_core::{Language, MatrixId};
 use kring_store::{InboxKind, InboxState, NewInboxEntry, Store, StoreError};
 use kring_testbed::on_both_databases;
 
@@ -175,17 +176,26 @@ async fn each_device_keeps_its_own_sync_position(store: Store) -> Result<()> {
     Ok(())
 }
 
+/// `!taal` stores the choice through its plan: a later choice replaces an earlier one, and each
+/// member keeps their own.
 async fn member_language_round_trips(store: Store) -> Result<()> {
     assert_eq!(store.member_language("@a:kring.test").await?, None);
-    store
-        .set_member_language("@a:kring.test", Language::English)
-        .await?;
-    store
-        .set_member_language("@a:kring.test", Language::Dutch)
-        .await?;
-    store
-        .set_member_language("@b:kring.test", Language::English)
-        .await?;
+    let choose = |event_id: &'static str, user: &str, language, at| {
+        let store = store.clone();
+        let user = MatrixId::parse(user).unwrap();
+        async move {
+            store
+                .inbox_insert(BOT, &command(event_id, Some("!taal"), at))
+                .await?;
+            let mut plan = Plan::new();
+            plan.change(Change::SetLanguage { user, language, at });
+            store.apply_plan(BOT, event_id, &plan).await?;
+            anyhow::Ok(())
+        }
+    };
+    choose("$a-en", "@a:kring.test", Language::English, 1).await?;
+    choose("$a-nl", "@a:kring.test", Language::Dutch, 2).await?;
+    choose("$b-en", "@b:kring.test", Language::English, 3).await?;
     assert_eq!(
         store.member_language("@a:kring.test").await?,
         Some(Language::Dutch)

@@ -1,10 +1,15 @@
 //! Every text a bot sends, in Dutch (B1) and English, with its plain and HTML form side by side.
 //! This is the one place bot wording lives, so the two languages never drift apart.
 
-mod network;
+mod arguments;
 mod text;
 
-pub use network::*;
+// Each capability's texts live in its own folder; the bots find them all here.
+pub use crate::basics::{StatusReport, chat_hint, direct_chat_greeting, help, status};
+pub use crate::consent::texts::*;
+pub use crate::language::language_set;
+pub use crate::logbook::texts::*;
+pub use crate::network::texts::*;
 pub use text::{Person, Text, Who, date, date_and_time};
 
 use crate::command::{CommandError, MAX_COMMAND_BYTES};
@@ -63,14 +68,6 @@ pub struct PollText {
     pub answers: Vec<(String, String)>,
 }
 
-/// What `!status` reports; gathered by the bot runtime, worded here.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusReport {
-    pub version: String,
-    pub homeserver_reachable: bool,
-    pub store_healthy: bool,
-}
-
 /// Builds a reply from paragraphs and lists, keeping the plain and HTML forms together.
 pub(crate) struct Builder {
     plain: Vec<String>,
@@ -78,7 +75,7 @@ pub(crate) struct Builder {
 }
 
 impl Builder {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             plain: Vec::new(),
             html: Vec::new(),
@@ -86,7 +83,7 @@ impl Builder {
     }
 
     /// A paragraph whose first part is bold.
-    fn lead(mut self, bold: &str, rest: &str) -> Self {
+    pub(crate) fn lead(mut self, bold: &str, rest: &str) -> Self {
         self.plain.push(format!("{bold}{rest}"));
         self.html.push(format!(
             "<p><strong>{}</strong>{}</p>",
@@ -96,14 +93,14 @@ impl Builder {
         self
     }
 
-    fn paragraph(mut self, text: &str) -> Self {
+    pub(crate) fn paragraph(mut self, text: &str) -> Self {
         self.plain.push(text.to_owned());
         self.html.push(format!("<p>{}</p>", escape_html(text)));
         self
     }
 
     /// A list of (command, explanation) pairs.
-    fn commands(mut self, items: &[(&str, &str)]) -> Self {
+    pub(crate) fn commands(mut self, items: &[(&str, &str)]) -> Self {
         let plain: Vec<String> = items.iter().map(|(c, e)| format!("- {c}: {e}")).collect();
         self.plain.push(plain.join("\n"));
         let html: String = items
@@ -121,14 +118,14 @@ impl Builder {
     }
 
     /// A paragraph with bold parts and mentions.
-    fn rich(mut self, text: Text) -> Self {
+    pub(crate) fn rich(mut self, text: Text) -> Self {
         self.plain.push(text.plain);
         self.html.push(format!("<p>{}</p>", text.html));
         self
     }
 
     /// A bulleted list of rich items; nothing at all when `items` is empty.
-    fn list(mut self, items: Vec<Text>) -> Self {
+    pub(crate) fn list(mut self, items: Vec<Text>) -> Self {
         if items.is_empty() {
             return self;
         }
@@ -145,119 +142,11 @@ impl Builder {
         self
     }
 
-    fn build(self) -> BotReply {
+    pub(crate) fn build(self) -> BotReply {
         BotReply {
             plain: self.plain.join("\n\n"),
             html: self.html.join(""),
         }
-    }
-}
-
-pub fn help(language: Language) -> BotReply {
-    match language {
-        Language::Dutch => Builder::new()
-            .lead("Kring", " is de plek waar u en de mensen die u helpen samen praten. U bepaalt wie meedoet en wie wat ziet. Alles is versleuteld.")
-            .paragraph("Ik ben de Kring-bot. Typ een opdracht die begint met een uitroepteken:")
-            .commands(&[
-                ("!hulp", "deze uitleg"),
-                ("!start", "uw eigen netwerk beginnen (in dit privégesprek)"),
-                ("!start voor @cliënt:server huisarts Praktijknaam", "een netwerk starten voor een cliënt"),
-                ("!netwerk", "wie er in het netwerk zitten, open voorstellen en links"),
-                ("!uitnodigen @naam:server mantelzorger", "iemand uitnodigen (of voorstellen, als u niet de cliënt bent)"),
-                ("!link mantelzorger", "een uitnodigingslink voor iemand zonder account"),
-                ("!ja 3 / !nee 3", "beslissen over voorstel 3 (of kies Ja of Nee onder het voorstel)"),
-                ("!verwijderen @naam:server", "iemand uit het netwerk halen"),
-                ("!intrekken k3f9", "een uitnodigingslink intrekken"),
-                ("!verlaten", "zelf uit een netwerk gaan"),
-                ("!logboek 30d", "wie wat deed in uw netwerk (alleen voor de cliënt, in dit privégesprek)"),
-                ("!toestemming", "wie wat mag zien; veranderen door te tikken in de keuzelijst, of typ !toestemming @naam:server afspraken ja"),
-                ("!status", "werkt Kring goed?"),
-                ("!taal en", "answer me in English from now on"),
-            ])
-            .paragraph("English? Type !help en")
-            .build(),
-        Language::English => Builder::new()
-            .lead("Kring", " is where you and the people who help you talk together. You decide who takes part and who sees what. Everything is encrypted.")
-            .paragraph("I am the Kring bot. Type a command that starts with an exclamation mark:")
-            .commands(&[
-                ("!help", "this explanation"),
-                ("!start", "begin your own network (in this private chat)"),
-                ("!start for @client:server gp Practice name", "start a network for a client"),
-                ("!network", "who is in the network, open proposals and links"),
-                ("!invite @name:server carer", "invite someone (or propose them, if you are not the client)"),
-                ("!link carer", "an invite link for someone without an account"),
-                ("!yes 3 / !no 3", "decide on proposal 3 (or choose Yes or No under the proposal)"),
-                ("!remove @name:server", "take someone out of the network"),
-                ("!revoke k3f9", "revoke an invite link"),
-                ("!leave", "leave a network yourself"),
-                ("!logbook 30d", "who did what in your network (client only, in this private chat)"),
-                ("!consent", "who may see what; change it by tapping in the poll, or type !consent @name:server appointments yes"),
-                ("!status", "is Kring working properly?"),
-                ("!taal nl", "antwoord mij voortaan in het Nederlands"),
-            ])
-            .paragraph("Nederlands? Typ !hulp")
-            .build(),
-    }
-}
-
-pub fn status(language: Language, report: &StatusReport) -> BotReply {
-    let yes_no = |ok: bool| match (language, ok) {
-        (Language::Dutch, true) => "ja",
-        (Language::Dutch, false) => "nee",
-        (Language::English, true) => "yes",
-        (Language::English, false) => "no",
-    };
-    let all_ok = report.homeserver_reachable && report.store_healthy;
-    match language {
-        Language::Dutch => Builder::new()
-            .lead(
-                if all_ok {
-                    "Kring werkt."
-                } else {
-                    "Kring heeft een probleem."
-                },
-                if all_ok {
-                    ""
-                } else {
-                    " De beheerder is gewaarschuwd; probeer het later nog eens."
-                },
-            )
-            .commands(&[
-                ("versie", &report.version),
-                ("server bereikbaar", yes_no(report.homeserver_reachable)),
-                ("opslag in orde", yes_no(report.store_healthy)),
-            ])
-            .build(),
-        Language::English => Builder::new()
-            .lead(
-                if all_ok {
-                    "Kring is working."
-                } else {
-                    "Kring has a problem."
-                },
-                if all_ok {
-                    ""
-                } else {
-                    " The administrator has been warned; please try again later."
-                },
-            )
-            .commands(&[
-                ("version", &report.version),
-                ("server reachable", yes_no(report.homeserver_reachable)),
-                ("storage healthy", yes_no(report.store_healthy)),
-            ])
-            .build(),
-    }
-}
-
-pub fn language_set(language: Language) -> BotReply {
-    match language {
-        Language::Dutch => Builder::new()
-            .paragraph("Goed. Ik antwoord u voortaan in het Nederlands.")
-            .build(),
-        Language::English => Builder::new()
-            .paragraph("Fine. From now on I will answer you in English.")
-            .build(),
     }
 }
 
@@ -272,7 +161,7 @@ pub fn command_error(language: Language, error: &CommandError) -> BotReply {
             | CommandError::BadPeriod { .. }
             | CommandError::UnknownInfoKind { .. }
             | CommandError::BadDate { .. },
-        ) => network::network_command_error(language, error),
+        ) => arguments::argument_error(language, error),
         (Language::Dutch, CommandError::TooLong { .. }) => Builder::new()
             .lead("Dit bericht is te lang voor een opdracht.", "")
             .paragraph(&format!("Een opdracht mag hoogstens {MAX_COMMAND_BYTES} tekens zijn. Ik heb er niets mee gedaan. Typ !hulp om te zien welke opdrachten er zijn."))
@@ -307,38 +196,6 @@ fn unknown_quote(name: &str) -> String {
         ".".to_owned()
     } else {
         format!(": !{name}.")
-    }
-}
-
-/// Said once when someone opens a direct chat with the bot.
-pub fn direct_chat_greeting(language: Language) -> BotReply {
-    match language {
-        Language::Dutch => Builder::new()
-            .lead(
-                "Hallo, ik ben de Kring-bot.",
-                " Dit gesprek is versleuteld: alleen u en ik kunnen het lezen.",
-            )
-            .paragraph("Typ !hulp om te zien wat ik kan. (English: type !help en)")
-            .build(),
-        Language::English => Builder::new()
-            .lead(
-                "Hello, I am the Kring bot.",
-                " This chat is encrypted: only you and I can read it.",
-            )
-            .paragraph("Type !help to see what I can do. (Nederlands: typ !hulp)")
-            .build(),
-    }
-}
-
-/// The answer to ordinary text in a direct chat, which the bot cannot understand.
-pub fn chat_hint(language: Language) -> BotReply {
-    match language {
-        Language::Dutch => Builder::new()
-            .paragraph("Ik begrijp alleen opdrachten die met een uitroepteken beginnen. Typ !hulp om te zien welke er zijn.")
-            .build(),
-        Language::English => Builder::new()
-            .paragraph("I only understand commands that start with an exclamation mark. Type !help to see which exist.")
-            .build(),
     }
 }
 
@@ -413,6 +270,18 @@ pub fn untrusted_input(language: Language, distrust: crate::trust::Distrust) -> 
             .paragraph("That happens with a new phone or a lost recovery key, for instance. Until that is checked, I carry out no commands from you. Your region's administrator can check that it is really you.")
             .build(),
     }
+}
+
+/// A date and a time of day, Dutch time, as the logs show it.
+pub(crate) fn date_time(language: Language, at: crate::network::Millis) -> String {
+    use chrono::{TimeZone, Timelike};
+    let time = chrono::Utc
+        .timestamp_millis_opt(at)
+        .single()
+        .map(|utc| utc.with_timezone(&chrono_tz::Europe::Amsterdam))
+        .map(|local| format!("{:02}:{:02}", local.hour(), local.minute()))
+        .unwrap_or_default();
+    format!("{} {time}", date(language, at))
 }
 
 pub fn escape_html(text: &str) -> String {

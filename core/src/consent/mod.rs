@@ -4,6 +4,10 @@
 //! [`may`] is the one question every bot and the bridge ask; nothing decides consent elsewhere.
 //! [`decide_consent`] is the one rule for changing it.
 
+pub mod commands;
+pub mod poll;
+pub mod texts;
+
 use crate::matrix_id::MatrixId;
 use crate::network::{Membership, Millis, Network};
 use crate::role::Role;

@@ -5,6 +5,9 @@
 //! Everything here is a plain function over plain values. The bots load a [`Network`] from the
 //! store, ask [`decide`] or [`observe_membership`], and carry out what comes back.
 
+pub mod commands;
+pub mod texts;
+
 use crate::matrix_id::MatrixId;
 use crate::role::Role;
 use serde::{Deserialize, Serialize};

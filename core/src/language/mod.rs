@@ -1,3 +1,12 @@
+//! The language capability: which language the bots answer a member in, and `!taal` to choose
+//! it for good.
+
+mod texts;
+
+pub use texts::language_set;
+
+use crate::capability::{Capability, CommandSpec, HelpLine, Invocation, Localised, shorten};
+use crate::command::{Command, CommandError};
 use serde::{Deserialize, Serialize};
 
 /// The language the bots answer in. Dutch is the default for everyone; a member may ask for
@@ -34,6 +43,40 @@ impl Language {
             _ => None,
         }
     }
+}
+
+/// `!taal en` / `!language nl`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LanguageCommand {
+    /// Remember which language to answer this member in.
+    Set { language: Language },
+}
+
+pub const CAPABILITY: Capability = Capability {
+    name: "language",
+    commands: &[CommandSpec {
+        words: &["taal", "language"],
+        usage: Localised::new(
+            "!taal nl (Nederlands) of !taal en (Engels)",
+            "!language en (English) or !language nl (Dutch)",
+        ),
+        help: &[HelpLine::new(
+            Localised::new("!taal en", "!taal nl"),
+            Localised::new(
+                "answer me in English from now on",
+                "antwoord mij voortaan in het Nederlands",
+            ),
+        )],
+        parse: parse_set,
+    }],
+};
+
+fn parse_set(invocation: &Invocation<'_>) -> Result<Command, CommandError> {
+    let word = invocation.first().ok_or(CommandError::MissingLanguage)?;
+    let language = Language::from_word(word).ok_or_else(|| CommandError::UnknownLanguage {
+        word: shorten(word, 20),
+    })?;
+    Ok(Command::Language(LanguageCommand::Set { language }))
 }
 
 #[cfg(test)]

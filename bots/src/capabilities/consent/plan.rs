@@ -1,0 +1,148 @@
+//! From a consent request to a plan.
+
+use super::*;
+
+/// The one way a consent request, typed or tapped, becomes a plan: the rules decide, the store
+/// records (with the audit line), "being in the chat" withdrawn takes the member out, and the
+/// client hears what changed.
+pub(crate) async fn consent_plan(
+    context: &Context<'_>,
+    network: &Network,
+    current: &consent::Consent,
+    names: &HashMap<MatrixId, Person>,
+    request: &ConsentRequest,
+    reply_to: Option<String>,
+) -> Result<Plan, BotError> {
+    let language = context.language;
+    let decision =
+        match consent::decide_consent(network, current, &context.actor, request, context.now) {
+            Ok(decision) => decision,
+            Err(refusal) => {
+                let (ConsentRequest::Give { subject, kind, .. }
+                | ConsentRequest::Withdraw { subject, kind }) = request;
+                let verb = match request {
+                    ConsentRequest::Give { .. } => "give",
+                    ConsentRequest::Withdraw { .. } => "withdraw",
+                };
+                let mut plan = Plan::reply(
+                    here(context.entry),
+                    messages::consent_refusal(language, &refusal),
+                    reply_to,
+                );
+                plan.change(context.log_object(
+                    network,
+                    &format!("consent.{verb}.{}", kind.code()),
+                    Some(subject.audit_object()),
+                    Outcome::Refused,
+                ));
+                return Ok(plan);
+            }
+        };
+    let (ConsentRequest::Give { subject, kind, .. } | ConsentRequest::Withdraw { subject, kind }) =
+        request;
+    let who = match subject {
+        Subject::Member { user } => Who::Person(person(names, user)),
+        Subject::Organisation { name } => Who::Organisation(name.clone()),
+    };
+    let object = subject.audit_object();
+    let mut plan = Plan::new();
+    let (give, until) = match decision {
+        ConsentDecision::Give {
+            subject,
+            kind,
+            until,
+            on_behalf_of,
+        } => {
+            let grant_id = format!("g-{}", random_code(16));
+            let room = context.bot.store.network_room(&network.id).await?;
+            if let Some(timer) = consent::end_timer(
+                &network.id,
+                room.as_deref(),
+                &grant_id,
+                &subject,
+                kind,
+                until,
+            ) {
+                plan.change(Change::ScheduleTimer(timer));
+            }
+            plan.change(Change::GiveConsent {
+                network_id: network.id.clone(),
+                grant_id,
+                subject,
+                kind,
+                given_by: context.actor.clone(),
+                on_behalf_of,
+                at: context.now,
+                ends_at: until,
+            })
+            .change(context.log_object(
+                network,
+                &format!("consent.give.{}", kind.code()),
+                Some(object),
+                Outcome::Done,
+            ));
+            (true, until)
+        }
+        ConsentDecision::Withdraw {
+            subject,
+            kind,
+            removes_member,
+            ..
+        } => {
+            plan.change(Change::WithdrawConsent {
+                network_id: network.id.clone(),
+                subject: subject.clone(),
+                kind,
+                by: context.actor.clone(),
+                at: context.now,
+            })
+            .change(context.log_object(
+                network,
+                &format!("consent.withdraw.{}", kind.code()),
+                Some(object),
+                Outcome::Done,
+            ));
+            if let (true, Subject::Member { user }, Who::Person(removed)) =
+                (removes_member, &subject, &who)
+            {
+                remove(context, network, &mut plan, user);
+                let client_language = language_of(context.bot, &network.client).await?;
+                lapse_proposals_of(
+                    context.bot,
+                    network,
+                    &mut plan,
+                    user,
+                    context.now,
+                    client_language,
+                )
+                .await?;
+                plan.effect(Effect::Send {
+                    to: to_network(network),
+                    reply: messages::removed(client_language, removed),
+                    reply_to: None,
+                });
+            }
+            (false, None)
+        }
+    };
+    // Reading history is carried out by copies in the member's own room (see ShareHistory).
+    if let (InfoKind::PastHistory, Subject::Member { user }) = (kind, subject) {
+        plan.effect(if give {
+            Effect::ShareHistory {
+                network_id: network.id.clone(),
+                user: user.clone(),
+            }
+        } else {
+            Effect::WithdrawHistory {
+                network_id: network.id.clone(),
+                user: user.clone(),
+            }
+        });
+    }
+    plan.effect(Effect::Send {
+        to: here(context.entry),
+        reply: messages::consent_changed(language, &who, *kind, give, until),
+        reply_to,
+    });
+    Ok(plan)
+}

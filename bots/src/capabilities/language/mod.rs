@@ -1,0 +1,5 @@
+//! The language capability: `!taal`.
+
+mod set;
+
+pub(crate) use set::on_command;

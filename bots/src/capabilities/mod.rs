@@ -1,0 +1,79 @@
+//! The capabilities the bots have, each in its own folder (one file per verb or event it
+//! handles), and their registration: which capability answers a command, an inbox kind and a
+//! timer. The runtime (sync, inbox, lanes, scheduler, outbox) calls only these three functions
+//! and knows no capability by name; a new capability is its folders plus one arm in each match
+//! below that applies to it (the compiler points at every one, because the enums are closed).
+//!
+//! The verbs themselves (words, usage, help lines) register in `kring_core::capability`.
+
+pub(crate) mod basics;
+pub(crate) mod consent;
+pub(crate) mod language;
+pub(crate) mod logbook;
+pub(crate) mod network;
+
+use crate::{Bot, BotError};
+use kring_core::plan::{FiredTimer, Plan};
+use kring_core::{Command, Language};
+use kring_store::{InboxEntry, InboxKind};
+
+/// What a command is about beyond its own words.
+pub(crate) struct Asked<'a> {
+    /// The language the sender is answered in unless the command names one.
+    pub(crate) preferred: Language,
+    pub(crate) in_direct_chat: bool,
+    /// The network the sender picked by number, answering "which network?".
+    pub(crate) chosen: Option<&'a str>,
+}
+
+/// A parsed command, carried out by the capability that offers it.
+pub(crate) async fn on_command(
+    bot: &Bot,
+    entry: &InboxEntry,
+    command: Command,
+    asked: Asked<'_>,
+) -> Result<Plan, BotError> {
+    match command {
+        Command::Basics(command) => basics::on_command(bot, entry, command, &asked).await,
+        Command::Language(command) => Ok(language::on_command(bot, entry, command)),
+        Command::Network(command) => {
+            network::on_command(bot, entry, command, asked.preferred, asked.chosen).await
+        }
+        Command::Logbook(command) => logbook::on_command(bot, entry, command, &asked).await,
+        Command::Consent(command) => consent::on_command(bot, entry, command, &asked).await,
+    }
+}
+
+/// An inbox entry of a kind a capability owns; `None` for the runtime's own kinds.
+pub(crate) async fn on_entry(bot: &Bot, entry: &InboxEntry) -> Option<Result<Plan, BotError>> {
+    Some(match entry.kind {
+        InboxKind::Greeting => Ok(basics::greeting(entry)),
+        InboxKind::Membership => network::on_membership(bot, entry).await,
+        InboxKind::LinkUsed => network::on_link_used(bot, entry).await,
+        InboxKind::PowerLevels => network::on_power_levels(bot, entry).await,
+        InboxKind::RoomSetting => network::on_room_setting(bot, entry).await,
+        InboxKind::ConsentExpired => consent::on_consent_expired(bot, entry).await,
+        InboxKind::PollResponse => consent::on_poll_response(bot, entry).await,
+        InboxKind::Unreadable => basics::could_not_read(bot, entry).await,
+        InboxKind::Reaction
+        | InboxKind::Timer
+        | InboxKind::Command
+        | InboxKind::Untrusted
+        | InboxKind::IdentityConfirmed => return None,
+    })
+}
+
+/// A timer came due: the capability that set it plans what that means now (it may find nothing
+/// left to do, such as consent renewed before it ended).
+pub(crate) async fn on_timer(
+    bot: &Bot,
+    entry: &InboxEntry,
+    fired: FiredTimer,
+) -> Result<Plan, BotError> {
+    match fired.capability.as_str() {
+        kring_core::consent::TIMERS => consent::on_timer(bot, entry, fired.payload).await,
+        other => Err(BotError::Plan(format!(
+            "a timer of a capability this bot does not have: {other:?}"
+        ))),
+    }
+}
