@@ -3,6 +3,7 @@
 
 use crate::{Bot, BotError, sync};
 use kring_core::MatrixId;
+use kring_core::audit::AuditAction;
 use kring_core::messages::{self, BotReply, Person};
 use kring_core::plan::{ActionRecord, Change, Effect, Outcome, Plan, Target};
 use kring_core::trust::{self, Distrust, IdentityTrust, IdentityVerdict, SenderDevice};
@@ -388,7 +389,7 @@ pub(crate) async fn on_untrusted(bot: &Bot, entry: &InboxEntry) -> Result<Plan, 
                     at: bot.clock.now_millis(),
                     actor: sender.clone(),
                     on_behalf_of: None,
-                    action: "identity.changed".to_owned(),
+                    action: AuditAction::IdentityChanged,
                     object: Some(sender.to_string()),
                     outcome: Outcome::Done,
                 }));
@@ -408,7 +409,7 @@ pub(crate) async fn on_untrusted(bot: &Bot, entry: &InboxEntry) -> Result<Plan, 
             at: bot.clock.now_millis(),
             actor: sender,
             on_behalf_of: None,
-            action: format!("input.{}", reason.code()),
+            action: AuditAction::Input(reason),
             object: None,
             outcome: Outcome::Refused,
         }));
@@ -463,7 +464,7 @@ pub(crate) async fn on_identity_confirmed(bot: &Bot, entry: &InboxEntry) -> Resu
             at: bot.clock.now_millis(),
             actor: person.clone(),
             on_behalf_of: None,
-            action: "identity.confirmed".to_owned(),
+            action: AuditAction::IdentityConfirmed,
             object: Some(person.to_string()),
             outcome: Outcome::Done,
         }));

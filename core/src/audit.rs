@@ -3,6 +3,8 @@
 //! the previous entry's hash, so changing, removing or reordering any entry breaks the chain
 //! from that entry on.
 
+use crate::consent::InfoKind;
+use crate::trust::Distrust;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -77,6 +79,110 @@ pub fn first_break<'a>(
         previous = entry.hash.clone();
     }
     None
+}
+
+/// What an audit entry records. Stored as a stable code (`member.invite`, `consent.give.chat`):
+/// the code is what the hash chain covers, so a code, once written, never changes meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    /// The client (or a professional for them) started a network.
+    NetworkStart,
+    /// The client accepted a network started for them.
+    NetworkAccept,
+    /// The client declined a network started for them.
+    NetworkDecline,
+    MemberInvite,
+    MemberJoin,
+    MemberLeave,
+    MemberRemove,
+    /// Someone invited or let in around the bot; undone.
+    MemberUndoUnapproved,
+    LinkCreate,
+    LinkRevoke,
+    LinkUse,
+    ProposalAdd,
+    ProposalApprove,
+    ProposalRefuse,
+    ProposalDecide,
+    ProposalLapse,
+    /// A room setting changed around the bot; put back.
+    RoomUndoSetting,
+    /// The room was replaced (upgraded); the bot stayed.
+    RoomRefuseUpgrade,
+    /// Power given around the bot; taken back.
+    PowerUndoUnapproved,
+    /// The security keys of someone who steers changed.
+    IdentityChanged,
+    /// The administrator confirmed someone's new keys.
+    IdentityConfirmed,
+    /// Input not acted on because of how it arrived.
+    Input(Distrust),
+    ConsentGive(InfoKind),
+    ConsentWithdraw(InfoKind),
+    /// A grant reached its end date and the bot carried out what that means.
+    ConsentEnd(InfoKind),
+}
+
+const PLAIN_CODES: &[(AuditAction, &str)] = &[
+    (AuditAction::NetworkStart, "network.start"),
+    (AuditAction::NetworkAccept, "network.accept"),
+    (AuditAction::NetworkDecline, "network.decline"),
+    (AuditAction::MemberInvite, "member.invite"),
+    (AuditAction::MemberJoin, "member.join"),
+    (AuditAction::MemberLeave, "member.leave"),
+    (AuditAction::MemberRemove, "member.remove"),
+    (AuditAction::MemberUndoUnapproved, "member.undo_unapproved"),
+    (AuditAction::LinkCreate, "link.create"),
+    (AuditAction::LinkRevoke, "link.revoke"),
+    (AuditAction::LinkUse, "link.use"),
+    (AuditAction::ProposalAdd, "proposal.add"),
+    (AuditAction::ProposalApprove, "proposal.approve"),
+    (AuditAction::ProposalRefuse, "proposal.refuse"),
+    (AuditAction::ProposalDecide, "proposal.decide"),
+    (AuditAction::ProposalLapse, "proposal.lapse"),
+    (AuditAction::RoomUndoSetting, "room.undo_setting"),
+    (AuditAction::RoomRefuseUpgrade, "room.refuse_upgrade"),
+    (AuditAction::PowerUndoUnapproved, "power.undo_unapproved"),
+    (AuditAction::IdentityChanged, "identity.changed"),
+    (AuditAction::IdentityConfirmed, "identity.confirmed"),
+];
+
+impl AuditAction {
+    pub fn code(self) -> String {
+        match self {
+            Self::Input(distrust) => format!("input.{}", distrust.code()),
+            Self::ConsentGive(kind) => format!("consent.give.{}", kind.code()),
+            Self::ConsentWithdraw(kind) => format!("consent.withdraw.{}", kind.code()),
+            Self::ConsentEnd(kind) => format!("consent.end.{}", kind.code()),
+            plain => PLAIN_CODES
+                .iter()
+                .find(|(action, _)| *action == plain)
+                .map(|(_, code)| (*code).to_owned())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// `None` for a code this version does not know (written by a newer one).
+    pub fn from_code(code: &str) -> Option<Self> {
+        if let Some((action, _)) = PLAIN_CODES.iter().find(|(_, known)| *known == code) {
+            return Some(*action);
+        }
+        let (family, rest) = code.split_once('.')?;
+        match family {
+            "input" => Distrust::from_code(rest).map(Self::Input),
+            "consent" => {
+                let (verb, kind) = rest.split_once('.')?;
+                let kind = InfoKind::from_code(kind)?;
+                match verb {
+                    "give" => Some(Self::ConsentGive(kind)),
+                    "withdraw" => Some(Self::ConsentWithdraw(kind)),
+                    "end" => Some(Self::ConsentEnd(kind)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The newest entry's number and hash, written outside the database. Cutting entries off the
@@ -204,5 +310,46 @@ mod tests {
             check_anchor(&[], &anchor),
             Some(AnchorBreak::Missing { seq: 4 })
         );
+    }
+
+    #[test]
+    fn every_action_has_a_code_that_reads_back() {
+        let mut actions: Vec<AuditAction> = PLAIN_CODES.iter().map(|(action, _)| *action).collect();
+        for kind in InfoKind::ALL {
+            actions.extend([
+                AuditAction::ConsentGive(kind),
+                AuditAction::ConsentWithdraw(kind),
+                AuditAction::ConsentEnd(kind),
+            ]);
+        }
+        for distrust in [
+            Distrust::NotEncrypted,
+            Distrust::UnconfirmedDevice,
+            Distrust::ChangedIdentity,
+        ] {
+            actions.push(AuditAction::Input(distrust));
+        }
+        let mut codes = std::collections::HashSet::new();
+        for action in actions {
+            let code = action.code();
+            assert!(!code.is_empty(), "{action:?}");
+            assert!(codes.insert(code.clone()), "{code} twice");
+            assert_eq!(AuditAction::from_code(&code), Some(action), "{code}");
+        }
+        // Codes written before the enum existed still read (the hash chain covers them).
+        assert_eq!(
+            AuditAction::from_code("consent.end.past_history"),
+            Some(AuditAction::ConsentEnd(InfoKind::PastHistory))
+        );
+        for unknown in [
+            "",
+            "member",
+            "member.invite.x",
+            "consent.give",
+            "consent.give.x",
+            "x.y",
+        ] {
+            assert_eq!(AuditAction::from_code(unknown), None, "{unknown}");
+        }
     }
 }

@@ -186,8 +186,7 @@ pub struct ActionRecord {
     /// Set when the actor acted for someone else (a representative for the client, the bot for
     /// whoever approved).
     pub on_behalf_of: Option<MatrixId>,
-    /// A stable name such as `network.start`, `member.invite`, `proposal.approve`.
-    pub action: String,
+    pub action: crate::audit::AuditAction,
     /// What was acted on: a user id, a proposal number, a link id.
     pub object: Option<String>,
     pub outcome: Outcome,

@@ -630,7 +630,7 @@ async fn append_audit(
         seq,
         at: record.at,
         network_id: record.network_id.clone(),
-        event_type: record.action.clone(),
+        event_type: record.action.code(),
         actor: record.actor.to_string(),
         on_behalf_of: record.on_behalf_of.as_ref().map(MatrixId::to_string),
         object: record.object.clone(),

@@ -1,7 +1,7 @@
 //! Networks, plans and the outbox, on SQLite and on a real PostgreSQL.
 
 use anyhow::Result;
-use kring_core::audit::ChainBreak;
+use kring_core::audit::{AuditAction, ChainBreak};
 use kring_core::messages::BotReply;
 use kring_core::network::{Membership, NetworkState, ProposalKind, ProposalState};
 use kring_core::plan::{ActionRecord, Change, Effect, Outcome, Plan, Target};
@@ -67,7 +67,7 @@ fn start_plan(network_id: &str, client: &str) -> Plan {
         at: 5,
         actor: id(client),
         on_behalf_of: None,
-        action: "network.start".into(),
+        action: AuditAction::NetworkStart,
         object: None,
         outcome: Outcome::Done,
     }))
@@ -322,7 +322,7 @@ async fn audited(store: &Store) -> Result<()> {
                 at: 6,
                 actor: id(client),
                 on_behalf_of: Some(id("client")),
-                action: "member.invite".into(),
+                action: AuditAction::MemberInvite,
                 object: Some(id("piet").to_string()),
                 outcome: Outcome::Done,
             }));

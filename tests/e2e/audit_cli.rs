@@ -4,6 +4,7 @@
 
 use anyhow::Result;
 use kring_core::MatrixId;
+use kring_core::audit::AuditAction;
 use kring_core::network::NetworkState;
 use kring_core::plan::{ActionRecord, Change, Outcome, Plan};
 use kring_store::{InboxKind, NewInboxEntry, Store};
@@ -15,10 +16,10 @@ fn id(name: &str) -> MatrixId {
 
 async fn logged_network(store: &Store) -> Result<()> {
     for (index, action) in [
-        "network.start",
-        "member.invite",
-        "member.join",
-        "member.remove",
+        AuditAction::NetworkStart,
+        AuditAction::MemberInvite,
+        AuditAction::MemberJoin,
+        AuditAction::MemberRemove,
     ]
     .iter()
     .enumerate()
@@ -53,7 +54,7 @@ async fn logged_network(store: &Store) -> Result<()> {
             at: 100 + index as i64,
             actor: id("anna"),
             on_behalf_of: None,
-            action: (*action).into(),
+            action: *action,
             object: Some(id("piet").to_string()),
             outcome: Outcome::Done,
         }));

@@ -1,49 +1,62 @@
 //! What the logbook says: one sentence per audit entry.
 
-use crate::audit::AuditEntry;
+use crate::audit::{AuditAction, AuditEntry};
 use crate::consent::AUDIT_ORGANISATION_PREFIX;
 use crate::consent::InfoKind;
 use crate::consent::texts::info_kind_label;
 use crate::language::Language;
 use crate::messages::{BotReply, Builder, Person, Text, date_time};
 use crate::plan::Outcome;
+use crate::trust::Distrust;
 
 /// How many log lines fit in one message; older ones are counted, not shown.
 pub const LOGBOOK_LINES: usize = 50;
 
 /// One audit entry as a sentence.
 /// What someone tried, for a refused attempt in the log.
-fn attempt_label(language: Language, action: &str) -> &'static str {
+fn attempt_label(language: Language, action: Option<AuditAction>) -> &'static str {
     let dutch = language == Language::Dutch;
     match action {
-        "member.invite" if dutch => "iemand uit te nodigen",
-        "member.invite" => "invite someone",
-        "link.create" if dutch => "een uitnodigingslink te maken",
-        "link.create" => "make an invite link",
-        "member.remove" if dutch => "iemand uit het netwerk te halen",
-        "member.remove" => "remove someone",
-        "proposal.decide" if dutch => "over een voorstel te beslissen",
-        "proposal.decide" => "decide on a proposal",
-        "link.revoke" if dutch => "een link in te trekken",
-        "link.revoke" => "revoke a link",
-        "member.leave" if dutch => "het netwerk te verlaten",
-        "member.leave" => "leave the network",
-        "room.refuse_upgrade" if dutch => "het gesprek te vervangen door een ander gesprek",
-        "room.refuse_upgrade" => "replace the chat by another one",
-        "input.not_encrypted" if dutch => "iets te veranderen met een onversleuteld bericht",
-        "input.not_encrypted" => "change something with an unencrypted message",
-        "input.unconfirmed_device" if dutch => {
+        Some(AuditAction::MemberInvite) if dutch => "iemand uit te nodigen",
+        Some(AuditAction::MemberInvite) => "invite someone",
+        Some(AuditAction::LinkCreate) if dutch => "een uitnodigingslink te maken",
+        Some(AuditAction::LinkCreate) => "make an invite link",
+        Some(AuditAction::MemberRemove) if dutch => "iemand uit het netwerk te halen",
+        Some(AuditAction::MemberRemove) => "remove someone",
+        Some(AuditAction::ProposalDecide) if dutch => "over een voorstel te beslissen",
+        Some(AuditAction::ProposalDecide) => "decide on a proposal",
+        Some(AuditAction::LinkRevoke) if dutch => "een link in te trekken",
+        Some(AuditAction::LinkRevoke) => "revoke a link",
+        Some(AuditAction::MemberLeave) if dutch => "het netwerk te verlaten",
+        Some(AuditAction::MemberLeave) => "leave the network",
+        Some(AuditAction::RoomRefuseUpgrade) if dutch => {
+            "het gesprek te vervangen door een ander gesprek"
+        }
+        Some(AuditAction::RoomRefuseUpgrade) => "replace the chat by another one",
+        Some(AuditAction::Input(Distrust::NotEncrypted)) if dutch => {
+            "iets te veranderen met een onversleuteld bericht"
+        }
+        Some(AuditAction::Input(Distrust::NotEncrypted)) => {
+            "change something with an unencrypted message"
+        }
+        Some(AuditAction::Input(Distrust::UnconfirmedDevice)) if dutch => {
             "iets te veranderen vanaf een apparaat dat niet bevestigd is"
         }
-        "input.unconfirmed_device" => "change something from a device nobody confirmed",
-        "input.changed_identity" if dutch => {
+        Some(AuditAction::Input(Distrust::UnconfirmedDevice)) => {
+            "change something from a device nobody confirmed"
+        }
+        Some(AuditAction::Input(Distrust::ChangedIdentity)) if dutch => {
             "iets te veranderen met beveiligingssleutels die veranderd zijn"
         }
-        "input.changed_identity" => "change something with security keys that changed",
-        other if other.starts_with("consent.give.") && dutch => "toestemming te geven",
-        other if other.starts_with("consent.give.") => "give consent",
-        other if other.starts_with("consent.") && dutch => "toestemming te veranderen",
-        other if other.starts_with("consent.") => "change consent",
+        Some(AuditAction::Input(Distrust::ChangedIdentity)) => {
+            "change something with security keys that changed"
+        }
+        Some(AuditAction::ConsentGive(_)) if dutch => "toestemming te geven",
+        Some(AuditAction::ConsentGive(_)) => "give consent",
+        Some(AuditAction::ConsentWithdraw(_) | AuditAction::ConsentEnd(_)) if dutch => {
+            "toestemming te veranderen"
+        }
+        Some(AuditAction::ConsentWithdraw(_) | AuditAction::ConsentEnd(_)) => "change consent",
         _ if dutch => "iets te doen",
         _ => "do something",
     }
@@ -70,13 +83,14 @@ fn log_sentence(language: Language, entry: &AuditEntry, person: &dyn Fn(&str) ->
     };
     // An attempt the rules refused (proposal.refuse and network.decline are decisions that
     // carry "refused" as their outcome, and read as such below).
+    let action = AuditAction::from_code(&entry.event_type);
     let attempt = entry.outcome == Outcome::Refused.code()
         && !matches!(
-            entry.event_type.as_str(),
-            "proposal.refuse" | "network.decline"
+            action,
+            Some(AuditAction::ProposalRefuse | AuditAction::NetworkDecline)
         );
-    let mut text = match (dutch, entry.event_type.as_str()) {
-        (_, action) if attempt => Text::new()
+    let mut text = match (dutch, action) {
+        _ if attempt => Text::new()
             .person(&actor)
             .text(if dutch { " probeerde " } else { " tried to " })
             .text(attempt_label(language, action))
@@ -92,130 +106,125 @@ fn log_sentence(language: Language, entry: &AuditEntry, person: &dyn Fn(&str) ->
             } else {
                 ", which was not allowed"
             }),
-        (true, "network.start") => Text::new().person(&actor).text(" startte het netwerk"),
-        (false, "network.start") => Text::new().person(&actor).text(" started the network"),
-        (true, "network.accept") => who().text(" accepteerde het netwerk"),
-        (false, "network.accept") => who().text(" accepted the network"),
-        (true, "network.decline") => who().text(" wees het netwerk af"),
-        (false, "network.decline") => who().text(" declined the network"),
-        (true, "member.invite") => Text::new()
+        (true, Some(AuditAction::NetworkStart)) => Text::new().person(&actor).text(" startte het netwerk"),
+        (false, Some(AuditAction::NetworkStart)) => Text::new().person(&actor).text(" started the network"),
+        (true, Some(AuditAction::NetworkAccept)) => who().text(" accepteerde het netwerk"),
+        (false, Some(AuditAction::NetworkAccept)) => who().text(" accepted the network"),
+        (true, Some(AuditAction::NetworkDecline)) => who().text(" wees het netwerk af"),
+        (false, Some(AuditAction::NetworkDecline)) => who().text(" declined the network"),
+        (true, Some(AuditAction::MemberInvite)) => Text::new()
             .person(&actor)
             .text(" nodigde ")
             .merge(who())
             .text(" uit"),
-        (false, "member.invite") => Text::new().person(&actor).text(" invited ").merge(who()),
-        (true, "member.join") => who().text(" kwam erbij"),
-        (false, "member.join") => who().text(" joined"),
-        (true, "member.leave") => who().text(" verliet het netwerk"),
-        (false, "member.leave") => who().text(" left the network"),
-        (true, "member.remove") => Text::new()
+        (false, Some(AuditAction::MemberInvite)) => Text::new().person(&actor).text(" invited ").merge(who()),
+        (true, Some(AuditAction::MemberJoin)) => who().text(" kwam erbij"),
+        (false, Some(AuditAction::MemberJoin)) => who().text(" joined"),
+        (true, Some(AuditAction::MemberLeave)) => who().text(" verliet het netwerk"),
+        (false, Some(AuditAction::MemberLeave)) => who().text(" left the network"),
+        (true, Some(AuditAction::MemberRemove)) => Text::new()
             .person(&actor)
             .text(" haalde ")
             .merge(who())
             .text(" uit het netwerk"),
-        (false, "member.remove") => Text::new().person(&actor).text(" removed ").merge(who()),
-        (true, "member.undo_unapproved") => Text::new()
+        (false, Some(AuditAction::MemberRemove)) => Text::new().person(&actor).text(" removed ").merge(who()),
+        (true, Some(AuditAction::MemberUndoUnapproved)) => Text::new()
             .text("de bot maakte een uitnodiging van ")
             .merge(who())
             .text(" ongedaan"),
-        (false, "member.undo_unapproved") => Text::new()
+        (false, Some(AuditAction::MemberUndoUnapproved)) => Text::new()
             .text("the bot undid an invitation of ")
             .merge(who()),
-        (true, "power.undo_unapproved") => Text::new()
+        (true, Some(AuditAction::PowerUndoUnapproved)) => Text::new()
             .text("de bot nam rechten van ")
             .merge(who())
             .text(" terug"),
-        (false, "power.undo_unapproved") => Text::new()
+        (false, Some(AuditAction::PowerUndoUnapproved)) => Text::new()
             .text("the bot took back rights of ")
             .merge(who()),
-        (true, "proposal.add") => Text::new()
+        (true, Some(AuditAction::ProposalAdd)) => Text::new()
             .person(&actor)
             .text(&format!(" deed voorstel {object}")),
-        (false, "proposal.add") => Text::new()
+        (false, Some(AuditAction::ProposalAdd)) => Text::new()
             .person(&actor)
             .text(&format!(" made proposal {object}")),
-        (true, "proposal.approve") => Text::new()
+        (true, Some(AuditAction::ProposalApprove)) => Text::new()
             .person(&actor)
             .text(&format!(" zei ja tegen voorstel {object}")),
-        (false, "proposal.approve") => Text::new()
+        (false, Some(AuditAction::ProposalApprove)) => Text::new()
             .person(&actor)
             .text(&format!(" said yes to proposal {object}")),
-        (true, "proposal.refuse") => Text::new()
+        (true, Some(AuditAction::ProposalRefuse)) => Text::new()
             .person(&actor)
             .text(&format!(" zei nee tegen voorstel {object}")),
-        (false, "proposal.refuse") => Text::new()
+        (false, Some(AuditAction::ProposalRefuse)) => Text::new()
             .person(&actor)
             .text(&format!(" said no to proposal {object}")),
-        (true, "proposal.lapse") => Text::new()
+        (true, Some(AuditAction::ProposalLapse)) => Text::new()
             .text(&format!("voorstel {object} van "))
             .person(&actor)
             .text(" verviel: die persoon zit niet meer in het netwerk"),
-        (false, "proposal.lapse") => Text::new()
+        (false, Some(AuditAction::ProposalLapse)) => Text::new()
             .text(&format!("proposal {object} by "))
             .person(&actor)
             .text(" lapsed: they are no longer in the network"),
-        (true, "room.undo_setting") => Text::new()
+        (true, Some(AuditAction::RoomUndoSetting)) => Text::new()
             .text("de bot zette een instelling van het gesprek terug die ")
             .person(&actor)
             .text(" had veranderd"),
-        (false, "room.undo_setting") => Text::new()
+        (false, Some(AuditAction::RoomUndoSetting)) => Text::new()
             .text("the bot put back a room setting ")
             .person(&actor)
             .text(" had changed"),
-        (true, "link.create") => Text::new()
+        (true, Some(AuditAction::LinkCreate)) => Text::new()
             .person(&actor)
             .text(&format!(" maakte uitnodigingslink {object}")),
-        (false, "link.create") => Text::new()
+        (false, Some(AuditAction::LinkCreate)) => Text::new()
             .person(&actor)
             .text(&format!(" made invite link {object}")),
-        (true, "link.use") => Text::new().text(&format!("uitnodigingslink {object} werd gebruikt")),
-        (false, "link.use") => Text::new().text(&format!("invite link {object} was used")),
-        (true, "link.revoke") => Text::new()
+        (true, Some(AuditAction::LinkUse)) => Text::new().text(&format!("uitnodigingslink {object} werd gebruikt")),
+        (false, Some(AuditAction::LinkUse)) => Text::new().text(&format!("invite link {object} was used")),
+        (true, Some(AuditAction::LinkRevoke)) => Text::new()
             .person(&actor)
             .text(&format!(" trok uitnodigingslink {object} in")),
-        (false, "link.revoke") => Text::new()
+        (false, Some(AuditAction::LinkRevoke)) => Text::new()
             .person(&actor)
             .text(&format!(" revoked invite link {object}")),
-        (true, "identity.changed") => Text::new()
+        (true, Some(AuditAction::IdentityChanged)) => Text::new()
             .text("de beveiligingssleutels van ")
             .merge(who())
             .text(" zijn veranderd; die persoon beslist niet mee en leest de bot niet tot de beheerder heeft nagegaan wie het is"),
-        (false, "identity.changed") => Text::new()
+        (false, Some(AuditAction::IdentityChanged)) => Text::new()
             .text("the security keys of ")
             .merge(who())
             .text(" changed; they do not decide and cannot read the bot until the administrator has checked who they are"),
-        (true, "identity.confirmed") => Text::new()
+        (true, Some(AuditAction::IdentityConfirmed)) => Text::new()
             .text("de beheerder ging na dat de nieuwe beveiligingssleutels van ")
             .merge(who())
             .text(" echt van die persoon zijn"),
-        (false, "identity.confirmed") => Text::new()
+        (false, Some(AuditAction::IdentityConfirmed)) => Text::new()
             .text("the administrator checked that the new security keys of ")
             .merge(who())
             .text(" really belong to them"),
-        (true, "consent.end.past_history") => Text::new()
+        (true, Some(AuditAction::ConsentEnd(InfoKind::PastHistory))) => Text::new()
             .text("de toestemming van ")
             .merge(who())
             .text(" om eerdere berichten te lezen liep af; de bot haalde ze weg"),
-        (false, "consent.end.past_history") => Text::new()
+        (false, Some(AuditAction::ConsentEnd(InfoKind::PastHistory))) => Text::new()
             .text("the consent of ")
             .merge(who())
             .text(" to read earlier messages ended; the bot took them away"),
-        (true, other) if other.starts_with("consent.end.") => Text::new()
+        (true, Some(AuditAction::ConsentEnd(_))) => Text::new()
             .text("de toestemming van ")
             .merge(who())
             .text(" voor de chat liep af; de bot haalde die uit het netwerk"),
-        (false, other) if other.starts_with("consent.end.") => Text::new()
+        (false, Some(AuditAction::ConsentEnd(_))) => Text::new()
             .text("the consent of ")
             .merge(who())
             .text(" for the chat ended; the bot took them out of the network"),
-        (_, other) if other.starts_with("consent.") => {
-            let giving = other.starts_with("consent.give.");
-            let kind = other
-                .rsplit('.')
-                .next()
-                .and_then(InfoKind::from_code)
-                .map(|kind| info_kind_label(language, kind))
-                .unwrap_or("?");
+        (_, Some(AuditAction::ConsentGive(kind) | AuditAction::ConsentWithdraw(kind))) => {
+            let giving = matches!(action, Some(AuditAction::ConsentGive(_)));
+            let kind = info_kind_label(language, kind);
             match (dutch, giving) {
                 (true, true) => Text::new()
                     .person(&actor)
@@ -239,7 +248,25 @@ fn log_sentence(language: Language, entry: &AuditEntry, person: &dyn Fn(&str) ->
                     .text(&format!("'s consent for {kind}")),
             }
         }
-        (_, other) => Text::new().person(&actor).text(": ").code(other),
+        (true, Some(AuditAction::ProposalDecide)) => Text::new()
+            .person(&actor)
+            .text(" besliste over voorstel ")
+            .merge(who()),
+        (false, Some(AuditAction::ProposalDecide)) => Text::new()
+            .person(&actor)
+            .text(" decided on proposal ")
+            .merge(who()),
+        (true, Some(AuditAction::RoomRefuseUpgrade)) => Text::new()
+            .person(&actor)
+            .text(" verving het gesprek door een ander gesprek; de bot bleef hier"),
+        (false, Some(AuditAction::RoomRefuseUpgrade)) => Text::new()
+            .person(&actor)
+            .text(" replaced the chat by another one; the bot stayed here"),
+        // Written by a newer version: shown as it is stored.
+        (_, Some(AuditAction::Input(_)) | None) => Text::new()
+            .person(&actor)
+            .text(": ")
+            .code(&entry.event_type),
     };
     if let Some(client) = &entry.on_behalf_of {
         text = text

@@ -8,6 +8,7 @@
 pub mod commands;
 pub mod texts;
 
+use crate::audit::AuditAction;
 use crate::matrix_id::MatrixId;
 use crate::role::Role;
 use serde::{Deserialize, Serialize};
@@ -370,14 +371,14 @@ pub enum NetworkRequest {
 
 impl NetworkRequest {
     /// How the audit log names this request, and what it is about.
-    pub fn audit_action(&self) -> (&'static str, Option<String>) {
+    pub fn audit_action(&self) -> (AuditAction, Option<String>) {
         match self {
-            Self::Invite { user, .. } => ("member.invite", Some(user.to_string())),
-            Self::InviteLink { .. } => ("link.create", None),
-            Self::Remove { user } => ("member.remove", Some(user.to_string())),
-            Self::Decide { number, .. } => ("proposal.decide", Some(number.to_string())),
-            Self::RevokeLink { id } => ("link.revoke", Some(id.clone())),
-            Self::Leave => ("member.leave", None),
+            Self::Invite { user, .. } => (AuditAction::MemberInvite, Some(user.to_string())),
+            Self::InviteLink { .. } => (AuditAction::LinkCreate, None),
+            Self::Remove { user } => (AuditAction::MemberRemove, Some(user.to_string())),
+            Self::Decide { number, .. } => (AuditAction::ProposalDecide, Some(number.to_string())),
+            Self::RevokeLink { id } => (AuditAction::LinkRevoke, Some(id.clone())),
+            Self::Leave => (AuditAction::MemberLeave, None),
         }
     }
 }

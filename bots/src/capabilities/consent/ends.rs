@@ -60,7 +60,7 @@ pub(crate) async fn on_grant_ends(
     let mut plan = Plan::new();
     plan.change(context.log(
         &network,
-        &format!("consent.end.{}", kind.code()),
+        AuditAction::ConsentEnd(kind),
         Some(&user),
         Outcome::Done,
     ));

@@ -17,6 +17,7 @@ use crate::dispatch::here;
 use crate::session::random_code;
 use crate::{Bot, BotError};
 use kring_core::ConsentCommand;
+use kring_core::audit::AuditAction;
 use kring_core::consent::poll::{ConsentPoll, PollChoice};
 use kring_core::consent::{self, ConsentDecision, ConsentRequest, InfoKind, Subject};
 use kring_core::messages::{self, Person, Who};

@@ -20,9 +20,9 @@ pub(crate) async fn consent_plan(
             Err(refusal) => {
                 let (ConsentRequest::Give { subject, kind, .. }
                 | ConsentRequest::Withdraw { subject, kind }) = request;
-                let verb = match request {
-                    ConsentRequest::Give { .. } => "give",
-                    ConsentRequest::Withdraw { .. } => "withdraw",
+                let action = match request {
+                    ConsentRequest::Give { .. } => AuditAction::ConsentGive(*kind),
+                    ConsentRequest::Withdraw { .. } => AuditAction::ConsentWithdraw(*kind),
                 };
                 let mut plan = Plan::reply(
                     here(context.entry),
@@ -31,7 +31,7 @@ pub(crate) async fn consent_plan(
                 );
                 plan.change(context.log_object(
                     network,
-                    &format!("consent.{verb}.{}", kind.code()),
+                    action,
                     Some(subject.audit_object()),
                     Outcome::Refused,
                 ));
@@ -77,7 +77,7 @@ pub(crate) async fn consent_plan(
             })
             .change(context.log_object(
                 network,
-                &format!("consent.give.{}", kind.code()),
+                AuditAction::ConsentGive(kind),
                 Some(object),
                 Outcome::Done,
             ));
@@ -98,7 +98,7 @@ pub(crate) async fn consent_plan(
             })
             .change(context.log_object(
                 network,
-                &format!("consent.withdraw.{}", kind.code()),
+                AuditAction::ConsentWithdraw(kind),
                 Some(object),
                 Outcome::Done,
             ));

@@ -63,7 +63,12 @@ pub(crate) async fn create_link(
         at: context.now,
         expires_at: link.expires_at,
     })
-    .change(context.log_object(network, "link.create", Some(link.id.clone()), Outcome::Done));
+    .change(context.log_object(
+        network,
+        AuditAction::LinkCreate,
+        Some(link.id.clone()),
+        Outcome::Done,
+    ));
     let asked_here = context.entry.room_id == private_chat;
     plan.effect(Effect::SendInviteLink {
         to: Target::Room {
@@ -107,7 +112,7 @@ pub(crate) async fn on_link_used(bot: &Bot, entry: &InboxEntry) -> Result<Plan, 
         at: context.now,
         actor: user.clone(),
         on_behalf_of: Some(found.link.created_by.clone()),
-        action: "link.use".to_owned(),
+        action: AuditAction::LinkUse,
         object: Some(found.link.id.clone()),
         outcome: Outcome::Done,
     }));

@@ -49,10 +49,10 @@ pub(crate) async fn on_membership(bot: &Bot, entry: &InboxEntry) -> Result<Plan,
             welcome,
         } => {
             let action = match membership {
-                Membership::Joined => "member.join",
-                Membership::Left => "member.leave",
-                Membership::Removed => "member.remove",
-                Membership::Invited => "member.invite",
+                Membership::Joined => AuditAction::MemberJoin,
+                Membership::Left => AuditAction::MemberLeave,
+                Membership::Removed => AuditAction::MemberRemove,
+                Membership::Invited => AuditAction::MemberInvite,
             };
             plan.change(Change::SetMembership {
                 network_id: network.id.clone(),
@@ -147,7 +147,7 @@ pub(crate) async fn on_membership(bot: &Bot, entry: &InboxEntry) -> Result<Plan,
             })
             .change(context.log(
                 &network,
-                "network.accept",
+                AuditAction::NetworkAccept,
                 Some(&user),
                 Outcome::Done,
             ));
@@ -184,7 +184,7 @@ pub(crate) async fn on_membership(bot: &Bot, entry: &InboxEntry) -> Result<Plan,
             })
             .change(context.log(
                 &network,
-                "network.decline",
+                AuditAction::NetworkDecline,
                 Some(&user),
                 Outcome::Refused,
             ));
@@ -192,7 +192,7 @@ pub(crate) async fn on_membership(bot: &Bot, entry: &InboxEntry) -> Result<Plan,
         MembershipVerdict::Undo => {
             plan.change(context.log(
                 &network,
-                "member.undo_unapproved",
+                AuditAction::MemberUndoUnapproved,
                 Some(&user),
                 Outcome::Undone,
             ))

@@ -21,6 +21,7 @@ use crate::dispatch::here;
 use crate::effects::account_exists;
 use crate::session::random_code;
 use crate::{Bot, BotError};
+use kring_core::audit::AuditAction;
 use kring_core::consent::{InfoKind, Subject};
 use kring_core::messages::{self, BotReply, Person};
 use kring_core::network::{
@@ -56,7 +57,7 @@ impl Context<'_> {
     pub(crate) fn log(
         &self,
         network: &Network,
-        action: &str,
+        action: AuditAction,
         object: Option<&MatrixId>,
         outcome: Outcome,
     ) -> Change {
@@ -66,7 +67,7 @@ impl Context<'_> {
     pub(crate) fn log_object(
         &self,
         network: &Network,
-        action: &str,
+        action: AuditAction,
         object: Option<String>,
         outcome: Outcome,
     ) -> Change {
@@ -77,7 +78,7 @@ impl Context<'_> {
             // A representative acts for the client; anyone else acts for themselves.
             on_behalf_of: (self.actor != network.client && network.steered_by(&self.actor))
                 .then(|| network.client.clone()),
-            action: action.to_owned(),
+            action,
             object,
             outcome,
         })
@@ -358,7 +359,7 @@ pub(crate) async fn carry(
             })
             .change(context.log_object(
                 network,
-                "proposal.add",
+                AuditAction::ProposalAdd,
                 Some(number.to_string()),
                 Outcome::Proposed,
             ));
@@ -415,7 +416,7 @@ pub(crate) async fn carry(
             })
             .change(context.log_object(
                 network,
-                "proposal.approve",
+                AuditAction::ProposalApprove,
                 Some(number.to_string()),
                 Outcome::Done,
             ));
@@ -482,7 +483,7 @@ pub(crate) async fn carry(
             })
             .change(context.log_object(
                 network,
-                "proposal.refuse",
+                AuditAction::ProposalRefuse,
                 Some(number.to_string()),
                 Outcome::Refused,
             ));
@@ -502,7 +503,7 @@ pub(crate) async fn carry(
             })
             .change(context.log_object(
                 network,
-                "link.revoke",
+                AuditAction::LinkRevoke,
                 Some(id.clone()),
                 Outcome::Done,
             ));
@@ -525,7 +526,12 @@ pub(crate) async fn carry(
                 membership: Membership::Left,
                 since: context.now,
             })
-            .change(context.log(network, "member.leave", Some(&actor), Outcome::Done));
+            .change(context.log(
+                network,
+                AuditAction::MemberLeave,
+                Some(&actor),
+                Outcome::Done,
+            ));
             if network.current_role(&actor) == Some(&Role::Representative) {
                 plan.effect(Effect::SetPowerLevel {
                     network_id: network.id.clone(),
@@ -579,7 +585,12 @@ pub(crate) fn invite(
             since: context.now,
             added_by: context.actor.clone(),
         })
-        .change(context.log(network, "member.invite", Some(user), Outcome::Done))
+        .change(context.log(
+            network,
+            AuditAction::MemberInvite,
+            Some(user),
+            Outcome::Done,
+        ))
         .effect(Effect::Invite {
             network_id: network.id.clone(),
             user: user.clone(),
@@ -601,7 +612,12 @@ pub(crate) fn remove(context: &Context<'_>, network: &Network, plan: &mut Plan, 
         membership: Membership::Removed,
         since: context.now,
     })
-    .change(context.log(network, "member.remove", Some(user), Outcome::Done));
+    .change(context.log(
+        network,
+        AuditAction::MemberRemove,
+        Some(user),
+        Outcome::Done,
+    ));
     if network.current_role(user) == Some(&Role::Representative) {
         plan.effect(Effect::SetPowerLevel {
             network_id: network.id.clone(),

@@ -79,7 +79,7 @@ pub(crate) async fn lapse_proposals_of(
             at,
             actor: user.clone(),
             on_behalf_of: None,
-            action: "proposal.lapse".to_owned(),
+            action: AuditAction::ProposalLapse,
             object: Some(proposal.number.to_string()),
             outcome: Outcome::Undone,
         }));

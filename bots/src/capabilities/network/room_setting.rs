@@ -31,12 +31,17 @@ pub(crate) async fn on_room_setting(bot: &Bot, entry: &InboxEntry) -> Result<Pla
     let who = person(&names, &context.actor);
     let mut plan = Plan::new();
     if upgrade {
-        plan.change(context.log_object(&network, "room.refuse_upgrade", None, Outcome::Refused))
-            .effect(Effect::Send {
-                to: to_network(&network),
-                reply: messages::upgrade_refused(context.language, &who),
-                reply_to: None,
-            });
+        plan.change(context.log_object(
+            &network,
+            AuditAction::RoomRefuseUpgrade,
+            None,
+            Outcome::Refused,
+        ))
+        .effect(Effect::Send {
+            to: to_network(&network),
+            reply: messages::upgrade_refused(context.language, &who),
+            reply_to: None,
+        });
         return Ok(plan);
     }
     undo_setting(&context, &mut plan, &network, &who, event_type);
@@ -53,7 +58,7 @@ pub(crate) fn undo_setting(
 ) {
     plan.change(context.log_object(
         network,
-        "room.undo_setting",
+        AuditAction::RoomUndoSetting,
         Some(event_type.to_owned()),
         Outcome::Undone,
     ))
@@ -113,7 +118,7 @@ pub(crate) async fn on_power_levels(bot: &Bot, entry: &InboxEntry) -> Result<Pla
     for user in &excess {
         plan.change(context.log(
             &network,
-            "power.undo_unapproved",
+            AuditAction::PowerUndoUnapproved,
             Some(user),
             Outcome::Undone,
         ))

@@ -61,7 +61,12 @@ pub(crate) async fn start(
         since: context.now,
         added_by: context.actor.clone(),
     })
-    .change(context.log(&network, "network.start", Some(&client), Outcome::Done));
+    .change(context.log(
+        &network,
+        AuditAction::NetworkStart,
+        Some(&client),
+        Outcome::Done,
+    ));
     if let Some(role) = starter_role {
         // Asked of the client as soon as they accept; nothing is shared before.
         plan.change(Change::AddProposal {
@@ -120,7 +125,7 @@ pub(crate) async fn start_beside(
         })
         .change(context.log_object(
             existing,
-            "proposal.add",
+            AuditAction::ProposalAdd,
             Some(number.to_string()),
             Outcome::Proposed,
         ))
