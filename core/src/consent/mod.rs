@@ -279,7 +279,7 @@ pub fn decide_consent(
     if !network.steered_by(actor) {
         return Err(ConsentRefusal::OnlyClientMay);
     }
-    let on_behalf_of = (actor != &network.client).then(|| network.client.clone());
+    let on_behalf_of = network.acting_for(actor);
     let (subject, kind) = match request {
         ConsentRequest::Give { subject, kind, .. } | ConsentRequest::Withdraw { subject, kind } => {
             (subject, *kind)

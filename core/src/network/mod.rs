@@ -311,6 +311,13 @@ impl Network {
             })
     }
 
+    /// On whose behalf `actor` acts here: someone other than the client who steers (a
+    /// representative) acts for the client; the client, and anyone who does not steer, for
+    /// themselves. The one rule for the audit log's "namens" and for consent given by proxy.
+    pub fn acting_for(&self, actor: &MatrixId) -> Option<MatrixId> {
+        (actor != &self.client && self.steered_by(actor)).then(|| self.client.clone())
+    }
+
     /// The organisations of the professionals in the network now, each once, in order of arrival.
     pub fn organisations(&self) -> Vec<&str> {
         let mut found: Vec<&str> = Vec::new();
@@ -788,6 +795,18 @@ mod tests {
             proposals: vec![],
             links: vec![],
         }
+    }
+
+    #[test]
+    fn only_a_representative_acts_for_the_client() {
+        let mut network = network();
+        assert_eq!(network.acting_for(&id("client")), None);
+        assert_eq!(network.acting_for(&id("rep")), Some(id("client")));
+        for other in ["carer", "gp", "kring", "stranger"] {
+            assert_eq!(network.acting_for(&id(other)), None, "{other}");
+        }
+        network.members[2].membership = Membership::Left;
+        assert_eq!(network.acting_for(&id("rep")), None, "no longer in it");
     }
 
     fn invite(name: &str, role: Role) -> NetworkRequest {

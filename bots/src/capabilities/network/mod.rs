@@ -75,9 +75,7 @@ impl Context<'_> {
             network_id: network.id.clone(),
             at: self.now,
             actor: self.actor.clone(),
-            // A representative acts for the client; anyone else acts for themselves.
-            on_behalf_of: (self.actor != network.client && network.steered_by(&self.actor))
-                .then(|| network.client.clone()),
+            on_behalf_of: network.acting_for(&self.actor),
             action,
             object,
             outcome,
