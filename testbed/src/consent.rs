@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 use kring_core::MatrixId;
 use kring_core::consent::{InfoKind, Subject};
-use kring_core::plan::{Change, Plan};
+use kring_core::plan::{Change, Plan, Timer};
 use kring_store::{InboxKind, NewInboxEntry, Store};
 
 const WRITER: &str = "@consent-writer:test";
@@ -12,7 +12,8 @@ const WRITER: &str = "@consent-writer:test";
 /// Replace `member`'s consent for `kind` in the network of `room_id` by one that ends at `ends_at`
 /// (milliseconds since the epoch), given by `client`, exactly as a `!toestemming … tot …`
 /// command would record it (one plan, one transaction). Its inbox entry belongs to a writer of
-/// its own, so that a running bot's worker never takes it for a command.
+/// its own, so that a running bot's worker never takes it for a command. Returns the timer that
+/// ends it.
 pub async fn consent_ending_at(
     store: &Store,
     room_id: &str,
@@ -20,7 +21,7 @@ pub async fn consent_ending_at(
     member: &str,
     kind: InfoKind,
     ends_at: i64,
-) -> Result<()> {
+) -> Result<Timer> {
     let network = store
         .network_by_room(room_id)
         .await?
@@ -47,16 +48,16 @@ pub async fn consent_ending_at(
         .await?;
     let grant_id = format!("g-test-{ends_at}");
     let mut plan = Plan::new();
-    if let Some(timer) = kring_core::consent::end_timer(
+    let timer = kring_core::consent::end_timer(
         &network.id,
         Some(room_id),
         &grant_id,
         &subject,
         kind,
         Some(ends_at),
-    ) {
-        plan.change(Change::ScheduleTimer(timer));
-    }
+    )
+    .context("a grant with an end has a timer")?;
+    plan.change(Change::ScheduleTimer(timer.clone()));
     plan.change(Change::WithdrawConsent {
         network_id: network.id.clone(),
         subject: subject.clone(),
@@ -78,7 +79,7 @@ pub async fn consent_ending_at(
         store.apply_plan(WRITER, &cause, &plan).await?,
         "the plan was applied"
     );
-    Ok(())
+    Ok(timer)
 }
 
 pub fn now_millis() -> i64 {

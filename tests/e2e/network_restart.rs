@@ -238,6 +238,100 @@ async fn consent_that_ended_while_the_bot_was_down_is_enforced_after_the_restart
     Ok(())
 }
 
+/// A timer that came due fires once even when the bot dies between "due" and "done": the bot
+/// is SIGKILLed the moment the scheduler has turned the timer into an inbox entry (polled in
+/// the store every 10 ms), before or while that entry is planned and carried out. After the
+/// restart the member is removed once: one removal notice, one audit line, the timer fired.
+#[tokio::test]
+async fn a_timer_killed_between_due_and_done_fires_once() -> Result<()> {
+    let NetworkWithBotProcess {
+        synapse,
+        mut bot,
+        client,
+        room_id,
+        room,
+    } = NetworkWithBotProcess::start().await?;
+    let carer_account = synapse.register(Persona::Carer).await?;
+    let carer = TestClient::login(&synapse.base_url(), &carer_account).await?;
+    client
+        .send_text(
+            &room,
+            &format!("!uitnodigen {} mantelzorger", carer.user_id()),
+        )
+        .await?;
+    carer.wait_for_any_invite().await?;
+    carer.accept_invite(&room_id).await?;
+    client
+        .wait_for("the consent defaults", |m| {
+            m.room_id == room_id && m.body.contains("Standaard ziet")
+        })
+        .await?;
+
+    let store = kring_store::Store::connect(&bot.database_url).await?;
+    let timer = kring_testbed::consent_ending_at(
+        &store,
+        room_id.as_str(),
+        client.user_id().as_str(),
+        carer.user_id().as_str(),
+        kring_core::consent::InfoKind::ChatMembership,
+        kring_testbed::now_millis() + 1500,
+    )
+    .await?;
+    let fired_entry =
+        kring_store::fired_timer_event_id(&timer.capability, &timer.key, timer.due_at);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let state = store.timer(&timer.capability, &timer.key).await?;
+        if state.is_some_and(|stored| stored.state == kring_store::TimerState::Fired) {
+            break;
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "the timer never fired:\n{}",
+            bot.log()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    bot.kill_hard().await?;
+    let at_kill = store
+        .inbox_entry(&fired_entry)
+        .await?
+        .context("firing wrote the inbox entry in the same transaction")?;
+    eprintln!("killed with the fired timer's entry {:?}", at_kill.state);
+
+    bot.spawn()?;
+    if let Err(error) = client.wait_until_out(&room_id, carer.user_id()).await {
+        bail!("{error:#}\nbot log:\n{}", bot.log());
+    }
+    // Long enough for a second removal, had the entry been carried out twice.
+    let asked = client.send_text(&room, "!netwerk").await?;
+    client.wait_for_reply_to(&asked).await?;
+    let notices = client
+        .received()
+        .into_iter()
+        .filter(|m| m.room_id == room_id && m.body.contains("is uit het netwerk gehaald"))
+        .count();
+    assert_eq!(notices, 1, "one removal notice");
+    let network = store
+        .network_by_room(room_id.as_str())
+        .await?
+        .context("stored")?;
+    let ended = store
+        .network_actions(&network.id)
+        .await?
+        .into_iter()
+        .filter(|(action, ..)| action == "consent.end.chat_membership")
+        .count();
+    assert_eq!(ended, 1, "one audit line");
+    let entry = store
+        .inbox_entry(&fired_entry)
+        .await?
+        .context("the entry is kept")?;
+    assert_eq!(entry.state, kring_store::InboxState::Answered);
+    bot.kill_hard().await?;
+    Ok(())
+}
+
 /// The bot's private keys are encrypted at rest: its crypto store opens only with the passphrase
 /// made on first start (a secret file, 0600). With a wrong passphrase the bot stops with a message
 /// that names the file; with the right one back it carries on where it was.
