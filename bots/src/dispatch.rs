@@ -60,8 +60,10 @@ async fn command(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
             Some(entry.event_id.clone()),
         ))
     };
-    let in_direct_chat =
-        RoomId::parse(&entry.room_id).is_ok_and(|room_id| sync::is_direct_chat(bot, &room_id));
+    let in_direct_chat = match RoomId::parse(&entry.room_id) {
+        Ok(room_id) => sync::is_direct_chat(bot, &room_id).await,
+        Err(_) => false,
+    };
     let command = match parse_message(&entry.body) {
         Ok(Some(command)) => command,
         Ok(None) if in_direct_chat => {

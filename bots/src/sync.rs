@@ -318,9 +318,18 @@ struct EventFields {
     content: serde_json::Value,
 }
 
-async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Result<(), BotError> {
+/// Puts one event into the inbox if the bot acts on it; returns whether it is new there.
+pub(crate) async fn ingest_event(
+    bot: &Bot,
+    room_id: &RoomId,
+    event: &TimelineEvent,
+) -> Result<bool, BotError> {
     let Ok(fields) = serde_json::from_str::<EventFields>(event.raw().json().get()) else {
-        return Ok(());
+        // Nothing of it can be answered (there is no sender to answer), but it must not vanish
+        // unseen: an operator sees the count and the room.
+        warn!(%room_id, "the homeserver delivered an event without a type, sender or id; skipped");
+        bot.metrics.malformed_events.inc();
+        return Ok(false);
     };
     let own_user = bot.identity.user_id.as_str();
     // PostgreSQL refuses text holding U+0000; such a character carries no command anyway.
@@ -337,10 +346,10 @@ async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Res
     let new_entry = if fields.event_type == "m.room.member" {
         let membership = fields.content["membership"].as_str().unwrap_or_default();
         match fields.state_key.as_deref() {
-            Some(user) if user == own_user => {
-                (fields.sender == own_user && membership == "join" && is_direct_chat(bot, room_id))
-                    .then(|| entry(InboxKind::Greeting, Some(String::new()), None))
-            }
+            Some(user) if user == own_user => (fields.sender == own_user
+                && membership == "join"
+                && is_direct_chat(bot, room_id).await)
+                .then(|| entry(InboxKind::Greeting, Some(String::new()), None)),
             Some(user) => {
                 let change = serde_json::json!({ "user": user, "membership": membership });
                 Some(entry(InboxKind::Membership, Some(change.to_string()), None))
@@ -378,7 +387,7 @@ async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Res
             Some(encrypted.json().get().to_owned()),
         ))
     } else {
-        match readable(bot, room_id, &fields) {
+        match readable(bot, room_id, &fields).await {
             Some((kind, body)) => {
                 let (kind, body) = trusted_or_not(bot, room_id, &fields, event, kind, body).await?;
                 Some(entry(kind, Some(body), None))
@@ -401,8 +410,9 @@ async fn ingest_event(bot: &Bot, room_id: &RoomId, event: &TimelineEvent) -> Res
                 .stage_arrival_seconds
                 .observe((bot.clock.now_millis() - new_entry.origin_ts).max(0) as f64 / 1000.0);
         }
+        return Ok(true);
     }
-    Ok(())
+    Ok(false)
 }
 
 /// What the inbox holds for a readable input: the input itself when its device may steer
@@ -440,13 +450,18 @@ async fn trusted_or_not(
 }
 
 /// What a readable (decrypted or plain) message asks of the bot: a command, or a vote in a poll.
-fn readable(bot: &Bot, room_id: &RoomId, fields: &EventFields) -> Option<(InboxKind, String)> {
+async fn readable(
+    bot: &Bot,
+    room_id: &RoomId,
+    fields: &EventFields,
+) -> Option<(InboxKind, String)> {
     if let Some(vote) = poll_response(fields) {
         return Some((InboxKind::PollResponse, vote));
     }
-    message_body(fields)
-        .filter(|body| wants_answer(bot, room_id, body))
-        .map(|body| (InboxKind::Command, body))
+    let body = message_body(fields)?;
+    wants_answer(bot, room_id, &body)
+        .await
+        .then_some((InboxKind::Command, body))
 }
 
 /// A vote (MSC3381, unstable and stable names), as `{"poll": …, "answers": […]}`. Votes are
@@ -481,55 +496,65 @@ fn message_body(fields: &EventFields) -> Option<String> {
 }
 
 /// In a direct chat every message is for the bot; in a shared room only commands are.
-fn wants_answer(bot: &Bot, room_id: &RoomId, body: &str) -> bool {
-    !matches!(kring_core::parse_message(body), Ok(None)) || is_direct_chat(bot, room_id)
+async fn wants_answer(bot: &Bot, room_id: &RoomId, body: &str) -> bool {
+    !matches!(kring_core::parse_message(body), Ok(None)) || is_direct_chat(bot, room_id).await
 }
 
-/// Rooms the bot made itself are network rooms, never a direct chat to greet in.
-fn created_by_bot(bot: &Bot, room_id: &RoomId) -> bool {
-    bot.client
-        .get_room(room_id)
-        .and_then(|room| room.create_content())
-        .is_some_and(|create| create.creator == bot.identity.user_id)
+/// Whose private chat with the bot `room` is, if anyone's: the facts the SDK holds, asked of
+/// the one rule (`kring_core::trust::private_chat_of`).
+async fn private_chat_owner(bot: &Bot, room: &matrix_sdk::Room) -> Option<String> {
+    let targets: Vec<String> = room
+        .direct_targets()
+        .iter()
+        .filter_map(|target| target.as_user_id().map(ToString::to_string))
+        .collect();
+    // Settled without reading members from the store: most rooms end here.
+    if targets.len() != 1 || room.active_members_count() > 2 {
+        return None;
+    }
+    let creator = room
+        .create_content()
+        .map(|create| create.creator.to_string());
+    let members: Vec<(String, bool)> = room
+        .members_no_sync(RoomMemberships::JOIN | RoomMemberships::INVITE)
+        .await
+        .ok()?
+        .iter()
+        .map(|member| {
+            (
+                member.user_id().to_string(),
+                *member.membership() == MembershipState::Join,
+            )
+        })
+        .collect();
+    let members: Vec<(&str, bool)> = members
+        .iter()
+        .map(|(user, joined)| (user.as_str(), *joined))
+        .collect();
+    let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
+    let facts = kring_core::trust::RoomFacts {
+        bot: bot.identity.user_id.as_str(),
+        creator: creator.as_deref(),
+        direct_targets: &targets,
+        encrypted: room.encryption_state().is_encrypted(),
+        members: &members,
+    };
+    kring_core::trust::private_chat_of(&facts).map(str::to_owned)
 }
 
-/// A direct chat: two people at most, and not a network room (which the bot made itself, and
-/// which may be down to the client and the bot).
-pub(crate) fn is_direct_chat(bot: &Bot, room_id: &RoomId) -> bool {
-    bot.client
-        .get_room(room_id)
-        .is_some_and(|room| room.active_members_count() <= 2)
-        && !created_by_bot(bot, room_id)
+/// A direct chat: someone's private chat with the bot, where every message is for the bot.
+pub(crate) async fn is_direct_chat(bot: &Bot, room_id: &RoomId) -> bool {
+    match bot.client.get_room(room_id) {
+        Some(room) => private_chat_owner(bot, &room).await.is_some(),
+        None => false,
+    }
 }
 
 /// The bot's private chat with `user`, if they have one: where invite links, the log and
-/// warnings go. Only a room that can hold a secret counts: end-to-end encrypted, made by `user`
-/// themself, and nobody in it or invited to it but `user` and the bot. A room someone else made
-/// (and left), or an unencrypted one a stolen access token made, is not a private chat.
+/// warnings go, because only such a room can hold a secret.
 pub(crate) async fn direct_chat_with(bot: &Bot, user: &MatrixId) -> Option<String> {
-    let user = UserId::parse(user.as_str()).ok()?;
     for room in bot.client.joined_rooms() {
-        if !is_direct_chat(bot, room.room_id())
-            || !room.encryption_state().is_encrypted()
-            || room
-                .create_content()
-                .is_none_or(|create| create.creator != user)
-        {
-            continue;
-        }
-        let Ok(members) = room
-            .members_no_sync(RoomMemberships::JOIN | RoomMemberships::INVITE)
-            .await
-        else {
-            continue;
-        };
-        let only_the_two = members
-            .iter()
-            .all(|member| member.user_id() == user || member.user_id() == bot.identity.user_id);
-        let user_joined = members.iter().any(|member| {
-            member.user_id() == user && *member.membership() == MembershipState::Join
-        });
-        if only_the_two && user_joined {
+        if private_chat_owner(bot, &room).await.as_deref() == Some(user.as_str()) {
             return Some(room.room_id().to_string());
         }
     }
@@ -537,6 +562,9 @@ pub(crate) async fn direct_chat_with(bot: &Bot, user: &MatrixId) -> Option<Strin
 }
 
 /// Tries again to decrypt messages whose room key had not arrived; keys come in with syncs.
+/// Every waiting entry ends: decrypted, told unreadable once the wait is over, or (when it can
+/// never be read: a room the bot does not know, a ciphertext that is no longer JSON) settled with
+/// a log line, so no entry waits for ever and holds back the ones behind it.
 async fn retry_undecrypted(bot: &Bot) -> Result<(), BotError> {
     let bot_name = bot.identity.user_id.as_str();
     for waiting in bot
@@ -544,25 +572,38 @@ async fn retry_undecrypted(bot: &Bot) -> Result<(), BotError> {
         .inbox_in_state(bot_name, InboxState::AwaitingKey, 200)
         .await?
     {
+        let waited_long_enough = bot.clock.now_millis().saturating_sub(waiting.received_at)
+            >= bot.unreadable_after.as_millis() as i64;
+        let malformed = |why: &'static str| {
+            warn!(event_id = %waiting.event_id, why, "settled an undecryptable entry unanswered");
+            bot.metrics.malformed_events.inc();
+        };
         let (Ok(room_id), Some(encrypted)) =
             (RoomId::parse(&waiting.room_id), &waiting.encrypted_event)
         else {
+            malformed("no room or ciphertext stored");
             bot.store.inbox_answered(&waiting.event_id, None).await?;
             continue;
         };
         let Some(room) = bot.client.get_room(&room_id) else {
+            // A room the client forgot (left for good) cannot be answered in; one it has not
+            // loaded yet may still come, so this waits as long as a missing key does.
+            if waited_long_enough {
+                malformed("the room is unknown to the bot");
+                bot.store.inbox_answered(&waiting.event_id, None).await?;
+            }
             continue;
         };
         let Ok(raw) = Raw::<OriginalSyncRoomEncryptedEvent>::from_json_string(encrypted.clone())
         else {
+            malformed("the stored ciphertext is not an encrypted event");
             bot.store.inbox_answered(&waiting.event_id, None).await?;
             continue;
         };
         let decrypted = match room.decrypt_event(&raw, None).await {
             Ok(decrypted) if !decrypted.kind.is_utd() => decrypted,
             _ => {
-                let waited = bot.clock.now_millis().saturating_sub(waiting.received_at);
-                if waited >= bot.unreadable_after.as_millis() as i64 {
+                if waited_long_enough {
                     info!(event_id = %waiting.event_id, "gave up waiting for a room key");
                     bot.store.inbox_give_up_on_key(&waiting.event_id).await?;
                     bot.metrics.unreadable.inc();
@@ -571,9 +612,11 @@ async fn retry_undecrypted(bot: &Bot) -> Result<(), BotError> {
             }
         };
         let Ok(fields) = serde_json::from_str::<EventFields>(decrypted.raw().json().get()) else {
+            malformed("the decrypted event has no type, sender or id");
+            bot.store.inbox_answered(&waiting.event_id, None).await?;
             continue;
         };
-        match readable(bot, &room_id, &fields) {
+        match readable(bot, &room_id, &fields).await {
             Some((kind, body)) => {
                 let (kind, body) =
                     trusted_or_not(bot, &room_id, &fields, &decrypted, kind, body).await?;

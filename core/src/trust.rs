@@ -136,6 +136,45 @@ pub fn may_join(invitation: &Invitation<'_>) -> bool {
         && invitation.inviter == invitation.creator
 }
 
+/// What the bot knows about a room, to tell whether it is someone's private chat with the bot.
+#[derive(Debug, Clone, Copy)]
+pub struct RoomFacts<'a> {
+    pub bot: &'a str,
+    /// Who made the room (the `m.room.create` sender).
+    pub creator: Option<&'a str>,
+    /// The people the bot's own `m.direct` account data lists for this room: written by the bot
+    /// itself when it accepted an invitation marked as one to a direct chat.
+    pub direct_targets: &'a [&'a str],
+    pub encrypted: bool,
+    /// Everyone joined or invited, and whether they have joined.
+    pub members: &'a [(&'a str, bool)],
+}
+
+/// Whose private chat with the bot a room is, if anyone's: the one rule for "is this a direct
+/// chat". The bot's `m.direct` names exactly one person for it, that person made it and has
+/// joined, it is end-to-end encrypted, and nobody else is in it or invited. Only such a room may
+/// hold a secret (an invite link, the logbook), and only there is every message for the bot. A
+/// member count is not enough: a room whose maker left and let someone else in still counts two.
+pub fn private_chat_of<'a>(facts: &RoomFacts<'a>) -> Option<&'a str> {
+    let [owner] = facts.direct_targets else {
+        return None;
+    };
+    let owner_joined = facts
+        .members
+        .iter()
+        .any(|(user, joined)| user == owner && *joined);
+    let only_the_two = facts
+        .members
+        .iter()
+        .all(|(user, _)| user == owner || *user == facts.bot);
+    (*owner != facts.bot
+        && facts.creator == Some(*owner)
+        && facts.encrypted
+        && owner_joined
+        && only_the_two)
+        .then_some(*owner)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,5 +277,54 @@ mod tests {
             }
         }
         assert_eq!(Distrust::from_code("trusted"), None);
+    }
+
+    /// Every combination of the facts over a small cast, against the rule written out.
+    #[test]
+    fn a_private_chat_is_the_direct_one_its_owner_made_encrypted_and_alone_with_the_bot() {
+        let bot = "@kring:kring.test";
+        let anna = "@anna:kring.test";
+        let mallory = "@mallory:kring.test";
+        let people = [bot, anna, mallory];
+        let targets: [&[&str]; 4] = [&[], &[anna], &[mallory], &[anna, mallory]];
+        let member_sets: Vec<Vec<(&str, bool)>> = vec![
+            vec![(bot, true)],
+            vec![(bot, true), (anna, true)],
+            vec![(bot, true), (anna, false)],
+            vec![(bot, true), (mallory, true)],
+            vec![(bot, true), (anna, true), (mallory, false)],
+            vec![(bot, true), (anna, true), (mallory, true)],
+        ];
+        let mut private = 0;
+        for direct_targets in targets {
+            for creator in people.iter().copied().map(Some).chain([None]) {
+                for encrypted in [false, true] {
+                    for members in &member_sets {
+                        let facts = RoomFacts {
+                            bot,
+                            creator,
+                            direct_targets,
+                            encrypted,
+                            members,
+                        };
+                        let expected = match direct_targets {
+                            [owner]
+                                if *owner != bot
+                                    && creator == Some(*owner)
+                                    && encrypted
+                                    && members.contains(&(*owner, true))
+                                    && members.iter().all(|(u, _)| u == owner || *u == bot) =>
+                            {
+                                Some(*owner)
+                            }
+                            _ => None,
+                        };
+                        assert_eq!(private_chat_of(&facts), expected, "{facts:?}");
+                        private += usize::from(expected.is_some());
+                    }
+                }
+            }
+        }
+        assert_eq!(private, 2, "anna's and mallory's own chats");
     }
 }
