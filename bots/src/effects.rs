@@ -678,9 +678,13 @@ async fn server_state(
         state_key.to_owned(),
     );
     match bot.client.send(request).await {
-        Ok(response) => {
-            Ok(serde_json::from_str(response.event_or_content.get()).unwrap_or_default())
-        }
+        // An answer that is not JSON says nothing about the room: acting on it as "never set"
+        // would, for a membership, read as "already gone" and skip a removal.
+        Ok(response) => serde_json::from_str(response.event_or_content.get()).map_err(|_| {
+            BotError::Plan(
+                "the homeserver answered a state request with something unreadable".into(),
+            )
+        }),
         Err(error) if matches!(error.client_api_error_kind(), Some(ErrorKind::NotFound)) => {
             Ok(json!({}))
         }
@@ -751,7 +755,21 @@ pub(crate) async fn server_membership(
     user_id: &UserId,
 ) -> Result<Option<String>, BotError> {
     let content = server_state(bot, room, StateEventType::RoomMember, user_id.as_str()).await?;
-    Ok(content["membership"].as_str().map(str::to_owned))
+    membership_in(&content)
+}
+
+/// The membership a member event's content states; `{}` (no event) is "never in it", and
+/// anything else without a membership is an error, never a guess.
+fn membership_in(content: &serde_json::Value) -> Result<Option<String>, BotError> {
+    if content.as_object().is_some_and(serde_json::Map::is_empty) {
+        return Ok(None);
+    }
+    match content["membership"].as_str() {
+        Some(membership) => Ok(Some(membership.to_owned())),
+        None => Err(BotError::Plan(
+            "the homeserver sent a member event without a membership".into(),
+        )),
+    }
 }
 
 /// Whether an account exists, where the homeserver can tell: `None` for other servers.
@@ -876,5 +894,27 @@ async fn kick(bot: &Bot, network_id: &str, user: &MatrixId) -> Result<(), BotErr
             return Err(BotError::Plan("removal not yet visible".into()));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_membership_is_read_or_refused_never_guessed() {
+        assert_eq!(membership_in(&json!({})).unwrap(), None);
+        assert_eq!(
+            membership_in(&json!({ "membership": "join" })).unwrap(),
+            Some("join".to_owned())
+        );
+        for unreadable in [
+            json!(null),
+            json!([]),
+            json!({ "membership": 3 }),
+            json!({ "displayname": "x" }),
+        ] {
+            assert!(membership_in(&unreadable).is_err(), "{unreadable}");
+        }
     }
 }

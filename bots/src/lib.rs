@@ -10,8 +10,11 @@ mod dispatch;
 mod effects;
 mod key_queries;
 mod metrics;
+mod reconcile;
 mod session;
 mod sync;
+#[cfg(test)]
+mod testing;
 mod trust;
 mod worker;
 
@@ -207,6 +210,7 @@ impl Bot {
         let shared = Arc::new(self);
         let key_queries = tokio::spawn(shared.key_queries.clone().run(shutdown.clone()));
         let identity_changes = tokio::spawn(trust::forget_changed_identities(shared.clone()));
+        let reconciliation = tokio::spawn(reconcile::run(shared.clone(), shutdown.clone()));
         let mut worker = tokio::spawn(worker::run(shared.clone(), shutdown.clone()));
         let worker_ended = |joined: Result<Result<(), BotError>, tokio::task::JoinError>| {
             joined.unwrap_or_else(|error| Err(BotError::WorkerFailed(error.to_string())))
@@ -237,6 +241,7 @@ impl Bot {
         };
         key_queries.abort();
         identity_changes.abort();
+        reconciliation.abort();
         synced.and(worked)
     }
 }

@@ -27,6 +27,14 @@ pub struct BotMetrics {
     /// Inputs not acted on because of how they arrived: unencrypted, or from a device its owner
     /// did not sign (kring_core::trust).
     pub untrusted_inputs: Counter,
+    /// Events the bot could not make sense of (no type, sender or id; a stored ciphertext that
+    /// is no longer JSON): settled without an answer, each with a log line naming the event.
+    pub malformed_events: Counter,
+    /// State events reconciliation found in a network room that the bot had never taken in
+    /// (reconcile.rs): each one is something the sync missed.
+    pub reconciled_events: Counter,
+    /// Network rooms reconciliation could not compare (retried the next hour).
+    pub reconcile_failures: Counter,
     /// Seconds from the member's message reaching the homeserver to the bot's reply being accepted.
     pub reply_seconds: Histogram,
     /// Where a command's time goes, stage by stage (the benchmark reads these): from the
@@ -60,6 +68,9 @@ impl BotMetrics {
             awaiting_key: Counter::default(),
             unreadable: Counter::default(),
             untrusted_inputs: Counter::default(),
+            malformed_events: Counter::default(),
+            reconciled_events: Counter::default(),
+            reconcile_failures: Counter::default(),
             reply_seconds: Histogram::new([0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 120.0]),
             stage_arrival_seconds: stage_histogram(),
             stage_queued_seconds: stage_histogram(),
@@ -126,6 +137,21 @@ impl BotMetrics {
             "untrusted_inputs",
             "Inputs not acted on: unencrypted, or from a device its owner did not sign",
             metrics.untrusted_inputs.clone(),
+        );
+        bots.register(
+            "malformed_events",
+            "Events the bot could not read the envelope of, settled without an answer and logged",
+            metrics.malformed_events.clone(),
+        );
+        bots.register(
+            "reconciled_events",
+            "State events found by reconciliation that the sync had not delivered",
+            metrics.reconciled_events.clone(),
+        );
+        bots.register(
+            "reconcile_failures",
+            "Network rooms reconciliation could not compare with the homeserver",
+            metrics.reconcile_failures.clone(),
         );
         bots.register(
             "reply_seconds",

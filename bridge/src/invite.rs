@@ -194,22 +194,18 @@ pub async fn submit(
             // this link was claimed for exists. Finish what was started, but only when this
             // link's own token was spent on it: the name may also have been taken since by
             // someone else, whose account must never get this link's role.
-            if matches!(state.store.claimed_username(&link.id).await, Ok(Some(claimed)) if claimed == username)
-                && matches!(
-                    state.store.registration_token_made(&link.id).await,
-                    Ok(true)
-                )
-                && matches!(
-                    onboarding
-                        .admin
-                        .registration_token_completed(&onboarding.admin_token, &token)
-                        .await,
-                    Ok(true)
-                )
-            {
-                return finish(&state, &onboarding, language, link, &username, &room_id).await;
+            // A store or homeserver that cannot answer says "try later", never "name taken":
+            // that would send the person off to pick another name for nothing.
+            match was_made_through_this_link(&state, &onboarding, link, &username, &token).await {
+                Ok(true) => {
+                    return finish(&state, &onboarding, language, link, &username, &room_id).await;
+                }
+                Ok(false) => return taken(),
+                Err(why) => {
+                    warn!(why, "invite page: could not tell whose the name is");
+                    return unavailable(language);
+                }
             }
-            return taken();
         }
         Err(AdminError::InvalidUsername(_)) => return refuse(Problem::BadUsername),
         Err(error) => {
@@ -264,6 +260,38 @@ pub async fn submit(
             unavailable(language)
         }
     }
+}
+
+/// Whether the existing account `username` was made with this link's own token (a crash after
+/// registering, before recording): only then may the link finish for it.
+async fn was_made_through_this_link(
+    state: &BridgeState,
+    onboarding: &Onboarding,
+    link: &InviteLink,
+    username: &str,
+    token: &str,
+) -> Result<bool, &'static str> {
+    let claimed = state
+        .store
+        .claimed_username(&link.id)
+        .await
+        .map_err(|_| "store unavailable")?;
+    if claimed.as_deref() != Some(username) {
+        return Ok(false);
+    }
+    if !state
+        .store
+        .registration_token_made(&link.id)
+        .await
+        .map_err(|_| "store unavailable")?
+    {
+        return Ok(false);
+    }
+    onboarding
+        .admin
+        .registration_token_completed(&onboarding.admin_token, token)
+        .await
+        .map_err(|_| "homeserver unavailable")
 }
 
 /// The name claimed could not be made; someone may try the link with another.

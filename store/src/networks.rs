@@ -34,9 +34,15 @@ fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} {value:?}"))
 }
 
+/// A stored Matrix ID that no longer parses. The value is left out: an ID can name a person,
+/// and this error reaches logs.
+fn corrupt_id(column: &str) -> StoreError {
+    StoreError::Corrupt(format!("{column}: not a Matrix ID"))
+}
+
 fn matrix_id(row: &AnyRow, column: &str) -> Result<MatrixId> {
     let text: String = row.try_get(column)?;
-    MatrixId::parse(&text).map_err(|_| corrupt(column, &text))
+    MatrixId::parse(&text).map_err(|_| corrupt_id(column))
 }
 
 fn role(row: &AnyRow) -> Result<Role> {
@@ -685,7 +691,7 @@ impl Store {
                 let subject = match subject_kind.as_str() {
                     "member" => Subject::Member {
                         user: MatrixId::parse(&subject)
-                            .map_err(|_| corrupt("consent subject", &subject))?,
+                            .map_err(|_| corrupt_id("consent subject"))?,
                     },
                     "organisation" => Subject::Organisation { name: subject },
                     other => return Err(corrupt("consent subject kind", other)),
@@ -697,7 +703,9 @@ impl Store {
                     kind: InfoKind::from_code(&kind)
                         .ok_or_else(|| corrupt("consent kind", &kind))?,
                     given_by: matrix_id(row, "given_by")?,
-                    on_behalf_of: on_behalf_of.and_then(|id| MatrixId::parse(&id).ok()),
+                    on_behalf_of: on_behalf_of
+                        .map(|id| MatrixId::parse(&id).map_err(|_| corrupt_id("on_behalf_of")))
+                        .transpose()?,
                     given_at: row.try_get("given_at")?,
                     ends_at: row.try_get("ends_at")?,
                     revoked_at: row.try_get("revoked_at")?,
