@@ -19,6 +19,7 @@ on_both_databases!(
     consent_is_kept_with_its_history,
     a_consent_poll_is_understood_until_it_is_closed,
     a_which_network_question_waits_for_its_number_for_an_hour,
+    the_store_applies_each_consequence_as_the_model_does,
 );
 
 const BOT: &str = "@kring:kring.test";
@@ -508,5 +509,92 @@ async fn a_which_network_question_waits_for_its_number_for_an_hour(store: Store)
     answered.change(Change::ForgetNetworkChoice { user: rep.clone() });
     store.apply_plan(BOT, "$answer", &answered).await?;
     assert_eq!(store.network_choice(&rep, asked_at + 7).await?, None);
+    Ok(())
+}
+
+/// `Network::apply` is the model the rules' property tests run on; the store must leave the
+/// network exactly as it does, for every consequence the bots plan.
+async fn the_store_applies_each_consequence_as_the_model_does(store: Store) -> Result<()> {
+    use kring_core::network::Network;
+    use kring_core::network::consequences::*;
+    inbox_event(&store, "$start").await?;
+    store
+        .apply_plan(BOT, "$start", &start_plan("net-a", "client"))
+        .await?;
+    let gp = Role::Professional {
+        organisation: "Praktijk De Linde".into(),
+        discipline: "huisarts".into(),
+    };
+    let link = NewLink {
+        id: "k3f9".into(),
+        secret_hash: "hash".into(),
+        created_by: id("gp"),
+        expires_at: 10_000,
+    };
+    type Step<'a> = Box<dyn Fn(&Network) -> Vec<Change> + 'a>;
+    let steps: Vec<Step> = vec![
+        Box::new(|n| client_accepted(n, &id("client"), 10)),
+        Box::new(|n| invited(n, &id("client"), &id("gp"), &gp, 11)),
+        Box::new(|n| membership_recorded(n, &id("gp"), &id("gp"), Membership::Joined, 12)),
+        Box::new(|n| {
+            let kind = ProposalKind::Invite {
+                user: id("piet"),
+                role: Role::Carer,
+            };
+            proposed(n, &id("gp"), &kind, 13)
+        }),
+        Box::new(|n| {
+            proposed(
+                n,
+                &id("gp"),
+                &ProposalKind::InviteLink { role: Role::Carer },
+                13,
+            )
+        }),
+        Box::new(|n| link_made(n, &id("client"), &Role::Carer, &link, 14)),
+        Box::new(|n| {
+            let mut changes = decided(n, &id("client"), 1, true, 15);
+            changes.extend(invited(n, &id("client"), &id("piet"), &Role::Carer, 15));
+            changes
+        }),
+        Box::new(|n| link_revoked(n, &id("client"), "k3f9", 16)),
+        Box::new(|n| removal_asked(n, &id("client"), &id("gp"), 17)),
+        Box::new(|n| {
+            let mut changes = decided(n, &id("client"), 3, true, 18);
+            changes.extend(removed(n, &id("client"), &id("gp"), 18));
+            changes.extend(proposals_lapse(n, &id("gp"), 18).1);
+            changes
+        }),
+        Box::new(|n| left(n, &id("piet"), 19)),
+    ];
+    let sorted = |mut network: Network| {
+        network.members.sort_by(|a, b| a.user.cmp(&b.user));
+        network.proposals.sort_by_key(|p| p.number);
+        network.links.sort_by(|a, b| a.id.cmp(&b.id));
+        network
+    };
+    let mut model = store.network("net-a").await?.expect("stored");
+    for (step, changes_of) in steps.iter().enumerate() {
+        let changes = changes_of(&model);
+        let cause = format!("$step-{step}");
+        inbox_event(&store, &cause).await?;
+        let mut plan = Plan::new();
+        for change in &changes {
+            plan.change(change.clone());
+            model.apply(change);
+        }
+        store.apply_plan(BOT, &cause, &plan).await?;
+        let stored = store.network("net-a").await?.expect("stored");
+        assert_eq!(sorted(stored), sorted(model.clone()), "after step {step}");
+    }
+    assert_eq!(
+        model.proposals.iter().map(|p| p.state).collect::<Vec<_>>(),
+        [
+            ProposalState::Approved,
+            ProposalState::Lapsed,
+            ProposalState::Approved
+        ],
+        "the link proposal lapsed with the gp's removal"
+    );
     Ok(())
 }

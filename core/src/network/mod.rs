@@ -6,6 +6,7 @@
 //! store, ask [`decide`] or [`observe_membership`], and carry out what comes back.
 
 pub mod commands;
+pub mod consequences;
 pub mod texts;
 
 use crate::audit::AuditAction;
@@ -1136,76 +1137,78 @@ mod tests {
         );
     }
 
-    /// A plain model of what the bot does with each decision, to check the rules over many
-    /// random sequences.
+    /// What the bot records for each decision: the same consequences its handlers put in
+    /// their plans, applied as the store applies them.
     fn apply(network: &mut Network, actor: &MatrixId, decision: Decision, now: Millis) {
-        let add = |network: &mut Network, user: MatrixId, role: Role| {
-            network.members.retain(|m| m.user != user);
-            network.members.push(Member {
-                user,
-                role,
-                membership: Membership::Joined,
-                since: now,
-                added_by: actor.clone(),
-            });
+        use consequences::*;
+        let link = |network: &Network, created_by: &MatrixId| NewLink {
+            id: format!("l{}", network.links.len()),
+            secret_hash: String::new(),
+            created_by: created_by.clone(),
+            expires_at: now + INVITE_LINK_LIFETIME,
         };
-        let set_state = |network: &mut Network, number: i64, state: ProposalState| {
-            if let Some(p) = network.proposals.iter_mut().find(|p| p.number == number) {
-                p.state = state;
+        let leaving = |network: &Network, user: &MatrixId| proposals_lapse(network, user, now).1;
+        let changes = match decision {
+            Decision::Invite { user, role } => invited(network, actor, &user, &role, now),
+            Decision::CreateLink { role } => {
+                link_made(network, actor, &role, &link(network, actor), now)
             }
-        };
-        match decision {
-            Decision::Invite { user, role } => add(network, user, role),
-            Decision::CreateLink { role } => network.links.push(InviteLink {
-                id: format!("l{}", network.links.len()),
-                role,
-                created_by: actor.clone(),
-                expires_at: now + INVITE_LINK_LIFETIME,
-                state: LinkState::Open,
-            }),
-            Decision::Propose(kind) => {
-                let number = network.next_proposal_number();
-                network.proposals.push(Proposal {
-                    number,
-                    kind,
-                    proposed_by: actor.clone(),
-                    state: ProposalState::Open,
-                    created_at: now,
-                })
-            }
-            Decision::ConfirmRemoval { user } => {
-                let number = network.next_proposal_number();
-                network.proposals.push(Proposal {
-                    number,
-                    kind: ProposalKind::Remove { user },
-                    proposed_by: actor.clone(),
-                    state: ProposalState::Open,
-                    created_at: now,
-                })
-            }
+            Decision::Propose(kind) => proposed(network, actor, &kind, now),
+            Decision::ConfirmRemoval { user } => removal_asked(network, actor, &user, now),
             Decision::Approve { number, kind } => {
-                set_state(network, number, ProposalState::Approved);
-                match kind {
-                    ProposalKind::Invite { user, role } => add(network, user, role),
-                    ProposalKind::InviteLink { .. } => {}
-                    ProposalKind::Remove { user } => {
-                        for m in network.members.iter_mut().filter(|m| m.user == user) {
-                            m.membership = Membership::Removed;
-                        }
+                let proposer = network
+                    .proposal(number)
+                    .expect("decided")
+                    .proposed_by
+                    .clone();
+                let mut changes = decided(network, actor, number, true, now);
+                changes.extend(match kind {
+                    ProposalKind::Invite { user, role } => {
+                        invited(network, actor, &user, &role, now)
                     }
-                }
+                    ProposalKind::InviteLink { role } => {
+                        link_made(network, actor, &role, &link(network, &proposer), now)
+                    }
+                    ProposalKind::Remove { user } => {
+                        let mut changes = removed(network, actor, &user, now);
+                        changes.extend(leaving(network, &user));
+                        changes
+                    }
+                });
+                changes
             }
-            Decision::Refuse { number } => set_state(network, number, ProposalState::Refused),
-            Decision::RevokeLink { id } => {
-                for link in network.links.iter_mut().filter(|l| l.id == id) {
-                    link.state = LinkState::Revoked;
-                }
-            }
+            Decision::Refuse { number } => decided(network, actor, number, false, now),
+            Decision::RevokeLink { id } => link_revoked(network, actor, &id, now),
             Decision::Leave => {
-                for m in network.members.iter_mut().filter(|m| &m.user == actor) {
-                    m.membership = Membership::Left;
-                }
+                let mut changes = leaving(network, actor);
+                changes.extend(left(network, actor, now));
+                changes
             }
+        };
+        for change in &changes {
+            network.apply(change);
+        }
+    }
+
+    /// What the bot records when the room shows someone's membership change (their own join or
+    /// leave), as the membership handler does.
+    fn observe(network: &mut Network, user: &MatrixId, change: MembershipChange, now: Millis) {
+        use consequences::*;
+        let changes = match observe_membership(network, &id("kring"), user, user, &change) {
+            MembershipVerdict::Record { membership, .. } => {
+                let mut changes = membership_recorded(network, user, user, membership, now);
+                if !membership.is_current() {
+                    changes.extend(proposals_lapse(network, user, now).1);
+                }
+                changes
+            }
+            MembershipVerdict::ClientAccepted => client_accepted(network, user, now),
+            MembershipVerdict::ClientDeclined => client_declined(network, user, now),
+            MembershipVerdict::Undo => vec![undone(network, user, user, now)],
+            MembershipVerdict::Nothing => vec![],
+        };
+        for change in &changes {
+            network.apply(change);
         }
     }
 
@@ -1235,6 +1238,25 @@ mod tests {
         ]
     }
 
+    /// A step in the model: someone asks something of the network, or their own membership in
+    /// the room changes (an invitee joins, someone leaves through Element).
+    #[derive(Debug, Clone)]
+    enum Step {
+        Ask(NetworkRequest),
+        Room(MembershipChange),
+    }
+
+    fn any_step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            3 => any_request().prop_map(Step::Ask),
+            1 => prop_oneof![
+                Just(MembershipChange::Join),
+                Just(MembershipChange::Leave)
+            ]
+            .prop_map(Step::Room),
+        ]
+    }
+
     fn current_members(network: &Network) -> Vec<(MatrixId, Role)> {
         let mut members: Vec<_> = network
             .members
@@ -1254,12 +1276,29 @@ mod tests {
         /// representative is only ever appointed by the client.
         #[test]
         fn only_the_client_side_changes_the_network(
-            steps in proptest::collection::vec(((0..PEOPLE.len()), any_request()), 1..40)
+            steps in proptest::collection::vec(((0..PEOPLE.len()), any_step()), 1..40)
         ) {
             let mut net = network();
-            for (index, request) in steps {
+            for (index, step) in steps {
                 let actor = id(PEOPLE[index]);
                 let before = net.clone();
+                let request = match step {
+                    Step::Ask(request) => request,
+                    Step::Room(change) => {
+                        let joins = change == MembershipChange::Join;
+                        observe(&mut net, &actor, change, 100);
+                        // Joining the room never makes anyone a member nobody invited (the
+                        // client may always come back to their own network).
+                        if joins && actor != before.client && before.current_role(&actor).is_none() {
+                            prop_assert_eq!(net.current_role(&actor), None);
+                        }
+                        prop_assert_eq!(
+                            before.proposals.len(), net.proposals.len(),
+                            "a membership change adds no proposal"
+                        );
+                        continue;
+                    }
+                };
                 let Ok(decision) = decide(&net, &actor, &request, 100) else {
                     prop_assert_eq!(&net, &before);
                     continue;
@@ -1285,14 +1324,28 @@ mod tests {
                     prop_assert_eq!(&without_actor, &before_without_actor,
                         "{} changed someone else's membership", actor);
                     prop_assert_eq!(net.links.len(), before.links.len());
+                    // They decide nothing; leaving lets only what they proposed lapse.
                     for (old, new) in before.proposals.iter().zip(&net.proposals) {
-                        prop_assert_eq!(old.state, new.state);
+                        if old.state != new.state {
+                            prop_assert_eq!(new.state, ProposalState::Lapsed);
+                            prop_assert_eq!(&old.proposed_by, &actor);
+                        }
                     }
                 }
                 if appoints_representative {
                     prop_assert_eq!(&actor, &net.client);
                 }
-                prop_assert_eq!(net.current_role(&net.client), Some(&Role::Client));
+                // Nobody takes the client out; only they may leave (and come back).
+                let client_membership = |network: &Network| {
+                    network.member(&network.client).map(|m| (m.role.clone(), m.membership))
+                };
+                prop_assert_ne!(
+                    client_membership(&net).map(|(_, membership)| membership),
+                    Some(Membership::Removed)
+                );
+                if actor != net.client {
+                    prop_assert_eq!(client_membership(&net), client_membership(&before));
+                }
             }
         }
     }

@@ -54,20 +54,17 @@ pub(crate) async fn create_link(
         &link.id,
         link.expires_at,
     );
-    plan.change(Change::AddInviteLink {
-        network_id: network.id.clone(),
-        link_id: link.id.clone(),
-        secret_hash: network::invite_secret_hash(&secret),
-        role: role.clone(),
-        created_by: asker.clone(),
-        at: context.now,
-        expires_at: link.expires_at,
-    })
-    .change(context.log_object(
+    plan.changes.extend(consequences::link_made(
         network,
-        AuditAction::LinkCreate,
-        Some(link.id.clone()),
-        Outcome::Done,
+        &context.actor,
+        role,
+        &consequences::NewLink {
+            id: link.id.clone(),
+            secret_hash: network::invite_secret_hash(&secret),
+            created_by: asker.clone(),
+            expires_at: link.expires_at,
+        },
+        context.now,
     ));
     let asked_here = context.entry.room_id == private_chat;
     plan.effect(Effect::SendInviteLink {
@@ -172,4 +169,51 @@ pub(crate) async fn on_link_used(bot: &Bot, entry: &InboxEntry) -> Result<Plan, 
         announcement,
     );
     Ok(plan)
+}
+
+/// An invite link asked for directly (the client, or a representative): it goes to the
+/// asker's private chat, never into the network room.
+pub(crate) async fn make(carrying: &Carrying<'_>, role: &Role) -> Result<Plan, BotError> {
+    let Carrying {
+        context, network, ..
+    } = *carrying;
+    let Some((asker, private_chat)) = private_chat_for_link(context, &[&context.actor]).await?
+    else {
+        return Ok(refuse_link(
+            context,
+            network,
+            &carrying.names,
+            carrying.reply_to.clone(),
+        ));
+    };
+    let mut plan = Plan::new();
+    create_link(
+        context,
+        network,
+        &mut plan,
+        role,
+        (&asker, &private_chat),
+        (&carrying.names, carrying.client_language),
+        &carrying.reply_to,
+    )
+    .await?;
+    Ok(plan)
+}
+
+pub(crate) fn revoke(carrying: &Carrying<'_>, id: &str) -> Plan {
+    let Carrying {
+        context, network, ..
+    } = *carrying;
+    let mut plan = Plan::new();
+    plan.changes.extend(consequences::link_revoked(
+        network,
+        &context.actor,
+        id,
+        context.now,
+    ));
+    carrying.say(
+        &mut plan,
+        messages::link_revoked(carrying.client_language, id),
+    );
+    plan
 }

@@ -48,19 +48,13 @@ pub(crate) async fn on_membership(bot: &Bot, entry: &InboxEntry) -> Result<Plan,
             membership,
             welcome,
         } => {
-            let action = match membership {
-                Membership::Joined => AuditAction::MemberJoin,
-                Membership::Left => AuditAction::MemberLeave,
-                Membership::Removed => AuditAction::MemberRemove,
-                Membership::Invited => AuditAction::MemberInvite,
-            };
-            plan.change(Change::SetMembership {
-                network_id: network.id.clone(),
-                user: user.clone(),
+            plan.changes.extend(consequences::membership_recorded(
+                &network,
+                &by,
+                &user,
                 membership,
-                since: entry.origin_ts,
-            })
-            .change(context.log(&network, action, Some(&user), Outcome::Done));
+                entry.origin_ts,
+            ));
             let role = network
                 .member(&user)
                 .map(|m| m.role.clone())
@@ -135,21 +129,10 @@ pub(crate) async fn on_membership(bot: &Bot, entry: &InboxEntry) -> Result<Plan,
             }
         }
         MembershipVerdict::ClientAccepted => {
-            plan.change(Change::SetNetworkState {
-                network_id: network.id.clone(),
-                state: NetworkState::Active,
-            })
-            .change(Change::SetMembership {
-                network_id: network.id.clone(),
-                user: user.clone(),
-                membership: Membership::Joined,
-                since: entry.origin_ts,
-            })
-            .change(context.log(
+            plan.changes.extend(consequences::client_accepted(
                 &network,
-                AuditAction::NetworkAccept,
-                Some(&user),
-                Outcome::Done,
+                &by,
+                entry.origin_ts,
             ));
             let starter = person(&names, &network.started_by);
             say(
@@ -172,34 +155,18 @@ pub(crate) async fn on_membership(bot: &Bot, entry: &InboxEntry) -> Result<Plan,
             }
         }
         MembershipVerdict::ClientDeclined => {
-            plan.change(Change::SetNetworkState {
-                network_id: network.id.clone(),
-                state: NetworkState::Closed,
-            })
-            .change(Change::SetMembership {
-                network_id: network.id.clone(),
-                user: user.clone(),
-                membership: Membership::Left,
-                since: entry.origin_ts,
-            })
-            .change(context.log(
+            plan.changes.extend(consequences::client_declined(
                 &network,
-                AuditAction::NetworkDecline,
-                Some(&user),
-                Outcome::Refused,
+                &by,
+                entry.origin_ts,
             ));
         }
         MembershipVerdict::Undo => {
-            plan.change(context.log(
-                &network,
-                AuditAction::MemberUndoUnapproved,
-                Some(&user),
-                Outcome::Undone,
-            ))
-            .effect(Effect::Kick {
-                network_id: network.id.clone(),
-                user: user.clone(),
-            });
+            plan.change(consequences::undone(&network, &by, &user, entry.origin_ts))
+                .effect(Effect::Kick {
+                    network_id: network.id.clone(),
+                    user: user.clone(),
+                });
             say(
                 &mut plan,
                 messages::membership_undone(

@@ -5,15 +5,22 @@
 //! display names, and the one rule for which network a command is about
 //! ([`network_asked_about`]).
 
+mod decide;
+mod invite;
+mod leave;
 mod link;
 mod membership;
 mod proposals;
+mod propose;
+mod remove;
 mod room_setting;
 mod start;
 
-pub(crate) use link::*;
+pub(crate) use invite::{invite, refuse_unknown};
+pub(crate) use link::{create_link, on_link_used, private_chat_for_link, refuse_link};
 pub(crate) use membership::*;
 pub(crate) use proposals::*;
+pub(crate) use remove::remove;
 pub(crate) use room_setting::*;
 pub(crate) use start::*;
 
@@ -24,9 +31,10 @@ use crate::{Bot, BotError};
 use kring_core::audit::AuditAction;
 use kring_core::consent::{InfoKind, Subject};
 use kring_core::messages::{self, BotReply, Person};
+use kring_core::network::consequences;
 use kring_core::network::{
     self, Decision, INVITE_LINK_LIFETIME, Membership, MembershipChange, MembershipVerdict, Millis,
-    Network, NetworkRequest, NetworkState, ProposalKind, ProposalState, Refusal,
+    Network, NetworkRequest, NetworkState, ProposalKind, Refusal,
 };
 use kring_core::plan::{ActionRecord, Change, Effect, Outcome, Plan, Target};
 use kring_core::{Language, MatrixId, NetworkCommand, Role};
@@ -71,15 +79,7 @@ impl Context<'_> {
         object: Option<String>,
         outcome: Outcome,
     ) -> Change {
-        Change::Log(ActionRecord {
-            network_id: network.id.clone(),
-            at: self.now,
-            actor: self.actor.clone(),
-            on_behalf_of: network.acting_for(&self.actor),
-            action,
-            object,
-            outcome,
-        })
+        consequences::logged(network, &self.actor, action, object, outcome, self.now)
     }
 }
 
@@ -269,367 +269,72 @@ pub(crate) async fn network_asked_about(
 
 /// Decides `request` by the rules and turns the decision into a plan. Answers that concern the
 /// whole network go to the network room; refusals go to whoever asked.
+/// A decided request being carried out: what each verb's handler (one file each) works with.
+pub(crate) struct Carrying<'a> {
+    pub(crate) context: &'a Context<'a>,
+    pub(crate) network: &'a Network,
+    pub(crate) names: HashMap<MatrixId, Person>,
+    /// The network room is read in the client's language.
+    pub(crate) client_language: Language,
+    pub(crate) reply_to: Option<String>,
+}
+
+impl Carrying<'_> {
+    /// A notice in the network room, answering the request when it came from there.
+    pub(crate) fn notice(&self, reply: BotReply) -> Effect {
+        Effect::Send {
+            to: to_network(self.network),
+            reply,
+            reply_to: self.reply_to.clone(),
+        }
+    }
+
+    pub(crate) fn say(&self, plan: &mut Plan, reply: BotReply) {
+        plan.effect(self.notice(reply));
+    }
+}
+
+/// Holds a request against the rules (`kring_core::network::decide`) and hands what they
+/// decided to the verb that carries it out. Refused attempts are audited too (NEN 7513 logs
+/// what was tried, not only what happened).
 pub(crate) async fn carry(
     context: &Context<'_>,
     network: &Network,
     request: &NetworkRequest,
     reply_to: Option<String>,
 ) -> Result<Plan, BotError> {
-    let refuse = |refusal: &Refusal| {
-        let reply = messages::refusal(context.language, refusal);
-        match &reply_to {
-            Some(_) => context.answer(reply),
-            None => Plan::reply(to_network(network), reply, None),
-        }
-    };
     let decision = match network::decide(network, &context.actor, request, context.now) {
         Ok(decision) => decision,
         Err(refusal) => {
-            // Refused attempts are audited too (NEN 7513 logs what was tried, not only what
-            // happened).
+            let reply = messages::refusal(context.language, &refusal);
+            let mut plan = match &reply_to {
+                Some(_) => context.answer(reply),
+                None => Plan::reply(to_network(network), reply, None),
+            };
             let (action, object) = request.audit_action();
-            let mut plan = refuse(&refusal);
             plan.change(context.log_object(network, action, object, Outcome::Refused));
             return Ok(plan);
         }
     };
-    let client_language = language_of(context.bot, &network.client).await?;
     let extra: Vec<&MatrixId> = match request {
         NetworkRequest::Invite { user, .. } | NetworkRequest::Remove { user } => vec![user],
         _ => vec![],
     };
-    let names = people(context.bot, network, &extra).await?;
-    let mut plan = Plan::new();
-    let say = |plan: &mut Plan, reply: BotReply| {
-        plan.effect(Effect::Send {
-            to: to_network(network),
-            reply,
-            reply_to: reply_to.clone(),
-        });
-    };
-    let notice = |reply: BotReply| Effect::Send {
-        to: to_network(network),
-        reply,
-        reply_to: reply_to.clone(),
+    let carrying = Carrying {
+        context,
+        network,
+        names: people(context.bot, network, &extra).await?,
+        client_language: language_of(context.bot, &network.client).await?,
+        reply_to,
     };
     match decision {
-        Decision::Invite { user, role } => {
-            if account_exists(context.bot, &user).await? == Some(false) {
-                return Ok(refuse_unknown(context, network, &user, reply_to));
-            }
-            let announcement = notice(messages::invited(
-                client_language,
-                &person(&names, &user),
-                &role,
-            ));
-            invite(context, network, &mut plan, &user, &role, announcement);
-        }
-        Decision::CreateLink { role } => {
-            let Some((asker, private_chat)) =
-                private_chat_for_link(context, &[&context.actor]).await?
-            else {
-                return Ok(refuse_link(context, network, &names, reply_to));
-            };
-            create_link(
-                context,
-                network,
-                &mut plan,
-                &role,
-                (&asker, &private_chat),
-                (&names, client_language),
-                &reply_to,
-            )
-            .await?;
-        }
-        Decision::Propose(kind) => {
-            if let ProposalKind::Invite { user, .. } = &kind
-                && account_exists(context.bot, user).await? == Some(false)
-            {
-                return Ok(refuse_unknown(context, network, user, reply_to));
-            }
-            let number = network.next_proposal_number();
-            plan.change(Change::AddProposal {
-                network_id: network.id.clone(),
-                number,
-                kind: kind.clone(),
-                proposed_by: context.actor.clone(),
-                at: context.now,
-            })
-            .change(context.log_object(
-                network,
-                AuditAction::ProposalAdd,
-                Some(number.to_string()),
-                Outcome::Proposed,
-            ));
-            let prompt = proposal_prompt(
-                context.bot,
-                client_language,
-                network,
-                &names,
-                number,
-                &context.actor,
-                &kind,
-            )
-            .await?;
-            say(&mut plan, prompt);
-            ask_to_decide(&mut plan, network, number, client_language);
-        }
-        Decision::ConfirmRemoval { user } => {
-            let number = network.next_proposal_number();
-            plan.change(Change::AddProposal {
-                network_id: network.id.clone(),
-                number,
-                kind: ProposalKind::Remove { user: user.clone() },
-                proposed_by: context.actor.clone(),
-                at: context.now,
-            });
-            say(
-                &mut plan,
-                messages::removal_prompt(context.language, number, &person(&names, &user)),
-            );
-            ask_to_decide(&mut plan, network, number, context.language);
-        }
-        Decision::Approve { number, kind } => {
-            let proposal = network.proposal(number).expect("decide found it");
-            // The link goes to whoever proposed it, or else to the client who approved it, and
-            // only ever to a private chat; without one the proposal stays open.
-            let link_chat = match &kind {
-                ProposalKind::InviteLink { .. } => {
-                    match private_chat_for_link(context, &[&proposal.proposed_by, &context.actor])
-                        .await?
-                    {
-                        Some(chat) => Some(chat),
-                        None => return Ok(refuse_link(context, network, &names, reply_to)),
-                    }
-                }
-                _ => None,
-            };
-            end_proposal_poll(context.bot, network, &mut plan, number, client_language).await?;
-            plan.change(Change::DecideProposal {
-                network_id: network.id.clone(),
-                number,
-                state: ProposalState::Approved,
-                decided_by: context.actor.clone(),
-                at: context.now,
-            })
-            .change(context.log_object(
-                network,
-                AuditAction::ProposalApprove,
-                Some(number.to_string()),
-                Outcome::Done,
-            ));
-            let someone_elses = !matches!(kind, ProposalKind::Remove { .. });
-            if someone_elses {
-                say(
-                    &mut plan,
-                    messages::proposal_approved(
-                        client_language,
-                        number,
-                        &person(&names, &proposal.proposed_by),
-                    ),
-                );
-            }
-            match kind {
-                ProposalKind::Invite { user, role } => {
-                    let announcement = notice(messages::invited(
-                        client_language,
-                        &person(&names, &user),
-                        &role,
-                    ));
-                    invite(context, network, &mut plan, &user, &role, announcement);
-                }
-                ProposalKind::InviteLink { role } => {
-                    let (asker, private_chat) = link_chat.expect("found above for a link");
-                    create_link(
-                        context,
-                        network,
-                        &mut plan,
-                        &role,
-                        (&asker, &private_chat),
-                        (&names, client_language),
-                        &reply_to,
-                    )
-                    .await?;
-                }
-                ProposalKind::Remove { user } => {
-                    remove(context, network, &mut plan, &user);
-                    lapse_proposals_of(
-                        context.bot,
-                        network,
-                        &mut plan,
-                        &user,
-                        context.now,
-                        client_language,
-                    )
-                    .await?;
-                    say(
-                        &mut plan,
-                        messages::removed(client_language, &person(&names, &user)),
-                    );
-                }
-            }
-        }
-        Decision::Refuse { number } => {
-            let proposal = network.proposal(number).expect("decide found it");
-            end_proposal_poll(context.bot, network, &mut plan, number, client_language).await?;
-            plan.change(Change::DecideProposal {
-                network_id: network.id.clone(),
-                number,
-                state: ProposalState::Refused,
-                decided_by: context.actor.clone(),
-                at: context.now,
-            })
-            .change(context.log_object(
-                network,
-                AuditAction::ProposalRefuse,
-                Some(number.to_string()),
-                Outcome::Refused,
-            ));
-            say(
-                &mut plan,
-                messages::proposal_refused(
-                    client_language,
-                    number,
-                    &person(&names, &proposal.proposed_by),
-                    &proposal.kind,
-                ),
-            );
-        }
-        Decision::RevokeLink { id } => {
-            plan.change(Change::RevokeInviteLink {
-                link_id: id.clone(),
-            })
-            .change(context.log_object(
-                network,
-                AuditAction::LinkRevoke,
-                Some(id.clone()),
-                Outcome::Done,
-            ));
-            say(&mut plan, messages::link_revoked(client_language, &id));
-        }
-        Decision::Leave => {
-            let actor = context.actor.clone();
-            lapse_proposals_of(
-                context.bot,
-                network,
-                &mut plan,
-                &actor,
-                context.now,
-                client_language,
-            )
-            .await?;
-            plan.change(Change::SetMembership {
-                network_id: network.id.clone(),
-                user: actor.clone(),
-                membership: Membership::Left,
-                since: context.now,
-            })
-            .change(context.log(
-                network,
-                AuditAction::MemberLeave,
-                Some(&actor),
-                Outcome::Done,
-            ));
-            if network.current_role(&actor) == Some(&Role::Representative) {
-                plan.effect(Effect::SetPowerLevel {
-                    network_id: network.id.clone(),
-                    user: actor.clone(),
-                    level: 0,
-                });
-            }
-            plan.effect(Effect::Kick {
-                network_id: network.id.clone(),
-                user: actor.clone(),
-            });
-            say(
-                &mut plan,
-                messages::left(client_language, &person(&names, &actor)),
-            );
-        }
+        Decision::Invite { user, role } => invite::directly(&carrying, &user, &role).await,
+        Decision::CreateLink { role } => link::make(&carrying, &role).await,
+        Decision::Propose(kind) => propose::propose(&carrying, kind).await,
+        Decision::ConfirmRemoval { user } => Ok(remove::confirm(&carrying, &user)),
+        Decision::Approve { number, kind } => decide::approve(&carrying, number, kind).await,
+        Decision::Refuse { number } => decide::refuse(&carrying, number).await,
+        Decision::RevokeLink { id } => Ok(link::revoke(&carrying, &id)),
+        Decision::Leave => leave::leave(&carrying).await,
     }
-    Ok(plan)
-}
-
-pub(crate) fn refuse_unknown(
-    context: &Context<'_>,
-    network: &Network,
-    user: &MatrixId,
-    reply_to: Option<String>,
-) -> Plan {
-    let reply = messages::invite_failed(context.language, user);
-    match reply_to {
-        Some(_) => context.answer(reply),
-        None => Plan::reply(to_network(network), reply, None),
-    }
-}
-
-/// Invites `user` with `role`, saying `announcement` in the network room first: a message
-/// encrypted while the invitee could already join would reach them without its key ("unable to
-/// decrypt"), so nothing about an invite is said after it goes out.
-pub(crate) fn invite(
-    context: &Context<'_>,
-    network: &Network,
-    plan: &mut Plan,
-    user: &MatrixId,
-    role: &Role,
-    announcement: Effect,
-) {
-    plan.effect(announcement)
-        .change(Change::PutMember {
-            network_id: network.id.clone(),
-            user: user.clone(),
-            role: role.clone(),
-            membership: Membership::Invited,
-            since: context.now,
-            added_by: context.actor.clone(),
-        })
-        .change(context.log(
-            network,
-            AuditAction::MemberInvite,
-            Some(user),
-            Outcome::Done,
-        ))
-        .effect(Effect::Invite {
-            network_id: network.id.clone(),
-            user: user.clone(),
-            if_unknown: messages::invite_failed(context.language, user),
-        });
-    if *role == Role::Representative {
-        plan.effect(Effect::SetPowerLevel {
-            network_id: network.id.clone(),
-            user: user.clone(),
-            level: 100,
-        });
-    }
-}
-
-pub(crate) fn remove(context: &Context<'_>, network: &Network, plan: &mut Plan, user: &MatrixId) {
-    plan.change(Change::SetMembership {
-        network_id: network.id.clone(),
-        user: user.clone(),
-        membership: Membership::Removed,
-        since: context.now,
-    })
-    .change(context.log(
-        network,
-        AuditAction::MemberRemove,
-        Some(user),
-        Outcome::Done,
-    ));
-    if network.current_role(user) == Some(&Role::Representative) {
-        plan.effect(Effect::SetPowerLevel {
-            network_id: network.id.clone(),
-            user: user.clone(),
-            level: 0,
-        });
-    }
-    plan.effect(Effect::Kick {
-        network_id: network.id.clone(),
-        user: user.clone(),
-    })
-    // Whoever is out of the network keeps no copies of its history.
-    .effect(Effect::WithdrawHistory {
-        network_id: network.id.clone(),
-        user: user.clone(),
-    });
 }

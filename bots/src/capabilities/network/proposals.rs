@@ -66,31 +66,13 @@ pub(crate) async fn lapse_proposals_of(
     at: Millis,
     language: Language,
 ) -> Result<(), BotError> {
-    for proposal in network.open_proposals_by(user) {
-        plan.change(Change::DecideProposal {
-            network_id: network.id.clone(),
-            number: proposal.number,
-            state: ProposalState::Lapsed,
-            decided_by: user.clone(),
-            at,
-        })
-        .change(Change::Log(ActionRecord {
-            network_id: network.id.clone(),
-            at,
-            actor: user.clone(),
-            on_behalf_of: None,
-            action: AuditAction::ProposalLapse,
-            object: Some(proposal.number.to_string()),
-            outcome: Outcome::Undone,
-        }));
-        end_proposal_poll(bot, network, plan, proposal.number, language).await?;
+    let (lapsed, changes) = consequences::proposals_lapse(network, user, at);
+    plan.changes.extend(changes);
+    for number in lapsed {
+        end_proposal_poll(bot, network, plan, number, language).await?;
         plan.effect(Effect::Send {
             to: to_network(network),
-            reply: messages::proposal_lapsed(
-                language,
-                proposal.number,
-                &Person::new(user.clone(), None),
-            ),
+            reply: messages::proposal_lapsed(language, number, &Person::new(user.clone(), None)),
             reply_to: None,
         });
     }
