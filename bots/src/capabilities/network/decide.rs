@@ -33,15 +33,7 @@ pub(crate) async fn approve(
         }
         _ => None,
     };
-    let mut plan = Plan::new();
-    end_proposal_poll(context.bot, network, &mut plan, number, client_language).await?;
-    plan.changes.extend(consequences::decided(
-        network,
-        &context.actor,
-        number,
-        true,
-        context.now,
-    ));
+    let mut plan = closed(carrying, number, true).await?;
     // A removal the client confirmed was their own request: nobody else to thank.
     if !matches!(kind, ProposalKind::Remove { .. }) {
         carrying.say(
@@ -97,21 +89,12 @@ pub(crate) async fn approve(
 
 pub(crate) async fn refuse(carrying: &Carrying<'_>, number: i64) -> Result<Plan, BotError> {
     let Carrying {
-        context,
         network,
         client_language,
         ..
     } = *carrying;
     let proposal = network.proposal(number).expect("decide found it");
-    let mut plan = Plan::new();
-    end_proposal_poll(context.bot, network, &mut plan, number, client_language).await?;
-    plan.changes.extend(consequences::decided(
-        network,
-        &context.actor,
-        number,
-        false,
-        context.now,
-    ));
+    let mut plan = closed(carrying, number, false).await?;
     carrying.say(
         &mut plan,
         messages::proposal_refused(
@@ -121,5 +104,28 @@ pub(crate) async fn refuse(carrying: &Carrying<'_>, number: i64) -> Result<Plan,
             &proposal.kind,
         ),
     );
+    Ok(plan)
+}
+
+/// The proposal is decided: its poll is closed, so nobody votes on it again, and the decision
+/// recorded.
+async fn closed(carrying: &Carrying<'_>, number: i64, approved: bool) -> Result<Plan, BotError> {
+    let context = carrying.context;
+    let mut plan = Plan::new();
+    end_proposal_poll(
+        context.bot,
+        carrying.network,
+        &mut plan,
+        number,
+        carrying.client_language,
+    )
+    .await?;
+    plan.changes.extend(consequences::decided(
+        carrying.network,
+        &context.actor,
+        number,
+        approved,
+        context.now,
+    ));
     Ok(plan)
 }

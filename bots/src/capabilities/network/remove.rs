@@ -31,6 +31,13 @@ pub(crate) fn remove(context: &Context<'_>, network: &Network, plan: &mut Plan, 
         user,
         context.now,
     ));
+    out_of_the_rooms(network, plan, user);
+}
+
+/// What leaving the network does in the rooms, whether someone is taken out or goes by their
+/// own `!verlaten`: a representative's power goes, they are out of the network room, and they
+/// keep no copies of its history.
+pub(crate) fn out_of_the_rooms(network: &Network, plan: &mut Plan, user: &MatrixId) {
     if network.current_role(user) == Some(&Role::Representative) {
         plan.effect(Effect::SetPowerLevel {
             network_id: network.id.clone(),
@@ -42,7 +49,6 @@ pub(crate) fn remove(context: &Context<'_>, network: &Network, plan: &mut Plan, 
         network_id: network.id.clone(),
         user: user.clone(),
     })
-    // Whoever is out of the network keeps no copies of its history.
     .effect(Effect::WithdrawHistory {
         network_id: network.id.clone(),
         user: user.clone(),
