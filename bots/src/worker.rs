@@ -349,4 +349,101 @@ mod tests {
         assert_ne!(first, transaction_id("@kring:test", "$b", 0));
         assert_ne!(first, transaction_id("@other:test", "$a", 0));
     }
+
+    /// One room's send hangs for half a minute (a slow homeserver, a removal waiting for the
+    /// bot's own view); the other room's answer goes out meanwhile, and the slow one is still
+    /// being carried out, not given up.
+    #[tokio::test]
+    async fn a_slow_step_in_one_room_does_not_hold_up_another() {
+        use crate::testing::mock_bot;
+        use kring_core::messages::BotReply;
+        use kring_core::plan::{Effect, Plan, Target};
+        use kring_store::{InboxKind, InboxState, NewInboxEntry};
+        use matrix_sdk::ruma::room_id;
+        use wiremock::matchers::{method, path_regex};
+        use wiremock::{Mock, ResponseTemplate};
+
+        let mock = mock_bot().await;
+        let bot = mock.bot.clone();
+        let bot_name = bot.identity.user_id.to_string();
+        mock.server
+            .mock_room_state_encryption()
+            .plain()
+            .mount()
+            .await;
+        let slow = room_id!("!slow:kring.test");
+        let quick = room_id!("!quick:kring.test");
+        for (room, delay, reply) in [
+            (slow, Duration::from_secs(30), "$slow-reply"),
+            (quick, Duration::ZERO, "$quick-reply"),
+        ] {
+            mock.server.sync_joined_room(&bot.client, room).await;
+            let localpart = room.as_str()[1..].split(':').next().unwrap().to_owned();
+            Mock::given(method("PUT"))
+                .and(path_regex(format!(
+                    "^/_matrix/client/v3/rooms/[^/]*{localpart}[^/]*/send/"
+                )))
+                .respond_with(
+                    ResponseTemplate::new(200)
+                        .set_body_json(serde_json::json!({ "event_id": reply }))
+                        .set_delay(delay),
+                )
+                .mount(mock.server.server())
+                .await;
+        }
+        // The slow room's entry is the older one, so a single queue would serve it first.
+        for (event_id, room, origin_ts) in [("$slow", slow, 1), ("$quick", quick, 2)] {
+            let entry = NewInboxEntry {
+                event_id: event_id.into(),
+                room_id: room.to_string(),
+                sender: "@anna:kring.test".into(),
+                kind: InboxKind::Command,
+                body: Some("!help".into()),
+                encrypted_event: None,
+                origin_ts,
+            };
+            bot.store.inbox_insert(&bot_name, &entry).await.unwrap();
+            let plan = Plan::reply(
+                Target::Room {
+                    room_id: room.to_string(),
+                },
+                BotReply {
+                    plain: "hallo".into(),
+                    html: "hallo".into(),
+                },
+                None,
+            );
+            bot.store
+                .apply_plan(&bot_name, event_id, &plan)
+                .await
+                .unwrap();
+        }
+        let (_stop, shutdown) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(super::run(bot.clone(), shutdown));
+        let state_of = |event_id: &'static str| {
+            let bot = bot.clone();
+            async move {
+                bot.store
+                    .inbox_entry(event_id)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .state
+            }
+        };
+        let started = std::time::Instant::now();
+        while state_of("$quick").await != InboxState::Answered {
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "the quick room waited behind the slow one"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            state_of("$slow").await,
+            InboxState::Pending,
+            "still being sent"
+        );
+        worker.abort();
+    }
 }

@@ -8,6 +8,9 @@
 //!    the server takes them, first to the echo, then to the bot. Answered within 180 s, median and
 //!    p99 latency, and how often the bot's log shows a send stalled on a pending `/keys/query`.
 //! 3. Where a command's time goes in the bot, stage by stage, from its own metrics.
+//! 4. Catch-up: the bot is SIGKILLed, one `!help` goes into every one of its rooms while it is
+//!    down, and it is started again on the same data; the time from the start to the last answer,
+//!    and to the first. (`KRING_BENCH_MANY_ROOMS=1000` for the 1000 rooms.)
 //!
 //! It prints ratios and asserts nothing.
 
@@ -31,7 +34,7 @@ async fn main() -> Result<()> {
     let rooms = env_number("KRING_BENCH_MANY_ROOMS", 100)?;
     let commands = env_number("KRING_BENCH_COMMANDS", 500)?;
     let synapse = TestSynapse::start().await?;
-    let bot =
+    let mut bot =
         BotProcess::start(std::path::Path::new(env!("CARGO_BIN_EXE_kring")), &synapse).await?;
     let member = TestClient::login(
         &synapse.base_url(),
@@ -86,6 +89,30 @@ async fn main() -> Result<()> {
     let stages_after = scrape_stages(&bot.ops_url).await?;
     let stalls_during = stalls(&bot.log()) - stalls_before;
 
+    // 4. Catch-up after a restart.
+    eprintln!("catch-up: killing the bot, one !help into each of {rooms} rooms, restarting");
+    bot.kill_hard().await?;
+    let mut waiting = Vec::new();
+    for room in &bot_rooms {
+        waiting.push(member.send_text(room, "!help").await?);
+    }
+    let restarted = Instant::now();
+    bot.spawn()?;
+    let (mut first, mut last) = (None, None);
+    while restarted.elapsed() < ANSWER_WITHIN {
+        let arrivals = reply_arrivals(&member);
+        let answered: Vec<Instant> = waiting
+            .iter()
+            .filter_map(|id| arrivals.get(id).copied())
+            .collect();
+        first = answered.iter().min().map(|at| at.duration_since(restarted));
+        if answered.len() == waiting.len() {
+            last = answered.iter().max().map(|at| at.duration_since(restarted));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
     println!();
     println!("The real `kring bots` process and a plain E2EE echo client, one Synapse, one run.");
     println!();
@@ -119,6 +146,14 @@ async fn main() -> Result<()> {
     println!(
         "\nbot CPU per command over {rooms} rooms: {:.1} ms; sends stalled on a pending /keys/query: {stalls_during}",
         ms(cpu_burst) / commands.max(1) as f64
+    );
+    println!(
+        "\ncatch-up after a SIGKILL, one !help waiting in each of {rooms} rooms: first answer {} s, last {} s after the start",
+        first.map_or("none".into(), |d| format!("{:.1}", d.as_secs_f64())),
+        last.map_or(
+            format!("not all within {} s", ANSWER_WITHIN.as_secs()),
+            |d| format!("{:.1}", d.as_secs_f64())
+        ),
     );
     println!();
     println!("| where a command's time goes in the bot (mean ms) | one room | {rooms} rooms |");

@@ -97,7 +97,12 @@ async fn resident_memory_by_rooms(
     for &count in counts {
         let started = Instant::now();
         while created < count {
-            let body = serde_json::json!({ "preset": "private_chat", "invite": [bot.user_id] });
+            // A direct chat, as Element makes one: the bot joins only those (kring_core::trust::may_join).
+            let body = serde_json::json!({
+                "preset": "trusted_private_chat",
+                "is_direct": true,
+                "invite": [bot.user_id],
+            });
             let response = http
                 .post(format!(
                     "{}/_matrix/client/v3/createRoom",
