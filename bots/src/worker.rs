@@ -357,7 +357,7 @@ mod tests {
     async fn a_slow_step_in_one_room_does_not_hold_up_another() {
         use crate::testing::mock_bot;
         use kring_core::messages::BotReply;
-        use kring_core::plan::{Effect, Plan, Target};
+        use kring_core::plan::{Plan, Target};
         use kring_store::{InboxKind, InboxState, NewInboxEntry};
         use matrix_sdk::ruma::room_id;
         use wiremock::matchers::{method, path_regex};
