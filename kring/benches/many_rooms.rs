@@ -11,15 +11,21 @@
 //! 4. Catch-up: the bot is SIGKILLed, one `!help` goes into every one of its rooms while it is
 //!    down, and it is started again on the same data; the time from the start to the last answer,
 //!    and to the first. (`KRING_BENCH_MANY_ROOMS=1000` for the issue's 1000 rooms.)
+//! 5. A slow effect: the bot is restarted behind a loopback proxy, the member starts a network
+//!    and invites someone, and asks the bot to remove them; the proxy acknowledges the kick and
+//!    drops it, so the member never leaves and the bot's removal waits (and retries) in that
+//!    network's lane. The same burst as in 2 goes to the other rooms before (control, through
+//!    the proxy too) and while it waits.
+//! 6. The bot process's resident memory with one room and with all of them, after the load.
 //!
 //! It prints ratios and asserts nothing.
 
 use anyhow::{Context, Result};
 use kring_testbed::bench::{
-    cpu_time, env_number, install_echo, metric_value, ms, ratio, round_trip, round_trip_table,
-    scrape_metrics,
+    cpu_time, env_number, install_echo, metric_value, ms, ratio, resident_kb, round_trip,
+    round_trip_table, scrape_metrics,
 };
-use kring_testbed::{BotProcess, Persona, TestClient, TestSynapse, percentile};
+use kring_testbed::{BotProcess, HoldingProxy, Persona, TestClient, TestSynapse, percentile};
 use matrix_sdk::Room;
 use matrix_sdk::ruma::OwnedEventId;
 use std::collections::HashMap;
@@ -69,6 +75,7 @@ async fn main() -> Result<()> {
     }
 
     let one_room_stages_after = scrape_stages(&bot.ops_url).await?;
+    let rss_one_room = resident_kb(pid)?;
 
     // 2. Many rooms.
     eprintln!("many rooms: opening {rooms} chats with the bot and {rooms} with the echo");
@@ -88,6 +95,7 @@ async fn main() -> Result<()> {
     let cpu_burst = cpu_time(pid)?.saturating_sub(cpu_before);
     let stages_after = scrape_stages(&bot.ops_url).await?;
     let stalls_during = stalls(&bot.log()) - stalls_before;
+    let rss_many_rooms = resident_kb(pid)?;
 
     // 4. Catch-up after a restart.
     eprintln!("catch-up: killing the bot, one !help into each of {rooms} rooms, restarting");
@@ -112,6 +120,58 @@ async fn main() -> Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+
+    // 5. A slow effect in one network.
+    eprintln!("slow effect: restarting the bot behind a proxy; a network whose kick never lands");
+    let proxy = HoldingProxy::start(&synapse.base_url()).await?;
+    bot.kill_hard().await?;
+    bot.talk_through(&proxy.url);
+    bot.spawn()?;
+    let network_room = start_network(&member, &bot_rooms[0], &bot.user_id).await?;
+    let invitee = synapse.register(Persona::Carer).await?;
+    let invited = ask(
+        &member,
+        &network_room,
+        &format!("!uitnodigen {} mantelzorger", invitee.user_id),
+    )
+    .await?;
+    anyhow::ensure!(invited.body.contains("Ik heb"), "{}", invited.body);
+    let control = burst(&member, &bot_rooms, commands, "!help").await?;
+    proxy.swallow_kicks();
+    let asked = ask(
+        &member,
+        &network_room,
+        &format!("!verwijderen {}", invitee.user_id),
+    )
+    .await?;
+    anyhow::ensure!(asked.body.contains("Weet u het zeker"), "{}", asked.body);
+    let poll = member
+        .wait_for_poll("the removal's poll", |poll| {
+            poll.room_id == network_room.room_id() && poll.question.starts_with("Voorstel")
+        })
+        .await?;
+    member.vote(&network_room, &poll.event_id, "ja").await?;
+    let voted = Instant::now();
+    // The vote is planned and the kick sent (and dropped) well within this.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let slowed = burst(&member, &bot_rooms, commands, "!help").await?;
+    let removed = |member: &TestClient| {
+        member.received().iter().any(|m| {
+            m.room_id == network_room.room_id() && m.body.contains("is uit het netwerk gehaald")
+        })
+    };
+    let held_through_the_burst = !removed(&member);
+    let held_for = voted.elapsed();
+    proxy.forward_kicks();
+    let removal_done = loop {
+        if removed(&member) {
+            break Some(voted.elapsed());
+        }
+        if voted.elapsed() > held_for + ANSWER_WITHIN {
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
 
     println!();
     println!("The real `kring bots` process and a plain E2EE echo client, one Synapse, one run.");
@@ -154,6 +214,44 @@ async fn main() -> Result<()> {
             format!("not all within {} s", ANSWER_WITHIN.as_secs()),
             |d| format!("{:.1}", d.as_secs_f64())
         ),
+    );
+    println!();
+    println!(
+        "| {commands} messages over {rooms} rooms, the bot behind a proxy | answered in 180 s | median (ms) | p99 (ms) |"
+    );
+    println!("|---|---|---|---|");
+    for (name, load) in [
+        ("nothing slow (control)", &control),
+        ("one network's kick never lands", &slowed),
+    ] {
+        println!(
+            "| {name} | {} of {} | {:.0} | {:.0} |",
+            load.answered,
+            load.sent,
+            ms(load.median),
+            ms(load.p99)
+        );
+    }
+    println!(
+        "| ratio slow / control | | {:.2}x | {:.2}x |",
+        ratio(slowed.median, control.median),
+        ratio(slowed.p99, control.p99)
+    );
+    println!(
+        "\nthe network's removal was still waiting when the burst was answered: {}; held {:.1} s; \
+         done {} after the vote once kicks went through again",
+        if held_through_the_burst { "yes" } else { "no" },
+        held_for.as_secs_f64(),
+        removal_done.map_or("not within 180 s".into(), |d| format!(
+            "{:.1} s",
+            d.as_secs_f64()
+        )),
+    );
+    println!(
+        "\nbot RSS: {:.1} MB with one room, {:.1} MB with {rooms} rooms after the load ({:.2}x)",
+        rss_one_room as f64 / 1024.0,
+        rss_many_rooms as f64 / 1024.0,
+        rss_many_rooms as f64 / rss_one_room.max(1) as f64
     );
     println!();
     println!("| where a command's time goes in the bot (mean ms) | one room | {rooms} rooms |");
@@ -218,6 +316,33 @@ async fn burst(member: &TestClient, rooms: &[Room], count: usize, text: &str) ->
         median: percentile(&mut latencies, 50),
         p99: percentile(&mut latencies, 99),
     })
+}
+
+/// The member's `!start` in its direct chat with the bot; the network room, joined and welcomed.
+async fn start_network(member: &TestClient, direct_chat: &Room, bot: &str) -> Result<Room> {
+    let started = ask(member, direct_chat, "!start").await?;
+    anyhow::ensure!(
+        started.body.contains("Uw netwerk is gemaakt"),
+        "{}",
+        started.body
+    );
+    let room_id = member.wait_for_any_invite().await?;
+    let room = member.accept_invite(&room_id).await?;
+    member
+        .wait_for("the network's welcome", |m| {
+            m.sender.as_str() == bot && m.room_id == room_id && m.body.contains("Dit is uw netwerk")
+        })
+        .await?;
+    Ok(room)
+}
+
+async fn ask(
+    member: &TestClient,
+    room: &Room,
+    text: &str,
+) -> Result<kring_testbed::ReceivedMessage> {
+    let event_id = member.send_text(room, text).await?;
+    member.wait_for_reply_to(&event_id).await
 }
 
 /// When the first reply to each event reached the member.

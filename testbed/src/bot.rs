@@ -124,6 +124,9 @@ pub struct BotProcess {
     pub config_path: PathBuf,
     pub database_url: String,
     binary: PathBuf,
+    /// Where the process reaches the homeserver instead of the configured address, from its
+    /// next start (a proxy in front of it).
+    homeserver_through: Option<String>,
     child: Option<Child>,
 }
 
@@ -252,8 +255,14 @@ impl BotProcess {
             config_path,
             database_url: database_url.to_owned(),
             binary: binary.to_path_buf(),
+            homeserver_through: None,
             child: None,
         })
+    }
+
+    /// From its next start, the process talks to the homeserver through `url` (a proxy).
+    pub fn talk_through(&mut self, url: &str) {
+        self.homeserver_through = Some(url.to_owned());
     }
 
     pub fn spawn(&mut self) -> Result<()> {
@@ -261,7 +270,11 @@ impl BotProcess {
             .create(true)
             .append(true)
             .open(self.config_path.with_file_name("bot.log"))?;
-        let child = Command::new(&self.binary)
+        let mut command = Command::new(&self.binary);
+        if let Some(url) = &self.homeserver_through {
+            command.env("KRING_HOMESERVER_URL", url);
+        }
+        let child = command
             .arg("--config")
             .arg(&self.config_path)
             .arg("bots")

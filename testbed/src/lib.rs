@@ -24,7 +24,7 @@ pub use consent::{consent_ending_at, now_millis};
 pub use element::{ElementPerson, ElementWeb};
 pub use fantoccini::Locator;
 pub use postgres::{fresh_postgres_url, fresh_sqlite_url};
-pub use proxy::KeyDelayingProxy;
+pub use proxy::HoldingProxy;
 pub use python_tool::{python_tool, run_python};
 pub use restart_storm::{
     RepliesCounted, StormPlan, StormReport, count_replies_in_history, plan_from_env, restart_storm,

@@ -1,6 +1,7 @@
-//! A loopback pass-through in front of the real Synapse that can hold back one client's
-//! to-device messages (room keys) and deliver them later: how a key that arrives after its
-//! message looks on the wire. Everything else is forwarded untouched.
+//! A loopback pass-through in front of the real Synapse that can hold back what one client
+//! sends: its to-device messages (room keys), delivered later — how a key that arrives after its
+//! message looks on the wire — or its kicks, acknowledged and never carried out — how a removal
+//! that never shows up looks to the bot (a slow effect). Everything else is forwarded untouched.
 
 use anyhow::Result;
 use axum::Router;
@@ -17,32 +18,36 @@ struct Shared {
     upstream: String,
     http: reqwest::Client,
     holding: Arc<AtomicBool>,
+    swallowing_kicks: Arc<AtomicBool>,
     released: watch::Receiver<u64>,
 }
 
-pub struct KeyDelayingProxy {
+pub struct HoldingProxy {
     pub url: String,
     holding: Arc<AtomicBool>,
+    swallowing_kicks: Arc<AtomicBool>,
     release: watch::Sender<u64>,
     task: tokio::task::JoinHandle<()>,
 }
 
-impl Drop for KeyDelayingProxy {
+impl Drop for HoldingProxy {
     fn drop(&mut self) {
         self.task.abort();
     }
 }
 
-impl KeyDelayingProxy {
+impl HoldingProxy {
     pub async fn start(upstream: &str) -> Result<Self> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let url = format!("http://{}", listener.local_addr()?);
         let holding = Arc::new(AtomicBool::new(false));
+        let swallowing_kicks = Arc::new(AtomicBool::new(false));
         let (release, released) = watch::channel(0);
         let shared = Shared {
             upstream: upstream.trim_end_matches('/').to_owned(),
             http: reqwest::Client::new(),
             holding: holding.clone(),
+            swallowing_kicks: swallowing_kicks.clone(),
             released,
         };
         let app = Router::new().fallback(forward).with_state(shared);
@@ -52,6 +57,7 @@ impl KeyDelayingProxy {
         Ok(Self {
             url,
             holding,
+            swallowing_kicks,
             release,
             task,
         })
@@ -66,6 +72,17 @@ impl KeyDelayingProxy {
     pub fn release_to_device(&self) {
         self.holding.store(false, Ordering::SeqCst);
         self.release.send_modify(|generation| *generation += 1);
+    }
+
+    /// From now on, kicks are acknowledged to the client and dropped: the member stays in the
+    /// room, however long the client waits to see them go.
+    pub fn swallow_kicks(&self) {
+        self.swallowing_kicks.store(true, Ordering::SeqCst);
+    }
+
+    /// Kicks are forwarded again (the dropped ones stay dropped; a client retries its own).
+    pub fn forward_kicks(&self) {
+        self.swallowing_kicks.store(false, Ordering::SeqCst);
     }
 }
 
@@ -84,6 +101,14 @@ async fn forward(State(shared): State<Shared>, request: Request) -> Response {
             .expect("a plain response");
     };
     let is_to_device = method == Method::PUT && path.contains("/sendToDevice/");
+    let is_kick =
+        method == Method::POST && path.split('?').next().is_some_and(|p| p.ends_with("/kick"));
+    if is_kick && shared.swallowing_kicks.load(Ordering::SeqCst) {
+        return Response::builder()
+            .status(StatusCode::OK)
+            .body(Body::from("{}"))
+            .expect("a plain response");
+    }
     let send = {
         let shared = shared.clone();
         let path = path.clone();

@@ -3,7 +3,7 @@
 
 use anyhow::{Result, bail};
 use kring_store::{InboxState, Store};
-use kring_testbed::{BotProcess, KeyDelayingProxy, Persona, TestClient, TestSynapse};
+use kring_testbed::{BotProcess, HoldingProxy, Persona, TestClient, TestSynapse};
 use std::time::{Duration, Instant};
 
 /// A member in a direct chat with the real bot process (configured with `extra_toml`), talking
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 struct ChatWithHeldKeys {
     _synapse: TestSynapse,
     bot: BotProcess,
-    proxy: KeyDelayingProxy,
+    proxy: HoldingProxy,
     member: TestClient,
     room: matrix_sdk::Room,
 }
@@ -26,7 +26,7 @@ impl ChatWithHeldKeys {
             extra_toml,
         )
         .await?;
-        let proxy = KeyDelayingProxy::start(&synapse.base_url()).await?;
+        let proxy = HoldingProxy::start(&synapse.base_url()).await?;
         let member =
             TestClient::login(&proxy.url, &synapse.register(Persona::Client).await?).await?;
         let room = member.open_direct_chat(&bot.user_id).await?;
