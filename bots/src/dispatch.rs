@@ -9,7 +9,6 @@ use kring_core::messages;
 use kring_core::plan::{Change, FiredTimer, Plan, Target};
 use kring_core::{Language, parse_message};
 use kring_store::{InboxEntry, InboxKind};
-use matrix_sdk::ruma::RoomId;
 
 pub(crate) async fn plan(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
     if let Some(plan) = capabilities::on_entry(bot, entry).await {
@@ -41,10 +40,14 @@ pub(crate) async fn plan(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError
     }
 }
 
-pub(crate) fn here(entry: &InboxEntry) -> Target {
-    Target::Room {
-        room_id: entry.room_id.clone(),
-    }
+/// The room the entry arrived in, to answer there. An entry from outside any room (a timer,
+/// an administrator's confirmation) has no "here"; asking for one is a planning error, not a
+/// message into nowhere.
+pub(crate) fn here(entry: &InboxEntry) -> Result<Target, BotError> {
+    let room_id = entry
+        .room()
+        .ok_or_else(|| BotError::Plan("an entry from no room cannot be answered in it".into()))?;
+    Ok(Target::Room { room_id })
 }
 
 async fn command(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
@@ -53,16 +56,10 @@ async fn command(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
         .member_language(&entry.sender)
         .await?
         .unwrap_or_default();
-    let answer = |reply| {
-        Ok(Plan::reply(
-            here(entry),
-            reply,
-            Some(entry.event_id.clone()),
-        ))
-    };
-    let in_direct_chat = match RoomId::parse(&entry.room_id) {
-        Ok(room_id) => sync::is_direct_chat(bot, &room_id).await,
-        Err(_) => false,
+    let answer = |reply| Ok(Plan::reply(here(entry)?, reply, entry.event()));
+    let in_direct_chat = match entry.room() {
+        Some(room_id) => sync::is_direct_chat(bot, &room_id).await,
+        None => false,
     };
     let command = match parse_message(&entry.body) {
         Ok(Some(command)) => command,
@@ -114,9 +111,9 @@ async fn network_chosen(
         .and_then(|index| network_ids.get(index))
     else {
         return Ok(Some(Plan::reply(
-            here(entry),
+            here(entry)?,
             messages::not_a_listed_network(preferred, network_ids.len()),
-            Some(entry.event_id.clone()),
+            entry.event(),
         )));
     };
     let mut plan = match parse_message(&command_text) {

@@ -252,7 +252,7 @@ async fn send(
     bot: &Bot,
     to: &Target,
     reply: &BotReply,
-    reply_to: Option<&str>,
+    reply_to: Option<&EventId>,
     transaction_id: &OwnedTransactionId,
 ) -> Result<Option<String>, BotError> {
     let Some(room) = joined_room(bot, to).await? else {
@@ -268,14 +268,14 @@ async fn send_in(
     bot: &Bot,
     room: &Room,
     reply: &BotReply,
-    reply_to: Option<&str>,
+    reply_to: Option<&EventId>,
     transaction_id: &OwnedTransactionId,
 ) -> Result<String, BotError> {
     let reply = reply.clone().fitted();
     crate::trust::share_only_with_pinned(bot, room).await;
     let mut content = RoomMessageEventContent::notice_html(reply.plain, reply.html);
-    if let Some(event_id) = reply_to.and_then(|id| EventId::parse(id).ok()) {
-        content.relates_to = Some(Relation::Reply(Reply::with_event_id(event_id)));
+    if let Some(event_id) = reply_to {
+        content.relates_to = Some(Relation::Reply(Reply::with_event_id(event_id.to_owned())));
     }
     let sent = room
         .send(content)

@@ -552,10 +552,13 @@ pub(crate) async fn is_direct_chat(bot: &Bot, room_id: &RoomId) -> bool {
 
 /// The bot's private chat with `user`, if they have one: where invite links, the log and
 /// warnings go, because only such a room can hold a secret.
-pub(crate) async fn direct_chat_with(bot: &Bot, user: &MatrixId) -> Option<String> {
+pub(crate) async fn direct_chat_with(
+    bot: &Bot,
+    user: &MatrixId,
+) -> Option<matrix_sdk::ruma::OwnedRoomId> {
     for room in bot.client.joined_rooms() {
         if private_chat_owner(bot, &room).await.as_deref() == Some(user.as_str()) {
-            return Some(room.room_id().to_string());
+            return Some(room.room_id().to_owned());
         }
     }
     None

@@ -345,7 +345,9 @@ pub(crate) async fn on_untrusted(bot: &Bot, entry: &InboxEntry) -> Result<Plan, 
         .unwrap_or_default();
     let mut plan = Plan::new();
     if let Some(direct_chat) = sync::direct_chat_with(bot, &sender).await {
-        let reply_to = (direct_chat == entry.room_id).then(|| entry.event_id.clone());
+        let reply_to = (entry.room().as_ref() == Some(&direct_chat))
+            .then(|| entry.event())
+            .flatten();
         plan.effect(Effect::Send {
             to: Target::Room {
                 room_id: direct_chat,

@@ -405,7 +405,7 @@ mod tests {
             bot.store.inbox_insert(&bot_name, &entry).await.unwrap();
             let plan = Plan::reply(
                 Target::Room {
-                    room_id: room.to_string(),
+                    room_id: room.to_owned(),
                 },
                 BotReply {
                     plain: "hallo".into(),

@@ -198,7 +198,15 @@ pub async fn submit(
             // that would send the person off to pick another name for nothing.
             match was_made_through_this_link(&state, &onboarding, link, &username, &token).await {
                 Ok(true) => {
-                    return finish(&state, &onboarding, language, link, &username, &room_id).await;
+                    return finish(
+                        &state,
+                        &onboarding,
+                        language,
+                        link,
+                        &username,
+                        room_id.as_str(),
+                    )
+                    .await;
                 }
                 Ok(false) => return taken(),
                 Err(why) => {
@@ -240,7 +248,17 @@ pub async fn submit(
         .register_with_token(&username, &form.password, &token)
         .await
     {
-        Ok(_) => finish(&state, &onboarding, language, link, &username, &room_id).await,
+        Ok(_) => {
+            finish(
+                &state,
+                &onboarding,
+                language,
+                link,
+                &username,
+                room_id.as_str(),
+            )
+            .await
+        }
         Err(AdminError::UserExists(_)) => {
             release(&state, link, &username).await;
             taken()

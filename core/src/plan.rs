@@ -11,6 +11,7 @@ use crate::matrix_id::MatrixId;
 use crate::messages::{BotReply, PollText};
 use crate::network::{Membership, Millis, NetworkState, ProposalKind, ProposalState};
 use crate::role::Role;
+use ruma_common::{OwnedEventId, OwnedRoomId};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -35,7 +36,7 @@ impl Plan {
     }
 
     /// A plan that only answers.
-    pub fn reply(to: Target, reply: BotReply, reply_to: Option<String>) -> Self {
+    pub fn reply(to: Target, reply: BotReply, reply_to: Option<OwnedEventId>) -> Self {
         let mut plan = Self::new();
         plan.effect(Effect::Send {
             to,
@@ -121,7 +122,7 @@ pub enum Change {
     },
     /// A consent poll has been answered: later votes on it change nothing.
     CloseConsentPoll {
-        poll_event_id: String,
+        poll_event_id: OwnedEventId,
         at: Millis,
     },
     /// Someone who steers several networks is asked which one `command` is about; the answer
@@ -163,7 +164,7 @@ pub struct Timer {
     pub key: String,
     pub due_at: Millis,
     /// The room it is about, if any: the lane it runs in.
-    pub room_id: Option<String>,
+    pub room_id: Option<OwnedRoomId>,
     /// What the capability needs when it fires; never message text.
     pub payload: serde_json::Value,
 }
@@ -216,7 +217,7 @@ impl Outcome {
 #[serde(tag = "to", rename_all = "snake_case")]
 pub enum Target {
     Room {
-        room_id: String,
+        room_id: OwnedRoomId,
     },
     /// The network's room, whatever its id turns out to be (it may not exist yet when planned).
     Network {
@@ -239,7 +240,7 @@ pub enum Effect {
         #[serde(flatten)]
         to: Target,
         reply: BotReply,
-        reply_to: Option<String>,
+        reply_to: Option<OwnedEventId>,
     },
     /// Shows invite link `link_id` to whoever asked, in `to` (their private chat). Only the id
     /// is stored here: the link's secret is derived when the message is sent
@@ -248,7 +249,7 @@ pub enum Effect {
         #[serde(flatten)]
         to: Target,
         link_id: String,
-        reply_to: Option<String>,
+        reply_to: Option<OwnedEventId>,
     },
     /// Asks the client to decide proposal `number` with a two-answer poll in the network room
     /// (votes are encrypted; reactions are not, so anyone with the client's access token or the
@@ -277,7 +278,7 @@ pub enum Effect {
     EndPoll {
         #[serde(flatten)]
         to: Target,
-        poll_event_id: String,
+        poll_event_id: OwnedEventId,
         text: String,
     },
     /// Invites into the network room. If the account does not exist, the member is taken out

@@ -141,6 +141,17 @@ pub struct InboxEntry {
 }
 
 impl InboxEntry {
+    /// The Matrix event this entry is, to reply to; `None` for what the bot itself put in the
+    /// inbox (a timer that came due, an identity the administrator confirmed).
+    pub fn event(&self) -> Option<ruma_common::OwnedEventId> {
+        ruma_common::OwnedEventId::try_from(self.event_id.as_str()).ok()
+    }
+
+    /// The room it arrived in; `None` for what reached the bot from outside a room.
+    pub fn room(&self) -> Option<ruma_common::OwnedRoomId> {
+        ruma_common::OwnedRoomId::try_from(self.room_id.as_str()).ok()
+    }
+
     pub(crate) fn from_row(row: &AnyRow) -> Result<Self> {
         Ok(Self {
             event_id: row.try_get("event_id")?,

@@ -11,6 +11,7 @@ use kring_core::network::{
 };
 use kring_core::plan::{ActionRecord, Change, Effect, Plan};
 use kring_core::{MatrixId, Role};
+use ruma_common::{OwnedEventId, OwnedRoomId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -43,6 +44,19 @@ fn corrupt_id(column: &str) -> StoreError {
 fn matrix_id(row: &AnyRow, column: &str) -> Result<MatrixId> {
     let text: String = row.try_get(column)?;
     MatrixId::parse(&text).map_err(|_| corrupt_id(column))
+}
+
+/// Stored Matrix room and event ids, read back typed; a value that no longer parses is
+/// corruption (and, like a user id, is left out of the error).
+fn room_id(row: &AnyRow, column: &str) -> Result<OwnedRoomId> {
+    let text: String = row.try_get(column)?;
+    OwnedRoomId::try_from(text).map_err(|_| StoreError::Corrupt(format!("{column}: not a room id")))
+}
+
+fn event_id(row: &AnyRow, column: &str) -> Result<OwnedEventId> {
+    let text: String = row.try_get(column)?;
+    OwnedEventId::try_from(text)
+        .map_err(|_| StoreError::Corrupt(format!("{column}: not an event id")))
 }
 
 fn role(row: &AnyRow) -> Result<Role> {
@@ -141,12 +155,17 @@ impl Store {
             .collect()
     }
 
-    pub async fn network_room(&self, network_id: &str) -> Result<Option<String>> {
+    pub async fn network_room(&self, network_id: &str) -> Result<Option<OwnedRoomId>> {
         let row = sqlx::query("SELECT room_id FROM networks WHERE network_id = $1")
             .bind(network_id)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.map(|row| row.try_get("room_id")).transpose()?.flatten())
+        let room: Option<String> = row.map(|row| row.try_get("room_id")).transpose()?.flatten();
+        room.map(|room| {
+            OwnedRoomId::try_from(room)
+                .map_err(|_| StoreError::Corrupt("room_id: not a room id".into()))
+        })
+        .transpose()
     }
 
     pub async fn set_network_room(&self, network_id: &str, room_id: &str) -> Result<()> {
@@ -170,7 +189,11 @@ impl Store {
     }
 
     /// The prompt (poll) that asked about proposal `number`, if it was sent.
-    pub async fn proposal_prompt(&self, network_id: &str, number: i64) -> Result<Option<String>> {
+    pub async fn proposal_prompt(
+        &self,
+        network_id: &str,
+        number: i64,
+    ) -> Result<Option<OwnedEventId>> {
         let row = sqlx::query(
             "SELECT prompt_event_id FROM proposals WHERE network_id = $1 AND number = $2",
         )
@@ -178,10 +201,16 @@ impl Store {
         .bind(number)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row
+        let prompt = row
             .map(|row| row.try_get::<Option<String>, _>("prompt_event_id"))
             .transpose()?
-            .flatten())
+            .flatten();
+        prompt
+            .map(|prompt| {
+                OwnedEventId::try_from(prompt)
+                    .map_err(|_| StoreError::Corrupt("prompt_event_id: not an event id".into()))
+            })
+            .transpose()
     }
 
     pub async fn set_proposal_prompt(
@@ -227,7 +256,10 @@ impl Store {
     }
 
     /// The open consent polls of a network, as (poll event id, room id), oldest first.
-    pub async fn open_consent_polls(&self, network_id: &str) -> Result<Vec<(String, String)>> {
+    pub async fn open_consent_polls(
+        &self,
+        network_id: &str,
+    ) -> Result<Vec<(OwnedEventId, OwnedRoomId)>> {
         let rows = sqlx::query(
             "SELECT poll_event_id, room_id FROM consent_polls
              WHERE network_id = $1 AND closed_at IS NULL ORDER BY sent_at, poll_event_id",
@@ -236,7 +268,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|row| Ok((row.try_get("poll_event_id")?, row.try_get("room_id")?)))
+            .map(|row| Ok((event_id(row, "poll_event_id")?, room_id(row, "room_id")?)))
             .collect()
     }
 
@@ -1039,7 +1071,7 @@ async fn apply_change(
                  WHERE poll_event_id = $2 AND closed_at IS NULL",
             )
             .bind(at)
-            .bind(poll_event_id)
+            .bind(poll_event_id.as_str())
             .execute(&mut *connection)
             .await?;
         }

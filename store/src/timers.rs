@@ -77,7 +77,7 @@ pub(crate) async fn schedule(
     .bind(&timer.capability)
     .bind(&timer.key)
     .bind(timer.due_at)
-    .bind(timer.room_id.as_deref())
+    .bind(timer.room_id.as_ref().map(|room| room.as_str()))
     .bind(payload)
     .bind(cause_event_id)
     .bind(now_millis())
@@ -110,7 +110,13 @@ fn timer_from_row(row: &sqlx::any::AnyRow) -> Result<StoredTimer> {
             capability: row.try_get("capability")?,
             key: row.try_get("timer_key")?,
             due_at: row.try_get("due_at")?,
-            room_id: row.try_get("room_id")?,
+            room_id: row
+                .try_get::<Option<String>, _>("room_id")?
+                .map(|room| {
+                    ruma_common::OwnedRoomId::try_from(room)
+                        .map_err(|_| StoreError::Corrupt("timer room: not a room id".into()))
+                })
+                .transpose()?,
             payload: serde_json::from_str(&payload)
                 .map_err(|error| StoreError::Corrupt(format!("timer payload: {error}")))?,
         },

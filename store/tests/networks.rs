@@ -78,13 +78,13 @@ fn start_plan(network_id: &str, client: &str) -> Plan {
     })
     .effect(Effect::Send {
         to: Target::Room {
-            room_id: "!dm:kring.test".into(),
+            room_id: ruma_common::owned_room_id!("!dm:kring.test"),
         },
         reply: BotReply {
             plain: "gemaakt".into(),
             html: "<p>gemaakt</p>".into(),
         },
-        reply_to: Some("$start".into()),
+        reply_to: Some(ruma_common::owned_event_id!("$start")),
     });
     plan
 }
@@ -448,12 +448,15 @@ async fn a_consent_poll_is_understood_until_it_is_closed(store: Store) -> Result
     );
     assert_eq!(
         store.open_consent_polls("net-a").await?,
-        vec![("$poll".to_owned(), "!dm:kring.test".to_owned())]
+        vec![(
+            ruma_common::owned_event_id!("$poll"),
+            ruma_common::owned_room_id!("!dm:kring.test")
+        )]
     );
     inbox_event(&store, "$vote").await?;
     let mut plan = Plan::new();
     plan.change(Change::CloseConsentPoll {
-        poll_event_id: "$poll".into(),
+        poll_event_id: ruma_common::owned_event_id!("$poll"),
         at: 40,
     });
     assert!(store.apply_plan(BOT, "$vote", &plan).await?);

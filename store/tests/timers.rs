@@ -45,7 +45,7 @@ fn timer(key: &str, due_at: i64) -> Timer {
         capability: "test".into(),
         key: key.into(),
         due_at,
-        room_id: Some("!network:kring.test".into()),
+        room_id: Some(ruma_common::owned_room_id!("!network:kring.test")),
         payload: serde_json::json!({"meeting": key}),
     }
 }

@@ -50,7 +50,7 @@ pub async fn consent_ending_at(
     let mut plan = Plan::new();
     let timer = kring_core::consent::end_timer(
         &network.id,
-        Some(room_id),
+        Some(&matrix_sdk::ruma::OwnedRoomId::try_from(room_id)?),
         &grant_id,
         &subject,
         kind,

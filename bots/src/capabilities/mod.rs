@@ -35,7 +35,7 @@ pub(crate) async fn on_command(
 ) -> Result<Plan, BotError> {
     match command {
         Command::Basics(command) => basics::on_command(bot, entry, command, &asked).await,
-        Command::Language(command) => Ok(language::on_command(bot, entry, command)),
+        Command::Language(command) => language::on_command(bot, entry, command),
         Command::Network(command) => {
             network::on_command(bot, entry, command, asked.preferred, asked.chosen).await
         }
@@ -47,7 +47,7 @@ pub(crate) async fn on_command(
 /// An inbox entry of a kind a capability owns; `None` for the runtime's own kinds.
 pub(crate) async fn on_entry(bot: &Bot, entry: &InboxEntry) -> Option<Result<Plan, BotError>> {
     Some(match entry.kind {
-        InboxKind::Greeting => Ok(basics::greeting(entry)),
+        InboxKind::Greeting => basics::greeting(entry),
         InboxKind::Membership => network::on_membership(bot, entry).await,
         InboxKind::LinkUsed => network::on_link_used(bot, entry).await,
         InboxKind::PowerLevels => network::on_power_levels(bot, entry).await,

@@ -126,7 +126,7 @@ pub struct GrantEnds {
 /// in the room (the personal kinds; the others are simply no longer allowed after the date).
 pub fn end_timer(
     network_id: &str,
-    room_id: Option<&str>,
+    room_id: Option<&ruma_common::RoomId>,
     grant_id: &str,
     subject: &Subject,
     kind: InfoKind,
@@ -148,7 +148,7 @@ pub fn end_timer(
         capability: TIMERS.to_owned(),
         key: grant_id.to_owned(),
         due_at: ends_at,
-        room_id: room_id.map(str::to_owned),
+        room_id: room_id.map(ToOwned::to_owned),
         payload: serde_json::to_value(ends).ok()?,
     })
 }

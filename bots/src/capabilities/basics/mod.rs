@@ -23,7 +23,7 @@ pub(crate) async fn on_command(
 ) -> Result<Plan, BotError> {
     match command {
         BasicsCommand::Help { language } => {
-            Ok(help::on_help(entry, language.unwrap_or(asked.preferred)))
+            help::on_help(entry, language.unwrap_or(asked.preferred))
         }
         BasicsCommand::Status { language } => {
             status::on_status(bot, entry, language.unwrap_or(asked.preferred)).await

@@ -17,8 +17,8 @@ pub(super) async fn on_status(
         store_healthy: bot.store.health_check().await.is_ok(),
     };
     Ok(Plan::reply(
-        here(entry),
+        here(entry)?,
         messages::status(language, &report),
-        Some(entry.event_id.clone()),
+        entry.event(),
     ))
 }

@@ -17,7 +17,7 @@ pub(crate) async fn could_not_read(bot: &Bot, entry: &InboxEntry) -> Result<Plan
     };
     let sender = messages::Person::new(sender, None);
     Ok(Plan::reply(
-        here(entry),
+        here(entry)?,
         messages::could_not_read(language, &sender, entry.origin_ts),
         None,
     ))

@@ -28,7 +28,7 @@ pub(crate) async fn on_consent(
         now: bot.clock.now_millis(),
     };
     let Some(network) = network else {
-        return Ok(context.answer(messages::not_a_network_room(language)));
+        return context.answer(messages::not_a_network_room(language));
     };
     let current = bot.store.consent(&network.id).await?;
     let names = people(bot, &network, &[]).await?;
@@ -36,27 +36,30 @@ pub(crate) async fn on_consent(
         // What everyone may see is the client's to look at; a change by anyone else is
         // refused (and audited) by the rules below.
         if !network.steered_by(&context.actor) {
-            return Ok(context.answer(messages::consent_refusal(
+            return context.answer(messages::consent_refusal(
                 language,
                 &consent::ConsentRefusal::OnlyClientMay,
-            )));
+            ));
         }
         // Who may see what is the client's own business: in the network room everyone would
         // read it (and see the polls), so it goes to the private chat with the bot.
         let (mut plan, private_chat) = if asked_in_network_room {
             match crate::sync::direct_chat_with(bot, &context.actor).await {
                 Some(private_chat) => (
-                    context.answer(messages::consent_overview_sent_privately(language)),
+                    context.answer(messages::consent_overview_sent_privately(language))?,
                     private_chat,
                 ),
                 None => {
-                    return Ok(
-                        context.answer(messages::consent_overview_needs_private_chat(language))
-                    );
+                    return context.answer(messages::consent_overview_needs_private_chat(language));
                 }
             }
         } else {
-            (Plan::new(), entry.room_id.clone())
+            (
+                Plan::new(),
+                entry
+                    .room()
+                    .ok_or_else(|| BotError::Plan("a command from no room".into()))?,
+            )
         };
         let to = Target::Room {
             room_id: private_chat.clone(),
@@ -68,7 +71,9 @@ pub(crate) async fn on_consent(
             to: to.clone(),
             reply: overview,
             // A reply relation only makes sense in the room of the command.
-            reply_to: (private_chat == entry.room_id).then(|| entry.event_id.clone()),
+            reply_to: (entry.room().as_ref() == Some(&private_chat))
+                .then(|| entry.event())
+                .flatten(),
         });
         // A new overview replaces the polls of an older one: only the newest can be tapped.
         for (poll_event_id, room_id) in bot.store.open_consent_polls(&network.id).await? {
@@ -104,10 +109,10 @@ pub(crate) async fn on_consent(
         Some((year, month, day)) => match messages::end_of_day(year, month, day) {
             Some(end) => Some(end),
             None => {
-                return Ok(context.answer(messages::consent_refusal(
+                return context.answer(messages::consent_refusal(
                     language,
                     &consent::ConsentRefusal::EndsInThePast,
-                )));
+                ));
             }
         },
         None => None,
@@ -141,7 +146,7 @@ pub(crate) async fn on_consent(
         &current,
         &names,
         &request,
-        Some(entry.event_id.clone()),
+        entry.event(),
     )
     .await
 }

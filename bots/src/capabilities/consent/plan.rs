@@ -11,7 +11,7 @@ pub(crate) async fn consent_plan(
     current: &consent::Consent,
     names: &HashMap<MatrixId, Person>,
     request: &ConsentRequest,
-    reply_to: Option<String>,
+    reply_to: Option<matrix_sdk::ruma::OwnedEventId>,
 ) -> Result<Plan, BotError> {
     let language = context.language;
     let decision =
@@ -25,7 +25,7 @@ pub(crate) async fn consent_plan(
                     ConsentRequest::Withdraw { .. } => AuditAction::ConsentWithdraw(*kind),
                 };
                 let mut plan = Plan::reply(
-                    here(context.entry),
+                    here(context.entry)?,
                     messages::consent_refusal(language, &refusal),
                     reply_to,
                 );
@@ -140,7 +140,7 @@ pub(crate) async fn consent_plan(
         });
     }
     plan.effect(Effect::Send {
-        to: here(context.entry),
+        to: here(context.entry)?,
         reply: messages::consent_changed(language, &who, *kind, give, until),
         reply_to,
     });

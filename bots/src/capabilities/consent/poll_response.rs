@@ -9,17 +9,19 @@ use super::*;
 pub(crate) async fn on_poll_response(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
     #[derive(Deserialize)]
     struct Vote {
-        poll: String,
+        poll: matrix_sdk::ruma::OwnedEventId,
         answers: Vec<String>,
     }
     let Ok(vote) = serde_json::from_str::<Vote>(&entry.body) else {
         return Ok(Plan::new());
     };
-    if let Some(proposal) = bot.store.proposal_by_prompt(&vote.poll).await? {
+    if let Some(proposal) = bot.store.proposal_by_prompt(vote.poll.as_str()).await? {
         let answer = vote.answers.first().map(String::as_str);
         return on_proposal_vote(bot, entry, proposal, answer).await;
     }
-    let Some((network_id, poll_room, poll)) = bot.store.open_consent_poll(&vote.poll).await? else {
+    let Some((network_id, poll_room, poll)) =
+        bot.store.open_consent_poll(vote.poll.as_str()).await?
+    else {
         return Ok(Plan::new());
     };
     // A vote counts in the poll's own room only: anyone could relate one to it from elsewhere.
@@ -40,7 +42,7 @@ pub(crate) async fn on_poll_response(bot: &Bot, entry: &InboxEntry) -> Result<Pl
     };
     if !network.steered_by(&context.actor) {
         return Ok(Plan::reply(
-            here(entry),
+            here(entry)?,
             messages::consent_poll_not_for_you(language),
             None,
         ));
@@ -59,7 +61,7 @@ pub(crate) async fn on_poll_response(bot: &Bot, entry: &InboxEntry) -> Result<Pl
             let mut plan = Plan::new();
             if matches!(choice, PollChoice::Outdated(_)) {
                 plan.effect(Effect::Send {
-                    to: here(entry),
+                    to: here(entry)?,
                     reply: messages::consent_poll_outdated(language),
                     reply_to: None,
                 });
@@ -67,7 +69,7 @@ pub(crate) async fn on_poll_response(bot: &Bot, entry: &InboxEntry) -> Result<Pl
             let next = ConsentPoll::what_may(subject.clone(), &current, context.now);
             let lookup = |id: &MatrixId| person(&names, id);
             plan.effect(Effect::SendConsentPoll {
-                to: here(entry),
+                to: here(entry)?,
                 network_id: network.id.clone(),
                 text: messages::consent_poll(
                     language,
@@ -91,7 +93,7 @@ pub(crate) async fn on_poll_response(bot: &Bot, entry: &InboxEntry) -> Result<Pl
         at: context.now,
     })
     .effect(Effect::EndPoll {
-        to: here(entry),
+        to: here(entry)?,
         poll_event_id: vote.poll,
         text: messages::consent_poll_ended(language),
     });

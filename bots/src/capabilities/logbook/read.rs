@@ -14,20 +14,14 @@ pub(crate) async fn on_logbook(
     language: Language,
     chosen: Option<&str>,
 ) -> Result<Plan, BotError> {
-    let answer = |reply| {
-        Ok(Plan::reply(
-            here(entry),
-            reply,
-            Some(entry.event_id.clone()),
-        ))
-    };
+    let answer = |reply| Ok(Plan::reply(here(entry)?, reply, entry.event()));
     let actor = sender(entry)?;
     // Typed in a network room by someone who steers it: the log of that network, shown in
     // their private chat (as the consent overview is). In the private chat: the one network
     // they steer; steering several, they are asked which (never shown the first one's).
     let (network, to) = if in_direct_chat {
         match network_asked_about(bot, entry, &actor, language, chosen).await? {
-            NetworkAsked::Found(network) if network.steered_by(&actor) => (network, here(entry)),
+            NetworkAsked::Found(network) if network.steered_by(&actor) => (network, here(entry)?),
             NetworkAsked::Ask(plan) => return Ok(plan),
             NetworkAsked::Found(_) | NetworkAsked::NotFound => {
                 return answer(messages::refusal(language, &Refusal::OnlyClientMay));
@@ -80,14 +74,14 @@ pub(crate) async fn on_logbook(
         Err(_) => Person::new(network.client.clone(), Some(text)),
     };
     let log = messages::logbook(language, &entries, days, &lookup);
-    if to == here(entry) {
+    if to == here(entry)? {
         return answer(log);
     }
     let mut plan = Plan::reply(to, log, None);
     plan.effect(Effect::Send {
-        to: here(entry),
+        to: here(entry)?,
         reply: messages::logbook_sent_privately(language),
-        reply_to: Some(entry.event_id.clone()),
+        reply_to: entry.event(),
     });
     Ok(plan)
 }

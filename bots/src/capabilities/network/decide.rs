@@ -22,12 +22,7 @@ pub(crate) async fn approve(
             match private_chat_for_link(context, &[&proposal.proposed_by, &context.actor]).await? {
                 Some(chat) => Some(chat),
                 None => {
-                    return Ok(refuse_link(
-                        context,
-                        network,
-                        names,
-                        carrying.reply_to.clone(),
-                    ));
+                    return refuse_link(context, network, names, carrying.reply_to.clone());
                 }
             }
         }

@@ -11,12 +11,7 @@ pub(crate) async fn directly(
         context, network, ..
     } = *carrying;
     if account_exists(context.bot, user).await? == Some(false) {
-        return Ok(refuse_unknown(
-            context,
-            network,
-            user,
-            carrying.reply_to.clone(),
-        ));
+        return refuse_unknown(context, network, user, carrying.reply_to.clone());
     }
     let announcement = carrying.notice(messages::invited(
         carrying.client_language,
@@ -32,12 +27,12 @@ pub(crate) fn refuse_unknown(
     context: &Context<'_>,
     network: &Network,
     user: &MatrixId,
-    reply_to: Option<String>,
-) -> Plan {
+    reply_to: Option<OwnedEventId>,
+) -> Result<Plan, BotError> {
     let reply = messages::invite_failed(context.language, user);
     match reply_to {
         Some(_) => context.answer(reply),
-        None => Plan::reply(to_network(network), reply, None),
+        None => Ok(Plan::reply(to_network(network), reply, None)),
     }
 }
 

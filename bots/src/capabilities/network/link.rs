@@ -7,7 +7,7 @@ use super::*;
 pub(crate) async fn private_chat_for_link(
     context: &Context<'_>,
     candidates: &[&MatrixId],
-) -> Result<Option<(MatrixId, String)>, BotError> {
+) -> Result<Option<(MatrixId, OwnedRoomId)>, BotError> {
     for candidate in candidates {
         if let Some(chat) = crate::sync::direct_chat_with(context.bot, candidate).await {
             return Ok(Some(((*candidate).clone(), chat)));
@@ -20,12 +20,12 @@ pub(crate) fn refuse_link(
     context: &Context<'_>,
     network: &Network,
     names: &HashMap<MatrixId, Person>,
-    reply_to: Option<String>,
-) -> Plan {
+    reply_to: Option<OwnedEventId>,
+) -> Result<Plan, BotError> {
     let reply = messages::link_needs_private_chat(context.language, &person(names, &context.actor));
     match reply_to {
         Some(_) => context.answer(reply),
-        None => Plan::reply(to_network(network), reply, None),
+        None => Ok(Plan::reply(to_network(network), reply, None)),
     }
 }
 
@@ -37,9 +37,9 @@ pub(crate) async fn create_link(
     network: &Network,
     plan: &mut Plan,
     role: &Role,
-    (asker, private_chat): (&MatrixId, &str),
+    (asker, private_chat): (&MatrixId, &RoomId),
     (names, network_language): (&HashMap<MatrixId, Person>, Language),
-    reply_to: &Option<String>,
+    reply_to: &Option<OwnedEventId>,
 ) -> Result<(), BotError> {
     let link = network::InviteLink {
         id: random_code(4),
@@ -66,7 +66,7 @@ pub(crate) async fn create_link(
         },
         context.now,
     ));
-    let asked_here = context.entry.room_id == private_chat;
+    let asked_here = context.entry.room().as_deref() == Some(private_chat);
     plan.effect(Effect::SendInviteLink {
         to: Target::Room {
             room_id: private_chat.to_owned(),
@@ -179,12 +179,7 @@ pub(crate) async fn make(carrying: &Carrying<'_>, role: &Role) -> Result<Plan, B
     } = *carrying;
     let Some((asker, private_chat)) = private_chat_for_link(context, &[&context.actor]).await?
     else {
-        return Ok(refuse_link(
-            context,
-            network,
-            &carrying.names,
-            carrying.reply_to.clone(),
-        ));
+        return refuse_link(context, network, &carrying.names, carrying.reply_to.clone());
     };
     let mut plan = Plan::new();
     create_link(

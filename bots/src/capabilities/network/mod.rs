@@ -39,7 +39,7 @@ use kring_core::network::{
 use kring_core::plan::{ActionRecord, Change, Effect, Outcome, Plan, Target};
 use kring_core::{Language, MatrixId, NetworkCommand, Role};
 use kring_store::InboxEntry;
-use matrix_sdk::ruma::{RoomId, UserId};
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, RoomId, UserId};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -58,8 +58,8 @@ impl Context<'_> {
         MatrixId::parse(self.bot.identity.user_id.as_str()).expect("the bot's own id is valid")
     }
 
-    pub(crate) fn answer(&self, reply: BotReply) -> Plan {
-        Plan::reply(here(self.entry), reply, Some(self.entry.event_id.clone()))
+    pub(crate) fn answer(&self, reply: BotReply) -> Result<Plan, BotError> {
+        Ok(Plan::reply(here(self.entry)?, reply, self.entry.event()))
     }
 
     pub(crate) fn log(
@@ -168,22 +168,17 @@ pub(crate) async fn on_command(
         NetworkAsked::Found(network) => network,
         NetworkAsked::Ask(plan) => return Ok(plan),
         NetworkAsked::NotFound => {
-            return Ok(context.answer(messages::not_a_network_room(language)));
+            return context.answer(messages::not_a_network_room(language));
         }
     };
     let request = match command {
         NetworkCommand::Overview => {
             if context.actor != network.client && network.current_role(&context.actor).is_none() {
-                return Ok(context.answer(messages::refusal(language, &Refusal::NotAMember)));
+                return context.answer(messages::refusal(language, &Refusal::NotAMember));
             }
             let names = people(bot, &network, &[]).await?;
             let lookup = |id: &MatrixId| person(&names, id);
-            return Ok(context.answer(messages::overview(
-                language,
-                &network,
-                &lookup,
-                context.now,
-            )));
+            return context.answer(messages::overview(language, &network, &lookup, context.now));
         }
         NetworkCommand::Invite { user, role } => NetworkRequest::Invite { user, role },
         NetworkCommand::InviteLink { role } => NetworkRequest::InviteLink { role },
@@ -194,7 +189,7 @@ pub(crate) async fn on_command(
         // Answered above, before a network was looked for.
         NetworkCommand::Start { .. } => return Ok(Plan::new()),
     };
-    carry(&context, &network, &request, Some(entry.event_id.clone())).await
+    carry(&context, &network, &request, entry.event()).await
 }
 
 /// Which network a command is about, as [`network_asked_about`] finds it.
@@ -232,7 +227,8 @@ pub(crate) async fn network_asked_about(
     }
     // Anywhere else than their own private chat (a room others are in) the bot does not say
     // which networks someone steers, nor guess one.
-    if crate::sync::direct_chat_with(bot, actor).await.as_deref() != Some(entry.room_id.as_str()) {
+    let this_room = entry.room();
+    if this_room.is_none() || crate::sync::direct_chat_with(bot, actor).await != this_room {
         return Ok(NetworkAsked::NotFound);
     }
     let steered = bot.store.networks_steered_by(actor).await?;
@@ -254,9 +250,9 @@ pub(crate) async fn network_asked_about(
     let command = entry.body.trim();
     let shown: String = command.chars().take(SHOWN_COMMAND_CHARS).collect();
     let mut plan = Plan::reply(
-        here(entry),
+        here(entry)?,
         messages::which_network(language, &shown, &clients),
-        Some(entry.event_id.clone()),
+        entry.event(),
     );
     plan.change(Change::AskWhichNetwork {
         user: actor.clone(),
@@ -276,7 +272,7 @@ pub(crate) struct Carrying<'a> {
     pub(crate) names: HashMap<MatrixId, Person>,
     /// The network room is read in the client's language.
     pub(crate) client_language: Language,
-    pub(crate) reply_to: Option<String>,
+    pub(crate) reply_to: Option<OwnedEventId>,
 }
 
 impl Carrying<'_> {
@@ -301,14 +297,14 @@ pub(crate) async fn carry(
     context: &Context<'_>,
     network: &Network,
     request: &NetworkRequest,
-    reply_to: Option<String>,
+    reply_to: Option<OwnedEventId>,
 ) -> Result<Plan, BotError> {
     let decision = match network::decide(network, &context.actor, request, context.now) {
         Ok(decision) => decision,
         Err(refusal) => {
             let reply = messages::refusal(context.language, &refusal);
             let mut plan = match &reply_to {
-                Some(_) => context.answer(reply),
+                Some(_) => context.answer(reply)?,
                 None => Plan::reply(to_network(network), reply, None),
             };
             let (action, object) = request.audit_action();

@@ -109,7 +109,8 @@ pub(crate) async fn on_proposal_vote(
     let Some(network) = bot.store.network(&network_id).await? else {
         return Ok(Plan::new());
     };
-    if bot.store.network_room(&network.id).await?.as_deref() != Some(entry.room_id.as_str()) {
+    let here = entry.room();
+    if here.is_none() || bot.store.network_room(&network.id).await? != here {
         return Ok(Plan::new());
     }
     let approve = match answer {

@@ -10,12 +10,7 @@ pub(crate) async fn propose(carrying: &Carrying<'_>, kind: ProposalKind) -> Resu
     if let ProposalKind::Invite { user, .. } = &kind
         && account_exists(context.bot, user).await? == Some(false)
     {
-        return Ok(refuse_unknown(
-            context,
-            network,
-            user,
-            carrying.reply_to.clone(),
-        ));
+        return refuse_unknown(context, network, user, carrying.reply_to.clone());
     }
     let mut plan = Plan::new();
     let number = network.next_proposal_number();

@@ -14,14 +14,14 @@ pub(crate) async fn start(
     let asked_for_self = starter_role.is_none();
     if let Some(existing) = context.bot.store.open_network_of_client(&client).await? {
         let Some(role) = starter_role.filter(|_| !asked_for_self) else {
-            return Ok(context.answer(messages::already_has_network(context.language, true)));
+            return context.answer(messages::already_has_network(context.language, true));
         };
         return start_beside(context, &existing, role).await;
     }
     if client.as_str() == context.bot.identity.user_id.as_str()
         || account_exists(context.bot, &client).await? == Some(false)
     {
-        return Ok(context.answer(messages::invite_failed(context.language, &client)));
+        return context.answer(messages::invite_failed(context.language, &client));
     }
     let network_id = format!("net-{}", random_code(16));
     let network = Network {
@@ -90,9 +90,9 @@ pub(crate) async fn start(
         messages::network_started_for(context.language, &Person::new(client, None))
     };
     plan.effect(Effect::Send {
-        to: here(context.entry),
+        to: here(context.entry)?,
         reply,
-        reply_to: Some(context.entry.event_id.clone()),
+        reply_to: context.entry.event(),
     });
     Ok(plan)
 }
@@ -146,12 +146,12 @@ pub(crate) async fn start_beside(
         ask_to_decide(&mut plan, existing, number, client_language);
     }
     plan.effect(Effect::Send {
-        to: here(context.entry),
+        to: here(context.entry)?,
         reply: messages::network_started_for(
             context.language,
             &Person::new(existing.client.clone(), None),
         ),
-        reply_to: Some(context.entry.event_id.clone()),
+        reply_to: context.entry.event(),
     });
     Ok(plan)
 }
