@@ -7,6 +7,7 @@ use kring_core::messages::{
     self, BotReply, EarlierMessage, HISTORY_LINES_PER_MESSAGE, HISTORY_ROOM_NAME, INVITE_REASON,
     NETWORK_ROOM_NAME, Person, PollText,
 };
+use kring_core::network::NetworkId;
 use kring_core::network::{Membership, Millis};
 use kring_core::plan::{Effect, Target};
 use kring_store::PendingEffect;
@@ -804,7 +805,7 @@ pub(crate) async fn account_exists(bot: &Bot, user: &MatrixId) -> Result<Option<
 async fn invite(
     bot: &Bot,
     pending: &PendingEffect,
-    network_id: &str,
+    network_id: &NetworkId,
     user: &MatrixId,
     if_unknown: &BotReply,
 ) -> Result<(), BotError> {
@@ -825,7 +826,7 @@ async fn invite(
         send(
             bot,
             &Target::Network {
-                network_id: network_id.to_owned(),
+                network_id: network_id.clone(),
             },
             if_unknown,
             None,

@@ -5,7 +5,7 @@
 use crate::{Bot, key_queries, trust};
 use kring_core::MatrixId;
 use kring_core::Role;
-use kring_core::network::{Membership, NetworkState};
+use kring_core::network::{Membership, NetworkId, NetworkState};
 use kring_core::plan::{Change, Plan};
 use kring_store::{InboxKind, NewInboxEntry, Store};
 use matrix_sdk::ruma::RoomId;
@@ -91,7 +91,7 @@ impl MockBot {
             .expect("an inbox entry");
         let mut plan = Plan::new();
         plan.change(Change::CreateNetwork {
-            network_id: network_id.into(),
+            network_id: NetworkId::parse(network_id).expect("a network id"),
             client: id(client),
             started_by: id(client),
             state: NetworkState::Active,
@@ -102,7 +102,7 @@ impl MockBot {
             .chain(members.iter().cloned())
         {
             plan.change(Change::PutMember {
-                network_id: network_id.into(),
+                network_id: NetworkId::parse(network_id).expect("a network id"),
                 user: id(user),
                 role,
                 membership: Membership::Joined,

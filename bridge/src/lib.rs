@@ -218,7 +218,7 @@ mod tests {
             .unwrap();
         let mut plan = Plan::new();
         plan.change(Change::CreateNetwork {
-            network_id: "net-a".into(),
+            network_id: kring_core::network::NetworkId::parse("net-a").unwrap(),
             client: client.clone(),
             started_by: client.clone(),
             state: NetworkState::Active,
@@ -231,7 +231,7 @@ mod tests {
         ];
         for (id, hash, expires_at) in links {
             plan.change(Change::AddInviteLink {
-                network_id: "net-a".into(),
+                network_id: kring_core::network::NetworkId::parse("net-a").unwrap(),
                 link_id: id.into(),
                 secret_hash: kring_core::network::invite_secret_hash(&hash),
                 role: Role::Carer,

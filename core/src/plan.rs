@@ -9,7 +9,7 @@ use crate::consent::poll::ConsentPoll;
 use crate::consent::{InfoKind, Subject};
 use crate::matrix_id::MatrixId;
 use crate::messages::{BotReply, PollText};
-use crate::network::{Membership, Millis, NetworkState, ProposalKind, ProposalState};
+use crate::network::{Membership, Millis, NetworkId, NetworkState, ProposalKind, ProposalState};
 use crate::role::Role;
 use ruma_common::{OwnedEventId, OwnedRoomId};
 use serde::{Deserialize, Serialize};
@@ -51,19 +51,19 @@ impl Plan {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     CreateNetwork {
-        network_id: String,
+        network_id: NetworkId,
         client: MatrixId,
         started_by: MatrixId,
         state: NetworkState,
         at: Millis,
     },
     SetNetworkState {
-        network_id: String,
+        network_id: NetworkId,
         state: NetworkState,
     },
     /// Adds a member or replaces their role and membership (someone invited again after leaving).
     PutMember {
-        network_id: String,
+        network_id: NetworkId,
         user: MatrixId,
         role: Role,
         membership: Membership,
@@ -71,27 +71,27 @@ pub enum Change {
         added_by: MatrixId,
     },
     SetMembership {
-        network_id: String,
+        network_id: NetworkId,
         user: MatrixId,
         membership: Membership,
         since: Millis,
     },
     AddProposal {
-        network_id: String,
+        network_id: NetworkId,
         number: i64,
         kind: ProposalKind,
         proposed_by: MatrixId,
         at: Millis,
     },
     DecideProposal {
-        network_id: String,
+        network_id: NetworkId,
         number: i64,
         state: ProposalState,
         decided_by: MatrixId,
         at: Millis,
     },
     AddInviteLink {
-        network_id: String,
+        network_id: NetworkId,
         link_id: String,
         secret_hash: String,
         role: Role,
@@ -103,7 +103,7 @@ pub enum Change {
         link_id: String,
     },
     GiveConsent {
-        network_id: String,
+        network_id: NetworkId,
         grant_id: String,
         subject: Subject,
         kind: InfoKind,
@@ -114,7 +114,7 @@ pub enum Change {
     },
     /// Withdraws every active grant of `kind` to `subject`.
     WithdrawConsent {
-        network_id: String,
+        network_id: NetworkId,
         subject: Subject,
         kind: InfoKind,
         by: MatrixId,
@@ -130,7 +130,7 @@ pub enum Change {
     AskWhichNetwork {
         user: MatrixId,
         command: String,
-        network_ids: Vec<String>,
+        network_ids: Vec<NetworkId>,
         at: Millis,
     },
     /// `!taal`: answer `user` in `language` from now on.
@@ -181,7 +181,7 @@ pub struct FiredTimer {
 /// One line of "who did what": the fields NEN 7513 asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionRecord {
-    pub network_id: String,
+    pub network_id: NetworkId,
     pub at: Millis,
     pub actor: MatrixId,
     /// Set when the actor acted for someone else (a representative for the client, the bot for
@@ -221,7 +221,7 @@ pub enum Target {
     },
     /// The network's room, whatever its id turns out to be (it may not exist yet when planned).
     Network {
-        network_id: String,
+        network_id: NetworkId,
     },
 }
 
@@ -232,7 +232,7 @@ pub enum Effect {
     /// Creates the encrypted, invite-only network room with the client as co-owner and invites
     /// the client; records the room id.
     CreateNetworkRoom {
-        network_id: String,
+        network_id: NetworkId,
         client: MatrixId,
     },
     /// Sends a notice.
@@ -255,7 +255,7 @@ pub enum Effect {
     /// (votes are encrypted; reactions are not, so anyone with the client's access token or the
     /// server could forge a ✅). The poll becomes the proposal's prompt.
     SendProposalPoll {
-        network_id: String,
+        network_id: NetworkId,
         number: i64,
         text: PollText,
     },
@@ -264,16 +264,22 @@ pub enum Effect {
     SendConsentPoll {
         #[serde(flatten)]
         to: Target,
-        network_id: String,
+        network_id: NetworkId,
         text: PollText,
         poll: ConsentPoll,
     },
     /// Shares copies of what was said in the network room before `user` joined, in a room of
     /// their own with the bot (Matrix cannot show one member older messages without showing
     /// everyone). Nothing if they already have them or have not joined yet.
-    ShareHistory { network_id: String, user: MatrixId },
+    ShareHistory {
+        network_id: NetworkId,
+        user: MatrixId,
+    },
     /// Redacts every copy shared with `user`: their history consent ended, or they left.
-    WithdrawHistory { network_id: String, user: MatrixId },
+    WithdrawHistory {
+        network_id: NetworkId,
+        user: MatrixId,
+    },
     /// Ends a poll, so that Element shows it closed and nobody votes on it again.
     EndPoll {
         #[serde(flatten)]
@@ -284,22 +290,25 @@ pub enum Effect {
     /// Invites into the network room. If the account does not exist, the member is taken out
     /// of the store again and `if_unknown` is said in the room.
     Invite {
-        network_id: String,
+        network_id: NetworkId,
         user: MatrixId,
         if_unknown: BotReply,
     },
     /// Takes someone out of the network room and waits until the bot's own view of the room
     /// shows it, so the next message is not encrypted for them (DESIGN.md, known traps).
-    Kick { network_id: String, user: MatrixId },
+    Kick {
+        network_id: NetworkId,
+        user: MatrixId,
+    },
     /// Puts one of the settings a network room keeps back (`kring_core::room_state`), unless
     /// it is already what it must be.
     RestoreRoomSetting {
-        network_id: String,
+        network_id: NetworkId,
         event_type: String,
     },
     /// Sets someone's power level in the network room (100 for a representative, 0 to undo).
     SetPowerLevel {
-        network_id: String,
+        network_id: NetworkId,
         user: MatrixId,
         level: i64,
     },

@@ -6,7 +6,7 @@ use kring_core::audit::{AuditEntry, ChainBreak, GENESIS_HASH, first_break};
 use kring_core::consent::poll::ConsentPoll;
 use kring_core::consent::{Consent, Grant, InfoKind, Subject};
 use kring_core::network::{
-    InviteLink, LinkState, Member, Membership, Millis, Network, NetworkState, Proposal,
+    InviteLink, LinkState, Member, Membership, Millis, Network, NetworkId, NetworkState, Proposal,
     ProposalKind, ProposalState,
 };
 use kring_core::plan::{ActionRecord, Change, Effect, Plan};
@@ -51,6 +51,11 @@ fn matrix_id(row: &AnyRow, column: &str) -> Result<MatrixId> {
 fn room_id(row: &AnyRow, column: &str) -> Result<OwnedRoomId> {
     let text: String = row.try_get(column)?;
     OwnedRoomId::try_from(text).map_err(|_| StoreError::Corrupt(format!("{column}: not a room id")))
+}
+
+fn stored_network_id(row: &AnyRow, column: &str) -> Result<NetworkId> {
+    let text: String = row.try_get(column)?;
+    NetworkId::parse(&text).map_err(|_| StoreError::Corrupt(format!("{column}: not a network id")))
 }
 
 fn event_id(row: &AnyRow, column: &str) -> Result<OwnedEventId> {
@@ -119,7 +124,7 @@ impl Store {
         &self,
         user: &MatrixId,
         now: i64,
-    ) -> Result<Option<(String, Vec<String>)>> {
+    ) -> Result<Option<(String, Vec<NetworkId>)>> {
         let row = sqlx::query(
             "SELECT command, network_ids FROM network_choices
              WHERE user_id = $1 AND asked_at >= $2",
@@ -132,14 +137,20 @@ impl Store {
             let ids: String = row.try_get("network_ids")?;
             Ok((
                 row.try_get("command")?,
-                ids.lines().map(str::to_owned).collect(),
+                ids.lines()
+                    .map(|id| {
+                        NetworkId::parse(id).map_err(|_| {
+                            StoreError::Corrupt("network_choices: not a network id".into())
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?,
             ))
         })
         .transpose()
     }
 
     /// Networks `user` steers: as their client, or as a representative in them.
-    pub async fn networks_steered_by(&self, user: &MatrixId) -> Result<Vec<String>> {
+    pub async fn networks_steered_by(&self, user: &MatrixId) -> Result<Vec<NetworkId>> {
         let rows = sqlx::query(
             "SELECT network_id FROM networks WHERE client_user_id = $1 AND state <> 'closed'
              UNION
@@ -151,7 +162,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|row| Ok(row.try_get("network_id")?))
+            .map(|row| stored_network_id(row, "network_id"))
             .collect()
     }
 
@@ -667,7 +678,7 @@ async fn append_audit(
     let mut entry = AuditEntry {
         seq,
         at: record.at,
-        network_id: record.network_id.clone(),
+        network_id: record.network_id.to_string(),
         event_type: record.action.code(),
         actor: record.actor.to_string(),
         on_behalf_of: record.on_behalf_of.as_ref().map(MatrixId::to_string),
@@ -810,7 +821,7 @@ async fn load_network(connection: &mut AnyConnection, network_id: &str) -> Resul
     .map(link_from_row)
     .collect::<Result<Vec<_>>>()?;
     Ok(Some(Network {
-        id: row.try_get("network_id")?,
+        id: stored_network_id(&row, "network_id")?,
         client: matrix_id(&row, "client_user_id")?,
         started_by: matrix_id(&row, "started_by")?,
         state: NetworkState::from_code(&state_code)
@@ -872,7 +883,7 @@ async fn apply_change(
                 "INSERT INTO networks (network_id, client_user_id, started_by, state, created_at)
                  VALUES ($1, $2, $3, $4, $5)",
             )
-            .bind(network_id)
+            .bind(network_id.as_str())
             .bind(client.as_str())
             .bind(started_by.as_str())
             .bind(state.code())
@@ -883,7 +894,7 @@ async fn apply_change(
         Change::SetNetworkState { network_id, state } => {
             sqlx::query("UPDATE networks SET state = $1 WHERE network_id = $2")
                 .bind(state.code())
-                .bind(network_id)
+                .bind(network_id.as_str())
                 .execute(&mut *connection)
                 .await?;
         }
@@ -903,7 +914,7 @@ async fn apply_change(
                    organisation = excluded.organisation, discipline = excluded.discipline,
                    membership = excluded.membership, since = excluded.since, added_by = excluded.added_by",
             )
-            .bind(network_id)
+            .bind(network_id.as_str())
             .bind(user.as_str())
             .bind(code)
             .bind(organisation)
@@ -925,7 +936,7 @@ async fn apply_change(
             )
             .bind(membership.code())
             .bind(since)
-            .bind(network_id)
+            .bind(network_id.as_str())
             .bind(user.as_str())
             .execute(&mut *connection)
             .await?;
@@ -943,7 +954,7 @@ async fn apply_change(
                 "INSERT INTO proposals (network_id, number, kind, proposed_by, state, created_at)
                  VALUES ($1, $2, $3, $4, 'open', $5)",
             )
-            .bind(network_id)
+            .bind(network_id.as_str())
             .bind(number)
             .bind(kind)
             .bind(proposed_by.as_str())
@@ -965,7 +976,7 @@ async fn apply_change(
             .bind(state.code())
             .bind(decided_by.as_str())
             .bind(at)
-            .bind(network_id)
+            .bind(network_id.as_str())
             .bind(number)
             .execute(&mut *connection)
             .await?;
@@ -991,7 +1002,7 @@ async fn apply_change(
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open')",
             )
             .bind(link_id)
-            .bind(network_id)
+            .bind(network_id.as_str())
             .bind(secret_hash)
             .bind(code)
             .bind(organisation)
@@ -1032,7 +1043,7 @@ async fn apply_change(
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(grant_id)
-            .bind(network_id)
+            .bind(network_id.as_str())
             .bind(subject_kind)
             .bind(subject)
             .bind(kind.code())
@@ -1058,7 +1069,7 @@ async fn apply_change(
             )
             .bind(at)
             .bind(by.as_str())
-            .bind(network_id)
+            .bind(network_id.as_str())
             .bind(subject_kind)
             .bind(subject)
             .bind(kind.code())
@@ -1092,7 +1103,13 @@ async fn apply_change(
             )
             .bind(user.as_str())
             .bind(command)
-            .bind(network_ids.join("\n"))
+            .bind(
+                network_ids
+                    .iter()
+                    .map(|id| id.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
             .bind(at)
             .execute(&mut *connection)
             .await?;

@@ -9,6 +9,10 @@ use kring_core::{MatrixId, Role};
 use kring_store::{InboxKind, NewInboxEntry, Store, StoreError};
 use kring_testbed::on_both_databases;
 
+fn nid(id: &str) -> kring_core::network::NetworkId {
+    kring_core::network::NetworkId::parse(id).expect("a network id")
+}
+
 on_both_databases!(
     a_plan_is_stored_whole_and_once,
     a_failing_plan_leaves_nothing_behind,
@@ -49,14 +53,14 @@ async fn inbox_event(store: &Store, event_id: &str) -> Result<()> {
 fn start_plan(network_id: &str, client: &str) -> Plan {
     let mut plan = Plan::new();
     plan.change(Change::CreateNetwork {
-        network_id: network_id.into(),
+        network_id: nid(network_id),
         client: id(client),
         started_by: id(client),
         state: NetworkState::Active,
         at: 5,
     })
     .change(Change::PutMember {
-        network_id: network_id.into(),
+        network_id: nid(network_id),
         user: id(client),
         role: Role::Client,
         membership: Membership::Invited,
@@ -64,7 +68,7 @@ fn start_plan(network_id: &str, client: &str) -> Plan {
         added_by: id(client),
     })
     .change(Change::Log(ActionRecord {
-        network_id: network_id.into(),
+        network_id: nid(network_id),
         at: 5,
         actor: id(client),
         on_behalf_of: None,
@@ -73,7 +77,7 @@ fn start_plan(network_id: &str, client: &str) -> Plan {
         outcome: Outcome::Done,
     }))
     .effect(Effect::CreateNetworkRoom {
-        network_id: network_id.into(),
+        network_id: nid(network_id),
         client: id(client),
     })
     .effect(Effect::Send {
@@ -142,7 +146,7 @@ async fn a_plan_is_stored_whole_and_once(store: Store) -> Result<()> {
             .network_by_room("!room:kring.test")
             .await?
             .map(|n| n.id),
-        Some("net-a".to_owned())
+        Some(nid("net-a"))
     );
     Ok(())
 }
@@ -155,7 +159,7 @@ async fn a_failing_plan_leaves_nothing_behind(store: Store) -> Result<()> {
     inbox_event(&store, "$late").await?;
     let mut plan = Plan::new();
     plan.change(Change::PutMember {
-        network_id: "net-a".into(),
+        network_id: nid("net-a"),
         user: id("piet"),
         role: Role::Carer,
         membership: Membership::Invited,
@@ -164,14 +168,14 @@ async fn a_failing_plan_leaves_nothing_behind(store: Store) -> Result<()> {
     })
     // Decides a proposal that does not exist (or is no longer open): the whole plan fails.
     .change(Change::DecideProposal {
-        network_id: "net-a".into(),
+        network_id: nid("net-a"),
         number: 1,
         state: ProposalState::Approved,
         decided_by: id("client"),
         at: 9,
     })
     .effect(Effect::Invite {
-        network_id: "net-a".into(),
+        network_id: nid("net-a"),
         user: id("piet"),
         if_unknown: BotReply {
             plain: String::new(),
@@ -213,7 +217,7 @@ async fn one_open_network_per_client(store: Store) -> Result<()> {
             .open_network_of_client(&id("client"))
             .await?
             .map(|n| n.id),
-        Some("net-a".into())
+        Some(nid("net-a"))
     );
     Ok(())
 }
@@ -230,13 +234,13 @@ async fn members_proposals_and_links_round_trip(store: Store) -> Result<()> {
     };
     let mut plan = Plan::new();
     plan.change(Change::SetMembership {
-        network_id: "net-a".into(),
+        network_id: nid("net-a"),
         user: id("client"),
         membership: Membership::Joined,
         since: 10,
     })
     .change(Change::PutMember {
-        network_id: "net-a".into(),
+        network_id: nid("net-a"),
         user: id("gp"),
         role: gp.clone(),
         membership: Membership::Joined,
@@ -244,7 +248,7 @@ async fn members_proposals_and_links_round_trip(store: Store) -> Result<()> {
         added_by: id("client"),
     })
     .change(Change::AddProposal {
-        network_id: "net-a".into(),
+        network_id: nid("net-a"),
         number: 1,
         kind: ProposalKind::Invite {
             user: id("piet"),
@@ -254,7 +258,7 @@ async fn members_proposals_and_links_round_trip(store: Store) -> Result<()> {
         at: 12,
     })
     .change(Change::AddInviteLink {
-        network_id: "net-a".into(),
+        network_id: nid("net-a"),
         link_id: "k3f9".into(),
         secret_hash: "hash-of-secret".into(),
         role: Role::Carer,
@@ -292,7 +296,7 @@ async fn members_proposals_and_links_round_trip(store: Store) -> Result<()> {
     inbox_event(&store, "$decide").await?;
     let mut plan = Plan::new();
     plan.change(Change::DecideProposal {
-        network_id: "net-a".into(),
+        network_id: nid("net-a"),
         number: 1,
         state: ProposalState::Refused,
         decided_by: id("client"),
@@ -319,7 +323,7 @@ async fn audited(store: &Store) -> Result<()> {
         let mut plan = start_plan(network, client);
         if event != "$two" {
             plan.change(Change::Log(ActionRecord {
-                network_id: network.into(),
+                network_id: nid(network),
                 at: 6,
                 actor: id(client),
                 on_behalf_of: Some(id("client")),
@@ -374,7 +378,7 @@ async fn consent_is_kept_with_its_history(store: Store) -> Result<()> {
     inbox_event(&store, "$give").await?;
     let mut plan = Plan::new();
     plan.change(Change::GiveConsent {
-        network_id: "net-a".into(),
+        network_id: nid("net-a"),
         grant_id: "g1".into(),
         subject: piet.clone(),
         kind: InfoKind::ChatMembership,
@@ -384,7 +388,7 @@ async fn consent_is_kept_with_its_history(store: Store) -> Result<()> {
         ends_at: None,
     })
     .change(Change::GiveConsent {
-        network_id: "net-a".into(),
+        network_id: nid("net-a"),
         grant_id: "g2".into(),
         subject: linde.clone(),
         kind: InfoKind::Appointments,
@@ -397,7 +401,7 @@ async fn consent_is_kept_with_its_history(store: Store) -> Result<()> {
     inbox_event(&store, "$withdraw").await?;
     let mut plan = Plan::new();
     plan.change(Change::WithdrawConsent {
-        network_id: "net-a".into(),
+        network_id: nid("net-a"),
         subject: piet.clone(),
         kind: InfoKind::ChatMembership,
         by: id("client"),
@@ -473,7 +477,7 @@ async fn a_which_network_question_waits_for_its_number_for_an_hour(store: Store)
         plan.change(Change::AskWhichNetwork {
             user: rep.clone(),
             command: command.into(),
-            network_ids: vec!["net-b".into(), "net-a".into()],
+            network_ids: vec![nid("net-b"), nid("net-a")],
             at,
         });
         plan
@@ -482,10 +486,7 @@ async fn a_which_network_question_waits_for_its_number_for_an_hour(store: Store)
     store
         .apply_plan(BOT, "$ask", &ask("!logboek", asked_at))
         .await?;
-    let listed = Some((
-        "!logboek".to_owned(),
-        vec!["net-b".to_owned(), "net-a".to_owned()],
-    ));
+    let listed = Some(("!logboek".to_owned(), vec![nid("net-b"), nid("net-a")]));
     assert_eq!(store.network_choice(&rep, asked_at + 1).await?, listed);
     assert_eq!(store.network_choice(&id("client"), asked_at).await?, None);
     assert_eq!(

@@ -239,7 +239,7 @@ async fn consent_given_before_the_scheduler_gets_its_timer(url: &str) -> Result<
     assert_eq!(
         ends,
         kring_core::consent::GrantEnds {
-            network_id: "net-a".into(),
+            network_id: kring_core::network::NetworkId::parse("net-a").unwrap(),
             grant_id: "g-ends".into(),
             user: kring_core::MatrixId::parse("@gp:kring.test")?,
             kind: kring_core::consent::InfoKind::ChatMembership,

@@ -42,7 +42,7 @@ async fn logged_network(store: &Store) -> Result<()> {
         let mut plan = Plan::new();
         if index == 0 {
             plan.change(Change::CreateNetwork {
-                network_id: "net-audit".into(),
+                network_id: kring_core::network::NetworkId::parse("net-audit").unwrap(),
                 client: id("anna"),
                 started_by: id("anna"),
                 state: NetworkState::Active,
@@ -50,7 +50,7 @@ async fn logged_network(store: &Store) -> Result<()> {
             });
         }
         plan.change(Change::Log(ActionRecord {
-            network_id: "net-audit".into(),
+            network_id: kring_core::network::NetworkId::parse("net-audit").unwrap(),
             at: 100 + index as i64,
             actor: id("anna"),
             on_behalf_of: None,

@@ -116,7 +116,7 @@ pub const TIMERS: &str = "consent";
 /// chat, or stops reading what was said before. What that timer carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GrantEnds {
-    pub network_id: String,
+    pub network_id: crate::network::NetworkId,
     pub grant_id: String,
     pub user: MatrixId,
     pub kind: InfoKind,
@@ -125,7 +125,7 @@ pub struct GrantEnds {
 /// The timer that ends a grant, for a grant with an end date of a kind whose end takes a step
 /// in the room (the personal kinds; the others are simply no longer allowed after the date).
 pub fn end_timer(
-    network_id: &str,
+    network_id: &crate::network::NetworkId,
     room_id: Option<&ruma_common::RoomId>,
     grant_id: &str,
     subject: &Subject,
@@ -139,7 +139,7 @@ pub fn end_timer(
         return None;
     }
     let ends = GrantEnds {
-        network_id: network_id.to_owned(),
+        network_id: network_id.clone(),
         grant_id: grant_id.to_owned(),
         user: user.clone(),
         kind,
@@ -373,7 +373,7 @@ mod tests {
             added_by: id("client"),
         };
         Network {
-            id: "net".into(),
+            id: crate::network::NetworkId::parse("net").unwrap(),
             client: id("client"),
             started_by: id("client"),
             state: NetworkState::Active,

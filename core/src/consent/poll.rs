@@ -178,7 +178,7 @@ mod tests {
 
     fn network(members: Vec<Member>) -> Network {
         Network {
-            id: "net".into(),
+            id: crate::network::NetworkId::parse("net").unwrap(),
             client: id("client"),
             started_by: id("client"),
             state: NetworkState::Active,

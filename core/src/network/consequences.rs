@@ -307,7 +307,7 @@ impl Network {
     /// other networks, and those that are not about a network's members, proposals or links,
     /// leave it as it is.
     pub fn apply(&mut self, change: &Change) {
-        let ours = |network_id: &str| network_id == self.id;
+        let ours = |network_id: &super::NetworkId| *network_id == self.id;
         match change {
             Change::SetNetworkState { network_id, state } if ours(network_id) => {
                 self.state = *state;

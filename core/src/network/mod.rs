@@ -7,7 +7,10 @@
 
 pub mod commands;
 pub mod consequences;
+mod id;
 pub mod texts;
+
+pub use id::{NetworkId, NetworkIdError};
 
 use crate::audit::AuditAction;
 use crate::matrix_id::MatrixId;
@@ -276,7 +279,7 @@ impl NetworkState {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Network {
-    pub id: String,
+    pub id: NetworkId,
     pub client: MatrixId,
     pub started_by: MatrixId,
     pub state: NetworkState,
@@ -782,7 +785,7 @@ mod tests {
     /// client, joined bot, joined representative, joined carer, joined professional.
     fn network() -> Network {
         Network {
-            id: "net-1".into(),
+            id: crate::network::NetworkId::parse("net-1").unwrap(),
             client: id("client"),
             started_by: id("client"),
             state: NetworkState::Active,

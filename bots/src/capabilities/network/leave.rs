@@ -81,7 +81,7 @@ mod tests {
             .filter(|effect| !matches!(effect, Effect::Send { .. }))
             .cloned()
             .collect();
-        let network_id = "n1".to_owned();
+        let network_id = NetworkId::parse("n1").unwrap();
         assert_eq!(
             in_the_rooms,
             [

@@ -34,7 +34,7 @@ use kring_core::messages::{self, BotReply, Person};
 use kring_core::network::consequences;
 use kring_core::network::{
     self, Decision, INVITE_LINK_LIFETIME, Membership, MembershipChange, MembershipVerdict, Millis,
-    Network, NetworkRequest, NetworkState, ProposalKind, Refusal,
+    Network, NetworkId, NetworkRequest, NetworkState, ProposalKind, Refusal,
 };
 use kring_core::plan::{ActionRecord, Change, Effect, Outcome, Plan, Target};
 use kring_core::{Language, MatrixId, NetworkCommand, Role};

@@ -23,7 +23,8 @@ pub(crate) async fn start(
     {
         return context.answer(messages::invite_failed(context.language, &client));
     }
-    let network_id = format!("net-{}", random_code(16));
+    let network_id = NetworkId::parse(&format!("net-{}", random_code(16)))
+        .map_err(|error| BotError::Plan(error.to_string()))?;
     let network = Network {
         id: network_id.clone(),
         client: client.clone(),
