@@ -3,7 +3,6 @@
 //! never holds up another. Each lane is answered under a lease in the store, so a second process
 //! on the same database never answers a room's entries beside this one.
 
-use crate::sync::sleep_or_shutdown;
 use crate::{Bot, BotError};
 use crate::{dispatch, effects};
 use kring_store::{InboxEntry, InboxKind};
@@ -60,7 +59,11 @@ pub(crate) async fn run(
             }
             last_renewal = std::time::Instant::now();
         }
-        match bot.store.pending_lanes(&bot_name, BATCH).await {
+        match bot
+            .store
+            .pending_lanes(&bot_name, &holder, now(), BATCH)
+            .await
+        {
             Ok(waiting) => {
                 for lane in waiting {
                     if busy.len() >= PARALLEL_LANES {
@@ -142,12 +145,14 @@ fn lease_until() -> i64 {
     now() + LEASE.as_millis() as i64
 }
 
-/// Answers one room's waiting entries in order until none is left. A failed entry is retried
-/// after a pause in this lane only; a storage error ends the lane (and the bot).
+/// Answers one room's waiting entries in order until none is left. A failed entry pauses this
+/// lane only: the lane is let go until the retry is due (`Store::pause_lane`), so a room that
+/// keeps failing holds none of the places the other rooms are answered in. A storage error
+/// ends the lane (and the bot).
 async fn answer_lane(
     bot: &Bot,
     lane: &str,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) -> Result<(), BotError> {
     let bot_name = bot.identity.user_id.as_str();
     loop {
@@ -211,9 +216,12 @@ async fn answer_lane(
             // The entries after it in this room wait: they are answered in order.
             break;
         }
-        if let Some(pause) = pause
-            && sleep_or_shutdown(&mut shutdown, pause).await
-        {
+        if let Some(pause) = pause {
+            let holder = bot.identity.device_id.as_str();
+            let resume_at = now() + pause.as_millis() as i64;
+            bot.store
+                .pause_lane(bot_name, lane, holder, resume_at)
+                .await?;
             return Ok(());
         }
     }
@@ -444,6 +452,102 @@ mod tests {
             InboxState::Pending,
             "still being sent"
         );
+        worker.abort();
+    }
+
+    /// More rooms than the worker has places keep failing (the homeserver refuses their sends):
+    /// each pauses and lets go of its place, so a room that works is still answered.
+    #[tokio::test]
+    async fn rooms_that_keep_failing_do_not_take_every_place() {
+        use crate::testing::mock_bot;
+        use kring_core::messages::BotReply;
+        use kring_core::plan::{Plan, Target};
+        use kring_store::{InboxKind, InboxState, NewInboxEntry};
+        use matrix_sdk::ruma::OwnedRoomId;
+        use wiremock::matchers::{method, path_regex};
+        use wiremock::{Mock, ResponseTemplate};
+
+        let mock = mock_bot().await;
+        let bot = mock.bot.clone();
+        let bot_name = bot.identity.user_id.to_string();
+        mock.server
+            .mock_room_state_encryption()
+            .plain()
+            .mount()
+            .await;
+        Mock::given(method("PUT"))
+            .and(path_regex(
+                "^/_matrix/client/v3/rooms/[^/]*failing[^/]*/send/",
+            ))
+            .respond_with(ResponseTemplate::new(403).set_body_json(
+                serde_json::json!({ "errcode": "M_FORBIDDEN", "error": "not allowed" }),
+            ))
+            .mount(mock.server.server())
+            .await;
+        Mock::given(method("PUT"))
+            .and(path_regex(
+                "^/_matrix/client/v3/rooms/[^/]*working[^/]*/send/",
+            ))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(serde_json::json!({ "event_id": "$ok" })),
+            )
+            .mount(mock.server.server())
+            .await;
+        let mut rooms: Vec<(String, OwnedRoomId)> = (0..super::PARALLEL_LANES + 4)
+            .map(|n| {
+                let room = OwnedRoomId::try_from(format!("!failing{n}:kring.test")).unwrap();
+                (format!("$failing{n}"), room)
+            })
+            .collect();
+        // The working room's entry is the newest: every failing one is ahead of it.
+        rooms.push((
+            "$working".into(),
+            OwnedRoomId::try_from("!working:kring.test").unwrap(),
+        ));
+        for (origin_ts, (event_id, room)) in rooms.iter().enumerate() {
+            mock.server.sync_joined_room(&bot.client, room).await;
+            let entry = NewInboxEntry {
+                event_id: event_id.clone(),
+                room_id: room.to_string(),
+                sender: "@anna:kring.test".into(),
+                kind: InboxKind::Command,
+                body: Some("!help".into()),
+                encrypted_event: None,
+                origin_ts: origin_ts as i64,
+            };
+            bot.store.inbox_insert(&bot_name, &entry).await.unwrap();
+            let plan = Plan::reply(
+                Target::Room {
+                    room_id: room.clone(),
+                },
+                BotReply {
+                    plain: "hallo".into(),
+                    html: "hallo".into(),
+                },
+                None,
+            );
+            bot.store
+                .apply_plan(&bot_name, event_id, &plan)
+                .await
+                .unwrap();
+        }
+        let (_stop, shutdown) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(super::run(bot.clone(), shutdown));
+        let state_of = |event_id: &'static str| {
+            let bot = bot.clone();
+            async move { bot.store.inbox_entry(event_id).await.unwrap().unwrap() }
+        };
+        let started = std::time::Instant::now();
+        while state_of("$working").await.state != InboxState::Answered {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "the working room waited behind rooms that keep failing"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let failing = state_of("$failing0").await;
+        assert_eq!(failing.state, InboxState::Pending, "still to be retried");
+        assert!(failing.attempts >= 1, "it was tried");
         worker.abort();
     }
 }

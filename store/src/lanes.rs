@@ -3,21 +3,38 @@
 //! A lane is one room's inbox entries (entries without a room, such as an administrator's
 //! confirmation, share the lane `""`). One holder at a time answers a lane, in order; the
 //! lease says who and until when, so a second process never answers a room's entries beside
-//! the first. Times are passed in, so tests can run a lease out.
+//! the first. A lane whose first entry failed is paused: its lease passes to nobody until the
+//! retry is due, so it holds none of the worker's places meanwhile and no process takes it up
+//! early. Times are passed in, so tests can run a lease out.
 
 use crate::inbox::{InboxEntry, InboxState, select_inbox};
 use crate::{Result, Store};
 use sqlx::Row;
 
+/// The holder of a paused lane's lease: no process, so nobody's claim matches it.
+const PAUSED: &str = "";
+
 impl Store {
-    /// Rooms (lanes) with entries waiting to be answered, the longest-waiting first.
-    pub async fn pending_lanes(&self, bot: &str, limit: i64) -> Result<Vec<String>> {
+    /// Rooms (lanes) with entries waiting that `holder` may answer at `now`, the
+    /// longest-waiting first: not those another holder answers, nor those paused.
+    pub async fn pending_lanes(
+        &self,
+        bot: &str,
+        holder: &str,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<String>> {
         let rows = sqlx::query(
             "SELECT room_id FROM inbox WHERE bot = $1 AND state = $2
-             GROUP BY room_id ORDER BY MIN(origin_ts), room_id LIMIT $3",
+               AND NOT EXISTS (SELECT 1 FROM lanes WHERE lanes.bot = inbox.bot
+                 AND lanes.lane = inbox.room_id AND lanes.claimed_by <> $3
+                 AND lanes.claimed_until >= $4)
+             GROUP BY room_id ORDER BY MIN(origin_ts), room_id LIMIT $5",
         )
         .bind(bot)
         .bind(InboxState::Pending.code())
+        .bind(holder)
+        .bind(now)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
@@ -81,6 +98,23 @@ impl Store {
                 .execute(&self.pool)
                 .await?;
         Ok(renewed.rows_affected())
+    }
+
+    /// Lets go of `lane` until `until`, if `holder` still holds it: its first entry failed and
+    /// is tried again then, by whichever process takes the lane.
+    pub async fn pause_lane(&self, bot: &str, lane: &str, holder: &str, until: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE lanes SET claimed_by = $1, claimed_until = $2
+             WHERE bot = $3 AND lane = $4 AND claimed_by = $5",
+        )
+        .bind(PAUSED)
+        .bind(until)
+        .bind(bot)
+        .bind(lane)
+        .bind(holder)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Lets go of `lane`, if `holder` still holds it.

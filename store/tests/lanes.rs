@@ -11,6 +11,7 @@ on_both_databases!(
     a_lease_keeps_others_out_until_it_runs_out,
     two_claimants_at_once_get_one_lease,
     renewal_extends_only_the_holders_leases,
+    a_paused_lane_waits_for_everyone_until_its_retry_is_due,
 );
 
 const BOT: &str = "@kring:kring.test";
@@ -53,14 +54,14 @@ async fn waiting_rooms_come_longest_waiting_first_and_answered_ones_drop_out(
     // Another bot's entries are not this bot's lanes.
     arrive_for(&store, "@other:kring.test", "$x1", "!x:kring.test", 1).await?;
     assert_eq!(
-        store.pending_lanes(BOT, 10).await?,
+        store.pending_lanes(BOT, "DEVICEA", 0, 10).await?,
         ["!a:kring.test", "!c:kring.test", "!b:kring.test"]
     );
-    assert_eq!(store.pending_lanes(BOT, 2).await?.len(), 2);
+    assert_eq!(store.pending_lanes(BOT, "DEVICEA", 0, 2).await?.len(), 2);
     store.inbox_answered("$a1", None).await?;
     store.inbox_answered("$a2", None).await?;
     assert_eq!(
-        store.pending_lanes(BOT, 10).await?,
+        store.pending_lanes(BOT, "DEVICEA", 0, 10).await?,
         ["!c:kring.test", "!b:kring.test"]
     );
     Ok(())
@@ -179,6 +180,65 @@ async fn renewal_extends_only_the_holders_leases(store: Store) -> Result<()> {
     assert_eq!(
         store.lane_lease(BOT, "!c:kring.test").await?,
         Some(("DEVICEB".to_owned(), 30_000))
+    );
+    Ok(())
+}
+
+async fn a_paused_lane_waits_for_everyone_until_its_retry_is_due(store: Store) -> Result<()> {
+    arrive(&store, "$a1", "!a:kring.test", 10).await?;
+    arrive(&store, "$b1", "!b:kring.test", 20).await?;
+    assert!(
+        store
+            .claim_lane(BOT, "!a:kring.test", "DEVICEA", 1_000, 31_000)
+            .await?
+    );
+    // Held: its holder still sees it (it answers it), another process does not.
+    assert_eq!(
+        store.pending_lanes(BOT, "DEVICEA", 1_000, 10).await?,
+        ["!a:kring.test", "!b:kring.test"]
+    );
+    assert_eq!(
+        store.pending_lanes(BOT, "DEVICEB", 1_000, 10).await?,
+        ["!b:kring.test"]
+    );
+    // Paused until 5 000: only someone else's pause keeps a claim out, and this one is
+    // nobody's, so neither its last holder nor another process takes it before then.
+    store
+        .pause_lane(BOT, "!a:kring.test", "DEVICEB", 5_000)
+        .await?;
+    assert!(
+        store.lane_lease(BOT, "!a:kring.test").await? == Some(("DEVICEA".to_owned(), 31_000)),
+        "only the holder pauses its lane"
+    );
+    store
+        .pause_lane(BOT, "!a:kring.test", "DEVICEA", 5_000)
+        .await?;
+    for holder in ["DEVICEA", "DEVICEB"] {
+        assert_eq!(
+            store.pending_lanes(BOT, holder, 4_999, 10).await?,
+            ["!b:kring.test"],
+            "{holder} during the pause"
+        );
+        assert!(
+            !store
+                .claim_lane(BOT, "!a:kring.test", holder, 4_999, 34_999)
+                .await?
+        );
+    }
+    // The lease renewal of its last holder does not bring it back early.
+    store.renew_lanes(BOT, "DEVICEA", 60_000).await?;
+    assert_eq!(
+        store.pending_lanes(BOT, "DEVICEA", 4_999, 10).await?,
+        ["!b:kring.test"]
+    );
+    assert_eq!(
+        store.pending_lanes(BOT, "DEVICEB", 5_001, 10).await?,
+        ["!a:kring.test", "!b:kring.test"]
+    );
+    assert!(
+        store
+            .claim_lane(BOT, "!a:kring.test", "DEVICEB", 5_001, 35_001)
+            .await?
     );
     Ok(())
 }
