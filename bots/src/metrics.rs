@@ -35,6 +35,10 @@ pub struct BotMetrics {
     pub reconciled_events: Counter,
     /// Network rooms reconciliation could not compare (retried the next hour).
     pub reconcile_failures: Counter,
+    /// Open networks whose room the bot is no longer in (removed, or the room is gone): nothing
+    /// said there reaches the bot, and nothing it should enforce there is enforced. An operator
+    /// alerts on anything above zero.
+    pub networks_without_the_bot: Gauge,
     /// Seconds from the member's message reaching the homeserver to the bot's reply being accepted.
     pub reply_seconds: Histogram,
     /// Where a command's time goes, stage by stage (the benchmark reads these): from the
@@ -71,6 +75,7 @@ impl BotMetrics {
             malformed_events: Counter::default(),
             reconciled_events: Counter::default(),
             reconcile_failures: Counter::default(),
+            networks_without_the_bot: Gauge::default(),
             reply_seconds: Histogram::new([0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 120.0]),
             stage_arrival_seconds: stage_histogram(),
             stage_queued_seconds: stage_histogram(),
@@ -152,6 +157,11 @@ impl BotMetrics {
             "reconcile_failures",
             "Network rooms reconciliation could not compare with the homeserver",
             metrics.reconcile_failures.clone(),
+        );
+        bots.register(
+            "networks_without_the_bot",
+            "Open networks whose room the bot is not in (found by reconciliation)",
+            metrics.networks_without_the_bot.clone(),
         );
         bots.register(
             "reply_seconds",

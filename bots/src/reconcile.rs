@@ -38,6 +38,10 @@ pub(crate) async fn run(bot: Arc<Bot>, mut shutdown: watch::Receiver<bool>) {
             rooms = checked,
             "reconciled the network rooms with the homeserver"
         );
+        if let Err(error) = networks_without_the_bot(&bot).await {
+            warn!(%error, "reconcile: could not list the open networks; next time");
+            bot.metrics.reconcile_failures.inc();
+        }
         if sleep_or_shutdown(&mut shutdown, EVERY).await {
             return;
         }
@@ -76,6 +80,24 @@ pub(crate) async fn all_rooms(bot: &Bot) -> usize {
         .filter(|checked| std::future::ready(*checked))
         .count()
         .await
+}
+
+/// Open networks whose room the bot is not joined to, raised one by one (by network id, which
+/// names nobody) and counted in `kring_bot_networks_without_the_bot`; returns how many.
+pub(crate) async fn networks_without_the_bot(bot: &Bot) -> Result<usize, BotError> {
+    let mut missing = 0;
+    for (network_id, room_id) in bot.store.open_network_rooms().await? {
+        let joined = bot
+            .client
+            .get_room(&room_id)
+            .is_some_and(|room| room.state() == matrix_sdk::RoomState::Joined);
+        if !joined {
+            tracing::error!(%network_id, "the bot is not in this open network's room: it can neither hear nor enforce anything there");
+            missing += 1;
+        }
+    }
+    bot.metrics.networks_without_the_bot.set(missing as i64);
+    Ok(missing)
 }
 
 #[derive(Deserialize)]
@@ -222,6 +244,22 @@ mod tests {
             .await;
         assert_eq!(all_rooms(&mock.bot).await, 0);
         assert_eq!(mock.bot.metrics.reconcile_failures.get(), 1);
+    }
+
+    /// A network whose room the bot is not in (it was removed, say) is raised; once the bot is
+    /// in the room again, the count goes back to zero.
+    #[tokio::test]
+    async fn an_open_network_whose_room_the_bot_left_is_raised() {
+        let mock = mock_bot().await;
+        let room_id = room_id!("!network:kring.test");
+        mock.network("n1", room_id, "@anna:kring.test", &[]).await;
+        assert_eq!(networks_without_the_bot(&mock.bot).await.unwrap(), 1);
+        assert_eq!(mock.bot.metrics.networks_without_the_bot.get(), 1);
+        mock.server
+            .sync_joined_room(&mock.bot.client, room_id)
+            .await;
+        assert_eq!(networks_without_the_bot(&mock.bot).await.unwrap(), 0);
+        assert_eq!(mock.bot.metrics.networks_without_the_bot.get(), 0);
     }
 
     #[test]

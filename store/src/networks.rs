@@ -166,6 +166,24 @@ impl Store {
             .collect()
     }
 
+    /// Every network still open that has its room, with that room.
+    pub async fn open_network_rooms(&self) -> Result<Vec<(NetworkId, OwnedRoomId)>> {
+        let rows = sqlx::query(
+            "SELECT network_id, room_id FROM networks
+             WHERE state <> 'closed' AND room_id IS NOT NULL ORDER BY network_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    stored_network_id(row, "network_id")?,
+                    room_id(row, "room_id")?,
+                ))
+            })
+            .collect()
+    }
+
     pub async fn network_room(&self, network_id: &str) -> Result<Option<OwnedRoomId>> {
         let row = sqlx::query("SELECT room_id FROM networks WHERE network_id = $1")
             .bind(network_id)
