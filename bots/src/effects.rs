@@ -219,7 +219,12 @@ pub(crate) async fn carry_out(
         }
     };
     bot.store
-        .effect_done(&pending.cause_event_id, pending.seq, result.as_deref())
+        .effect_done(
+            bot.identity.user_id.as_str(),
+            &pending.cause_event_id,
+            pending.seq,
+            result.as_deref(),
+        )
         .await?;
     Ok(result)
 }

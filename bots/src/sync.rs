@@ -585,7 +585,9 @@ async fn retry_undecrypted(bot: &Bot) -> Result<(), BotError> {
             (RoomId::parse(&waiting.room_id), &waiting.encrypted_event)
         else {
             malformed("no room or ciphertext stored");
-            bot.store.inbox_answered(&waiting.event_id, None).await?;
+            bot.store
+                .inbox_answered(bot_name, &waiting.event_id, None)
+                .await?;
             continue;
         };
         let Some(room) = bot.client.get_room(&room_id) else {
@@ -593,14 +595,18 @@ async fn retry_undecrypted(bot: &Bot) -> Result<(), BotError> {
             // loaded yet may still come, so this waits as long as a missing key does.
             if waited_long_enough {
                 malformed("the room is unknown to the bot");
-                bot.store.inbox_answered(&waiting.event_id, None).await?;
+                bot.store
+                    .inbox_answered(bot_name, &waiting.event_id, None)
+                    .await?;
             }
             continue;
         };
         let Ok(raw) = Raw::<OriginalSyncRoomEncryptedEvent>::from_json_string(encrypted.clone())
         else {
             malformed("the stored ciphertext is not an encrypted event");
-            bot.store.inbox_answered(&waiting.event_id, None).await?;
+            bot.store
+                .inbox_answered(bot_name, &waiting.event_id, None)
+                .await?;
             continue;
         };
         let decrypted = match room.decrypt_event(&raw, None).await {
@@ -608,7 +614,9 @@ async fn retry_undecrypted(bot: &Bot) -> Result<(), BotError> {
             _ => {
                 if waited_long_enough {
                     info!(event_id = %waiting.event_id, "gave up waiting for a room key");
-                    bot.store.inbox_give_up_on_key(&waiting.event_id).await?;
+                    bot.store
+                        .inbox_give_up_on_key(bot_name, &waiting.event_id)
+                        .await?;
                     bot.metrics.unreadable.inc();
                 }
                 continue;
@@ -616,7 +624,9 @@ async fn retry_undecrypted(bot: &Bot) -> Result<(), BotError> {
         };
         let Ok(fields) = serde_json::from_str::<EventFields>(decrypted.raw().json().get()) else {
             malformed("the decrypted event has no type, sender or id");
-            bot.store.inbox_answered(&waiting.event_id, None).await?;
+            bot.store
+                .inbox_answered(bot_name, &waiting.event_id, None)
+                .await?;
             continue;
         };
         match readable(bot, &room_id, &fields).await {
@@ -624,10 +634,14 @@ async fn retry_undecrypted(bot: &Bot) -> Result<(), BotError> {
                 let (kind, body) =
                     trusted_or_not(bot, &room_id, &fields, &decrypted, kind, body).await?;
                 bot.store
-                    .inbox_decrypted(&waiting.event_id, kind, &body.replace('\0', ""))
+                    .inbox_decrypted(bot_name, &waiting.event_id, kind, &body.replace('\0', ""))
                     .await?
             }
-            None => bot.store.inbox_answered(&waiting.event_id, None).await?,
+            None => {
+                bot.store
+                    .inbox_answered(bot_name, &waiting.event_id, None)
+                    .await?
+            }
         }
         debug!(event_id = %waiting.event_id, "a late room key arrived");
     }

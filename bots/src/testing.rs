@@ -115,7 +115,7 @@ impl MockBot {
             .await
             .expect("the network is stored");
         store
-            .inbox_answered(&cause, None)
+            .inbox_answered(self.bot.identity.user_id.as_str(), &cause, None)
             .await
             .expect("the start is answered");
         store

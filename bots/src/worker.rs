@@ -180,7 +180,7 @@ async fn answer_lane(
             // Read afresh: the list is from before, and another holder may have answered it.
             if bot
                 .store
-                .inbox_entry(&entry.event_id)
+                .inbox_entry(bot_name, &entry.event_id)
                 .await?
                 .is_none_or(|now| now.state != kring_store::InboxState::Pending)
             {
@@ -193,8 +193,10 @@ async fn answer_lane(
             let attempts = entry.attempts + 1;
             bot.metrics.send_failures.inc();
             warn!(%error, attempts, "could not answer; will retry");
-            bot.store.inbox_attempt_failed(&entry.event_id).await?;
-            if bot.store.is_planned(&entry.event_id).await? {
+            bot.store
+                .inbox_attempt_failed(bot_name, &entry.event_id)
+                .await?;
+            if bot.store.is_planned(bot_name, &entry.event_id).await? {
                 // What was decided must happen (a removal after consent was withdrawn, say):
                 // retried with a growing pause for as long as it takes, and raised.
                 if attempts == STUCK_AFTER {
@@ -209,7 +211,9 @@ async fn answer_lane(
                 // Nothing of it was stored or done: left, and said.
                 bot.metrics.unplannable_entries.inc();
                 tracing::error!(attempts, %error, "an inbox entry could not be planned; it is left unanswered");
-                bot.store.inbox_answered(&entry.event_id, None).await?;
+                bot.store
+                    .inbox_answered(bot_name, &entry.event_id, None)
+                    .await?;
             } else {
                 pause = Some(Duration::from_secs(1));
             }
@@ -287,12 +291,12 @@ async fn answer(bot: &Bot, entry: &InboxEntry) -> Result<(), BotError> {
             .stage_queued_seconds
             .observe((bot.clock.now_millis() - entry.received_at).max(0) as f64 / 1000.0);
     }
-    if !bot.store.is_planned(&entry.event_id).await? {
+    if !bot.store.is_planned(bot_name, &entry.event_id).await? {
         // Plans are made one at a time, whichever room they come from: each reads the
         // network's state and writes what follows from it, and two made side by side could
         // each miss the other's (two lanes of one network: its room and a member's chat).
         let _one_plan_at_a_time = bot.planning.lock().await;
-        if !bot.store.is_planned(&entry.event_id).await? {
+        if !bot.store.is_planned(bot_name, &entry.event_id).await? {
             let plan = dispatch::plan(bot, entry).await?;
             bot.store
                 .apply_plan(bot_name, &entry.event_id, &plan)
@@ -306,7 +310,7 @@ async fn answer(bot: &Bot, entry: &InboxEntry) -> Result<(), BotError> {
         warn!(%error, "could not send a queued key query before answering");
     }
     let mut last_sent = None;
-    for pending in bot.store.pending_effects(&entry.event_id).await? {
+    for pending in bot.store.pending_effects(bot_name, &entry.event_id).await? {
         if let Some(event_id) = effects::carry_out(bot, &pending).await? {
             last_sent = Some(event_id);
         }
@@ -320,7 +324,7 @@ async fn answer(bot: &Bot, entry: &InboxEntry) -> Result<(), BotError> {
             .observe(planned.elapsed().as_secs_f64());
     }
     bot.store
-        .inbox_answered(&entry.event_id, last_sent.as_deref())
+        .inbox_answered(bot_name, &entry.event_id, last_sent.as_deref())
         .await?;
     if is_command && last_sent.is_some() {
         bot.metrics
@@ -432,7 +436,7 @@ mod tests {
             let bot = bot.clone();
             async move {
                 bot.store
-                    .inbox_entry(event_id)
+                    .inbox_entry(bot.identity.user_id.as_str(), event_id)
                     .await
                     .unwrap()
                     .unwrap()
@@ -535,7 +539,13 @@ mod tests {
         let worker = tokio::spawn(super::run(bot.clone(), shutdown));
         let state_of = |event_id: &'static str| {
             let bot = bot.clone();
-            async move { bot.store.inbox_entry(event_id).await.unwrap().unwrap() }
+            async move {
+                bot.store
+                    .inbox_entry(bot.identity.user_id.as_str(), event_id)
+                    .await
+                    .unwrap()
+                    .unwrap()
+            }
         };
         let started = std::time::Instant::now();
         while state_of("$working").await.state != InboxState::Answered {

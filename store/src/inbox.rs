@@ -193,7 +193,7 @@ impl Store {
         let result = sqlx::query(
             "INSERT INTO inbox (event_id, bot, room_id, sender, kind, body, encrypted_event, origin_ts, received_at, state)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-             ON CONFLICT (event_id) DO NOTHING",
+             ON CONFLICT (bot, event_id) DO NOTHING",
         )
         .bind(&entry.event_id)
         .bind(bot)
@@ -228,8 +228,9 @@ impl Store {
         rows.iter().map(InboxEntry::from_row).collect()
     }
 
-    pub async fn inbox_entry(&self, event_id: &str) -> Result<Option<InboxEntry>> {
-        let row = sqlx::query(select_inbox!("WHERE event_id = $1"))
+    pub async fn inbox_entry(&self, bot: &str, event_id: &str) -> Result<Option<InboxEntry>> {
+        let row = sqlx::query(select_inbox!("WHERE bot = $1 AND event_id = $2"))
+            .bind(bot)
             .bind(event_id)
             .fetch_optional(&self.pool)
             .await?;
@@ -237,13 +238,20 @@ impl Store {
     }
 
     /// The room key arrived: keep the readable text and forget the ciphertext.
-    pub async fn inbox_decrypted(&self, event_id: &str, kind: InboxKind, body: &str) -> Result<()> {
+    pub async fn inbox_decrypted(
+        &self,
+        bot: &str,
+        event_id: &str,
+        kind: InboxKind,
+        body: &str,
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE inbox SET kind = $1, body = $2, encrypted_event = NULL, state = 'pending'
-             WHERE event_id = $3 AND state = 'awaiting_key'",
+             WHERE bot = $3 AND event_id = $4 AND state = 'awaiting_key'",
         )
         .bind(kind.code())
         .bind(body)
+        .bind(bot)
         .bind(event_id)
         .execute(&self.pool)
         .await?;
@@ -252,14 +260,15 @@ impl Store {
 
     /// The room key never came: stop waiting, forget the ciphertext, and let the bot say that
     /// it could not read the message. A key that arrives after this changes nothing.
-    pub async fn inbox_give_up_on_key(&self, event_id: &str) -> Result<()> {
-        self.inbox_decrypted(event_id, InboxKind::Unreadable, "")
+    pub async fn inbox_give_up_on_key(&self, bot: &str, event_id: &str) -> Result<()> {
+        self.inbox_decrypted(bot, event_id, InboxKind::Unreadable, "")
             .await
     }
 
     /// Counts a failed attempt to answer, so that operators can see stuck entries.
-    pub async fn inbox_attempt_failed(&self, event_id: &str) -> Result<()> {
-        sqlx::query("UPDATE inbox SET attempts = attempts + 1 WHERE event_id = $1")
+    pub async fn inbox_attempt_failed(&self, bot: &str, event_id: &str) -> Result<()> {
+        sqlx::query("UPDATE inbox SET attempts = attempts + 1 WHERE bot = $1 AND event_id = $2")
+            .bind(bot)
             .bind(event_id)
             .execute(&self.pool)
             .await?;
@@ -269,13 +278,19 @@ impl Store {
     /// Done with an entry: answered (`reply_event_id` is the reply), or settled without an answer
     /// (`None`: ordinary chat, a room the bot left, given up). The text is dropped: the inbox
     /// keeps only who, where and when, never what was said.
-    pub async fn inbox_answered(&self, event_id: &str, reply_event_id: Option<&str>) -> Result<()> {
+    pub async fn inbox_answered(
+        &self,
+        bot: &str,
+        event_id: &str,
+        reply_event_id: Option<&str>,
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE inbox SET state = 'answered', body = '', encrypted_event = NULL,
-             reply_event_id = $1, answered_at = $2 WHERE event_id = $3",
+             reply_event_id = $1, answered_at = $2 WHERE bot = $3 AND event_id = $4",
         )
         .bind(reply_event_id)
         .bind(now_millis())
+        .bind(bot)
         .bind(event_id)
         .execute(&self.pool)
         .await?;

@@ -512,9 +512,11 @@ impl Store {
     pub async fn apply_plan(&self, bot: &str, cause_event_id: &str, plan: &Plan) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
         let marked = sqlx::query(
-            "UPDATE inbox SET planned_at = $1 WHERE event_id = $2 AND planned_at IS NULL",
+            "UPDATE inbox SET planned_at = $1
+             WHERE bot = $2 AND event_id = $3 AND planned_at IS NULL",
         )
         .bind(now_millis())
+        .bind(bot)
         .bind(cause_event_id)
         .execute(&mut *tx)
         .await?;
@@ -545,8 +547,9 @@ impl Store {
     }
 
     /// Whether the entry's plan has been stored already.
-    pub async fn is_planned(&self, cause_event_id: &str) -> Result<bool> {
-        let row = sqlx::query("SELECT planned_at FROM inbox WHERE event_id = $1")
+    pub async fn is_planned(&self, bot: &str, cause_event_id: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT planned_at FROM inbox WHERE bot = $1 AND event_id = $2")
+            .bind(bot)
             .bind(cause_event_id)
             .fetch_optional(&self.pool)
             .await?;
@@ -557,11 +560,16 @@ impl Store {
     }
 
     /// The effects of one entry not carried out yet, in order.
-    pub async fn pending_effects(&self, cause_event_id: &str) -> Result<Vec<PendingEffect>> {
+    pub async fn pending_effects(
+        &self,
+        bot: &str,
+        cause_event_id: &str,
+    ) -> Result<Vec<PendingEffect>> {
         let rows = sqlx::query(
             "SELECT cause_event_id, seq, effect, attempts FROM outbox
-             WHERE cause_event_id = $1 AND state = 'pending' ORDER BY seq",
+             WHERE bot = $1 AND cause_event_id = $2 AND state = 'pending' ORDER BY seq",
         )
+        .bind(bot)
         .bind(cause_event_id)
         .fetch_all(&self.pool)
         .await?;
@@ -582,14 +590,17 @@ impl Store {
     /// An effect is done; its content (which may hold message text) is dropped.
     pub async fn effect_done(
         &self,
+        bot: &str,
         cause_event_id: &str,
         seq: i64,
         result: Option<&str>,
     ) -> Result<()> {
         sqlx::query(
-            "UPDATE outbox SET state = 'done', effect = '', result = $1 WHERE cause_event_id = $2 AND seq = $3",
+            "UPDATE outbox SET state = 'done', effect = '', result = $1
+             WHERE bot = $2 AND cause_event_id = $3 AND seq = $4",
         )
         .bind(result)
+        .bind(bot)
         .bind(cause_event_id)
         .bind(seq)
         .execute(&self.pool)
@@ -597,10 +608,12 @@ impl Store {
         Ok(())
     }
 
-    pub async fn effect_failed(&self, cause_event_id: &str, seq: i64) -> Result<()> {
+    pub async fn effect_failed(&self, bot: &str, cause_event_id: &str, seq: i64) -> Result<()> {
         sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1 WHERE cause_event_id = $1 AND seq = $2",
+            "UPDATE outbox SET attempts = attempts + 1
+             WHERE bot = $1 AND cause_event_id = $2 AND seq = $3",
         )
+        .bind(bot)
         .bind(cause_event_id)
         .bind(seq)
         .execute(&self.pool)

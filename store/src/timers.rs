@@ -189,7 +189,7 @@ impl Store {
             sqlx::query(
                 "INSERT INTO inbox (event_id, bot, room_id, sender, kind, body, encrypted_event, origin_ts, received_at, state)
                  VALUES ($1, $2, $3, '', $4, $5, NULL, $6, $7, $8)
-                 ON CONFLICT (event_id) DO NOTHING",
+                 ON CONFLICT (bot, event_id) DO NOTHING",
             )
             .bind(event_id)
             .bind(bot)

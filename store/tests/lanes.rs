@@ -58,8 +58,8 @@ async fn waiting_rooms_come_longest_waiting_first_and_answered_ones_drop_out(
         ["!a:kring.test", "!c:kring.test", "!b:kring.test"]
     );
     assert_eq!(store.pending_lanes(BOT, "DEVICEA", 0, 2).await?.len(), 2);
-    store.inbox_answered("$a1", None).await?;
-    store.inbox_answered("$a2", None).await?;
+    store.inbox_answered(BOT, "$a1", None).await?;
+    store.inbox_answered(BOT, "$a2", None).await?;
     assert_eq!(
         store.pending_lanes(BOT, "DEVICEA", 0, 10).await?,
         ["!c:kring.test", "!b:kring.test"]
@@ -72,7 +72,7 @@ async fn a_lane_lists_its_own_entries_in_order(store: Store) -> Result<()> {
     arrive(&store, "$b1", "!b:kring.test", 5).await?;
     arrive(&store, "$a1", "!a:kring.test", 10).await?;
     arrive(&store, "$a2", "!a:kring.test", 20).await?;
-    store.inbox_answered("$a2", None).await?;
+    store.inbox_answered(BOT, "$a2", None).await?;
     let ids: Vec<String> = store
         .pending_in_lane(BOT, "!a:kring.test", 10)
         .await?

@@ -95,13 +95,13 @@ fn start_plan(network_id: &str, client: &str) -> Plan {
 
 async fn a_plan_is_stored_whole_and_once(store: Store) -> Result<()> {
     inbox_event(&store, "$start").await?;
-    assert!(!store.is_planned("$start").await?);
+    assert!(!store.is_planned(BOT, "$start").await?);
     assert!(
         store
             .apply_plan(BOT, "$start", &start_plan("net-a", "client"))
             .await?
     );
-    assert!(store.is_planned("$start").await?);
+    assert!(store.is_planned(BOT, "$start").await?);
     assert!(
         !store
             .apply_plan(BOT, "$start", &start_plan("net-b", "other"))
@@ -123,7 +123,7 @@ async fn a_plan_is_stored_whole_and_once(store: Store) -> Result<()> {
         )]
     );
 
-    let pending = store.pending_effects("$start").await?;
+    let pending = store.pending_effects(BOT, "$start").await?;
     assert_eq!(pending.len(), 2);
     assert!(matches!(
         pending[0].effect,
@@ -131,14 +131,14 @@ async fn a_plan_is_stored_whole_and_once(store: Store) -> Result<()> {
     ));
     assert!(matches!(pending[1].effect, Effect::Send { .. }));
     store
-        .effect_done("$start", 0, Some("!room:kring.test"))
+        .effect_done(BOT, "$start", 0, Some("!room:kring.test"))
         .await?;
-    store.effect_failed("$start", 1).await?;
-    let pending = store.pending_effects("$start").await?;
+    store.effect_failed(BOT, "$start", 1).await?;
+    let pending = store.pending_effects(BOT, "$start").await?;
     assert_eq!(pending.len(), 1);
     assert_eq!((pending[0].seq, pending[0].attempts), (1, 1));
-    store.effect_done("$start", 1, None).await?;
-    assert!(store.pending_effects("$start").await?.is_empty());
+    store.effect_done(BOT, "$start", 1, None).await?;
+    assert!(store.pending_effects(BOT, "$start").await?.is_empty());
 
     store.set_network_room("net-a", "!room:kring.test").await?;
     assert_eq!(
@@ -193,8 +193,11 @@ async fn a_failing_plan_leaves_nothing_behind(store: Store) -> Result<()> {
         1,
         "the member was not added half-way"
     );
-    assert!(store.pending_effects("$late").await?.is_empty());
-    assert!(!store.is_planned("$late").await?, "it can be planned again");
+    assert!(store.pending_effects(BOT, "$late").await?.is_empty());
+    assert!(
+        !store.is_planned(BOT, "$late").await?,
+        "it can be planned again"
+    );
     Ok(())
 }
 
@@ -211,7 +214,7 @@ async fn one_open_network_per_client(store: Store) -> Result<()> {
         second.is_err(),
         "the database refuses a second open network"
     );
-    assert!(!store.is_planned("$two").await?);
+    assert!(!store.is_planned(BOT, "$two").await?);
     assert_eq!(
         store
             .open_network_of_client(&id("client"))

@@ -9,6 +9,7 @@ use kring_testbed::on_both_databases;
 
 on_both_databases!(
     inbox_keeps_each_event_once,
+    two_bot_accounts_in_one_room_each_answer_the_same_event,
     inbox_answers_drop_the_text,
     late_keys_move_entries_to_pending,
     keys_that_never_come_are_given_up_once,
@@ -63,13 +64,60 @@ async fn inbox_keeps_each_event_once(store: Store) -> Result<()> {
     Ok(())
 }
 
+/// Two bot accounts in one room (shards, or a network moved to another account) both receive
+/// its events: each keeps its own entry, plans and answers it, and neither's bookkeeping touches
+/// the other's.
+async fn two_bot_accounts_in_one_room_each_answer_the_same_event(store: Store) -> Result<()> {
+    const OTHER: &str = "@kring-2:kring.test";
+    for bot in [BOT, OTHER] {
+        assert!(
+            store
+                .inbox_insert(bot, &command("$a", Some("!help"), 10))
+                .await?,
+            "{bot} stores its own copy"
+        );
+    }
+    let reply = kring_core::plan::Plan::reply(
+        kring_core::plan::Target::Room {
+            room_id: ruma_common::owned_room_id!("!room:kring.test"),
+        },
+        kring_core::BotReply {
+            plain: "hallo".into(),
+            html: "hallo".into(),
+        },
+        None,
+    );
+    assert!(store.apply_plan(BOT, "$a", &reply).await?);
+    assert!(!store.is_planned(OTHER, "$a").await?);
+    assert!(
+        store.apply_plan(OTHER, "$a", &reply).await?,
+        "planned once each"
+    );
+    assert!(!store.apply_plan(OTHER, "$a", &reply).await?);
+    let effect = store.pending_effects(BOT, "$a").await?;
+    assert_eq!(effect.len(), 1);
+    store
+        .effect_done(BOT, "$a", effect[0].seq, Some("$sent"))
+        .await?;
+    store.inbox_answered(BOT, "$a", Some("$sent")).await?;
+    assert!(store.pending_effects(BOT, "$a").await?.is_empty());
+    assert_eq!(store.pending_effects(OTHER, "$a").await?.len(), 1);
+    let other = store
+        .inbox_entry(OTHER, "$a")
+        .await?
+        .expect("its own entry");
+    assert_eq!(other.state, InboxState::Pending);
+    assert_eq!(other.body, "!help");
+    Ok(())
+}
+
 async fn inbox_answers_drop_the_text(store: Store) -> Result<()> {
     store
         .inbox_insert(BOT, &command("$a", Some("!help mijn diagnose"), 10))
         .await?;
-    store.inbox_attempt_failed("$a").await?;
-    store.inbox_answered("$a", Some("$reply")).await?;
-    let entry = store.inbox_entry("$a").await?.expect("still there");
+    store.inbox_attempt_failed(BOT, "$a").await?;
+    store.inbox_answered(BOT, "$a", Some("$reply")).await?;
+    let entry = store.inbox_entry(BOT, "$a").await?.expect("still there");
     assert_eq!(entry.state, InboxState::Answered);
     assert_eq!(entry.body, "", "no chat text is kept after answering");
     assert_eq!(entry.attempts, 1);
@@ -87,19 +135,19 @@ async fn late_keys_move_entries_to_pending(store: Store) -> Result<()> {
     assert_eq!(waiting.len(), 1);
     assert!(waiting[0].encrypted_event.is_some());
     store
-        .inbox_decrypted("$late", InboxKind::Command, "!help")
+        .inbox_decrypted(BOT, "$late", InboxKind::Command, "!help")
         .await?;
-    let entry = store.inbox_entry("$late").await?.expect("still there");
+    let entry = store.inbox_entry(BOT, "$late").await?.expect("still there");
     assert_eq!(
         (entry.state, entry.body.as_str(), entry.encrypted_event),
         (InboxState::Pending, "!help", None)
     );
     // Decrypting twice changes nothing.
     store
-        .inbox_decrypted("$late", InboxKind::Command, "!other")
+        .inbox_decrypted(BOT, "$late", InboxKind::Command, "!other")
         .await?;
     assert_eq!(
-        store.inbox_entry("$late").await?.expect("there").body,
+        store.inbox_entry(BOT, "$late").await?.expect("there").body,
         "!help"
     );
     Ok(())
@@ -111,8 +159,8 @@ async fn keys_that_never_come_are_given_up_once(store: Store) -> Result<()> {
         .inbox_in_state(BOT, InboxState::AwaitingKey, 10)
         .await?;
     assert!(waiting[0].received_at > 0, "when it came is kept");
-    store.inbox_give_up_on_key("$lost").await?;
-    let entry = store.inbox_entry("$lost").await?.expect("still there");
+    store.inbox_give_up_on_key(BOT, "$lost").await?;
+    let entry = store.inbox_entry(BOT, "$lost").await?.expect("still there");
     assert_eq!(
         (
             entry.state,
@@ -124,9 +172,9 @@ async fn keys_that_never_come_are_given_up_once(store: Store) -> Result<()> {
     );
     // The key turning up afterwards changes nothing.
     store
-        .inbox_decrypted("$lost", InboxKind::Command, "!help")
+        .inbox_decrypted(BOT, "$lost", InboxKind::Command, "!help")
         .await?;
-    let entry = store.inbox_entry("$lost").await?.expect("still there");
+    let entry = store.inbox_entry(BOT, "$lost").await?.expect("still there");
     assert_eq!(
         (entry.kind, entry.body.as_str()),
         (InboxKind::Unreadable, "")
@@ -235,7 +283,7 @@ async fn migrations_run_twice_without_harm() -> Result<()> {
         .await?;
     let reopened = Store::connect(&url).await?;
     assert!(
-        reopened.inbox_entry("$kept").await?.is_some(),
+        reopened.inbox_entry(BOT, "$kept").await?.is_some(),
         "data survives a restart"
     );
     Ok(())
@@ -307,4 +355,49 @@ async fn identities_are_pinned_changed_and_confirmed(store: Store) -> Result<()>
         .await?;
     assert!(store.unannounced_confirmations().await?.is_empty());
     Ok(())
+}
+
+/// Entries and outbox rows written before they were keyed by bot account come through the
+/// migration whole: still pending, still planned, their effects still to do, and a replay of
+/// the same event is still recognised.
+async fn rows_from_before_the_bot_key_survive_the_migration(url: &str) -> Result<()> {
+    let before = Store::connect_at_version(url, 20261204000001).await?;
+    for statement in [
+        "INSERT INTO inbox (event_id, bot, room_id, sender, kind, body, origin_ts, received_at, state, attempts, planned_at)
+         VALUES ('$a', '@kring:kring.test', '!room:kring.test', '@client:kring.test', 'command', '!help', 10, 11, 'pending', 2, 12)",
+        "INSERT INTO outbox (cause_event_id, seq, bot, effect, state)
+         VALUES ('$a', 0, '@kring:kring.test', '{\"effect\":\"send\",\"to\":\"room\",\"room_id\":\"!room:kring.test\",\"reply\":{\"plain\":\"hallo\",\"html\":\"hallo\"},\"reply_to\":\"$a\"}', 'pending')",
+    ] {
+        sqlx::query(statement).execute(before.pool()).await?;
+    }
+    drop(before);
+    let store = Store::connect(url).await?;
+    let entry = store.inbox_entry(BOT, "$a").await?.expect("kept");
+    assert_eq!(
+        (entry.state, entry.attempts, entry.body.as_str()),
+        (InboxState::Pending, 2, "!help")
+    );
+    assert!(store.is_planned(BOT, "$a").await?);
+    let effects = store.pending_effects(BOT, "$a").await?;
+    assert_eq!(effects.len(), 1, "its effect is still to do");
+    assert!(
+        !store
+            .inbox_insert(BOT, &command("$a", Some("!help"), 10))
+            .await?,
+        "a replay is still a replay"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn rows_from_before_the_bot_key_survive_the_migration_on_sqlite() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    rows_from_before_the_bot_key_survive_the_migration(&kring_testbed::fresh_sqlite_url(dir.path()))
+        .await
+}
+
+#[tokio::test]
+async fn rows_from_before_the_bot_key_survive_the_migration_on_postgres() -> Result<()> {
+    rows_from_before_the_bot_key_survive_the_migration(&kring_testbed::fresh_postgres_url().await?)
+        .await
 }

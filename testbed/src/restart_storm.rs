@@ -30,6 +30,8 @@ pub struct StormPlan {
 #[derive(Debug)]
 pub struct StormReport {
     pub plan: StormPlan,
+    /// The bot account whose inbox the commands went into.
+    pub bot_user_id: String,
     pub commands: usize,
     pub answered_once: usize,
     pub lost: Vec<OwnedEventId>,
@@ -153,6 +155,7 @@ pub async fn restart_storm(
     bot.kill_hard().await?;
     Ok(StormReport {
         plan,
+        bot_user_id: bot.user_id.clone(),
         commands: sent.len(),
         answered_once: counted.answered_once,
         lost: counted.lost,

@@ -80,7 +80,7 @@ async fn sigkill_mid_burst_then_restart_answers_every_command_exactly_once() -> 
                 if members[*index].0.replies_to(event_id).is_empty() {
                     missing.push((
                         event_id.clone(),
-                        store.inbox_entry(event_id.as_str()).await?,
+                        store.inbox_entry(&bot.user_id, event_id.as_str()).await?,
                     ));
                 }
             }
@@ -148,7 +148,9 @@ async fn repeated_sigkills_some_during_start_up_lose_and_double_nothing() -> Res
         for event_id in report.lost.iter().take(20) {
             rows.push((
                 event_id.clone(),
-                store.inbox_entry(event_id.as_str()).await?,
+                store
+                    .inbox_entry(&report.bot_user_id, event_id.as_str())
+                    .await?,
             ));
         }
         bail!(

@@ -60,7 +60,7 @@ async fn a_command_whose_room_key_comes_late_waits_for_it_and_is_then_answered()
     let store = Store::connect(&bot.database_url).await?;
     let started = Instant::now();
     loop {
-        match store.inbox_entry(late.as_str()).await? {
+        match store.inbox_entry(&bot.user_id, late.as_str()).await? {
             Some(entry) if entry.state == InboxState::AwaitingKey => break,
             Some(entry) => bail!(
                 "the command should wait for its key, but is {:?}",
@@ -108,7 +108,7 @@ async fn a_message_whose_key_never_comes_is_not_lost_in_silence() -> Result<()> 
     );
     let store = Store::connect(&bot.database_url).await?;
     let entry = store
-        .inbox_entry(lost.as_str())
+        .inbox_entry(&bot.user_id, lost.as_str())
         .await?
         .expect("the message is in the inbox");
     assert_eq!(entry.state, InboxState::Answered);
@@ -138,7 +138,7 @@ async fn a_late_command_from_an_unconfirmed_device_is_refused_when_it_can_be_rea
     let store = Store::connect(&bot.database_url).await?;
     let started = Instant::now();
     while !matches!(
-        store.inbox_entry(late.as_str()).await?,
+        store.inbox_entry(&bot.user_id, late.as_str()).await?,
         Some(entry) if entry.state == InboxState::AwaitingKey
     ) {
         if started.elapsed() > Duration::from_secs(60) {

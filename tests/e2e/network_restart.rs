@@ -294,7 +294,7 @@ async fn a_timer_killed_between_due_and_done_fires_once() -> Result<()> {
     }
     bot.kill_hard().await?;
     let at_kill = store
-        .inbox_entry(&fired_entry)
+        .inbox_entry(&bot.user_id, &fired_entry)
         .await?
         .context("firing wrote the inbox entry in the same transaction")?;
     eprintln!("killed with the fired timer's entry {:?}", at_kill.state);
@@ -324,7 +324,7 @@ async fn a_timer_killed_between_due_and_done_fires_once() -> Result<()> {
         .count();
     assert_eq!(ended, 1, "one audit line");
     let entry = store
-        .inbox_entry(&fired_entry)
+        .inbox_entry(&bot.user_id, &fired_entry)
         .await?
         .context("the entry is kept")?;
     assert_eq!(entry.state, kring_store::InboxState::Answered);
