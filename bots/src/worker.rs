@@ -362,22 +362,64 @@ mod tests {
         assert_ne!(first, transaction_id("@other:test", "$a", 0));
     }
 
+    /// A `!help` from Anna in `room`, in the inbox with its plan (one reply) stored.
+    async fn planned_reply(
+        bot: &crate::Bot,
+        event_id: &str,
+        room: &matrix_sdk::ruma::RoomId,
+        origin_ts: i64,
+    ) {
+        use kring_core::messages::BotReply;
+        use kring_core::plan::{Plan, Target};
+        use kring_store::{InboxKind, NewInboxEntry};
+        let bot_name = bot.identity.user_id.as_str();
+        let entry = NewInboxEntry {
+            event_id: event_id.into(),
+            room_id: room.to_string(),
+            sender: "@anna:kring.test".into(),
+            kind: InboxKind::Command,
+            body: Some("!help".into()),
+            encrypted_event: None,
+            origin_ts,
+        };
+        bot.store.inbox_insert(bot_name, &entry).await.unwrap();
+        let plan = Plan::reply(
+            Target::Room {
+                room_id: room.to_owned(),
+            },
+            BotReply {
+                plain: "hallo".into(),
+                html: "hallo".into(),
+            },
+            None,
+        );
+        bot.store
+            .apply_plan(bot_name, event_id, &plan)
+            .await
+            .unwrap();
+    }
+
+    async fn entry(bot: &crate::Bot, event_id: &str) -> kring_store::InboxEntry {
+        bot.store
+            .inbox_entry(bot.identity.user_id.as_str(), event_id)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
     /// One room's send hangs for half a minute (a slow homeserver, a removal waiting for the
     /// bot's own view); the other room's answer goes out meanwhile, and the slow one is still
     /// being carried out, not given up.
     #[tokio::test]
     async fn a_slow_step_in_one_room_does_not_hold_up_another() {
         use crate::testing::mock_bot;
-        use kring_core::messages::BotReply;
-        use kring_core::plan::{Plan, Target};
-        use kring_store::{InboxKind, InboxState, NewInboxEntry};
+        use kring_store::InboxState;
         use matrix_sdk::ruma::room_id;
         use wiremock::matchers::{method, path_regex};
         use wiremock::{Mock, ResponseTemplate};
 
         let mock = mock_bot().await;
         let bot = mock.bot.clone();
-        let bot_name = bot.identity.user_id.to_string();
         mock.server
             .mock_room_state_encryption()
             .plain()
@@ -405,43 +447,13 @@ mod tests {
         }
         // The slow room's entry is the older one, so a single queue would serve it first.
         for (event_id, room, origin_ts) in [("$slow", slow, 1), ("$quick", quick, 2)] {
-            let entry = NewInboxEntry {
-                event_id: event_id.into(),
-                room_id: room.to_string(),
-                sender: "@anna:kring.test".into(),
-                kind: InboxKind::Command,
-                body: Some("!help".into()),
-                encrypted_event: None,
-                origin_ts,
-            };
-            bot.store.inbox_insert(&bot_name, &entry).await.unwrap();
-            let plan = Plan::reply(
-                Target::Room {
-                    room_id: room.to_owned(),
-                },
-                BotReply {
-                    plain: "hallo".into(),
-                    html: "hallo".into(),
-                },
-                None,
-            );
-            bot.store
-                .apply_plan(&bot_name, event_id, &plan)
-                .await
-                .unwrap();
+            planned_reply(&bot, event_id, room, origin_ts).await;
         }
         let (_stop, shutdown) = tokio::sync::watch::channel(false);
         let worker = tokio::spawn(super::run(bot.clone(), shutdown));
         let state_of = |event_id: &'static str| {
             let bot = bot.clone();
-            async move {
-                bot.store
-                    .inbox_entry(bot.identity.user_id.as_str(), event_id)
-                    .await
-                    .unwrap()
-                    .unwrap()
-                    .state
-            }
+            async move { entry(&bot, event_id).await.state }
         };
         let started = std::time::Instant::now();
         while state_of("$quick").await != InboxState::Answered {
@@ -464,16 +476,13 @@ mod tests {
     #[tokio::test]
     async fn rooms_that_keep_failing_do_not_take_every_place() {
         use crate::testing::mock_bot;
-        use kring_core::messages::BotReply;
-        use kring_core::plan::{Plan, Target};
-        use kring_store::{InboxKind, InboxState, NewInboxEntry};
+        use kring_store::InboxState;
         use matrix_sdk::ruma::OwnedRoomId;
         use wiremock::matchers::{method, path_regex};
         use wiremock::{Mock, ResponseTemplate};
 
         let mock = mock_bot().await;
         let bot = mock.bot.clone();
-        let bot_name = bot.identity.user_id.to_string();
         mock.server
             .mock_room_state_encryption()
             .plain()
@@ -510,42 +519,13 @@ mod tests {
         ));
         for (origin_ts, (event_id, room)) in rooms.iter().enumerate() {
             mock.server.sync_joined_room(&bot.client, room).await;
-            let entry = NewInboxEntry {
-                event_id: event_id.clone(),
-                room_id: room.to_string(),
-                sender: "@anna:kring.test".into(),
-                kind: InboxKind::Command,
-                body: Some("!help".into()),
-                encrypted_event: None,
-                origin_ts: origin_ts as i64,
-            };
-            bot.store.inbox_insert(&bot_name, &entry).await.unwrap();
-            let plan = Plan::reply(
-                Target::Room {
-                    room_id: room.clone(),
-                },
-                BotReply {
-                    plain: "hallo".into(),
-                    html: "hallo".into(),
-                },
-                None,
-            );
-            bot.store
-                .apply_plan(&bot_name, event_id, &plan)
-                .await
-                .unwrap();
+            planned_reply(&bot, event_id, room, origin_ts as i64).await;
         }
         let (_stop, shutdown) = tokio::sync::watch::channel(false);
         let worker = tokio::spawn(super::run(bot.clone(), shutdown));
         let state_of = |event_id: &'static str| {
             let bot = bot.clone();
-            async move {
-                bot.store
-                    .inbox_entry(bot.identity.user_id.as_str(), event_id)
-                    .await
-                    .unwrap()
-                    .unwrap()
-            }
+            async move { entry(&bot, event_id).await }
         };
         let started = std::time::Instant::now();
         while state_of("$working").await.state != InboxState::Answered {
