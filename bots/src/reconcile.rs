@@ -19,12 +19,16 @@ use tokio::sync::watch;
 use tracing::{Instrument, info, info_span, warn};
 
 pub(crate) const EVERY: Duration = Duration::from_secs(3600);
+/// How often the open networks are checked for a room the bot is no longer in: a cheap look at
+/// the bot's own view, so the alert comes (and clears) within minutes rather than an hour.
+const MISSING_ROOMS_EVERY: Duration = Duration::from_secs(300);
 /// Rooms asked about at the same time: enough that a thousand rooms take seconds, few enough
 /// that the homeserver does not notice.
 const ROOMS_AT_ONCE: usize = 4;
 
 /// Waits for the first sync of this start to be in the inbox, then reconciles every network
-/// room, and again every `EVERY`, until shutdown.
+/// room, and again every `EVERY`; looks for networks the bot is no longer in every
+/// `MISSING_ROOMS_EVERY`; until shutdown.
 pub(crate) async fn run(bot: Arc<Bot>, mut shutdown: watch::Receiver<bool>) {
     let syncs_before = bot.metrics.syncs.get();
     while bot.metrics.syncs.get() == syncs_before {
@@ -32,17 +36,21 @@ pub(crate) async fn run(bot: Arc<Bot>, mut shutdown: watch::Receiver<bool>) {
             return;
         }
     }
+    let mut last_full: Option<std::time::Instant> = None;
     loop {
-        let checked = all_rooms(&bot).await;
-        info!(
-            rooms = checked,
-            "reconciled the network rooms with the homeserver"
-        );
+        if last_full.is_none_or(|at| at.elapsed() >= EVERY) {
+            let checked = all_rooms(&bot).await;
+            info!(
+                rooms = checked,
+                "reconciled the network rooms with the homeserver"
+            );
+            last_full = Some(std::time::Instant::now());
+        }
         if let Err(error) = networks_without_the_bot(&bot).await {
             warn!(%error, "reconcile: could not list the open networks; next time");
             bot.metrics.reconcile_failures.inc();
         }
-        if sleep_or_shutdown(&mut shutdown, EVERY).await {
+        if sleep_or_shutdown(&mut shutdown, MISSING_ROOMS_EVERY).await {
             return;
         }
     }
