@@ -161,6 +161,26 @@ fn device_sync_key(user: &str, device: &str) -> String {
     format!("{user} {device}")
 }
 
+/// A stored id (a person's, a room's, an event's, a network's) read back typed. One that no
+/// longer parses is corruption; its value is left out of the error, because an id can name a
+/// person and this error reaches logs.
+pub(crate) fn parse_stored<T: TryFrom<String>>(text: String, column: &str) -> Result<T> {
+    T::try_from(text).map_err(|_| StoreError::Corrupt(format!("{column}: not a valid id")))
+}
+
+pub(crate) fn stored<T: TryFrom<String>>(row: &sqlx::any::AnyRow, column: &str) -> Result<T> {
+    parse_stored(row.try_get(column)?, column)
+}
+
+pub(crate) fn stored_if_any<T: TryFrom<String>>(
+    row: &sqlx::any::AnyRow,
+    column: &str,
+) -> Result<Option<T>> {
+    row.try_get::<Option<String>, _>(column)?
+        .map(|text| parse_stored(text, column))
+        .transpose()
+}
+
 pub(crate) fn now_millis() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

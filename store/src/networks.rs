@@ -1,7 +1,7 @@
 //! Care networks, their members, proposals and invite links; plans written atomically with
 //! their outbox; the outbox itself.
 
-use crate::{Result, Store, StoreError, now_millis};
+use crate::{Result, Store, StoreError, now_millis, parse_stored, stored, stored_if_any};
 use kring_core::audit::{AuditEntry, ChainBreak, GENESIS_HASH, first_break};
 use kring_core::consent::poll::ConsentPoll;
 use kring_core::consent::{Consent, Grant, InfoKind, Subject};
@@ -33,35 +33,6 @@ pub struct LinkLookup {
 
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} {value:?}"))
-}
-
-/// A stored Matrix ID that no longer parses. The value is left out: an ID can name a person,
-/// and this error reaches logs.
-fn corrupt_id(column: &str) -> StoreError {
-    StoreError::Corrupt(format!("{column}: not a Matrix ID"))
-}
-
-fn matrix_id(row: &AnyRow, column: &str) -> Result<MatrixId> {
-    let text: String = row.try_get(column)?;
-    MatrixId::parse(&text).map_err(|_| corrupt_id(column))
-}
-
-/// Stored Matrix room and event ids, read back typed; a value that no longer parses is
-/// corruption (and, like a user id, is left out of the error).
-fn room_id(row: &AnyRow, column: &str) -> Result<OwnedRoomId> {
-    let text: String = row.try_get(column)?;
-    OwnedRoomId::try_from(text).map_err(|_| StoreError::Corrupt(format!("{column}: not a room id")))
-}
-
-fn stored_network_id(row: &AnyRow, column: &str) -> Result<NetworkId> {
-    let text: String = row.try_get(column)?;
-    NetworkId::parse(&text).map_err(|_| StoreError::Corrupt(format!("{column}: not a network id")))
-}
-
-fn event_id(row: &AnyRow, column: &str) -> Result<OwnedEventId> {
-    let text: String = row.try_get(column)?;
-    OwnedEventId::try_from(text)
-        .map_err(|_| StoreError::Corrupt(format!("{column}: not an event id")))
 }
 
 fn role(row: &AnyRow) -> Result<Role> {
@@ -138,12 +109,8 @@ impl Store {
             Ok((
                 row.try_get("command")?,
                 ids.lines()
-                    .map(|id| {
-                        NetworkId::parse(id).map_err(|_| {
-                            StoreError::Corrupt("network_choices: not a network id".into())
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()?,
+                    .map(|id| parse_stored(id.to_owned(), "network_ids"))
+                    .collect::<Result<Vec<NetworkId>>>()?,
             ))
         })
         .transpose()
@@ -161,9 +128,7 @@ impl Store {
         .bind(user.as_str())
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| stored_network_id(row, "network_id"))
-            .collect()
+        rows.iter().map(|row| stored(row, "network_id")).collect()
     }
 
     /// Every network still open that has its room, with that room.
@@ -175,12 +140,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|row| {
-                Ok((
-                    stored_network_id(row, "network_id")?,
-                    room_id(row, "room_id")?,
-                ))
-            })
+            .map(|row| Ok((stored(row, "network_id")?, stored(row, "room_id")?)))
             .collect()
     }
 
@@ -189,12 +149,10 @@ impl Store {
             .bind(network_id)
             .fetch_optional(&self.pool)
             .await?;
-        let room: Option<String> = row.map(|row| row.try_get("room_id")).transpose()?.flatten();
-        room.map(|room| {
-            OwnedRoomId::try_from(room)
-                .map_err(|_| StoreError::Corrupt("room_id: not a room id".into()))
-        })
-        .transpose()
+        Ok(row
+            .map(|row| stored_if_any(&row, "room_id"))
+            .transpose()?
+            .flatten())
     }
 
     pub async fn set_network_room(&self, network_id: &str, room_id: &str) -> Result<()> {
@@ -230,16 +188,10 @@ impl Store {
         .bind(number)
         .fetch_optional(&self.pool)
         .await?;
-        let prompt = row
-            .map(|row| row.try_get::<Option<String>, _>("prompt_event_id"))
+        Ok(row
+            .map(|row| stored_if_any(&row, "prompt_event_id"))
             .transpose()?
-            .flatten();
-        prompt
-            .map(|prompt| {
-                OwnedEventId::try_from(prompt)
-                    .map_err(|_| StoreError::Corrupt("prompt_event_id: not an event id".into()))
-            })
-            .transpose()
+            .flatten())
     }
 
     pub async fn set_proposal_prompt(
@@ -297,7 +249,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|row| Ok((event_id(row, "poll_event_id")?, room_id(row, "room_id")?)))
+            .map(|row| Ok((stored(row, "poll_event_id")?, stored(row, "room_id")?)))
             .collect()
     }
 
@@ -764,22 +716,18 @@ impl Store {
                 let subject: String = row.try_get("subject")?;
                 let subject = match subject_kind.as_str() {
                     "member" => Subject::Member {
-                        user: MatrixId::parse(&subject)
-                            .map_err(|_| corrupt_id("consent subject"))?,
+                        user: parse_stored(subject, "consent subject")?,
                     },
                     "organisation" => Subject::Organisation { name: subject },
                     other => return Err(corrupt("consent subject kind", other)),
                 };
                 let kind: String = row.try_get("kind")?;
-                let on_behalf_of: Option<String> = row.try_get("on_behalf_of")?;
                 Ok(Grant {
                     subject,
                     kind: InfoKind::from_code(&kind)
                         .ok_or_else(|| corrupt("consent kind", &kind))?,
-                    given_by: matrix_id(row, "given_by")?,
-                    on_behalf_of: on_behalf_of
-                        .map(|id| MatrixId::parse(&id).map_err(|_| corrupt_id("on_behalf_of")))
-                        .transpose()?,
+                    given_by: stored(row, "given_by")?,
+                    on_behalf_of: stored_if_any(row, "on_behalf_of")?,
                     given_at: row.try_get("given_at")?,
                     ends_at: row.try_get("ends_at")?,
                     revoked_at: row.try_get("revoked_at")?,
@@ -812,12 +760,12 @@ async fn load_network(connection: &mut AnyConnection, network_id: &str) -> Resul
     .map(|row| {
         let membership: String = row.try_get("membership")?;
         Ok(Member {
-            user: matrix_id(row, "user_id")?,
+            user: stored(row, "user_id")?,
             role: role(row)?,
             membership: Membership::from_code(&membership)
                 .ok_or_else(|| corrupt("membership", &membership))?,
             since: row.try_get("since")?,
-            added_by: matrix_id(row, "added_by")?,
+            added_by: stored(row, "added_by")?,
         })
     })
     .collect::<Result<Vec<_>>>()?;
@@ -835,7 +783,7 @@ async fn load_network(connection: &mut AnyConnection, network_id: &str) -> Resul
             number: row.try_get("number")?,
             kind: serde_json::from_str::<ProposalKind>(&kind)
                 .map_err(|_| corrupt("proposal kind", &kind))?,
-            proposed_by: matrix_id(row, "proposed_by")?,
+            proposed_by: stored(row, "proposed_by")?,
             state: ProposalState::from_code(&state).ok_or_else(|| corrupt("proposal state", &state))?,
             created_at: row.try_get("created_at")?,
         })
@@ -852,9 +800,9 @@ async fn load_network(connection: &mut AnyConnection, network_id: &str) -> Resul
     .map(link_from_row)
     .collect::<Result<Vec<_>>>()?;
     Ok(Some(Network {
-        id: stored_network_id(&row, "network_id")?,
-        client: matrix_id(&row, "client_user_id")?,
-        started_by: matrix_id(&row, "started_by")?,
+        id: stored(&row, "network_id")?,
+        client: stored(&row, "client_user_id")?,
+        started_by: stored(&row, "started_by")?,
         state: NetworkState::from_code(&state_code)
             .ok_or_else(|| corrupt("network state", &state_code))?,
         members,
@@ -886,7 +834,7 @@ fn link_from_row(row: &AnyRow) -> Result<InviteLink> {
     Ok(InviteLink {
         id: row.try_get("link_id")?,
         role: role(row)?,
-        created_by: matrix_id(row, "created_by")?,
+        created_by: stored(row, "created_by")?,
         expires_at: row.try_get("expires_at")?,
         state: LinkState::from_code(&state).ok_or_else(|| corrupt("link state", &state))?,
     })

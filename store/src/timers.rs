@@ -110,13 +110,7 @@ fn timer_from_row(row: &sqlx::any::AnyRow) -> Result<StoredTimer> {
             capability: row.try_get("capability")?,
             key: row.try_get("timer_key")?,
             due_at: row.try_get("due_at")?,
-            room_id: row
-                .try_get::<Option<String>, _>("room_id")?
-                .map(|room| {
-                    ruma_common::OwnedRoomId::try_from(room)
-                        .map_err(|_| StoreError::Corrupt("timer room: not a room id".into()))
-                })
-                .transpose()?,
+            room_id: crate::stored_if_any(row, "room_id")?,
             payload: serde_json::from_str(&payload)
                 .map_err(|error| StoreError::Corrupt(format!("timer payload: {error}")))?,
         },
