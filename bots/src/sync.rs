@@ -73,10 +73,12 @@ pub(crate) async fn run(
         if let Some(token) = &since {
             settings = settings.token(token.clone());
         }
+        let sync_started = std::time::Instant::now();
         let synced = tokio::select! {
             _ = shutdown.changed() => return Ok(()),
             synced = bot.client.sync_once(settings) => synced,
         };
+        let synced_in = sync_started.elapsed();
         // A sync may have marked device lists as changed; their queries must not wait for the
         // next sync (key_queries.rs).
         bot.key_queries.wake();
@@ -137,6 +139,16 @@ pub(crate) async fn run(
             }
         }
         bot.metrics.syncs.inc();
+        if first_sync || response.rooms.joined.len() >= 10 {
+            // How long a catch-up takes and where: the server's response and the SDK's share
+            // of it, then Kring's inbox.
+            info!(
+                rooms = response.rooms.joined.len(),
+                sync_ms = synced_in.as_millis() as u64,
+                ingest_ms = (sync_started.elapsed() - synced_in).as_millis() as u64,
+                "synced"
+            );
+        }
         first_sync = false;
         since = Some(response.next_batch);
         poll = LONG_POLL;

@@ -18,9 +18,12 @@
 //!    the proxy too) and while it waits.
 //! 6. The bot process's resident memory with one room and with all of them, after the load.
 //!
-//! It prints ratios and asserts nothing.
+//! It prints ratios and asserts nothing. `KRING_BENCH_ONLY=catch-up` runs only 4 (with the bot's
+//! own account of where the catch-up went: its syncs and its stages), without the echo's rooms;
+//! `KRING_BENCH_KEEP_LOG=FILE` keeps the bot's log.
 
 use anyhow::{Context, Result};
+use futures_util::{StreamExt, TryStreamExt};
 use kring_testbed::bench::{
     cpu_time, env_number, install_echo, metric_value, ms, ratio, resident_kb, round_trip,
     round_trip_table, scrape_metrics,
@@ -34,11 +37,18 @@ use std::time::{Duration, Instant};
 const ONE_ROOM_WARM_UP: usize = 5;
 const ONE_ROOM_SAMPLES: usize = 40;
 const ANSWER_WITHIN: Duration = Duration::from_secs(180);
+/// The bot's parallel lanes (bots/src/worker.rs).
+const CATCH_UP_SENDS_AT_A_TIME: usize = 32;
 
 #[tokio::main]
 async fn main() -> Result<()> {
     let rooms = env_number("KRING_BENCH_MANY_ROOMS", 100)?;
     let commands = env_number("KRING_BENCH_COMMANDS", 500)?;
+    let only_catch_up = match std::env::var("KRING_BENCH_ONLY").ok().as_deref() {
+        None | Some("") => false,
+        Some("catch-up") => true,
+        Some(other) => anyhow::bail!("KRING_BENCH_ONLY={other}: only `catch-up` is known"),
+    };
     let synapse = TestSynapse::start().await?;
     let mut bot =
         BotProcess::start(std::path::Path::new(env!("CARGO_BIN_EXE_kring")), &synapse).await?;
@@ -83,9 +93,38 @@ async fn main() -> Result<()> {
     let mut echo_rooms = vec![echo_room];
     while bot_rooms.len() < rooms {
         bot_rooms.push(member.open_direct_chat(&bot.user_id).await?);
-        echo_rooms.push(member.open_direct_chat_with(&echo).await?);
+        if !only_catch_up {
+            echo_rooms.push(member.open_direct_chat_with(&echo).await?);
+        }
     }
     wait_for_greetings(&member, &bot.user_id, rooms).await?;
+    if only_catch_up {
+        let caught_up = catch_up(&mut bot, &member, &bot_rooms, synapse.pid()).await?;
+        let bot_cpu = bot.pid().map(cpu_time).transpose()?;
+        println!("\n{}", caught_up.sentence(rooms));
+        println!(
+            "CPU time from the start to the last answer: Synapse {:.1} s, the bot {:.1} s",
+            caught_up.synapse_cpu.as_secs_f64(),
+            bot_cpu.unwrap_or_default().as_secs_f64()
+        );
+        let stages = scrape_stages(&bot.ops_url).await?;
+        println!("\n| where the catch-up's time went in the bot (mean ms) | {rooms} rooms |");
+        println!("|---|---|");
+        for stage in ["queued", "plan", "send"] {
+            println!(
+                "| {stage} | {:.1} |",
+                stage_mean_ms(&Stages::new(), &stages, stage)
+            );
+        }
+        println!("\nthe bot's syncs after the start (from its log):");
+        let log = bot.log();
+        let since_start = log.get(caught_up.log_from..).unwrap_or_default();
+        for line in since_start.lines().filter(|line| line.contains(" synced")) {
+            println!("    {line}");
+        }
+        keep_log(&bot)?;
+        return Ok(());
+    }
     tokio::time::sleep(Duration::from_secs(3)).await;
     let stalls_before = stalls(&bot.log());
     let echo_load = burst(&member, &echo_rooms, commands, "ping").await?;
@@ -98,28 +137,7 @@ async fn main() -> Result<()> {
     let rss_many_rooms = resident_kb(pid)?;
 
     // 4. Catch-up after a restart.
-    eprintln!("catch-up: killing the bot, one !help into each of {rooms} rooms, restarting");
-    bot.kill_hard().await?;
-    let mut waiting = Vec::new();
-    for room in &bot_rooms {
-        waiting.push(member.send_text(room, "!help").await?);
-    }
-    let restarted = Instant::now();
-    bot.spawn()?;
-    let (mut first, mut last) = (None, None);
-    while restarted.elapsed() < ANSWER_WITHIN {
-        let arrivals = reply_arrivals(&member);
-        let answered: Vec<Instant> = waiting
-            .iter()
-            .filter_map(|id| arrivals.get(id).copied())
-            .collect();
-        first = answered.iter().min().map(|at| at.duration_since(restarted));
-        if answered.len() == waiting.len() {
-            last = answered.iter().max().map(|at| at.duration_since(restarted));
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let caught_up = catch_up(&mut bot, &member, &bot_rooms, synapse.pid()).await?;
 
     // 5. A slow effect in one network.
     eprintln!("slow effect: restarting the bot behind a proxy; a network whose kick never lands");
@@ -207,14 +225,7 @@ async fn main() -> Result<()> {
         "\nbot CPU per command over {rooms} rooms: {:.1} ms; sends stalled on a pending /keys/query: {stalls_during}",
         ms(cpu_burst) / commands.max(1) as f64
     );
-    println!(
-        "\ncatch-up after a SIGKILL, one !help waiting in each of {rooms} rooms: first answer {} s, last {} s after the start",
-        first.map_or("none".into(), |d| format!("{:.1}", d.as_secs_f64())),
-        last.map_or(
-            format!("not all within {} s", ANSWER_WITHIN.as_secs()),
-            |d| format!("{:.1}", d.as_secs_f64())
-        ),
-    );
+    println!("\n{}", caught_up.sentence(rooms));
     println!();
     println!(
         "| {commands} messages over {rooms} rooms, the bot behind a proxy | answered in 180 s | median (ms) | p99 (ms) |"
@@ -270,6 +281,103 @@ async fn main() -> Result<()> {
             stage_mean_ms(&one_room_stages_before, &one_room_stages_after, stage),
             stage_mean_ms(&stages_before, &stages_after, stage)
         );
+    }
+    keep_log(&bot)?;
+    Ok(())
+}
+
+/// When the answers to the commands sent while the bot was down came, counted from its start.
+struct CatchUp {
+    first: Option<Duration>,
+    last: Option<Duration>,
+    /// Where the restarted process's lines begin in the bot's log.
+    log_from: usize,
+    /// Synapse's CPU time from the start to the last answer.
+    synapse_cpu: Duration,
+    /// How long the member's messages took to send, as many at a time as the bot answers.
+    floor: Duration,
+}
+
+impl CatchUp {
+    fn sentence(&self, rooms: usize) -> String {
+        format!(
+            "catch-up after a SIGKILL, one !help waiting in each of {rooms} rooms: first answer {} s, last {} s after the start \
+             (the member's {rooms} messages took {:.1} s to send, {CATCH_UP_SENDS_AT_A_TIME} at a time: the floor{})",
+            self.first
+                .map_or("none".into(), |d| format!("{:.1}", d.as_secs_f64())),
+            self.last.map_or(
+                format!("not all within {} s", ANSWER_WITHIN.as_secs()),
+                |d| format!("{:.1}", d.as_secs_f64())
+            ),
+            self.floor.as_secs_f64(),
+            self.last.map_or(String::new(), |last| format!(
+                "; ratio last answer / floor {:.2}x",
+                ratio(last, self.floor)
+            )),
+        )
+    }
+}
+
+/// Kills the bot, sends one `!help` into each room while it is down, starts it again on the
+/// same data and waits for every answer.
+async fn catch_up(
+    bot: &mut BotProcess,
+    member: &TestClient,
+    rooms: &[Room],
+    synapse_pid: Option<u32>,
+) -> Result<CatchUp> {
+    let synapse_cpu = || {
+        synapse_pid
+            .map(cpu_time)
+            .transpose()
+            .map(Option::unwrap_or_default)
+    };
+    eprintln!(
+        "catch-up: killing the bot, one !help into each of {} rooms, restarting",
+        rooms.len()
+    );
+    bot.kill_hard().await?;
+    // As many at a time as the bot answers at a time: what Synapse needs to take this many
+    // encrypted messages in is the floor under the bot's catch-up, which sends as many.
+    let sending = Instant::now();
+    let waiting: Vec<OwnedEventId> = futures_util::stream::iter(rooms)
+        .map(|room| member.send_text(room, "!help"))
+        .buffered(CATCH_UP_SENDS_AT_A_TIME)
+        .try_collect()
+        .await?;
+    let floor = sending.elapsed();
+    let log_from = bot.log().len();
+    let synapse_cpu_before = synapse_cpu()?;
+    let restarted = Instant::now();
+    bot.spawn()?;
+    let mut caught_up = CatchUp {
+        first: None,
+        last: None,
+        log_from,
+        synapse_cpu: Duration::ZERO,
+        floor,
+    };
+    while restarted.elapsed() < ANSWER_WITHIN {
+        let arrivals = reply_arrivals(member);
+        let answered: Vec<Instant> = waiting
+            .iter()
+            .filter_map(|id| arrivals.get(id).copied())
+            .collect();
+        caught_up.first = answered.iter().min().map(|at| at.duration_since(restarted));
+        if answered.len() == waiting.len() {
+            caught_up.last = answered.iter().max().map(|at| at.duration_since(restarted));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    caught_up.synapse_cpu = synapse_cpu()?.saturating_sub(synapse_cpu_before);
+    Ok(caught_up)
+}
+
+/// Copies the bot's log to `KRING_BENCH_KEEP_LOG`, if set: the run's scratch folder goes.
+fn keep_log(bot: &BotProcess) -> Result<()> {
+    if let Ok(path) = std::env::var("KRING_BENCH_KEEP_LOG") {
+        std::fs::write(&path, bot.log()).with_context(|| format!("writing {path}"))?;
     }
     Ok(())
 }

@@ -115,6 +115,11 @@ impl TestSynapse {
         })
     }
 
+    /// The running Synapse's process id, for measuring its share of a benchmark.
+    pub fn pid(&self) -> Option<u32> {
+        self.process.as_ref().and_then(|process| process.pid())
+    }
+
     pub fn base_url(&self) -> String {
         self.config.base_url()
     }
