@@ -9,6 +9,7 @@ use kring_core::messages;
 use kring_core::plan::{Change, FiredTimer, Plan, Target};
 use kring_core::{Language, parse_message};
 use kring_store::{InboxEntry, InboxKind};
+use tracing::warn;
 
 pub(crate) async fn plan(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
     if let Some(plan) = capabilities::on_entry(bot, entry).await {
@@ -99,11 +100,25 @@ async fn network_chosen(
     let Ok(actor) = kring_core::MatrixId::parse(&entry.sender) else {
         return Ok(None);
     };
-    let Some((command_text, network_ids)) = bot
+    let choice = match bot
         .store
         .network_choice(&actor, bot.clock.now_millis())
-        .await?
-    else {
+        .await
+    {
+        Ok(choice) => choice,
+        // A damaged list answers nothing: the number is taken as if no question stood, rather
+        // than the message failing until it is given up on.
+        Err(kring_store::StoreError::Corrupt(why)) => {
+            warn!(
+                why,
+                "a stored which-network question cannot be read; passed over"
+            );
+            bot.metrics.unreadable_rows.inc();
+            None
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let Some((command_text, network_ids)) = choice else {
         return Ok(None);
     };
     let Some(network_id) = number
@@ -135,4 +150,58 @@ async fn network_chosen(
     };
     plan.change(Change::ForgetNetworkChoice { user: actor });
     Ok(Some(plan))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::network_chosen;
+    use kring_core::Language;
+    use kring_store::{InboxKind, NewInboxEntry};
+
+    /// A which-network question whose stored list is damaged is passed over (counted and
+    /// logged), so the person's number is answered like any other message instead of failing
+    /// until it is given up on.
+    #[tokio::test]
+    async fn a_damaged_network_question_is_passed_over() {
+        let mock = crate::testing::mock_bot().await;
+        let bot = &mock.bot;
+        let anna = "@anna:kring.test";
+        sqlx::query(
+            "INSERT INTO network_choices (user_id, command, network_ids, asked_at)
+             VALUES ($1, '!logboek', $2, $3)",
+        )
+        .bind(anna)
+        .bind("not a network id!")
+        .bind(bot.clock.now_millis())
+        .execute(bot.store.pool())
+        .await
+        .expect("a damaged row");
+        let bot_name = bot.identity.user_id.as_str();
+        bot.store
+            .inbox_insert(
+                bot_name,
+                &NewInboxEntry {
+                    event_id: "$two".into(),
+                    room_id: "!chat:kring.test".into(),
+                    sender: anna.into(),
+                    kind: InboxKind::Command,
+                    body: Some("2".into()),
+                    encrypted_event: None,
+                    origin_ts: 0,
+                },
+            )
+            .await
+            .expect("inserted");
+        let entry = bot
+            .store
+            .inbox_entry(bot_name, "$two")
+            .await
+            .expect("read")
+            .expect("there");
+        let chosen = network_chosen(bot, &entry, Language::Dutch, true)
+            .await
+            .expect("no error");
+        assert!(chosen.is_none());
+        assert_eq!(bot.metrics.unreadable_rows.get(), 1);
+    }
 }

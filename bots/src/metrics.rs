@@ -30,6 +30,10 @@ pub struct BotMetrics {
     /// Events the bot could not make sense of (no type, sender or id; a stored ciphertext that
     /// is no longer JSON): settled without an answer, each with a log line naming the event.
     pub malformed_events: Counter,
+    /// Rows in Kring's own store that could not be read back (a which-network question whose
+    /// list is damaged): passed over with a log line, so one bad row does not keep a person
+    /// from being answered.
+    pub unreadable_rows: Counter,
     /// State events reconciliation found in a network room that the bot had never taken in
     /// (reconcile.rs): each one is something the sync missed.
     pub reconciled_events: Counter,
@@ -73,6 +77,7 @@ impl BotMetrics {
             unreadable: Counter::default(),
             untrusted_inputs: Counter::default(),
             malformed_events: Counter::default(),
+            unreadable_rows: Counter::default(),
             reconciled_events: Counter::default(),
             reconcile_failures: Counter::default(),
             networks_without_the_bot: Gauge::default(),
@@ -147,6 +152,11 @@ impl BotMetrics {
             "malformed_events",
             "Events the bot could not read the envelope of, settled without an answer and logged",
             metrics.malformed_events.clone(),
+        );
+        bots.register(
+            "unreadable_rows",
+            "Rows of Kring's store that could not be read back, passed over and logged",
+            metrics.unreadable_rows.clone(),
         );
         bots.register(
             "reconciled_events",
