@@ -153,8 +153,9 @@ mod tests {
     use matrix_sdk::test_utils::mocks::MatrixMockServer;
     use wiremock::ResponseTemplate;
 
-    #[tokio::test]
-    async fn a_queued_key_query_is_sent_once_and_then_nothing_is_left() {
+    /// A client on a mock server that answers exactly `times` key queries for the client's own
+    /// user (checked when the server is dropped).
+    async fn answering_key_queries(times: u64) -> (MatrixMockServer, Client) {
         let server = MatrixMockServer::new().await;
         let client = server.client_builder().build().await;
         let own = client.user_id().expect("logged in").to_string();
@@ -164,10 +165,17 @@ mod tests {
                 ResponseTemplate::new(200)
                     .set_body_json(serde_json::json!({ "device_keys": { own: {} } })),
             )
-            .expect(1)
+            .expect(times)
             .mount()
             .await;
-        let queries = KeyQueries::new(client);
+        (server, client)
+    }
+
+    #[tokio::test]
+    async fn a_queued_key_query_is_sent_once_and_then_nothing_is_left() {
+        let (_server, client) = answering_key_queries(1).await;
+        // No gap: the second call really asks the SDK, and finds nothing queued.
+        let queries = KeyQueries::with_gap(client, Duration::ZERO);
         // A bot that just started has its own device list queued; nothing sends it until a
         // sync ends, unless this does.
         assert_eq!(queries.send_pending().await.expect("sent"), 1);
@@ -178,18 +186,7 @@ mod tests {
     /// queued one again: asking would forget the SDK's own query in flight.
     #[tokio::test]
     async fn no_second_query_is_made_within_the_gap() {
-        let server = MatrixMockServer::new().await;
-        let client = server.client_builder().build().await;
-        let own = client.user_id().expect("logged in").to_string();
-        server
-            .mock_query_keys()
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .set_body_json(serde_json::json!({ "device_keys": { own: {} } })),
-            )
-            .expect(2)
-            .mount()
-            .await;
+        let (_server, client) = answering_key_queries(2).await;
         let dirty_again = || async {
             client
                 .olm_machine_for_testing()
