@@ -156,7 +156,6 @@ async fn network_chosen(
 mod tests {
     use super::network_chosen;
     use kring_core::Language;
-    use kring_store::{InboxKind, NewInboxEntry};
 
     /// A which-network question whose stored list is damaged is passed over (counted and
     /// logged), so the person's number is answered like any other message instead of failing
@@ -176,28 +175,8 @@ mod tests {
         .execute(bot.store.pool())
         .await
         .expect("a damaged row");
-        let bot_name = bot.identity.user_id.as_str();
-        bot.store
-            .inbox_insert(
-                bot_name,
-                &NewInboxEntry {
-                    event_id: "$two".into(),
-                    room_id: "!chat:kring.test".into(),
-                    sender: anna.into(),
-                    kind: InboxKind::Command,
-                    body: Some("2".into()),
-                    encrypted_event: None,
-                    origin_ts: 0,
-                },
-            )
-            .await
-            .expect("inserted");
-        let entry = bot
-            .store
-            .inbox_entry(bot_name, "$two")
-            .await
-            .expect("read")
-            .expect("there");
+        let entry =
+            crate::testing::received_command(bot, "$two", "!chat:kring.test", anna, "2", 0).await;
         let chosen = network_chosen(bot, &entry, Language::Dutch, true)
             .await
             .expect("no error");

@@ -7,7 +7,7 @@ use kring_core::MatrixId;
 use kring_core::Role;
 use kring_core::network::{Membership, NetworkId, NetworkState};
 use kring_core::plan::{Change, Plan};
-use kring_store::{InboxKind, NewInboxEntry, Store};
+use kring_store::{InboxEntry, InboxKind, NewInboxEntry, Store};
 use matrix_sdk::ruma::RoomId;
 use matrix_sdk::test_utils::mocks::MatrixMockServer;
 use std::sync::Arc;
@@ -62,6 +62,37 @@ pub(crate) fn id(user: &str) -> MatrixId {
     MatrixId::parse(user).expect("a valid Matrix ID")
 }
 
+/// A command `sender` typed in `room_id`, put into the inbox as the sync would; the entry as
+/// the worker reads it.
+pub(crate) async fn received_command(
+    bot: &Bot,
+    event_id: &str,
+    room_id: &str,
+    sender: &str,
+    body: &str,
+    origin_ts: i64,
+) -> InboxEntry {
+    let bot_name = bot.identity.user_id.as_str();
+    let entry = NewInboxEntry {
+        event_id: event_id.into(),
+        room_id: room_id.into(),
+        sender: sender.into(),
+        kind: InboxKind::Command,
+        body: Some(body.into()),
+        encrypted_event: None,
+        origin_ts,
+    };
+    bot.store
+        .inbox_insert(bot_name, &entry)
+        .await
+        .expect("an inbox entry");
+    bot.store
+        .inbox_entry(bot_name, event_id)
+        .await
+        .expect("read back")
+        .expect("in the inbox")
+}
+
 impl MockBot {
     /// A network for `client` in `room_id`, active, with `members` (user, role) joined, as the
     /// store holds it after the client accepted and the members joined.
@@ -74,21 +105,7 @@ impl MockBot {
     ) {
         let store = &self.bot.store;
         let cause = format!("$start-{room_id}");
-        store
-            .inbox_insert(
-                self.bot.identity.user_id.as_str(),
-                &NewInboxEntry {
-                    event_id: cause.clone(),
-                    room_id: "!dm:kring.test".into(),
-                    sender: client.into(),
-                    kind: InboxKind::Command,
-                    body: Some("!start".into()),
-                    encrypted_event: None,
-                    origin_ts: 1,
-                },
-            )
-            .await
-            .expect("an inbox entry");
+        received_command(&self.bot, &cause, "!dm:kring.test", client, "!start", 1).await;
         let mut plan = Plan::new();
         plan.change(Change::CreateNetwork {
             network_id: NetworkId::parse(network_id).expect("a network id"),

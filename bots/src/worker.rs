@@ -371,18 +371,16 @@ mod tests {
     ) {
         use kring_core::messages::BotReply;
         use kring_core::plan::{Plan, Target};
-        use kring_store::{InboxKind, NewInboxEntry};
         let bot_name = bot.identity.user_id.as_str();
-        let entry = NewInboxEntry {
-            event_id: event_id.into(),
-            room_id: room.to_string(),
-            sender: "@anna:kring.test".into(),
-            kind: InboxKind::Command,
-            body: Some("!help".into()),
-            encrypted_event: None,
+        crate::testing::received_command(
+            bot,
+            event_id,
+            room.as_str(),
+            "@anna:kring.test",
+            "!help",
             origin_ts,
-        };
-        bot.store.inbox_insert(bot_name, &entry).await.unwrap();
+        )
+        .await;
         let plan = Plan::reply(
             Target::Room {
                 room_id: room.to_owned(),
