@@ -34,6 +34,7 @@ pub struct BotMetrics {
     /// list is damaged): passed over with a log line, so one bad row does not keep a person
     /// from being answered.
     pub unreadable_rows: Counter,
+    pub plans_made_again: Counter,
     /// State events reconciliation found in a network room that the bot had never taken in
     /// (reconcile.rs): each one is something the sync missed.
     pub reconciled_events: Counter,
@@ -78,6 +79,7 @@ impl BotMetrics {
             untrusted_inputs: Counter::default(),
             malformed_events: Counter::default(),
             unreadable_rows: Counter::default(),
+            plans_made_again: Counter::default(),
             reconciled_events: Counter::default(),
             reconcile_failures: Counter::default(),
             networks_without_the_bot: Gauge::default(),
@@ -157,6 +159,11 @@ impl BotMetrics {
             "unreadable_rows",
             "Rows of Kring's store that could not be read back, passed over and logged",
             metrics.unreadable_rows.clone(),
+        );
+        bots.register(
+            "plans_made_again",
+            "Plans not written because another process changed their state first, and made again",
+            metrics.plans_made_again.clone(),
         );
         bots.register(
             "reconciled_events",

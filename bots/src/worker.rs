@@ -5,7 +5,7 @@
 
 use crate::{Bot, BotError};
 use crate::{dispatch, effects};
-use kring_store::{InboxEntry, InboxKind};
+use kring_store::{InboxEntry, InboxKind, PlanWritten};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,13 +42,6 @@ pub(crate) async fn run(
         if *shutdown.borrow() {
             break;
         }
-        // Due timers are looked for once a second, not before every answer.
-        if last_sweep.is_none_or(|at| at.elapsed() >= IDLE_LOOK) {
-            if let Err(error) = sweep(&bot).await {
-                warn!(%error, "could not look for due timers; retrying");
-            }
-            last_sweep = Some(std::time::Instant::now());
-        }
         if !busy.is_empty() && last_renewal.elapsed() >= LEASE / 3 {
             if let Err(error) = bot
                 .store
@@ -72,6 +65,8 @@ pub(crate) async fn run(
                     if busy.contains(&lane) {
                         continue;
                     }
+                    // Read before the claim: the lease holds at least this long from here.
+                    let lease_taken_at = std::time::Instant::now();
                     let claimed = bot
                         .store
                         .claim_lane(&bot_name, &lane, &holder, now(), lease_until())
@@ -90,12 +85,23 @@ pub(crate) async fn run(
                     let bot = bot.clone();
                     let shutdown = shutdown.clone();
                     lanes.spawn(async move {
-                        let answered = answer_lane(&bot, &lane, shutdown).await;
+                        let answered = answer_lane(&bot, &lane, lease_taken_at, shutdown).await;
                         (lane, answered)
                     });
                 }
             }
             Err(error) => warn!(%error, "could not read the inbox; retrying"),
+        }
+        // Due timers are looked for once a second, not before every answer, and after the
+        // waiting rooms are under way: a command that woke the worker does not wait for it.
+        if last_sweep.is_none_or(|at| at.elapsed() >= IDLE_LOOK) {
+            match sweep(&bot).await {
+                // What it put into the inbox is answered at once, not after the next second.
+                Ok(true) => bot.wake_worker.notify_one(),
+                Ok(false) => {}
+                Err(error) => warn!(%error, "could not look for due timers; retrying"),
+            }
+            last_sweep = Some(std::time::Instant::now());
         }
         tokio::select! {
             _ = bot.wake_worker.notified() => {}
@@ -152,9 +158,14 @@ fn lease_until() -> i64 {
 async fn answer_lane(
     bot: &Bot,
     lane: &str,
+    lease_taken_at: std::time::Instant,
     shutdown: watch::Receiver<bool>,
 ) -> Result<(), BotError> {
     let bot_name = bot.identity.user_id.as_str();
+    // The dispatcher took the lease just before, and the first list is read after it: its
+    // first entry needs neither the check nor the fresh read below (most lanes hold one entry),
+    // unless getting here took long enough for the lease to be worth checking again.
+    let mut lease_just_taken = lease_taken_at.elapsed() < LEASE / 3;
     loop {
         let pending = bot.store.pending_in_lane(bot_name, lane, BATCH).await?;
         if pending.is_empty() {
@@ -165,26 +176,30 @@ async fn answer_lane(
             if *shutdown.borrow() {
                 return Ok(());
             }
-            // The lease is checked (and extended) before every entry, not only by the
-            // dispatcher's renewal: a lane whose lease ran out while it was held up (a stalled
-            // database, a long shutdown) must not answer beside the process that took the room.
-            let holder = bot.identity.device_id.as_str();
-            if !bot
-                .store
-                .claim_lane(bot_name, lane, holder, now(), lease_until())
-                .await?
-            {
-                warn!("another process took over a room's lease; this one stops answering it");
-                return Ok(());
-            }
-            // Read afresh: the list is from before, and another holder may have answered it.
-            if bot
-                .store
-                .inbox_entry(bot_name, &entry.event_id)
-                .await?
-                .is_none_or(|now| now.state != kring_store::InboxState::Pending)
-            {
-                continue;
+            if !std::mem::take(&mut lease_just_taken) {
+                // The lease is checked (and extended) before every entry, not only by the
+                // dispatcher's renewal: a lane whose lease ran out while it was held up (a
+                // stalled database, a long shutdown) must not answer beside the process that
+                // took the room.
+                let holder = bot.identity.device_id.as_str();
+                if !bot
+                    .store
+                    .claim_lane(bot_name, lane, holder, now(), lease_until())
+                    .await?
+                {
+                    warn!("another process took over a room's lease; this one stops answering it");
+                    return Ok(());
+                }
+                // Read afresh: the list is from before, and another holder may have answered
+                // it.
+                if bot
+                    .store
+                    .inbox_entry(bot_name, &entry.event_id)
+                    .await?
+                    .is_none_or(|now| now.state != kring_store::InboxState::Pending)
+                {
+                    continue;
+                }
             }
             let span = tracing::info_span!("inbox_entry", kind = ?entry.kind, attempt = entry.attempts + 1);
             let Err(error) = answer(bot, entry).instrument(span).await else {
@@ -233,9 +248,10 @@ async fn answer_lane(
 
 /// Timers that came due become inbox entries (`kring_store::Store::fire_due_timers`), which
 /// the rules then plan like any other event; and what reaches the bot from outside the sync is
-/// picked up.
-async fn sweep(bot: &Bot) -> Result<(), BotError> {
+/// picked up. Says whether anything was put into the inbox.
+async fn sweep(bot: &Bot) -> Result<bool, BotError> {
     let bot_name = bot.identity.user_id.as_str();
+    let mut added = false;
     loop {
         let outcome = bot
             .store
@@ -248,6 +264,7 @@ async fn sweep(bot: &Bot) -> Result<(), BotError> {
                 key, "a timer's stored payload cannot be read; it will not fire"
             );
         }
+        added |= outcome.fired > 0;
         if outcome.fired + outcome.broken.len() < BATCH as usize {
             break;
         }
@@ -276,8 +293,39 @@ async fn sweep(bot: &Bot) -> Result<(), BotError> {
         bot.store
             .confirmation_announced(&confirmed.user_id, confirmed.confirmed_at)
             .await?;
+        added = true;
     }
-    Ok(())
+    Ok(added)
+}
+
+/// How often a plan is made again because another process wrote meanwhile, before the entry
+/// is retried later like any other that could not be planned.
+const MAX_REPLANS: usize = 20;
+
+/// Plans the entry unless it was planned before, and writes the plan if the state it was made
+/// from is still the state in the store (`kring_store::Store::apply_plan_made_at`).
+async fn plan_from_unchanged_state(bot: &Bot, entry: &InboxEntry) -> Result<(), BotError> {
+    let bot_name = bot.identity.user_id.as_str();
+    for _ in 0..MAX_REPLANS {
+        if bot.store.is_planned(bot_name, &entry.event_id).await? {
+            return Ok(());
+        }
+        let basis = bot.store.plan_basis().await?;
+        let plan = dispatch::plan(bot, entry).await?;
+        match bot
+            .store
+            .apply_plan_made_at(bot_name, &entry.event_id, &plan, basis)
+            .await?
+        {
+            PlanWritten::Written | PlanWritten::PlannedBefore => return Ok(()),
+            PlanWritten::StateChanged => {
+                bot.metrics.plans_made_again.inc();
+            }
+        }
+    }
+    Err(BotError::Plan(format!(
+        "the state changed under {MAX_REPLANS} plans in a row"
+    )))
 }
 
 /// Plans the entry (once; a replay finds the stored plan), carries out what is left of its
@@ -295,13 +343,10 @@ async fn answer(bot: &Bot, entry: &InboxEntry) -> Result<(), BotError> {
         // Plans are made one at a time, whichever room they come from: each reads the
         // network's state and writes what follows from it, and two made side by side could
         // each miss the other's (two lanes of one network: its room and a member's chat).
+        // Another process on the same database is not held by this lock: a plan is written
+        // only if nothing it was made from changed meanwhile, and is made again if it did.
         let _one_plan_at_a_time = bot.planning.lock().await;
-        if !bot.store.is_planned(bot_name, &entry.event_id).await? {
-            let plan = dispatch::plan(bot, entry).await?;
-            bot.store
-                .apply_plan(bot_name, &entry.event_id, &plan)
-                .await?;
-        }
+        plan_from_unchanged_state(bot, entry).await?;
     }
     let planned = std::time::Instant::now();
     // Whatever key query a sync queued is sent before encrypting, and while (key_queries.rs).

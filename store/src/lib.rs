@@ -11,7 +11,7 @@ mod timers;
 
 pub use identities::ConfirmedIdentity;
 pub use inbox::{InboxEntry, InboxKind, InboxState, NewInboxEntry};
-pub use networks::{LinkLookup, NETWORK_CHOICE_STANDS_MS, PendingEffect};
+pub use networks::{LinkLookup, NETWORK_CHOICE_STANDS_MS, PendingEffect, PlanBasis, PlanWritten};
 pub use timers::{FiredTimers, StoredTimer, TimerState, fired_timer_event_id};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

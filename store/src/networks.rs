@@ -24,6 +24,21 @@ pub struct PendingEffect {
     pub attempts: i64,
 }
 
+/// The state a plan was made from, as `Store::plan_basis` read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanBasis(i64);
+
+/// What became of a plan handed to `Store::apply_plan_made_at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanWritten {
+    Written,
+    /// The entry had a plan already (a replay, or another process was first): nothing written.
+    PlannedBefore,
+    /// Something a plan is made from was written since the plan's basis was read: nothing
+    /// written; plan again.
+    StateChanged,
+}
+
 /// A link found by the secret in its URL, with the network it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkLookup {
@@ -155,12 +170,17 @@ impl Store {
             .flatten())
     }
 
+    /// Effects write what they learnt (a room made, a poll sent, an invite that failed) as any
+    /// write plans are made from: counted, so a plan made beside it is made again.
     pub async fn set_network_room(&self, network_id: &str, room_id: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE networks SET room_id = $1 WHERE network_id = $2")
             .bind(room_id)
             .bind(network_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        state_written(&mut tx, None).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -200,14 +220,17 @@ impl Store {
         number: i64,
         event_id: &str,
     ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "UPDATE proposals SET prompt_event_id = $1 WHERE network_id = $2 AND number = $3",
         )
         .bind(event_id)
         .bind(network_id)
         .bind(number)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        state_written(&mut tx, None).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -222,6 +245,7 @@ impl Store {
     ) -> Result<()> {
         let json = serde_json::to_string(poll)
             .map_err(|error| StoreError::Corrupt(format!("consent poll: {error}")))?;
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO consent_polls (poll_event_id, network_id, room_id, poll, sent_at)
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (poll_event_id) DO NOTHING",
@@ -231,8 +255,10 @@ impl Store {
         .bind(room_id)
         .bind(json)
         .bind(sent_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        state_written(&mut tx, None).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -282,13 +308,16 @@ impl Store {
 
     /// An invite that could not be delivered (no such account): the person never was a member.
     pub async fn forget_invited_member(&self, network_id: &str, user: &MatrixId) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "DELETE FROM network_members WHERE network_id = $1 AND user_id = $2 AND membership = 'invited'",
         )
         .bind(network_id)
         .bind(user.as_str())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        state_written(&mut tx, None).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -454,14 +483,52 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        // The bridge is a second writer: a link used is state a plan reads (a link revoked
+        // beside it must not be taken for open).
+        state_written(&mut tx, None).await?;
         tx.commit().await?;
         Ok(true)
     }
 
+    /// What a planner reads before it reads anything else, and hands back with its plan
+    /// (`Store::apply_plan_made_at`): the count of writes to the state plans are made from.
+    pub async fn plan_basis(&self) -> Result<PlanBasis> {
+        let row = sqlx::query("SELECT seq FROM plan_sequence WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(PlanBasis(row.try_get("seq")?))
+    }
+
     /// Writes `plan` for the inbox entry `cause_event_id` in one transaction: every change, the
     /// effects as outbox rows, and the mark that the entry is planned. Returns `false` (and
-    /// writes nothing) when the entry was planned before.
+    /// writes nothing) when the entry was planned before. For setting up state (tests, tools):
+    /// it does not ask whether the state changed since the plan was made, but planners running
+    /// beside it notice that it wrote.
     pub async fn apply_plan(&self, bot: &str, cause_event_id: &str, plan: &Plan) -> Result<bool> {
+        Ok(self.write_plan(bot, cause_event_id, plan, None).await? == PlanWritten::Written)
+    }
+
+    /// Writes `plan` as `Store::apply_plan` does, but only if nothing a plan is made from was
+    /// written since `basis` was read; otherwise nothing is written and the caller plans again
+    /// from the new state. This is what lets two processes plan on one database.
+    pub async fn apply_plan_made_at(
+        &self,
+        bot: &str,
+        cause_event_id: &str,
+        plan: &Plan,
+        basis: PlanBasis,
+    ) -> Result<PlanWritten> {
+        self.write_plan(bot, cause_event_id, plan, Some(basis))
+            .await
+    }
+
+    async fn write_plan(
+        &self,
+        bot: &str,
+        cause_event_id: &str,
+        plan: &Plan,
+        basis: Option<PlanBasis>,
+    ) -> Result<PlanWritten> {
         let mut tx = self.pool.begin().await?;
         let marked = sqlx::query(
             "UPDATE inbox SET planned_at = $1
@@ -474,7 +541,11 @@ impl Store {
         .await?;
         if marked.rows_affected() != 1 {
             tx.rollback().await?;
-            return Ok(false);
+            return Ok(PlanWritten::PlannedBefore);
+        }
+        if !state_written(&mut tx, basis).await? {
+            tx.rollback().await?;
+            return Ok(PlanWritten::StateChanged);
         }
         let mut log_seq = 0_i64;
         for change in &plan.changes {
@@ -495,7 +566,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        Ok(true)
+        Ok(PlanWritten::Written)
     }
 
     /// Whether the entry's plan has been stored already.
@@ -843,6 +914,28 @@ fn link_from_row(row: &AnyRow) -> Result<InviteLink> {
 /// How long a "which network?" question waits for its number: after that a bare number is
 /// just a number, and the command is forgotten.
 pub const NETWORK_CHOICE_STANDS_MS: i64 = 60 * 60 * 1000;
+
+/// Counts a write to the state plans are made from, inside the writer's transaction; with
+/// `expected`, only if the count is still that (and `false` when it is not). The row is
+/// locked until the transaction ends, so of two writers that read the same count, the second
+/// waits and then finds it changed (PostgreSQL re-reads the row; SQLite has one writer at a
+/// time).
+async fn state_written(tx: &mut AnyConnection, expected: Option<PlanBasis>) -> Result<bool> {
+    let counted = match expected {
+        Some(PlanBasis(seq)) => {
+            sqlx::query("UPDATE plan_sequence SET seq = seq + 1 WHERE id = 1 AND seq = $1")
+                .bind(seq)
+                .execute(&mut *tx)
+                .await?
+        }
+        None => {
+            sqlx::query("UPDATE plan_sequence SET seq = seq + 1 WHERE id = 1")
+                .execute(&mut *tx)
+                .await?
+        }
+    };
+    Ok(counted.rows_affected() == 1)
+}
 
 async fn apply_change(
     connection: &mut AnyConnection,

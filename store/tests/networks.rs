@@ -6,7 +6,7 @@ use kring_core::messages::BotReply;
 use kring_core::network::{Membership, NetworkState, ProposalKind, ProposalState};
 use kring_core::plan::{ActionRecord, Change, Effect, Outcome, Plan, Target};
 use kring_core::{MatrixId, Role};
-use kring_store::{InboxKind, NewInboxEntry, Store, StoreError};
+use kring_store::{InboxKind, NewInboxEntry, PlanWritten, Store, StoreError};
 use kring_testbed::on_both_databases;
 
 fn nid(id: &str) -> kring_core::network::NetworkId {
@@ -24,6 +24,8 @@ on_both_databases!(
     a_consent_poll_is_understood_until_it_is_closed,
     a_which_network_question_waits_for_its_number_for_an_hour,
     the_store_applies_each_consequence_as_the_model_does,
+    a_plan_made_from_state_that_changed_is_not_written,
+    plans_made_side_by_side_each_see_the_ones_written_before_them,
 );
 
 const BOT: &str = "@kring:kring.test";
@@ -603,5 +605,174 @@ async fn the_store_applies_each_consequence_as_the_model_does(store: Store) -> R
         ],
         "the link proposal lapsed with the gp's removal"
     );
+    Ok(())
+}
+
+/// A proposal numbered from what the planner read, and its answer.
+fn proposal_plan(number: i64) -> Plan {
+    let mut plan = Plan::new();
+    plan.change(Change::AddProposal {
+        network_id: nid("net-a"),
+        number,
+        kind: ProposalKind::Invite {
+            user: id("piet"),
+            role: Role::Carer,
+        },
+        proposed_by: id("client"),
+        at: 20,
+    })
+    .effect(Effect::Send {
+        to: Target::Network {
+            network_id: nid("net-a"),
+        },
+        reply: BotReply {
+            plain: format!("voorstel {number}"),
+            html: format!("voorstel {number}"),
+        },
+        reply_to: None,
+    });
+    plan
+}
+
+/// Two processes on one database plan from the same state: the second plan is not written
+/// (nothing of it: not the change, not its effects, not the mark), and made again from the new
+/// state it is. A write by an effect counts as a change of state too.
+async fn a_plan_made_from_state_that_changed_is_not_written(store: Store) -> Result<()> {
+    inbox_event(&store, "$start").await?;
+    store
+        .apply_plan(BOT, "$start", &start_plan("net-a", "client"))
+        .await?;
+    for event in ["$first", "$second", "$third"] {
+        inbox_event(&store, event).await?;
+    }
+    let basis = store.plan_basis().await?;
+    let number = store
+        .network("net-a")
+        .await?
+        .expect("stored")
+        .next_proposal_number();
+    assert_eq!(
+        store
+            .apply_plan_made_at(BOT, "$first", &proposal_plan(number), basis)
+            .await?,
+        PlanWritten::Written
+    );
+    assert_eq!(
+        store
+            .apply_plan_made_at(BOT, "$second", &proposal_plan(number), basis)
+            .await?,
+        PlanWritten::StateChanged
+    );
+    assert!(!store.is_planned(BOT, "$second").await?);
+    assert!(store.pending_effects(BOT, "$second").await?.is_empty());
+    assert_eq!(
+        store
+            .network("net-a")
+            .await?
+            .expect("stored")
+            .proposals
+            .len(),
+        1
+    );
+
+    let basis = store.plan_basis().await?;
+    let number = store
+        .network("net-a")
+        .await?
+        .expect("stored")
+        .next_proposal_number();
+    assert_eq!(number, 2);
+    assert_eq!(
+        store
+            .apply_plan_made_at(BOT, "$second", &proposal_plan(number), basis)
+            .await?,
+        PlanWritten::Written
+    );
+    assert_eq!(
+        store
+            .apply_plan_made_at(
+                BOT,
+                "$second",
+                &proposal_plan(number),
+                store.plan_basis().await?
+            )
+            .await?,
+        PlanWritten::PlannedBefore,
+        "a replay is not planned twice"
+    );
+
+    let basis = store.plan_basis().await?;
+    store.set_network_room("net-a", "!room:kring.test").await?;
+    assert_eq!(
+        store
+            .apply_plan_made_at(BOT, "$third", &Plan::new(), basis)
+            .await?,
+        PlanWritten::StateChanged
+    );
+    Ok(())
+}
+
+/// Eight planners (as many processes) each read the network, then all write a proposal
+/// numbered from what they read: one is written at once, the others find the state changed,
+/// read again and plan again, so the numbers come out 1 to 8 with none taken twice.
+async fn plans_made_side_by_side_each_see_the_ones_written_before_them(store: Store) -> Result<()> {
+    const PLANNERS: usize = 8;
+    inbox_event(&store, "$start").await?;
+    store
+        .apply_plan(BOT, "$start", &start_plan("net-a", "client"))
+        .await?;
+    for planner in 0..PLANNERS {
+        inbox_event(&store, &format!("$plan-{planner}")).await?;
+    }
+    let all_have_read = std::sync::Arc::new(tokio::sync::Barrier::new(PLANNERS));
+    let mut planners = tokio::task::JoinSet::new();
+    for planner in 0..PLANNERS {
+        let store = store.clone();
+        let all_have_read = all_have_read.clone();
+        planners.spawn(async move {
+            let event = format!("$plan-{planner}");
+            let mut first_round = true;
+            let mut made_again = 0;
+            loop {
+                let basis = store.plan_basis().await?;
+                let number = store
+                    .network("net-a")
+                    .await?
+                    .expect("stored")
+                    .next_proposal_number();
+                if first_round {
+                    all_have_read.wait().await;
+                    first_round = false;
+                }
+                match store
+                    .apply_plan_made_at(BOT, &event, &proposal_plan(number), basis)
+                    .await?
+                {
+                    PlanWritten::Written => return anyhow::Ok(made_again),
+                    PlanWritten::StateChanged => made_again += 1,
+                    PlanWritten::PlannedBefore => anyhow::bail!("{event} was planned by another"),
+                }
+            }
+        });
+    }
+    let mut made_again = Vec::new();
+    while let Some(planner) = planners.join_next().await {
+        made_again.push(planner??);
+    }
+    assert_eq!(
+        made_again.iter().filter(|&&again| again == 0).count(),
+        1,
+        "all read the same state, so only one plan made from it is written: {made_again:?}"
+    );
+    let mut numbers: Vec<i64> = store
+        .network("net-a")
+        .await?
+        .expect("stored")
+        .proposals
+        .iter()
+        .map(|proposal| proposal.number)
+        .collect();
+    numbers.sort();
+    assert_eq!(numbers, (1..=PLANNERS as i64).collect::<Vec<_>>());
     Ok(())
 }
