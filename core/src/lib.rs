@@ -12,6 +12,7 @@ pub mod consent;
 pub mod language;
 pub mod logbook;
 pub mod matrix_id;
+pub mod meeting;
 pub mod messages;
 pub mod network;
 pub mod plan;

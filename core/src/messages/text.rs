@@ -142,7 +142,7 @@ impl Text {
     }
 }
 
-const DUTCH_MONTHS: [&str; 12] = [
+pub(crate) const DUTCH_MONTHS: [&str; 12] = [
     "januari",
     "februari",
     "maart",
@@ -156,7 +156,7 @@ const DUTCH_MONTHS: [&str; 12] = [
     "november",
     "december",
 ];
-const ENGLISH_MONTHS: [&str; 12] = [
+pub(crate) const ENGLISH_MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",
