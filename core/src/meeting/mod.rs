@@ -5,9 +5,11 @@
 
 pub mod ics;
 pub mod moment;
+mod texts;
 
 pub use ics::{CalendarEvent, IcsMethod, calendar_file};
 pub use moment::{
     CandidatesError, DEFAULT_MINUTES, Moment, MomentError, check_candidates, parse_moment,
     suggest_moments,
 };
+pub use texts::{candidates_refused, moment_in_words, moment_refused};
