@@ -1,0 +1,420 @@
+//! Who may plan a meeting, who can be invited, and what the votes say. The client chairs: the
+//! client (or their representative) plans; any other member may propose one, which the client
+//! decides on as with members. Only invitees' answers count, each one's latest per moment.
+
+use crate::consent::{Consent, InfoKind, Subject, may};
+use crate::network::{Membership, Millis, Network, NetworkState};
+use crate::{MatrixId, Role};
+use std::collections::BTreeMap;
+
+/// What someone may do about a meeting in a network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeetingRight {
+    /// The client, or the representative acting for them.
+    Plan,
+    /// Another member: a proposal the client decides on.
+    Propose,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum MeetingRefusal {
+    #[error("not a member of the network")]
+    NotInNetwork,
+    #[error("the network is not active")]
+    NetworkNotActive,
+}
+
+pub fn meeting_right(network: &Network, actor: &MatrixId) -> Result<MeetingRight, MeetingRefusal> {
+    if network.state != NetworkState::Active {
+        return Err(MeetingRefusal::NetworkNotActive);
+    }
+    if network.steered_by(actor) {
+        return Ok(MeetingRight::Plan);
+    }
+    match network.member(actor) {
+        Some(member) if member.membership == Membership::Joined && member.role != Role::Bot => {
+            Ok(MeetingRight::Propose)
+        }
+        _ => Err(MeetingRefusal::NotInNetwork),
+    }
+}
+
+/// The invitees as chosen, and those of them who may not see meeting details yet: the client
+/// is asked to give them "afspraken" in the same step, or to leave them out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitees {
+    pub invited: Vec<MatrixId>,
+    pub without_consent: Vec<MatrixId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InviteeError {
+    #[error("nobody was chosen")]
+    NobodyChosen,
+    /// Someone who is not (or no longer) in the network, or the bot.
+    #[error("{0} is not in the network")]
+    NotInNetwork(MatrixId),
+}
+
+/// Checks the people the client chose: each once, each joined in the network (the client
+/// chairs and is always there, so choosing them changes nothing).
+pub fn check_invitees(
+    network: &Network,
+    consent: &Consent,
+    chosen: &[MatrixId],
+    now: Millis,
+) -> Result<Invitees, InviteeError> {
+    let mut invited: Vec<MatrixId> = Vec::new();
+    for person in chosen {
+        if person == &network.client || invited.contains(person) {
+            continue;
+        }
+        let joined = network.member(person).is_some_and(|member| {
+            member.membership == Membership::Joined && member.role != Role::Bot
+        });
+        if !joined {
+            return Err(InviteeError::NotInNetwork(person.clone()));
+        }
+        invited.push(person.clone());
+    }
+    if invited.is_empty() {
+        return Err(InviteeError::NobodyChosen);
+    }
+    let without_consent = invited
+        .iter()
+        .filter(|person| {
+            !may(
+                network,
+                consent,
+                &Subject::Member {
+                    user: (*person).clone(),
+                },
+                InfoKind::Appointments,
+                now,
+            )
+        })
+        .cloned()
+        .collect();
+    Ok(Invitees {
+        invited,
+        without_consent,
+    })
+}
+
+/// Whom the choice starts with: those invited last time who are still joined.
+pub fn preselected(network: &Network, last_time: &[MatrixId]) -> Vec<MatrixId> {
+    last_time
+        .iter()
+        .filter(|person| {
+            network
+                .member(person)
+                .is_some_and(|member| member.membership == Membership::Joined)
+        })
+        .cloned()
+        .collect()
+}
+
+/// An answer to one candidate moment's poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Answer {
+    Yes,
+    Maybe,
+    No,
+}
+
+/// One vote as it arrived, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vote {
+    pub voter: MatrixId,
+    pub candidate: usize,
+    pub answer: Answer,
+}
+
+/// The answers to one candidate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CandidateTally {
+    pub yes: usize,
+    pub maybe: usize,
+    pub no: usize,
+}
+
+/// The live tally: per candidate, each invitee's latest answer (the client's too: the client
+/// chairs); votes from anyone else, or for a candidate that is not there, count for nothing.
+pub fn tally(
+    candidates: usize,
+    invitees: &[MatrixId],
+    client: &MatrixId,
+    votes: &[Vote],
+) -> Vec<CandidateTally> {
+    let mut latest: BTreeMap<(usize, &MatrixId), Answer> = BTreeMap::new();
+    for vote in votes {
+        if vote.candidate < candidates && (invitees.contains(&vote.voter) || &vote.voter == client)
+        {
+            latest.insert((vote.candidate, &vote.voter), vote.answer);
+        }
+    }
+    let mut tallies = vec![CandidateTally::default(); candidates];
+    for ((candidate, _), answer) in latest {
+        let tally = &mut tallies[candidate];
+        match answer {
+            Answer::Yes => tally.yes += 1,
+            Answer::Maybe => tally.maybe += 1,
+            Answer::No => tally.no += 1,
+        }
+    }
+    tallies
+}
+
+/// The invitees who answered none of the candidates yet: reminded once.
+pub fn not_answered(invitees: &[MatrixId], votes: &[Vote]) -> Vec<MatrixId> {
+    invitees
+        .iter()
+        .filter(|person| !votes.iter().any(|vote| &vote.voter == *person))
+        .cloned()
+        .collect()
+}
+
+/// The moment the bot suggests to the client: the most "ja"; of those, the fewest "nee"; then
+/// the most "misschien"; then the earliest given. `None` when nobody said yes or maybe to any.
+pub fn best_candidate(tallies: &[CandidateTally]) -> Option<usize> {
+    tallies
+        .iter()
+        .enumerate()
+        .filter(|(_, tally)| tally.yes + tally.maybe > 0)
+        .min_by_key(|(index, tally)| {
+            (
+                std::cmp::Reverse(tally.yes),
+                tally.no,
+                std::cmp::Reverse(tally.maybe),
+                *index,
+            )
+        })
+        .map(|(index, _)| index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::{Member, NetworkId};
+    use proptest::prelude::*;
+
+    fn id(name: &str) -> MatrixId {
+        MatrixId::parse(&format!("@{name}:kring.test")).unwrap()
+    }
+
+    fn member(name: &str, role: Role, membership: Membership) -> Member {
+        Member {
+            user: id(name),
+            role,
+            membership,
+            since: 1,
+            added_by: id("client"),
+        }
+    }
+
+    fn network() -> Network {
+        Network {
+            id: NetworkId::parse("net-a").unwrap(),
+            client: id("client"),
+            started_by: id("client"),
+            state: NetworkState::Active,
+            members: vec![
+                member("client", Role::Client, Membership::Joined),
+                member("rep", Role::Representative, Membership::Joined),
+                member("mother", Role::Carer, Membership::Joined),
+                member(
+                    "gp",
+                    Role::Professional {
+                        organisation: "Praktijk De Linde".into(),
+                        discipline: "huisarts".into(),
+                    },
+                    Membership::Joined,
+                ),
+                member("invited", Role::Carer, Membership::Invited),
+                member("gone", Role::Carer, Membership::Left),
+                member("kring", Role::Bot, Membership::Joined),
+            ],
+            proposals: Vec::new(),
+            links: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_client_and_representative_plan_other_members_propose() {
+        let network = network();
+        assert_eq!(
+            meeting_right(&network, &id("client")),
+            Ok(MeetingRight::Plan)
+        );
+        assert_eq!(meeting_right(&network, &id("rep")), Ok(MeetingRight::Plan));
+        assert_eq!(
+            meeting_right(&network, &id("mother")),
+            Ok(MeetingRight::Propose)
+        );
+        assert_eq!(
+            meeting_right(&network, &id("gp")),
+            Ok(MeetingRight::Propose)
+        );
+        for outsider in ["invited", "gone", "kring", "stranger"] {
+            assert_eq!(
+                meeting_right(&network, &id(outsider)),
+                Err(MeetingRefusal::NotInNetwork),
+                "{outsider}"
+            );
+        }
+        let closed = Network {
+            state: NetworkState::Closed,
+            ..network
+        };
+        assert_eq!(
+            meeting_right(&closed, &id("client")),
+            Err(MeetingRefusal::NetworkNotActive)
+        );
+    }
+
+    #[test]
+    fn invitees_are_joined_members_and_those_without_appointments_consent_are_named() {
+        let network = network();
+        let consent = Consent::default();
+        let chosen = [id("mother"), id("gp"), id("mother"), id("client")];
+        assert_eq!(
+            check_invitees(&network, &consent, &chosen, 10),
+            Ok(Invitees {
+                invited: vec![id("mother"), id("gp")],
+                without_consent: vec![id("mother"), id("gp")],
+            })
+        );
+        for outsider in ["invited", "gone", "kring", "stranger"] {
+            assert_eq!(
+                check_invitees(&network, &consent, &[id("gp"), id(outsider)], 10),
+                Err(InviteeError::NotInNetwork(id(outsider)))
+            );
+        }
+        assert_eq!(
+            check_invitees(&network, &consent, &[id("client")], 10),
+            Err(InviteeError::NobodyChosen)
+        );
+        let grant = |subject, ends_at| crate::consent::Grant {
+            subject,
+            kind: InfoKind::Appointments,
+            given_by: id("client"),
+            on_behalf_of: None,
+            given_at: 1,
+            ends_at,
+            revoked_at: None,
+        };
+        let consent = Consent {
+            grants: vec![
+                grant(Subject::Member { user: id("mother") }, None),
+                grant(
+                    Subject::Organisation {
+                        name: "Praktijk De Linde".into(),
+                    },
+                    Some(5),
+                ),
+            ],
+        };
+        let checked = check_invitees(&network, &consent, &[id("mother"), id("gp")], 4).unwrap();
+        assert!(checked.without_consent.is_empty(), "{checked:?}");
+        let checked = check_invitees(&network, &consent, &[id("mother"), id("gp")], 5).unwrap();
+        assert_eq!(
+            checked.without_consent,
+            [id("gp")],
+            "the organisation's grant ended"
+        );
+        assert_eq!(
+            preselected(&network, &[id("gone"), id("gp"), id("invited")]),
+            [id("gp")]
+        );
+    }
+
+    #[test]
+    fn the_best_moment_has_most_yes_then_fewest_no_then_most_maybe_then_comes_first() {
+        let t = |yes, maybe, no| CandidateTally { yes, maybe, no };
+        assert_eq!(
+            best_candidate(&[t(1, 0, 0), t(2, 0, 3), t(2, 0, 1)]),
+            Some(2)
+        );
+        assert_eq!(best_candidate(&[t(1, 1, 0), t(1, 2, 0)]), Some(1));
+        assert_eq!(best_candidate(&[t(1, 1, 0), t(1, 1, 0)]), Some(0));
+        assert_eq!(best_candidate(&[t(0, 0, 3), t(0, 0, 0)]), None);
+        assert_eq!(best_candidate(&[]), None);
+    }
+
+    #[test]
+    fn only_an_invitees_latest_answer_counts() {
+        let invitees = [id("mother"), id("gp")];
+        let vote = |voter: &str, candidate, answer| Vote {
+            voter: id(voter),
+            candidate,
+            answer,
+        };
+        let votes = [
+            vote("mother", 0, Answer::Yes),
+            vote("mother", 0, Answer::No),
+            vote("gp", 1, Answer::Maybe),
+            vote("stranger", 0, Answer::Yes),
+            vote("client", 0, Answer::Yes),
+            vote("gp", 7, Answer::Yes),
+        ];
+        assert_eq!(
+            tally(2, &invitees, &id("client"), &votes),
+            [
+                CandidateTally {
+                    yes: 1,
+                    maybe: 0,
+                    no: 1
+                },
+                CandidateTally {
+                    yes: 0,
+                    maybe: 1,
+                    no: 0
+                }
+            ]
+        );
+        assert_eq!(
+            not_answered(&[id("mother"), id("rep")], &votes),
+            [id("rep")]
+        );
+    }
+
+    fn votes_strategy() -> impl Strategy<Value = Vec<(usize, usize, usize)>> {
+        prop::collection::vec((0..5_usize, 0..4_usize, 0..3_usize), 0..40)
+    }
+
+    proptest! {
+        /// Each invitee counts at most once per moment, whatever they sent; outsiders never
+        /// count; and the suggested moment is one nobody beat on "ja".
+        #[test]
+        fn every_invitee_counts_once_per_moment(raw in votes_strategy()) {
+            let people = ["mother", "gp", "rep", "stranger", "other"];
+            let invitees = [id("mother"), id("gp"), id("rep")];
+            let answers = [Answer::Yes, Answer::Maybe, Answer::No];
+            let votes: Vec<Vote> = raw
+                .iter()
+                .map(|&(person, candidate, answer)| Vote {
+                    voter: id(people[person]),
+                    candidate,
+                    answer: answers[answer],
+                })
+                .collect();
+            let tallies = tally(3, &invitees, &id("client"), &votes);
+            for (candidate, counted) in tallies.iter().enumerate() {
+                let voters = invitees
+                    .iter()
+                    .filter(|person| votes.iter().any(|vote| &vote.voter == *person && vote.candidate == candidate))
+                    .count();
+                prop_assert_eq!(counted.yes + counted.maybe + counted.no, voters);
+            }
+            if let Some(best) = best_candidate(&tallies) {
+                prop_assert!(tallies.iter().all(|other| other.yes <= tallies[best].yes));
+            }
+            let without_outsiders: Vec<Vote> = votes
+                .iter()
+                .filter(|vote| invitees.contains(&vote.voter))
+                .cloned()
+                .collect();
+            prop_assert_eq!(tally(3, &invitees, &id("client"), &without_outsiders), tallies);
+        }
+    }
+}
