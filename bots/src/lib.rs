@@ -65,6 +65,8 @@ pub enum BotError {
     Store(#[from] kring_store::StoreError),
     #[error("could not carry out a planned step: {0}")]
     Plan(String),
+    #[error("what plans are made from changed under {0} plans in a row (other writers are busy)")]
+    StateKeptChanging(usize),
     #[error("file system error at {path}: {source}")]
     Io {
         path: PathBuf,

@@ -162,15 +162,18 @@ async fn answer_lane(
     shutdown: watch::Receiver<bool>,
 ) -> Result<(), BotError> {
     let bot_name = bot.identity.user_id.as_str();
-    // The dispatcher took the lease just before, and the first list is read after it: its
-    // first entry needs neither the check nor the fresh read below (most lanes hold one entry),
-    // unless getting here took long enough for the lease to be worth checking again.
-    let mut lease_just_taken = lease_taken_at.elapsed() < LEASE / 3;
+    let mut first_list = true;
     loop {
         let pending = bot.store.pending_in_lane(bot_name, lane, BATCH).await?;
         if pending.is_empty() {
             return Ok(());
         }
+        // The dispatcher took the lease just before, and the first list is read after it: its
+        // first entry needs neither the check nor the fresh read below (most lanes hold one
+        // entry), unless getting here (the read included) took long enough for the lease to be
+        // worth checking again.
+        let mut lease_just_taken =
+            std::mem::take(&mut first_list) && lease_taken_at.elapsed() < LEASE / 3;
         let mut pause = None;
         for entry in &pending {
             if *shutdown.borrow() {
@@ -205,6 +208,13 @@ async fn answer_lane(
             let Err(error) = answer(bot, entry).instrument(span).await else {
                 continue;
             };
+            if let BotError::StateKeptChanging(_) = error {
+                // Nothing failed: others wrote first, and their work is done. Not an attempt,
+                // so a busy database never makes an entry be left.
+                warn!(%error, "planned again after a pause");
+                pause = Some(Duration::from_secs(1));
+                break;
+            }
             let attempts = entry.attempts + 1;
             bot.metrics.send_failures.inc();
             warn!(%error, attempts, "could not answer; will retry");
@@ -323,9 +333,7 @@ async fn plan_from_unchanged_state(bot: &Bot, entry: &InboxEntry) -> Result<(), 
             }
         }
     }
-    Err(BotError::Plan(format!(
-        "the state changed under {MAX_REPLANS} plans in a row"
-    )))
+    Err(BotError::StateKeptChanging(MAX_REPLANS))
 }
 
 /// Plans the entry (once; a replay finds the stored plan), carries out what is left of its

@@ -174,12 +174,12 @@ impl Store {
     /// write plans are made from: counted, so a plan made beside it is made again.
     pub async fn set_network_room(&self, network_id: &str, room_id: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        state_written(&mut tx, None).await?;
         sqlx::query("UPDATE networks SET room_id = $1 WHERE network_id = $2")
             .bind(room_id)
             .bind(network_id)
             .execute(&mut *tx)
             .await?;
-        state_written(&mut tx, None).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -221,6 +221,7 @@ impl Store {
         event_id: &str,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        state_written(&mut tx, None).await?;
         sqlx::query(
             "UPDATE proposals SET prompt_event_id = $1 WHERE network_id = $2 AND number = $3",
         )
@@ -229,7 +230,6 @@ impl Store {
         .bind(number)
         .execute(&mut *tx)
         .await?;
-        state_written(&mut tx, None).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -246,6 +246,7 @@ impl Store {
         let json = serde_json::to_string(poll)
             .map_err(|error| StoreError::Corrupt(format!("consent poll: {error}")))?;
         let mut tx = self.pool.begin().await?;
+        state_written(&mut tx, None).await?;
         sqlx::query(
             "INSERT INTO consent_polls (poll_event_id, network_id, room_id, poll, sent_at)
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (poll_event_id) DO NOTHING",
@@ -257,7 +258,6 @@ impl Store {
         .bind(sent_at)
         .execute(&mut *tx)
         .await?;
-        state_written(&mut tx, None).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -309,6 +309,7 @@ impl Store {
     /// An invite that could not be delivered (no such account): the person never was a member.
     pub async fn forget_invited_member(&self, network_id: &str, user: &MatrixId) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        state_written(&mut tx, None).await?;
         sqlx::query(
             "DELETE FROM network_members WHERE network_id = $1 AND user_id = $2 AND membership = 'invited'",
         )
@@ -316,7 +317,6 @@ impl Store {
         .bind(user.as_str())
         .execute(&mut *tx)
         .await?;
-        state_written(&mut tx, None).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -458,6 +458,9 @@ impl Store {
     ) -> Result<bool> {
         let now = now_millis();
         let mut tx = self.pool.begin().await?;
+        // The bridge is a second writer: a link used is state a plan reads (a link revoked
+        // beside it must not be taken for open).
+        state_written(&mut tx, None).await?;
         let used = sqlx::query(
             "UPDATE invite_links SET state = 'used', used_by = $1, used_at = $2 WHERE link_id = $3 AND state = 'open'",
         )
@@ -483,9 +486,6 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        // The bridge is a second writer: a link used is state a plan reads (a link revoked
-        // beside it must not be taken for open).
-        state_written(&mut tx, None).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -530,6 +530,19 @@ impl Store {
         basis: Option<PlanBasis>,
     ) -> Result<PlanWritten> {
         let mut tx = self.pool.begin().await?;
+        // The count first: every transaction that takes its row takes it before any other, so
+        // no two of them wait for each other's rows (PostgreSQL would abort one as deadlocked).
+        // A plan that changes nothing is checked against the count but does not raise it: it
+        // writes nothing another plan reads, so it must not send those back to plan again.
+        let unchanged = if plan.changes.is_empty() {
+            state_unchanged(&mut tx, basis).await?
+        } else {
+            state_written(&mut tx, basis).await?
+        };
+        if !unchanged {
+            tx.rollback().await?;
+            return Ok(PlanWritten::StateChanged);
+        }
         let marked = sqlx::query(
             "UPDATE inbox SET planned_at = $1
              WHERE bot = $2 AND event_id = $3 AND planned_at IS NULL",
@@ -542,10 +555,6 @@ impl Store {
         if marked.rows_affected() != 1 {
             tx.rollback().await?;
             return Ok(PlanWritten::PlannedBefore);
-        }
-        if !state_written(&mut tx, basis).await? {
-            tx.rollback().await?;
-            return Ok(PlanWritten::StateChanged);
         }
         let mut log_seq = 0_i64;
         for change in &plan.changes {
@@ -914,6 +923,19 @@ fn link_from_row(row: &AnyRow) -> Result<InviteLink> {
 /// How long a "which network?" question waits for its number: after that a bare number is
 /// just a number, and the command is forgotten.
 pub const NETWORK_CHOICE_STANDS_MS: i64 = 60 * 60 * 1000;
+
+/// Whether the count is still `expected` (always, without one), holding its row until the
+/// transaction ends as `state_written` does, so the answer stays true until the commit.
+async fn state_unchanged(tx: &mut AnyConnection, expected: Option<PlanBasis>) -> Result<bool> {
+    let Some(PlanBasis(seq)) = expected else {
+        return Ok(true);
+    };
+    let held = sqlx::query("UPDATE plan_sequence SET seq = seq WHERE id = 1 AND seq = $1")
+        .bind(seq)
+        .execute(&mut *tx)
+        .await?;
+    Ok(held.rows_affected() == 1)
+}
 
 /// Counts a write to the state plans are made from, inside the writer's transaction; with
 /// `expected`, only if the count is still that (and `false` when it is not). The row is

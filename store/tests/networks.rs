@@ -608,6 +608,9 @@ async fn the_store_applies_each_consequence_as_the_model_does(store: Store) -> R
     Ok(())
 }
 
+/// One write to the state plans are made from, not yet made.
+type StateWrite<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + 'a>>;
+
 /// A proposal numbered from what the planner read, and its answer.
 fn proposal_plan(number: i64) -> Plan {
     let mut plan = Plan::new();
@@ -701,14 +704,77 @@ async fn a_plan_made_from_state_that_changed_is_not_written(store: Store) -> Res
         "a replay is not planned twice"
     );
 
+    // A plan that changes nothing (a reply) is checked but does not send others back.
     let basis = store.plan_basis().await?;
-    store.set_network_room("net-a", "!room:kring.test").await?;
+    let reply_only = {
+        let mut plan = proposal_plan(0);
+        plan.changes.clear();
+        plan
+    };
     assert_eq!(
         store
-            .apply_plan_made_at(BOT, "$third", &Plan::new(), basis)
+            .apply_plan_made_at(BOT, "$third", &reply_only, basis)
             .await?,
-        PlanWritten::StateChanged
+        PlanWritten::Written
     );
+    assert_eq!(store.plan_basis().await?, basis);
+
+    // Each write an effect or the bridge makes counts as a change of state.
+    inbox_event(&store, "$link").await?;
+    let link_stored = store
+        .apply_plan(BOT, "$link", &{
+            let mut plan = Plan::new();
+            plan.change(Change::AddInviteLink {
+                network_id: nid("net-a"),
+                link_id: "k3f9".into(),
+                secret_hash: "hash".into(),
+                role: Role::Carer,
+                created_by: id("client"),
+                at: 13,
+                expires_at: i64::MAX,
+            });
+            plan
+        })
+        .await?;
+    assert!(link_stored);
+    let writes: Vec<(&str, StateWrite<'_>)> = vec![
+        (
+            "a room made",
+            Box::pin(async { Ok(store.set_network_room("net-a", "!room:kring.test").await?) }),
+        ),
+        (
+            "a prompt sent",
+            Box::pin(async { Ok(store.set_proposal_prompt("net-a", 1, "$prompt").await?) }),
+        ),
+        (
+            "an invite that failed",
+            Box::pin(async { Ok(store.forget_invited_member("net-a", &id("client")).await?) }),
+        ),
+        (
+            "a link used",
+            Box::pin(async {
+                anyhow::ensure!(
+                    store
+                        .use_invite_link("k3f9", "@new:kring.test", BOT, "!room:kring.test")
+                        .await?
+                );
+                Ok(())
+            }),
+        ),
+    ];
+    for (index, (what, write)) in writes.into_iter().enumerate() {
+        let event = format!("$after-{index}");
+        inbox_event(&store, &event).await?;
+        let basis = store.plan_basis().await?;
+        write.await?;
+        assert_eq!(
+            store
+                .apply_plan_made_at(BOT, &event, &reply_only, basis)
+                .await?,
+            PlanWritten::StateChanged,
+            "{what}"
+        );
+    }
     Ok(())
 }
 
@@ -733,7 +799,8 @@ async fn plans_made_side_by_side_each_see_the_ones_written_before_them(store: St
             let event = format!("$plan-{planner}");
             let mut first_round = true;
             let mut made_again = 0;
-            loop {
+            // Each round one of the eight is written, so more rounds than planners is a fault.
+            while made_again <= PLANNERS {
                 let basis = store.plan_basis().await?;
                 let number = store
                     .network("net-a")
@@ -753,6 +820,7 @@ async fn plans_made_side_by_side_each_see_the_ones_written_before_them(store: St
                     PlanWritten::PlannedBefore => anyhow::bail!("{event} was planned by another"),
                 }
             }
+            anyhow::bail!("{event} was made again {made_again} times")
         });
     }
     let mut made_again = Vec::new();
