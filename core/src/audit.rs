@@ -121,6 +121,7 @@ pub enum AuditAction {
     ConsentWithdraw(InfoKind),
     /// A grant reached its end date and the bot carried out what that means.
     ConsentEnd(InfoKind),
+    Meeting(crate::meeting::MeetingAction),
 }
 
 const PLAIN_CODES: &[(AuditAction, &str)] = &[
@@ -154,6 +155,7 @@ impl AuditAction {
             Self::ConsentGive(kind) => format!("consent.give.{}", kind.code()),
             Self::ConsentWithdraw(kind) => format!("consent.withdraw.{}", kind.code()),
             Self::ConsentEnd(kind) => format!("consent.end.{}", kind.code()),
+            Self::Meeting(action) => format!("meeting.{}", action.code()),
             plain => PLAIN_CODES
                 .iter()
                 .find(|(action, _)| *action == plain)
@@ -170,6 +172,7 @@ impl AuditAction {
         let (family, rest) = code.split_once('.')?;
         match family {
             "input" => Distrust::from_code(rest).map(Self::Input),
+            "meeting" => crate::meeting::MeetingAction::from_code(rest).map(Self::Meeting),
             "consent" => {
                 let (verb, kind) = rest.split_once('.')?;
                 let kind = InfoKind::from_code(kind)?;
@@ -329,6 +332,9 @@ mod tests {
         ] {
             actions.push(AuditAction::Input(distrust));
         }
+        for action in crate::meeting::MeetingAction::ALL {
+            actions.push(AuditAction::Meeting(action));
+        }
         let mut codes = std::collections::HashSet::new();
         for action in actions {
             let code = action.code();
@@ -348,6 +354,7 @@ mod tests {
             "consent.give",
             "consent.give.x",
             "x.y",
+            "meeting.later",
         ] {
             assert_eq!(AuditAction::from_code(unknown), None, "{unknown}");
         }

@@ -69,6 +69,7 @@ pub const CAPABILITIES: &[&Capability] = &[
     &crate::network::commands::CAPABILITY,
     &crate::logbook::CAPABILITY,
     &crate::consent::commands::CAPABILITY,
+    &crate::meeting::commands::CAPABILITY,
     &crate::language::CAPABILITY,
 ];
 
@@ -120,6 +121,23 @@ impl<'a> Invocation<'a> {
             error,
         })?;
         Ok((user, rest))
+    }
+
+    /// Matrix IDs separated by spaces: at least one, each valid.
+    pub fn user_list(&self, text: &str) -> Result<Vec<MatrixId>, CommandError> {
+        let users = text
+            .split_whitespace()
+            .map(|word| {
+                MatrixId::parse(word).map_err(|error| CommandError::BadMatrixId {
+                    usage: self.spec.usage,
+                    error,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if users.is_empty() {
+            return Err(self.incomplete());
+        }
+        Ok(users)
     }
 
     pub fn role(&self, words: &[&str]) -> Result<Role, CommandError> {

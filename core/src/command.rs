@@ -11,6 +11,7 @@ pub use crate::basics::BasicsCommand;
 pub use crate::consent::commands::{ConsentChange, ConsentCommand, ConsentTarget};
 pub use crate::language::LanguageCommand;
 pub use crate::logbook::LogbookCommand;
+pub use crate::meeting::commands::MeetingCommand;
 pub use crate::network::commands::NetworkCommand;
 
 /// Commands longer than this are refused before any work is done. Real commands are a few
@@ -28,6 +29,7 @@ pub enum Command {
     Network(NetworkCommand),
     Logbook(LogbookCommand),
     Consent(ConsentCommand),
+    Meeting(MeetingCommand),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

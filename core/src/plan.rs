@@ -152,6 +152,8 @@ pub enum Change {
         key: String,
     },
     Log(ActionRecord),
+    /// The meeting capability's own changes (`crate::meeting`).
+    Meeting(crate::meeting::MeetingChange),
 }
 
 /// A due item in the durable scheduler. When `due_at` comes, the scheduler writes an inbox entry
@@ -312,4 +314,6 @@ pub enum Effect {
         user: MatrixId,
         level: i64,
     },
+    /// The meeting capability's own steps (`crate::meeting`).
+    Meeting(crate::meeting::MeetingEffect),
 }

@@ -57,6 +57,7 @@ fn attempt_label(language: Language, action: Option<AuditAction>) -> &'static st
             "toestemming te veranderen"
         }
         Some(AuditAction::ConsentWithdraw(_) | AuditAction::ConsentEnd(_)) => "change consent",
+        Some(AuditAction::Meeting(action)) => crate::meeting::attempt_words(language, action),
         _ if dutch => "iets te doen",
         _ => "do something",
     }
@@ -262,6 +263,10 @@ fn log_sentence(language: Language, entry: &AuditEntry, person: &dyn Fn(&str) ->
         (false, Some(AuditAction::RoomRefuseUpgrade)) => Text::new()
             .person(&actor)
             .text(" replaced the chat by another one; the bot stayed here"),
+        // The meeting's object is its random id, which means nothing to a reader.
+        (_, Some(AuditAction::Meeting(action))) => Text::new()
+            .person(&actor)
+            .text(crate::meeting::logbook_words(language, action)),
         // Written by a newer version: shown as it is stored.
         (_, Some(AuditAction::Input(_)) | None) => Text::new()
             .person(&actor)

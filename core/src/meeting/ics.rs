@@ -7,7 +7,7 @@ use crate::network::Millis;
 use crate::time::{LOCAL_TIME_ZONE, from_millis};
 
 /// What the file asks of a calendar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum IcsMethod {
     /// Add the meeting, or update it if a file with the same UID and a lower SEQUENCE came
     /// before.

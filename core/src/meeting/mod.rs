@@ -1,20 +1,31 @@
-//! Resource-group meetings the client chairs (issue 14). This first part holds what needs no
-//! chat: who may plan and whom they can invite, the tally of the votes, reading the candidate moments people type, the bot's own suggestions on the region's
-//! working days, and the `.ics` file of an agreed meeting. Date finding, invitations, reminders
-//! and the plan build on these.
+//! Resource-group meetings the client chairs (issue 14): who may plan and whom they can invite,
+//! the candidate moments people type or the bot suggests on the region's working days, the
+//! tally of the votes, the `.ics` file of an agreed meeting, and the verb `!overleg` with what
+//! it says. The bots plan with these (`bots/src/capabilities/meeting`); the store keeps them
+//! (`store/src/meetings.rs`).
 
+pub mod chat_texts;
+pub mod commands;
 pub mod ics;
+pub mod model;
 pub mod moment;
 pub mod rules;
 mod texts;
 
+pub use chat_texts::*;
+pub use commands::{MeetingCommand, MomentsAsked, PlaceAsked};
 pub use ics::{CalendarEvent, IcsMethod, calendar_file};
+pub use model::{
+    Candidate, Meeting, MeetingAction, MeetingChange, MeetingEffect, MeetingId, MeetingState,
+    TIMERS,
+};
 pub use moment::{
     CandidatesError, DEFAULT_MINUTES, Moment, MomentError, check_candidates, parse_moment,
     suggest_moments,
 };
 pub use rules::{
-    Answer, CandidateTally, InviteeError, Invitees, MeetingRefusal, MeetingRight, Vote,
-    best_candidate, check_invitees, meeting_right, not_answered, preselected, tally,
+    Answer, CandidateTally, InviteeError, Invitees, MeetingRefusal, MeetingRight, Vote, answer_by,
+    best_candidate, check_invitees, default_invitees, everyone_answered, invitees_to_remove,
+    meeting_right, not_answered, preselected, tally,
 };
 pub use texts::{candidates_refused, moment_in_words, moment_refused};

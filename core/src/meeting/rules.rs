@@ -101,6 +101,26 @@ pub fn check_invitees(
     })
 }
 
+/// The invitees who may no longer see the meeting's details (their "afspraken" consent ended,
+/// or they left the network): they leave its room.
+pub fn invitees_to_remove(
+    network: &Network,
+    consent: &Consent,
+    invitees: &[MatrixId],
+    now: Millis,
+) -> Vec<MatrixId> {
+    invitees
+        .iter()
+        .filter(|person| {
+            let subject = Subject::Member {
+                user: (*person).clone(),
+            };
+            !may(network, consent, &subject, InfoKind::Appointments, now)
+        })
+        .cloned()
+        .collect()
+}
+
 /// Whom the choice starts with: those invited last time who are still joined.
 pub fn preselected(network: &Network, last_time: &[MatrixId]) -> Vec<MatrixId> {
     last_time
@@ -112,6 +132,57 @@ pub fn preselected(network: &Network, last_time: &[MatrixId]) -> Vec<MatrixId> {
         })
         .cloned()
         .collect()
+}
+
+/// Whom the bot invites when the client names nobody: those invited last time who are still
+/// joined, or else every joined member; of them, those who may see appointments. The rest are
+/// `without_consent`, to be told to the client (never invited: the details are not theirs).
+pub fn default_invitees(
+    network: &Network,
+    consent: &Consent,
+    last_time: &[MatrixId],
+    now: Millis,
+) -> Invitees {
+    let candidates: Vec<MatrixId> = if last_time.is_empty() {
+        network
+            .members
+            .iter()
+            .filter(|member| member.membership == Membership::Joined && member.role != Role::Bot)
+            .map(|member| member.user.clone())
+            .collect()
+    } else {
+        preselected(network, last_time)
+    };
+    let mut invitees = Invitees {
+        invited: Vec::new(),
+        without_consent: Vec::new(),
+    };
+    for person in candidates {
+        if person == network.client {
+            continue;
+        }
+        let subject = Subject::Member {
+            user: person.clone(),
+        };
+        if may(network, consent, &subject, InfoKind::Appointments, now) {
+            invitees.invited.push(person);
+        } else {
+            invitees.without_consent.push(person);
+        }
+    }
+    invitees
+}
+
+const DAY: Millis = 86_400_000;
+
+/// When date finding closes: a week after it starts, or two days before the earliest moment if
+/// that comes sooner (people need time to plan around it), but at least a day to answer, and
+/// never after the earliest moment itself.
+pub fn answer_by(now: Millis, earliest: Millis) -> Millis {
+    (now + 7 * DAY)
+        .min(earliest - 2 * DAY)
+        .max(now + DAY)
+        .min(earliest)
 }
 
 /// An answer to one candidate moment's poll.
@@ -163,6 +234,25 @@ pub fn tally(
         }
     }
     tallies
+}
+
+/// Whether every invitee and the client answered every candidate.
+pub fn everyone_answered(
+    candidates: usize,
+    invitees: &[MatrixId],
+    client: &MatrixId,
+    votes: &[Vote],
+) -> bool {
+    invitees
+        .iter()
+        .chain(std::iter::once(client))
+        .all(|person| {
+            (0..candidates).all(|candidate| {
+                votes
+                    .iter()
+                    .any(|vote| &vote.voter == person && vote.candidate == candidate)
+            })
+        })
 }
 
 /// The invitees who answered none of the candidates yet: reminded once.
@@ -326,6 +416,102 @@ mod tests {
             preselected(&network, &[id("gone"), id("gp"), id("invited")]),
             [id("gp")]
         );
+    }
+
+    #[test]
+    fn by_default_last_times_people_or_everyone_joined_with_consent_for_appointments() {
+        let network = network();
+        let consent = Consent {
+            grants: vec![crate::consent::Grant {
+                subject: Subject::Member { user: id("mother") },
+                kind: InfoKind::Appointments,
+                given_by: id("client"),
+                on_behalf_of: None,
+                given_at: 1,
+                ends_at: None,
+                revoked_at: None,
+            }],
+        };
+        let everyone = default_invitees(&network, &consent, &[], 2);
+        assert_eq!(everyone.invited, [id("mother")]);
+        assert_eq!(everyone.without_consent, [id("rep"), id("gp")]);
+        let last_time = default_invitees(&network, &consent, &[id("gp"), id("gone")], 2);
+        assert!(last_time.invited.is_empty());
+        assert_eq!(last_time.without_consent, [id("gp")]);
+    }
+
+    #[test]
+    fn invitees_leave_when_their_consent_or_membership_ends() {
+        let mut network = network();
+        let grant = |user: &str, revoked_at| crate::consent::Grant {
+            subject: Subject::Member { user: id(user) },
+            kind: InfoKind::Appointments,
+            given_by: id("client"),
+            on_behalf_of: None,
+            given_at: 1,
+            ends_at: None,
+            revoked_at,
+        };
+        let consent = Consent {
+            grants: vec![
+                grant("mother", None),
+                grant("gp", Some(5)),
+                grant("rep", None),
+            ],
+        };
+        let invitees = [id("mother"), id("gp"), id("rep")];
+        assert_eq!(
+            invitees_to_remove(&network, &consent, &invitees, 4),
+            Vec::<MatrixId>::new()
+        );
+        assert_eq!(
+            invitees_to_remove(&network, &consent, &invitees, 5),
+            [id("gp")]
+        );
+        for member in &mut network.members {
+            if member.user == id("rep") {
+                member.membership = Membership::Left;
+            }
+        }
+        assert_eq!(
+            invitees_to_remove(&network, &consent, &invitees, 5),
+            [id("gp"), id("rep")]
+        );
+    }
+
+    #[test]
+    fn everyone_answered_means_every_invitee_and_the_client_for_every_moment() {
+        let vote = |name: &str, candidate| Vote {
+            voter: id(name),
+            candidate,
+            answer: Answer::No,
+        };
+        let invitees = [id("mother")];
+        let mut votes = vec![vote("mother", 0), vote("mother", 1), vote("client", 0)];
+        assert!(!everyone_answered(2, &invitees, &id("client"), &votes));
+        votes.push(vote("stranger", 1));
+        assert!(!everyone_answered(2, &invitees, &id("client"), &votes));
+        votes.push(vote("client", 1));
+        assert!(everyone_answered(2, &invitees, &id("client"), &votes));
+        assert!(!everyone_answered(3, &invitees, &id("client"), &votes));
+    }
+
+    proptest! {
+        /// Date finding closes after now, by the earliest moment, and within a week.
+        #[test]
+        fn answers_are_due_after_now_and_by_the_earliest_moment(
+            now in 0i64..4_000_000_000_000,
+            ahead in 1i64..(400 * DAY),
+        ) {
+            let earliest = now + ahead;
+            let due = answer_by(now, earliest);
+            prop_assert!(due > now);
+            prop_assert!(due <= earliest);
+            prop_assert!(due <= now + 7 * DAY);
+            if ahead >= 9 * DAY {
+                prop_assert_eq!(due, now + 7 * DAY);
+            }
+        }
     }
 
     #[test]

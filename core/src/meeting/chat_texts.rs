@@ -1,0 +1,644 @@
+//! What the bot says while a meeting is planned, in Dutch (B1) and English. Details of a meeting
+//! (moments, place, who is invited) are said only in the meeting's own room, which holds the
+//! client and the invitees; the network room hears only that a meeting is being planned.
+
+use super::model::MeetingAction;
+use super::moment::Moment;
+use super::rules::{Answer, CandidateTally};
+use super::texts::moment_in_words;
+use crate::language::Language;
+use crate::messages::{BotReply, Builder, Person, PollText, Text, date};
+use crate::network::Millis;
+
+/// The name every meeting room has: it says nothing about the client.
+pub const MEETING_ROOM_NAME: &str = "Overleg";
+
+/// The answer ids of a candidate's poll.
+pub const ANSWER_IDS: [(Answer, &str); 3] = [
+    (Answer::Yes, "yes"),
+    (Answer::Maybe, "maybe"),
+    (Answer::No, "no"),
+];
+
+pub fn answer_from_id(id: &str) -> Option<Answer> {
+    ANSWER_IDS
+        .iter()
+        .find(|(_, known)| *known == id)
+        .map(|(answer, _)| *answer)
+}
+
+fn answer_word(language: Language, answer: Answer) -> &'static str {
+    match (language, answer) {
+        (Language::Dutch, Answer::Yes) => "Ja",
+        (Language::Dutch, Answer::Maybe) => "Misschien",
+        (Language::Dutch, Answer::No) => "Nee",
+        (Language::English, Answer::Yes) => "Yes",
+        (Language::English, Answer::Maybe) => "Maybe",
+        (Language::English, Answer::No) => "No",
+    }
+}
+
+/// In the network room, answering `!overleg`: where the rest happens.
+pub fn meeting_started(language: Language) -> BotReply {
+    match language {
+        Language::Dutch => Builder::new()
+            .lead("Ik heb een overleg klaargezet.", "")
+            .paragraph("U en de genodigden krijgen een uitnodiging voor een aparte chat: Overleg. Daar ziet u de momenten en geeft iedereen aan wanneer hij of zij kan.")
+            .build(),
+        Language::English => Builder::new()
+            .lead("I have set up a meeting.", "")
+            .paragraph("You and the invitees get an invitation to a separate chat: Overleg. There you see the moments, and everyone says when they can come.")
+            .build(),
+    }
+}
+
+fn people_text(people: &[Person]) -> Text {
+    let mut text = Text::new();
+    for (index, person) in people.iter().enumerate() {
+        if index > 0 {
+            text = text.text(", ");
+        }
+        text = text.person(person);
+    }
+    text
+}
+
+/// Answering a meeting command typed where not every reader may see the details.
+pub fn meeting_news_in_its_room(language: Language) -> BotReply {
+    match language {
+        Language::Dutch => Builder::new()
+            .paragraph("Gedaan. De details staan in de chat Overleg, voor u en de genodigden.")
+            .build(),
+        Language::English => Builder::new()
+            .paragraph("Done. The details are in the chat Overleg, for you and the invitees.")
+            .build(),
+    }
+}
+
+/// The first message in the meeting's room: who is invited, where, and how to answer.
+pub fn meeting_opened(
+    language: Language,
+    invitees: &[Person],
+    place: Option<&str>,
+    answer_by: Millis,
+) -> BotReply {
+    let dutch = language == Language::Dutch;
+    let mut builder = Builder::new()
+        .lead(
+            if dutch {
+                "Welkom bij het overleg."
+            } else {
+                "Welcome to the meeting."
+            },
+            if dutch {
+                " De cliënt leidt het overleg en kiest het moment."
+            } else {
+                " The client chairs the meeting and chooses the moment."
+            },
+        )
+        .rich(
+            Text::new()
+                .text(if dutch { "Uitgenodigd: " } else { "Invited: " })
+                .merge(people_text(invitees))
+                .text("."),
+        );
+    if let Some(place) = place {
+        builder = builder.rich(
+            Text::new()
+                .text(if dutch { "Plaats: " } else { "Place: " })
+                .text(place),
+        );
+    }
+    builder
+        .paragraph(&if dutch {
+            format!(
+                "Bij elk moment hieronder kunt u kiezen: Ja, Misschien of Nee. Graag vóór {}.",
+                date(language, answer_by)
+            )
+        } else {
+            format!(
+                "For each moment below, choose: Yes, Maybe or No. Please answer by {}.",
+                date(language, answer_by)
+            )
+        })
+        .build()
+}
+
+/// The poll that asks about candidate `index` (0-based; shown from 1).
+pub fn candidate_poll(language: Language, index: usize, moment: &Moment) -> PollText {
+    let when = moment_in_words(language, moment);
+    let question = match language {
+        Language::Dutch => format!("Moment {}: {when}. Kunt u dan?", index + 1),
+        Language::English => format!("Moment {}: {when}. Can you come?", index + 1),
+    };
+    PollText {
+        question,
+        answers: ANSWER_IDS
+            .iter()
+            .map(|(answer, id)| ((*id).to_owned(), answer_word(language, *answer).to_owned()))
+            .collect(),
+    }
+}
+
+/// The answer id of candidate `index` in the client's choice poll.
+pub fn choice_id(index: usize) -> String {
+    format!("moment-{}", index + 1)
+}
+
+/// The candidate (0-based) a choice poll's answer id stands for.
+pub fn choice_from_id(id: &str) -> Option<usize> {
+    id.strip_prefix("moment-")?
+        .parse::<usize>()
+        .ok()?
+        .checked_sub(1)
+}
+
+/// The client's one tap: which moment it is. The best one is marked.
+pub fn choice_poll(language: Language, moments: &[Moment], best: Option<usize>) -> PollText {
+    let question = match language {
+        Language::Dutch => "Welk moment kiest u? Alleen de cliënt (of de vertegenwoordiger) kiest.",
+        Language::English => {
+            "Which moment do you choose? Only the client (or their representative) chooses."
+        }
+    };
+    let marked = match language {
+        Language::Dutch => " (beste)",
+        Language::English => " (best)",
+    };
+    PollText {
+        question: question.to_owned(),
+        answers: moments
+            .iter()
+            .enumerate()
+            .map(|(index, moment)| {
+                let mut text = format!("{}. {}", index + 1, moment_in_words(language, moment));
+                if best == Some(index) {
+                    text.push_str(marked);
+                }
+                (choice_id(index), text)
+            })
+            .collect(),
+    }
+}
+
+/// The text a candidate's poll ends with.
+pub fn candidate_poll_closed(language: Language) -> String {
+    match language {
+        Language::Dutch => "Gesloten: het moment is gekozen of het overleg gaat niet door.".into(),
+        Language::English => "Closed: the moment has been chosen, or the meeting is off.".into(),
+    }
+}
+
+/// `!overleg stand`: per moment the answers, who has not answered, and the best moment.
+pub fn meeting_tally(
+    language: Language,
+    moments: &[Moment],
+    tallies: &[CandidateTally],
+    not_answered: &[Person],
+    best: Option<usize>,
+) -> BotReply {
+    let dutch = language == Language::Dutch;
+    let lines = moments
+        .iter()
+        .zip(tallies)
+        .enumerate()
+        .map(|(index, (moment, tally))| {
+            Text::new()
+                .bold(&format!("{}. ", index + 1))
+                .text(&moment_in_words(language, moment))
+                .text(&if dutch {
+                    format!(
+                        ": {} ja, {} misschien, {} nee",
+                        tally.yes, tally.maybe, tally.no
+                    )
+                } else {
+                    format!(
+                        ": {} yes, {} maybe, {} no",
+                        tally.yes, tally.maybe, tally.no
+                    )
+                })
+        })
+        .collect();
+    let mut builder = Builder::new()
+        .lead(
+            if dutch {
+                "Wie kan wanneer"
+            } else {
+                "Who can come when"
+            },
+            "",
+        )
+        .list(lines);
+    if !not_answered.is_empty() {
+        builder = builder.rich(
+            Text::new()
+                .text(if dutch {
+                    "Nog niet geantwoord: "
+                } else {
+                    "Not answered yet: "
+                })
+                .merge(people_text(not_answered))
+                .text("."),
+        );
+    }
+    builder = match best {
+        Some(index) => builder.rich(best_moment(language, index)),
+        None => builder.paragraph(if dutch {
+            "Nog geen moment waarop iemand kan."
+        } else {
+            "No moment yet that anyone can make."
+        }),
+    };
+    builder.build()
+}
+
+fn best_moment(language: Language, index: usize) -> Text {
+    let number = index + 1;
+    match language {
+        Language::Dutch => Text::new()
+            .text(&format!(
+                "Het beste moment is nu {number}. De cliënt kiest het met "
+            ))
+            .code(&format!("!overleg kies {number}"))
+            .text("."),
+        Language::English => Text::new()
+            .text(&format!(
+                "The best moment now is {number}. The client chooses it with "
+            ))
+            .code(&format!("!meeting kies {number}"))
+            .text("."),
+    }
+}
+
+/// Everyone answered every moment (or the time to answer is over): the tally and the best one.
+pub fn answers_are_in(
+    language: Language,
+    moments: &[Moment],
+    tallies: &[CandidateTally],
+    not_answered: &[Person],
+    best: Option<usize>,
+    everyone: bool,
+) -> BotReply {
+    let lead = match (language, everyone) {
+        (Language::Dutch, true) => "Iedereen heeft geantwoord.",
+        (Language::Dutch, false) => "De tijd om te antwoorden is om.",
+        (Language::English, true) => "Everyone has answered.",
+        (Language::English, false) => "The time to answer is over.",
+    };
+    let tally = meeting_tally(language, moments, tallies, not_answered, best);
+    let head = Builder::new().lead(lead, "").build();
+    BotReply {
+        plain: format!("{}\n\n{}", head.plain, tally.plain),
+        html: format!("{}{}", head.html, tally.html),
+    }
+}
+
+/// A reminder to those who did not answer yet.
+pub fn answer_reminder(language: Language, people: &[Person], answer_by: Millis) -> BotReply {
+    let text = match language {
+        Language::Dutch => Text::new().merge(people_text(people)).text(&format!(
+            ": wilt u bij de momenten hierboven aangeven of u kunt? Graag vóór {}.",
+            date(language, answer_by)
+        )),
+        Language::English => Text::new().merge(people_text(people)).text(&format!(
+            ": could you say for the moments above whether you can come? Please by {}.",
+            date(language, answer_by)
+        )),
+    };
+    Builder::new().rich(text).build()
+}
+
+/// The agreed meeting, with the calendar file after it.
+pub fn meeting_agreed(language: Language, moment: &Moment, place: Option<&str>) -> BotReply {
+    let when = moment_in_words(language, moment);
+    let dutch = language == Language::Dutch;
+    let mut builder = Builder::new().lead(
+        if dutch {
+            "Het overleg is gepland: "
+        } else {
+            "The meeting is planned: "
+        },
+        &if dutch {
+            format!("{when} (Nederlandse tijd).")
+        } else {
+            format!("{when} (Dutch time).")
+        },
+    );
+    if let Some(place) = place {
+        builder = builder.rich(
+            Text::new()
+                .text(if dutch { "Plaats: " } else { "Place: " })
+                .text(place),
+        );
+    }
+    builder
+        .paragraph(if dutch {
+            "Hieronder staat een bestand voor uw agenda. Ik herinner u een week, een dag en een uur van tevoren."
+        } else {
+            "Below is a file for your calendar. I will remind you a week, a day and an hour before."
+        })
+        .build()
+}
+
+/// The meeting is called off.
+pub fn meeting_cancelled(language: Language, moment: Option<&Moment>) -> BotReply {
+    let dutch = language == Language::Dutch;
+    let rest = match moment {
+        Some(moment) if dutch => format!(
+            " Het overleg van {} gaat niet door. Hieronder staat het bestand dat het uit uw agenda haalt.",
+            moment_in_words(language, moment)
+        ),
+        Some(moment) => format!(
+            " The meeting of {} is off. Below is the file that takes it out of your calendar.",
+            moment_in_words(language, moment)
+        ),
+        None if dutch => " Het overleg gaat niet door.".into(),
+        None => " The meeting is off.".into(),
+    };
+    Builder::new()
+        .lead(if dutch { "Afgezegd." } else { "Called off." }, &rest)
+        .build()
+}
+
+/// A reminder of the agreed meeting.
+pub fn meeting_reminder(language: Language, moment: &Moment, place: Option<&str>) -> BotReply {
+    let when = moment_in_words(language, moment);
+    let dutch = language == Language::Dutch;
+    let mut builder = Builder::new().lead(
+        if dutch { "Herinnering: " } else { "Reminder: " },
+        &if dutch {
+            format!("het overleg is op {when}.")
+        } else {
+            format!("the meeting is on {when}.")
+        },
+    );
+    if let Some(place) = place {
+        builder = builder.rich(
+            Text::new()
+                .text(if dutch { "Plaats: " } else { "Place: " })
+                .text(place),
+        );
+    }
+    builder.build()
+}
+
+/// The logbook's words for what someone did: "Anna plande een overleg".
+pub fn logbook_words(language: Language, action: MeetingAction) -> &'static str {
+    match (language, action) {
+        (Language::Dutch, MeetingAction::Plan) => " plande een overleg",
+        (Language::English, MeetingAction::Plan) => " planned a meeting",
+        (Language::Dutch, MeetingAction::Agree) => " koos het moment van het overleg",
+        (Language::English, MeetingAction::Agree) => " chose the meeting's moment",
+        (Language::Dutch, MeetingAction::Cancel) => " zegde het overleg af",
+        (Language::English, MeetingAction::Cancel) => " called the meeting off",
+    }
+}
+
+/// The logbook's words for a refused attempt: "Piet probeerde een overleg te plannen".
+pub fn attempt_words(language: Language, action: MeetingAction) -> &'static str {
+    match (language, action) {
+        (Language::Dutch, MeetingAction::Plan) => "een overleg te plannen",
+        (Language::English, MeetingAction::Plan) => "plan a meeting",
+        (Language::Dutch, MeetingAction::Agree) => "het moment van het overleg te kiezen",
+        (Language::English, MeetingAction::Agree) => "choose the meeting's moment",
+        (Language::Dutch, MeetingAction::Cancel) => "het overleg af te zeggen",
+        (Language::English, MeetingAction::Cancel) => "call the meeting off",
+    }
+}
+
+/// Why a meeting command cannot be carried out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MeetingProblem {
+    /// Planning is for the client (or their representative).
+    OnlyClientPlans,
+    /// A meeting is already being planned or agreed in this network.
+    AlreadyOpen,
+    /// There is no meeting to show, choose or call off.
+    NoneOpen,
+    /// The moment chosen is not one of them.
+    NoSuchCandidate { number: usize, count: usize },
+    /// The moment has been chosen already, or the meeting is off.
+    NotPlanning,
+    /// These were chosen but may not see appointments yet.
+    WithoutConsent(Vec<Person>),
+    /// As `WithoutConsent`, said where others read along: who lacks consent is not said there.
+    SomeWithoutConsent,
+    /// Chosen, but not (or no longer) in the network.
+    NotInNetwork(Person),
+    /// Nobody who may see appointments is left to invite.
+    NobodyToInvite,
+    /// Asked about a meeting the sender is not invited to.
+    NotInvited,
+    /// `plaats video` without a video service in the region's configuration.
+    NoVideoService,
+}
+
+pub fn meeting_problem(language: Language, problem: &MeetingProblem) -> BotReply {
+    let dutch = language == Language::Dutch;
+    let text = match problem {
+        MeetingProblem::OnlyClientPlans if dutch => Text::new().text("Alleen de cliënt (of de vertegenwoordiger) plant een overleg en kiest het moment. Wilt u een overleg? Vraag het de cliënt in de netwerkchat."),
+        MeetingProblem::OnlyClientPlans => Text::new().text("Only the client (or their representative) plans a meeting and chooses the moment. Would you like one? Ask the client in the network chat."),
+        MeetingProblem::AlreadyOpen if dutch => Text::new().text("Er is al een overleg gepland. Zeg dat eerst af met ").code("!overleg af").text(", of kijk hoe het staat met ").code("!overleg stand").text("."),
+        MeetingProblem::AlreadyOpen => Text::new().text("A meeting is planned already. Call it off first with ").code("!meeting af").text(", or see where it stands with ").code("!meeting stand").text("."),
+        MeetingProblem::NoneOpen if dutch => Text::new().text("Er is nu geen overleg. Plan er een met ").code("!overleg voorstel").text("."),
+        MeetingProblem::NoneOpen => Text::new().text("There is no meeting now. Plan one with ").code("!meeting voorstel").text("."),
+        MeetingProblem::NoSuchCandidate { number, count } if dutch => Text::new().text(&format!("Er is geen moment {number}. Kies een nummer van 1 tot en met {count}.")),
+        MeetingProblem::NoSuchCandidate { number, count } => Text::new().text(&format!("There is no moment {number}. Choose a number from 1 to {count}.")),
+        MeetingProblem::NotPlanning if dutch => Text::new().text("Het moment is al gekozen, of het overleg gaat niet door."),
+        MeetingProblem::NotPlanning => Text::new().text("The moment has been chosen already, or the meeting is off."),
+        MeetingProblem::WithoutConsent(people) if dutch => Text::new()
+            .merge(people_text(people))
+            .text(" mag nog geen afspraken zien. Geef eerst toestemming in ons privégesprek, bijvoorbeeld: ")
+            .code(&format!("!toestemming {} afspraken ja", people.first().map(|p| p.id.as_str()).unwrap_or("@naam:server")))
+            .text(". Of plan het overleg zonder hen."),
+        MeetingProblem::WithoutConsent(people) => Text::new()
+            .merge(people_text(people))
+            .text(" may not see appointments yet. First give consent in our private chat, for example: ")
+            .code(&format!("!consent {} appointments yes", people.first().map(|p| p.id.as_str()).unwrap_or("@name:server")))
+            .text(". Or plan the meeting without them."),
+        MeetingProblem::SomeWithoutConsent if dutch => Text::new().text("Niet iedereen die u koos mag al afspraken zien. Typ in ons privégesprek ").code("!toestemming").text(" om te zien wie wat mag zien, of plan het overleg zonder hen."),
+        MeetingProblem::SomeWithoutConsent => Text::new().text("Not everyone you chose may see appointments yet. Type ").code("!consent").text(" in our private chat to see who may see what, or plan the meeting without them."),
+        MeetingProblem::NotInNetwork(person) if dutch => Text::new().person(person).text(" zit niet in het netwerk. Nodig alleen mensen uit het netwerk uit."),
+        MeetingProblem::NotInNetwork(person) => Text::new().person(person).text(" is not in the network. Invite only people from the network."),
+        MeetingProblem::NobodyToInvite if dutch => Text::new().text("Er is nog niemand in het netwerk die afspraken mag zien. Geef iemand toestemming in ons privégesprek, bijvoorbeeld: ").code("!toestemming @naam:server afspraken ja").text("."),
+        MeetingProblem::NobodyToInvite => Text::new().text("Nobody in the network may see appointments yet. Give someone consent in our private chat, for example: ").code("!consent @name:server appointments yes").text("."),
+        MeetingProblem::NotInvited if dutch => Text::new().text("U bent niet uitgenodigd voor dit overleg. Alleen de cliënt en de genodigden zien de details."),
+        MeetingProblem::NotInvited => Text::new().text("You are not invited to this meeting. Only the client and the invitees see the details."),
+        MeetingProblem::NoVideoService if dutch => Text::new().text("Deze regio heeft nog geen videodienst ingesteld. Typ de link zelf: ").code("plaats https://…").text("."),
+        MeetingProblem::NoVideoService => Text::new().text("This region has no video service set up yet. Type the link yourself: ").code("plaats https://…").text("."),
+    };
+    Builder::new().rich(text).build()
+}
+
+/// Said privately to whoever planned: who was not invited because they may not see
+/// appointments (left out of the invitees the bot chose).
+pub fn left_out_without_consent(language: Language, people: &[Person]) -> BotReply {
+    let text = match language {
+        Language::Dutch => Text::new()
+            .text("Niet uitgenodigd voor het overleg, omdat zij nog geen afspraken mogen zien: ")
+            .merge(people_text(people))
+            .text(". Wilt u hen er wel bij? Geef toestemming met ")
+            .code("!toestemming @naam:server afspraken ja")
+            .text(" en plan het overleg opnieuw."),
+        Language::English => Text::new()
+            .text("Not invited to the meeting, because they may not see appointments yet: ")
+            .merge(people_text(people))
+            .text(". Do you want them there? Give consent with ")
+            .code("!consent @name:server appointments yes")
+            .text(" and plan the meeting again."),
+    };
+    Builder::new().rich(text).build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MatrixId;
+
+    fn person(id: &str, name: &str) -> Person {
+        Person::new(MatrixId::parse(id).unwrap(), Some(name))
+    }
+
+    #[test]
+    fn a_candidate_poll_asks_in_dutch_time_with_three_answers() {
+        let moment = Moment {
+            starts_at: 1_800_000_000_000,
+            minutes: 60,
+        };
+        let poll = candidate_poll(Language::Dutch, 1, &moment);
+        assert!(poll.question.starts_with("Moment 2: "), "{}", poll.question);
+        assert!(
+            poll.question
+                .contains(&moment_in_words(Language::Dutch, &moment))
+        );
+        let ids: Vec<_> = poll.answers.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["yes", "maybe", "no"]);
+        for (id, _) in &poll.answers {
+            assert!(answer_from_id(id).is_some());
+        }
+        assert_eq!(answer_from_id("ja"), None);
+    }
+
+    #[test]
+    fn the_choice_poll_marks_the_best_moment_and_its_ids_read_back() {
+        let moments = [
+            Moment {
+                starts_at: 1_800_000_000_000,
+                minutes: 60,
+            },
+            Moment {
+                starts_at: 1_800_100_000_000,
+                minutes: 60,
+            },
+        ];
+        let poll = choice_poll(Language::Dutch, &moments, Some(1));
+        assert_eq!(poll.answers.len(), 2);
+        assert!(poll.answers[1].1.ends_with("(beste)"), "{:?}", poll.answers);
+        assert!(!poll.answers[0].1.contains("beste"));
+        for (index, (id, _)) in poll.answers.iter().enumerate() {
+            assert_eq!(choice_from_id(id), Some(index));
+        }
+        for bad in ["moment-0", "moment-", "yes", "moment-x"] {
+            assert_eq!(choice_from_id(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_tally_names_who_has_not_answered_and_the_best_moment() {
+        let moments = [
+            Moment {
+                starts_at: 1_800_000_000_000,
+                minutes: 60,
+            },
+            Moment {
+                starts_at: 1_800_100_000_000,
+                minutes: 60,
+            },
+        ];
+        let tallies = [
+            CandidateTally {
+                yes: 1,
+                maybe: 0,
+                no: 1,
+            },
+            CandidateTally {
+                yes: 2,
+                maybe: 0,
+                no: 0,
+            },
+        ];
+        let reply = meeting_tally(
+            Language::Dutch,
+            &moments,
+            &tallies,
+            &[person("@piet:kring.test", "Piet")],
+            Some(1),
+        );
+        assert!(
+            reply.plain.contains("1 ja, 0 misschien, 1 nee"),
+            "{}",
+            reply.plain
+        );
+        assert!(
+            reply.plain.contains("Nog niet geantwoord: Piet"),
+            "{}",
+            reply.plain
+        );
+        assert!(reply.plain.contains("!overleg kies 2"), "{}", reply.plain);
+        let none = meeting_tally(Language::English, &moments, &tallies, &[], None);
+        assert!(none.plain.contains("No moment yet"), "{}", none.plain);
+    }
+
+    #[test]
+    fn places_and_names_are_escaped_in_html() {
+        let moment = Moment {
+            starts_at: 1_800_000_000_000,
+            minutes: 60,
+        };
+        let reply = meeting_agreed(Language::Dutch, &moment, Some("<script>zaal 2</script>"));
+        assert!(reply.html.contains("&lt;script&gt;"), "{}", reply.html);
+        let opened = meeting_opened(
+            Language::English,
+            &[person("@piet:kring.test", "<b>Piet</b>")],
+            None,
+            1_800_000_000_000,
+        );
+        assert!(!opened.html.contains("<b>Piet"), "{}", opened.html);
+    }
+
+    #[test]
+    fn every_problem_is_said_in_both_languages() {
+        let piet = person("@piet:kring.test", "Piet");
+        let problems = [
+            MeetingProblem::OnlyClientPlans,
+            MeetingProblem::AlreadyOpen,
+            MeetingProblem::NoneOpen,
+            MeetingProblem::NoSuchCandidate {
+                number: 7,
+                count: 3,
+            },
+            MeetingProblem::NotPlanning,
+            MeetingProblem::WithoutConsent(vec![piet.clone()]),
+            MeetingProblem::SomeWithoutConsent,
+            MeetingProblem::NotInNetwork(piet),
+            MeetingProblem::NobodyToInvite,
+            MeetingProblem::NotInvited,
+            MeetingProblem::NoVideoService,
+        ];
+        for problem in &problems {
+            let dutch = meeting_problem(Language::Dutch, problem);
+            let english = meeting_problem(Language::English, problem);
+            assert!(!dutch.plain.is_empty() && !english.plain.is_empty());
+            assert_ne!(dutch.plain, english.plain, "{problem:?}");
+        }
+        let consent = meeting_problem(
+            Language::Dutch,
+            &MeetingProblem::WithoutConsent(vec![person("@piet:kring.test", "Piet")]),
+        );
+        assert!(
+            consent
+                .plain
+                .contains("!toestemming @piet:kring.test afspraken ja")
+        );
+    }
+}

@@ -1,0 +1,248 @@
+//! The meeting capability's verb: `!overleg` (`!meeting`). Its forms, split on `;` because a
+//! moment has spaces in it:
+//! - `!overleg di 12 jan 14:00; do 14 jan 10:00; met @a:server @b:server; plaats Wijkcentrum`
+//! - `!overleg voorstel` (the bot suggests moments), with `met …` and `plaats …` as above
+//! - `!overleg` or `!overleg stand`: the answers so far
+//! - `!overleg kies 2`: the client chooses moment 2
+//! - `!overleg af`: called off
+//!
+//! Moments are read when the command is carried out (they depend on the time it was sent).
+
+use crate::capability::{Capability, CommandSpec, HelpLine, Invocation, Localised, shorten};
+use crate::command::{Command, CommandError};
+use crate::matrix_id::MatrixId;
+
+/// The longest place or video link kept.
+pub const MAX_PLACE_CHARS: usize = 200;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MeetingCommand {
+    Plan {
+        moments: MomentsAsked,
+        /// `None`: the bot chooses (last time's invitees, or everyone who may see appointments).
+        invitees: Option<Vec<MatrixId>>,
+        place: Option<PlaceAsked>,
+    },
+    Tally,
+    Choose {
+        /// As shown: 1 is the first candidate.
+        number: usize,
+    },
+    Cancel,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MomentsAsked {
+    /// As typed, one text per moment.
+    Typed(Vec<String>),
+    Suggested,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlaceAsked {
+    /// An address or link as typed.
+    Typed(String),
+    /// The region's video service (`plaats video`).
+    Video,
+}
+
+pub const MEETING: CommandSpec = CommandSpec {
+    words: &["overleg", "meeting"],
+    usage: Localised::new(
+        "!overleg di 12 jan 14:00; do 14 jan 10:00; met @naam:server; plaats Wijkcentrum (of: plaats video). Of: !overleg voorstel, !overleg stand, !overleg kies 1, !overleg af",
+        "!meeting di 12 jan 14:00; do 14 jan 10:00; met @name:server; plaats Wijkcentrum (or: plaats video). Or: !meeting voorstel, !meeting stand, !meeting kies 1, !meeting af",
+    ),
+    help: &[
+        HelpLine::new(
+            Localised::new(
+                "!overleg di 12 jan 14:00; do 14 jan 10:00; plaats video",
+                "!meeting di 12 jan 14:00; do 14 jan 10:00; plaats video",
+            ),
+            Localised::new(
+                "plan een overleg met uw netwerk: 2 tot 6 momenten, daarna eventueel met @naam en plaats; of typ !overleg voorstel en ik stel momenten voor",
+                "plan a meeting of your network: 2 to 6 moments, then optionally met @name and plaats; or type !meeting voorstel and I suggest moments",
+            ),
+        ),
+        HelpLine::new(
+            Localised::new("!overleg stand", "!meeting stand"),
+            Localised::new(
+                "wie kan wanneer; kies daarna met !overleg kies 1, of zeg het af met !overleg af",
+                "who can come when; then choose with !meeting kies 1, or call it off with !meeting af",
+            ),
+        ),
+    ],
+    parse: parse_meeting,
+};
+
+pub const CAPABILITY: Capability = Capability {
+    name: super::model::TIMERS,
+    commands: &[MEETING],
+};
+
+fn parse_meeting(invocation: &Invocation<'_>) -> Result<Command, CommandError> {
+    parse(invocation).map(Command::Meeting)
+}
+
+fn parse(invocation: &Invocation<'_>) -> Result<MeetingCommand, CommandError> {
+    let usage = invocation.spec.usage;
+    let arguments = invocation.arguments;
+    let lower: Vec<String> = arguments.iter().map(|word| word.to_lowercase()).collect();
+    match lower
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] | ["stand" | "status" | "tally"] => return Ok(MeetingCommand::Tally),
+        ["af" | "annuleer" | "annuleren" | "cancel"] => return Ok(MeetingCommand::Cancel),
+        ["kies" | "choose", number] => {
+            return match number.parse::<usize>() {
+                Ok(number) if number >= 1 => Ok(MeetingCommand::Choose { number }),
+                _ => Err(CommandError::BadNumber { usage }),
+            };
+        }
+        ["kies" | "choose", ..] => return Err(CommandError::BadNumber { usage }),
+        _ => {}
+    }
+    let text = arguments.join(" ");
+    let mut typed = Vec::new();
+    let mut suggested = false;
+    let mut invitees: Option<Vec<MatrixId>> = None;
+    let mut place = None;
+    for part in text
+        .split(';')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+    {
+        let (first, rest) = part.split_once(' ').unwrap_or((part, ""));
+        match first.to_lowercase().as_str() {
+            "voorstel" | "suggest" => suggested = true,
+            "met" | "with" => {
+                let people = invocation.user_list(rest)?;
+                invitees.get_or_insert_with(Vec::new).extend(people);
+            }
+            "plaats" | "place" | "waar" | "where" => {
+                let rest = rest.trim();
+                if rest.is_empty() {
+                    return Err(invocation.incomplete());
+                }
+                place = Some(
+                    if matches!(rest.to_lowercase().as_str(), "video" | "beeldbellen") {
+                        PlaceAsked::Video
+                    } else {
+                        PlaceAsked::Typed(shorten(rest, MAX_PLACE_CHARS))
+                    },
+                );
+            }
+            _ => typed.push(part.to_owned()),
+        }
+    }
+    let moments = match (suggested, typed.is_empty()) {
+        (true, true) => MomentsAsked::Suggested,
+        (false, false) => MomentsAsked::Typed(typed),
+        // Both, or neither: which was meant is not clear.
+        _ => return Err(invocation.incomplete()),
+    };
+    Ok(MeetingCommand::Plan {
+        moments,
+        invitees,
+        place,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::parse_message;
+
+    fn parsed(text: &str) -> Result<MeetingCommand, CommandError> {
+        match parse_message(text) {
+            Ok(Some(Command::Meeting(command))) => Ok(command),
+            Ok(other) => panic!("{text} is not a meeting command: {other:?}"),
+            Err(error) => Err(error),
+        }
+    }
+
+    fn id(text: &str) -> MatrixId {
+        MatrixId::parse(text).unwrap()
+    }
+
+    #[test]
+    fn typed_moments_people_and_place() {
+        assert_eq!(
+            parsed(
+                "!overleg di 12 jan 14:00;do 14 jan 10:00 ; met @a:kring.test @b:kring.test; plaats Wijkcentrum De Linde"
+            ),
+            Ok(MeetingCommand::Plan {
+                moments: MomentsAsked::Typed(vec![
+                    "di 12 jan 14:00".into(),
+                    "do 14 jan 10:00".into()
+                ]),
+                invitees: Some(vec![id("@a:kring.test"), id("@b:kring.test")]),
+                place: Some(PlaceAsked::Typed("Wijkcentrum De Linde".into())),
+            })
+        );
+        assert_eq!(
+            parsed("!MEETING suggest; place video"),
+            Ok(MeetingCommand::Plan {
+                moments: MomentsAsked::Suggested,
+                invitees: None,
+                place: Some(PlaceAsked::Video),
+            })
+        );
+    }
+
+    #[test]
+    fn the_short_forms() {
+        assert_eq!(parsed("!overleg"), Ok(MeetingCommand::Tally));
+        assert_eq!(parsed("!overleg stand"), Ok(MeetingCommand::Tally));
+        assert_eq!(parsed("!overleg af"), Ok(MeetingCommand::Cancel));
+        assert_eq!(
+            parsed("!overleg kies 2"),
+            Ok(MeetingCommand::Choose { number: 2 })
+        );
+        assert!(matches!(
+            parsed("!overleg kies 0"),
+            Err(CommandError::BadNumber { .. })
+        ));
+        assert!(matches!(
+            parsed("!overleg kies twee"),
+            Err(CommandError::BadNumber { .. })
+        ));
+        assert!(matches!(
+            parsed("!overleg kies"),
+            Err(CommandError::BadNumber { .. })
+        ));
+    }
+
+    #[test]
+    fn unclear_plans_are_refused_with_the_usage() {
+        for text in [
+            "!overleg voorstel; di 12 jan 14:00",
+            "!overleg met @a:kring.test",
+            "!overleg di 12 jan 14:00; plaats",
+        ] {
+            assert!(
+                matches!(parsed(text), Err(CommandError::Incomplete { .. })),
+                "{text}"
+            );
+        }
+        assert!(matches!(
+            parsed("!overleg di 12 jan 14:00; met anna"),
+            Err(CommandError::BadMatrixId { .. })
+        ));
+    }
+
+    #[test]
+    fn a_long_place_is_cut() {
+        let long = "x".repeat(500);
+        let Ok(MeetingCommand::Plan {
+            place: Some(PlaceAsked::Typed(place)),
+            ..
+        }) = parsed(&format!("!overleg voorstel; plaats {long}"))
+        else {
+            panic!("a plan with a place");
+        };
+        assert_eq!(place.chars().count(), MAX_PLACE_CHARS);
+    }
+}

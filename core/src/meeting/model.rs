@@ -1,0 +1,284 @@
+//! A meeting as Kring keeps it, and what planning one changes and does. The changes and effects
+//! plug into the runtime's plan as one variant each (`Change::Meeting`, `Effect::Meeting`), so
+//! the runtime stays ignorant of what a meeting is.
+
+use super::ics::IcsMethod;
+use super::moment::Moment;
+use super::rules::Answer;
+use crate::matrix_id::MatrixId;
+use crate::messages::{BotReply, PollText};
+use crate::network::{Millis, NetworkId, NetworkIdError};
+use ruma_common::{OwnedEventId, OwnedRoomId};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The capability's name, for its timers.
+pub const TIMERS: &str = "meeting";
+
+/// Kring's own random name for a meeting: the same rules as a network id (letters, digits,
+/// `-` and `_`), so it is safe in a room's state, a calendar's UID and a log line.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct MeetingId(String);
+
+impl MeetingId {
+    pub fn parse(text: &str) -> Result<Self, NetworkIdError> {
+        NetworkId::parse(text).map(|_| Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for MeetingId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for MeetingId {
+    type Error = NetworkIdError;
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        Self::parse(&text)
+    }
+}
+
+impl From<MeetingId> for String {
+    fn from(id: MeetingId) -> Self {
+        id.0
+    }
+}
+
+/// Where a meeting is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MeetingState {
+    /// The invitees are answering the candidate moments.
+    Planning,
+    /// The client chose a moment; the invitees have the calendar file.
+    Agreed,
+    Cancelled,
+}
+
+impl MeetingState {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Planning => "planning",
+            Self::Agreed => "agreed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Planning, Self::Agreed, Self::Cancelled]
+            .into_iter()
+            .find(|state| state.code() == code)
+    }
+}
+
+/// One candidate moment and the poll that asks about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub moment: Moment,
+    pub poll_event_id: Option<OwnedEventId>,
+}
+
+/// A meeting as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Meeting {
+    pub id: MeetingId,
+    pub network_id: NetworkId,
+    pub planned_by: MatrixId,
+    /// The meeting's own room, once made.
+    pub room_id: Option<OwnedRoomId>,
+    /// What the client told the invitees: an address or a video link.
+    pub place: Option<String>,
+    pub state: MeetingState,
+    /// In the order offered; numbered from 1 in the chat.
+    pub candidates: Vec<Candidate>,
+    /// Index into `candidates`, once agreed.
+    pub chosen: Option<usize>,
+    /// The calendar file's SEQUENCE: raised with every change after the first request.
+    pub sequence: u32,
+    /// Who is invited, the client not included (the client chairs and is always there).
+    pub invitees: Vec<MatrixId>,
+    /// When date finding closes by itself.
+    pub answer_by: Millis,
+    /// The client has been asked to choose, with a poll of the moments (once sent).
+    pub choice_asked: bool,
+    pub choice_poll_event_id: Option<OwnedEventId>,
+    /// The bot ended the candidates' polls (at the deadline, or when the client chose).
+    pub candidate_polls_ended: bool,
+    pub choice_poll_ended: bool,
+    pub created_at: Millis,
+}
+
+impl Meeting {
+    pub fn chosen_moment(&self) -> Option<Moment> {
+        self.chosen
+            .and_then(|index| self.candidates.get(index))
+            .map(|candidate| candidate.moment)
+    }
+
+    /// Still ahead at `now`: being planned, or agreed and not over. A network has at most one
+    /// such meeting, so "the meeting" in a command is never ambiguous.
+    pub fn is_ahead(&self, now: Millis) -> bool {
+        match self.state {
+            MeetingState::Planning => true,
+            MeetingState::Agreed => self
+                .chosen_moment()
+                .is_some_and(|moment| moment.ends_at() > now),
+            MeetingState::Cancelled => false,
+        }
+    }
+
+    /// The calendar's UID: stable for the meeting's life and naming nobody.
+    pub fn calendar_uid(&self, server_name: &str) -> String {
+        format!("{}@{server_name}", self.id)
+    }
+}
+
+/// What the audit log records about meetings (`meeting.plan`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MeetingAction {
+    Plan,
+    Agree,
+    Cancel,
+}
+
+impl MeetingAction {
+    pub const ALL: [Self; 3] = [Self::Plan, Self::Agree, Self::Cancel];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Plan => "plan",
+            Self::Agree => "agree",
+            Self::Cancel => "cancel",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|action| action.code() == code)
+    }
+}
+
+/// What planning a meeting changes in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MeetingChange {
+    Plan {
+        meeting_id: MeetingId,
+        network_id: NetworkId,
+        planned_by: MatrixId,
+        invitees: Vec<MatrixId>,
+        candidates: Vec<Moment>,
+        place: Option<String>,
+        answer_by: Millis,
+        at: Millis,
+    },
+    /// One answer to one candidate; a later one from the same voter replaces it.
+    Vote {
+        meeting_id: MeetingId,
+        candidate: usize,
+        voter: MatrixId,
+        answer: Answer,
+        at: Millis,
+    },
+    /// The client is asked to choose (once: everyone answered, or the time to answer is over).
+    AskChoice { meeting_id: MeetingId, at: Millis },
+    /// The client chose candidate `candidate`.
+    Agree {
+        meeting_id: MeetingId,
+        candidate: usize,
+        at: Millis,
+    },
+    /// No longer invited: their consent ended, or they left the network.
+    RemoveInvitee {
+        meeting_id: MeetingId,
+        user: MatrixId,
+    },
+    /// Called off; the calendar's SEQUENCE goes up by one for the cancellation.
+    Cancel { meeting_id: MeetingId, at: Millis },
+}
+
+/// What planning a meeting does in Matrix. Each is safe to repeat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "meeting", rename_all = "snake_case")]
+pub enum MeetingEffect {
+    /// Makes the meeting's encrypted, invite-only room (unless it exists), invites the client
+    /// and the invitees, and records the room.
+    OpenRoom { meeting_id: MeetingId },
+    /// Asks about one candidate with a poll the bot owns, in the meeting's room, and records the
+    /// poll so that votes on it are understood.
+    SendCandidatePoll {
+        meeting_id: MeetingId,
+        candidate: usize,
+        text: PollText,
+    },
+    /// Asks the client to choose one of the moments with one tap: a poll in the meeting's
+    /// room whose answers are the moments; only the client's (or representative's) vote counts.
+    SendChoicePoll {
+        meeting_id: MeetingId,
+        text: PollText,
+    },
+    /// Ends every poll of the meeting that is still open (the candidates' and the choice's):
+    /// nobody votes on them again.
+    EndPolls { meeting_id: MeetingId, text: String },
+    /// Takes someone out of the meeting's room (and waits until the bot's view shows it, so
+    /// the next message is not encrypted for them).
+    Remove {
+        meeting_id: MeetingId,
+        user: MatrixId,
+    },
+    /// A notice in the meeting's room.
+    Say {
+        meeting_id: MeetingId,
+        reply: BotReply,
+    },
+    /// The calendar file (`.ics`), as an encrypted attachment in the meeting's room.
+    SendCalendar {
+        meeting_id: MeetingId,
+        method: IcsMethod,
+        file_name: String,
+        ics: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meeting_ids_follow_the_network_id_rules() {
+        assert!(MeetingId::parse("mtg-a1B2_c3").is_ok());
+        assert!(MeetingId::parse("").is_err());
+        assert!(MeetingId::parse("mtg a").is_err());
+        assert!(MeetingId::parse("@anna:kring.test").is_err());
+    }
+
+    #[test]
+    fn states_round_trip_through_their_codes() {
+        for state in [
+            MeetingState::Planning,
+            MeetingState::Agreed,
+            MeetingState::Cancelled,
+        ] {
+            assert_eq!(MeetingState::from_code(state.code()), Some(state));
+        }
+        assert_eq!(MeetingState::from_code("later"), None);
+    }
+
+    #[test]
+    fn effects_survive_the_outbox() {
+        let effect = MeetingEffect::SendCalendar {
+            meeting_id: MeetingId::parse("mtg-1").unwrap(),
+            method: IcsMethod::Cancel,
+            file_name: "overleg.ics".into(),
+            ics: "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".into(),
+        };
+        let json = serde_json::to_string(&effect).unwrap();
+        assert_eq!(
+            serde_json::from_str::<MeetingEffect>(&json).unwrap(),
+            effect
+        );
+    }
+}
