@@ -5,6 +5,7 @@ mod identities;
 mod inbox;
 mod lanes;
 mod language;
+mod meetings;
 mod networks;
 pub mod private_file;
 mod timers;

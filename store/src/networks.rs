@@ -942,7 +942,10 @@ async fn state_unchanged(tx: &mut AnyConnection, expected: Option<PlanBasis>) ->
 /// locked until the transaction ends, so of two writers that read the same count, the second
 /// waits and then finds it changed (PostgreSQL re-reads the row; SQLite has one writer at a
 /// time).
-async fn state_written(tx: &mut AnyConnection, expected: Option<PlanBasis>) -> Result<bool> {
+pub(crate) async fn state_written(
+    tx: &mut AnyConnection,
+    expected: Option<PlanBasis>,
+) -> Result<bool> {
     let counted = match expected {
         Some(PlanBasis(seq)) => {
             sqlx::query("UPDATE plan_sequence SET seq = seq + 1 WHERE id = 1 AND seq = $1")
@@ -1220,6 +1223,9 @@ async fn apply_change(
         Change::Log(record) => {
             append_audit(connection, cause_event_id, record).await?;
             *log_seq += 1;
+        }
+        Change::Meeting(change) => {
+            crate::meetings::apply_meeting_change(connection, change).await?;
         }
     }
     Ok(())

@@ -1,0 +1,398 @@
+//! The meeting capability's tables (migration `20261207000001_meetings.sql`): meetings, their
+//! invitees, candidate moments and votes, and how a plan's `Change::Meeting` is written.
+
+use crate::networks::state_written;
+use crate::{Result, Store, StoreError, stored, stored_if_any};
+use kring_core::MatrixId;
+use kring_core::meeting::{Answer, Candidate, Meeting, MeetingChange, MeetingState, Moment, Vote};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+
+const MEETING_COLUMNS: &str = "meeting_id, network_id, planned_by, room_id, place, state, chosen, \
+                               sequence, answer_by, choice_asked_at, choice_poll_event_id, \
+                               candidate_polls_ended_at, choice_poll_ended_at, created_at";
+
+fn answer_code(answer: Answer) -> &'static str {
+    match answer {
+        Answer::Yes => "yes",
+        Answer::Maybe => "maybe",
+        Answer::No => "no",
+    }
+}
+
+fn answer_from_code(code: &str) -> Result<Answer> {
+    match code {
+        "yes" => Ok(Answer::Yes),
+        "maybe" => Ok(Answer::Maybe),
+        "no" => Ok(Answer::No),
+        _ => Err(StoreError::Corrupt("a meeting vote's answer".into())),
+    }
+}
+
+fn index(value: i64, column: &str) -> Result<usize> {
+    usize::try_from(value).map_err(|_| StoreError::Corrupt(format!("{column}: not a number")))
+}
+
+impl Store {
+    pub async fn meeting(&self, meeting_id: &str) -> Result<Option<Meeting>> {
+        self.meeting_where("meeting_id = $1", meeting_id).await
+    }
+
+    /// The meeting whose own room `room_id` is.
+    pub async fn meeting_by_room(&self, room_id: &str) -> Result<Option<Meeting>> {
+        self.meeting_where("room_id = $1", room_id).await
+    }
+
+    /// The network's newest meeting, whatever its state.
+    pub async fn latest_meeting(&self, network_id: &str) -> Result<Option<Meeting>> {
+        let row = sqlx::query(
+            "SELECT meeting_id FROM meetings WHERE network_id = $1
+             ORDER BY created_at DESC, meeting_id DESC LIMIT 1",
+        )
+        .bind(network_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(row) => self.meeting(&row.try_get::<String, _>("meeting_id")?).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The meeting and the candidate (0-based) whose poll is `poll_event_id`.
+    pub async fn meeting_by_poll(&self, poll_event_id: &str) -> Result<Option<(Meeting, usize)>> {
+        let row = sqlx::query(
+            "SELECT meeting_id, number FROM meeting_candidates WHERE poll_event_id = $1",
+        )
+        .bind(poll_event_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let number = index(row.try_get("number")?, "number")?;
+        let meeting_id: String = row.try_get("meeting_id")?;
+        Ok(self
+            .meeting(&meeting_id)
+            .await?
+            .map(|meeting| (meeting, number)))
+    }
+
+    /// Each voter's latest answer per candidate.
+    pub async fn meeting_votes(&self, meeting_id: &str) -> Result<Vec<Vote>> {
+        let rows = sqlx::query(
+            "SELECT number, voter, answer FROM meeting_votes WHERE meeting_id = $1
+             ORDER BY voted_at, number, voter",
+        )
+        .bind(meeting_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Vote {
+                    voter: stored(row, "voter")?,
+                    candidate: index(row.try_get("number")?, "number")?,
+                    answer: answer_from_code(&row.try_get::<String, _>("answer")?)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The meeting's room was made (an effect's finding, counted as any write plans read).
+    pub async fn set_meeting_room(&self, meeting_id: &str, room_id: &str) -> Result<()> {
+        self.meeting_effect_wrote(
+            "UPDATE meetings SET room_id = $1 WHERE meeting_id = $2",
+            room_id,
+            meeting_id,
+        )
+        .await
+    }
+
+    /// Candidate `number`'s poll was sent as `poll_event_id`.
+    pub async fn set_candidate_poll(
+        &self,
+        meeting_id: &str,
+        number: usize,
+        poll_event_id: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        state_written(&mut tx, None).await?;
+        sqlx::query(
+            "UPDATE meeting_candidates SET poll_event_id = $1 WHERE meeting_id = $2 AND number = $3",
+        )
+        .bind(poll_event_id)
+        .bind(meeting_id)
+        .bind(number as i64)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The meeting whose choice poll is `poll_event_id`.
+    pub async fn meeting_by_choice_poll(&self, poll_event_id: &str) -> Result<Option<Meeting>> {
+        self.meeting_where("choice_poll_event_id = $1", poll_event_id)
+            .await
+    }
+
+    /// The client's choice poll was sent as `poll_event_id`.
+    pub async fn set_choice_poll(&self, meeting_id: &str, poll_event_id: &str) -> Result<()> {
+        self.meeting_effect_wrote(
+            "UPDATE meetings SET choice_poll_event_id = $1 WHERE meeting_id = $2",
+            poll_event_id,
+            meeting_id,
+        )
+        .await
+    }
+
+    /// The bot ended the candidates' polls (`candidates`) or the choice poll, at `at`.
+    pub async fn meeting_polls_ended(
+        &self,
+        meeting_id: &str,
+        candidates: bool,
+        choice: bool,
+        at: i64,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        state_written(&mut tx, None).await?;
+        for (ended, column) in [
+            (candidates, "candidate_polls_ended_at"),
+            (choice, "choice_poll_ended_at"),
+        ] {
+            if ended {
+                // `column` is one of the two names above, never input.
+                sqlx::query(AssertSqlSafe(format!(
+                    "UPDATE meetings SET {column} = $1 WHERE meeting_id = $2 AND {column} IS NULL"
+                )))
+                .bind(at)
+                .bind(meeting_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn meeting_effect_wrote(
+        &self,
+        statement: &'static str,
+        value: &str,
+        meeting_id: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        state_written(&mut tx, None).await?;
+        sqlx::query(statement)
+            .bind(value)
+            .bind(meeting_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// `condition` is a constant of this file with one parameter, never input.
+    async fn meeting_where(&self, condition: &'static str, value: &str) -> Result<Option<Meeting>> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {MEETING_COLUMNS} FROM meetings WHERE {condition}"
+        )))
+        .bind(value)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let meeting_id: String = row.try_get("meeting_id")?;
+        let invitees = sqlx::query(
+            "SELECT user_id FROM meeting_invitees WHERE meeting_id = $1 ORDER BY position",
+        )
+        .bind(&meeting_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| stored::<MatrixId>(row, "user_id"))
+        .collect::<Result<Vec<_>>>()?;
+        let candidates = sqlx::query(
+            "SELECT starts_at, minutes, poll_event_id FROM meeting_candidates
+             WHERE meeting_id = $1 ORDER BY number",
+        )
+        .bind(&meeting_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(candidate_from_row)
+        .collect::<Result<Vec<_>>>()?;
+        Ok(Some(meeting_from_row(&row, invitees, candidates)?))
+    }
+}
+
+fn candidate_from_row(row: &AnyRow) -> Result<Candidate> {
+    let minutes: i64 = row.try_get("minutes")?;
+    Ok(Candidate {
+        moment: Moment {
+            starts_at: row.try_get("starts_at")?,
+            minutes: u32::try_from(minutes)
+                .map_err(|_| StoreError::Corrupt("a candidate's length".into()))?,
+        },
+        poll_event_id: stored_if_any(row, "poll_event_id")?,
+    })
+}
+
+fn meeting_from_row(
+    row: &AnyRow,
+    invitees: Vec<MatrixId>,
+    candidates: Vec<Candidate>,
+) -> Result<Meeting> {
+    let state: String = row.try_get("state")?;
+    let sequence: i64 = row.try_get("sequence")?;
+    Ok(Meeting {
+        id: stored(row, "meeting_id")?,
+        network_id: stored(row, "network_id")?,
+        planned_by: stored(row, "planned_by")?,
+        room_id: stored_if_any(row, "room_id")?,
+        place: row.try_get("place")?,
+        state: MeetingState::from_code(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("meeting state {state:?}")))?,
+        candidates,
+        chosen: row
+            .try_get::<Option<i64>, _>("chosen")?
+            .map(|chosen| index(chosen, "chosen"))
+            .transpose()?,
+        sequence: u32::try_from(sequence)
+            .map_err(|_| StoreError::Corrupt("a meeting's sequence".into()))?,
+        invitees,
+        answer_by: row.try_get("answer_by")?,
+        choice_asked: row.try_get::<Option<i64>, _>("choice_asked_at")?.is_some(),
+        choice_poll_event_id: stored_if_any(row, "choice_poll_event_id")?,
+        candidate_polls_ended: row
+            .try_get::<Option<i64>, _>("candidate_polls_ended_at")?
+            .is_some(),
+        choice_poll_ended: row
+            .try_get::<Option<i64>, _>("choice_poll_ended_at")?
+            .is_some(),
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+/// `Change::Meeting`, inside the plan's transaction.
+pub(crate) async fn apply_meeting_change(
+    connection: &mut AnyConnection,
+    change: &MeetingChange,
+) -> Result<()> {
+    match change {
+        MeetingChange::Plan {
+            meeting_id,
+            network_id,
+            planned_by,
+            invitees,
+            candidates,
+            place,
+            answer_by,
+            at,
+        } => {
+            sqlx::query(
+                "INSERT INTO meetings (meeting_id, network_id, planned_by, place, state, sequence,
+                                       answer_by, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $7)",
+            )
+            .bind(meeting_id.as_str())
+            .bind(network_id.as_str())
+            .bind(planned_by.as_str())
+            .bind(place.as_deref())
+            .bind(MeetingState::Planning.code())
+            .bind(answer_by)
+            .bind(at)
+            .execute(&mut *connection)
+            .await?;
+            for (position, user) in invitees.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO meeting_invitees (meeting_id, user_id, position) VALUES ($1, $2, $3)",
+                )
+                .bind(meeting_id.as_str())
+                .bind(user.as_str())
+                .bind(position as i64)
+                .execute(&mut *connection)
+                .await?;
+            }
+            for (number, moment) in candidates.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO meeting_candidates (meeting_id, number, starts_at, minutes)
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(meeting_id.as_str())
+                .bind(number as i64)
+                .bind(moment.starts_at)
+                .bind(i64::from(moment.minutes))
+                .execute(&mut *connection)
+                .await?;
+            }
+        }
+        MeetingChange::Vote {
+            meeting_id,
+            candidate,
+            voter,
+            answer,
+            at,
+        } => {
+            sqlx::query(
+                "INSERT INTO meeting_votes (meeting_id, number, voter, answer, voted_at)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (meeting_id, number, voter)
+                 DO UPDATE SET answer = excluded.answer, voted_at = excluded.voted_at",
+            )
+            .bind(meeting_id.as_str())
+            .bind(*candidate as i64)
+            .bind(voter.as_str())
+            .bind(answer_code(*answer))
+            .bind(at)
+            .execute(&mut *connection)
+            .await?;
+        }
+        MeetingChange::AskChoice { meeting_id, at } => {
+            sqlx::query(
+                "UPDATE meetings SET choice_asked_at = $1, updated_at = $1
+                 WHERE meeting_id = $2 AND choice_asked_at IS NULL",
+            )
+            .bind(at)
+            .bind(meeting_id.as_str())
+            .execute(&mut *connection)
+            .await?;
+        }
+        MeetingChange::Agree {
+            meeting_id,
+            candidate,
+            at,
+        } => {
+            let agreed = sqlx::query(
+                "UPDATE meetings SET state = $1, chosen = $2, updated_at = $3
+                 WHERE meeting_id = $4 AND state = $5",
+            )
+            .bind(MeetingState::Agreed.code())
+            .bind(*candidate as i64)
+            .bind(at)
+            .bind(meeting_id.as_str())
+            .bind(MeetingState::Planning.code())
+            .execute(&mut *connection)
+            .await?;
+            if agreed.rows_affected() != 1 {
+                return Err(StoreError::Conflict(
+                    "a meeting agreed that is not being planned".into(),
+                ));
+            }
+        }
+        MeetingChange::RemoveInvitee { meeting_id, user } => {
+            sqlx::query("DELETE FROM meeting_invitees WHERE meeting_id = $1 AND user_id = $2")
+                .bind(meeting_id.as_str())
+                .bind(user.as_str())
+                .execute(&mut *connection)
+                .await?;
+        }
+        MeetingChange::Cancel { meeting_id, at } => {
+            sqlx::query(
+                "UPDATE meetings SET state = $1, sequence = sequence + 1, updated_at = $2
+                 WHERE meeting_id = $3 AND state <> $1",
+            )
+            .bind(MeetingState::Cancelled.code())
+            .bind(at)
+            .bind(meeting_id.as_str())
+            .execute(&mut *connection)
+            .await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,251 @@
+//! The meeting capability's tables on SQLite and on a real PostgreSQL: a planned meeting reads
+//! back whole, each voter's latest answer counts, agreeing happens once, a cancellation raises
+//! the calendar's SEQUENCE, and what effects learn (the room, the polls) is counted as a write.
+
+use anyhow::Result;
+use kring_core::MatrixId;
+use kring_core::meeting::{Answer, MeetingChange, MeetingId, MeetingState, Moment, Vote};
+use kring_core::network::{NetworkId, NetworkState};
+use kring_core::plan::{Change, Plan};
+use kring_store::{InboxKind, NewInboxEntry, Store};
+use kring_testbed::on_both_databases;
+
+on_both_databases!(
+    a_planned_meeting_reads_back_whole,
+    each_voters_latest_answer_counts,
+    a_meeting_is_agreed_once_and_a_cancellation_raises_its_sequence,
+    what_effects_learn_is_counted_as_a_write,
+);
+
+const BOT: &str = "@kring:kring.test";
+
+fn id(name: &str) -> MatrixId {
+    MatrixId::parse(&format!("@{name}:kring.test")).unwrap()
+}
+
+fn meeting_id() -> MeetingId {
+    MeetingId::parse("mtg-test").unwrap()
+}
+
+async fn plan_with(store: &Store, cause: &str, changes: Vec<Change>) -> Result<bool> {
+    store
+        .inbox_insert(
+            BOT,
+            &NewInboxEntry {
+                event_id: cause.into(),
+                room_id: "!network:kring.test".into(),
+                sender: "@client:kring.test".into(),
+                kind: InboxKind::Command,
+                body: Some("!overleg".into()),
+                encrypted_event: None,
+                origin_ts: 1,
+            },
+        )
+        .await?;
+    let mut plan = Plan::new();
+    for change in changes {
+        plan.change(change);
+    }
+    Ok(store.apply_plan(BOT, cause, &plan).await?)
+}
+
+async fn planned(store: &Store) -> Result<()> {
+    let network_id = NetworkId::parse("net-a").unwrap();
+    let created = plan_with(
+        store,
+        "$plan",
+        vec![
+            Change::CreateNetwork {
+                network_id: network_id.clone(),
+                client: id("client"),
+                started_by: id("client"),
+                state: NetworkState::Active,
+                at: 1,
+            },
+            Change::Meeting(MeetingChange::Plan {
+                meeting_id: meeting_id(),
+                network_id,
+                planned_by: id("client"),
+                invitees: vec![id("mother"), id("gp")],
+                candidates: vec![
+                    Moment {
+                        starts_at: 10_000_000,
+                        minutes: 60,
+                    },
+                    Moment {
+                        starts_at: 20_000_000,
+                        minutes: 90,
+                    },
+                ],
+                place: Some("Wijkcentrum De Linde".into()),
+                answer_by: 5_000_000,
+                at: 2,
+            }),
+        ],
+    )
+    .await?;
+    anyhow::ensure!(created, "the plan is written");
+    Ok(())
+}
+
+async fn a_planned_meeting_reads_back_whole(store: Store) -> Result<()> {
+    planned(&store).await?;
+    let meeting = store.meeting("mtg-test").await?.expect("stored");
+    assert_eq!(meeting.network_id.as_str(), "net-a");
+    assert_eq!(
+        meeting.invitees,
+        [id("mother"), id("gp")],
+        "in the order chosen"
+    );
+    assert_eq!(meeting.candidates.len(), 2);
+    assert_eq!(meeting.candidates[1].moment.minutes, 90);
+    assert_eq!(meeting.state, MeetingState::Planning);
+    assert_eq!(meeting.place.as_deref(), Some("Wijkcentrum De Linde"));
+    assert_eq!((meeting.sequence, meeting.chosen), (0, None));
+    assert!(meeting.is_ahead(3));
+    assert_eq!(store.latest_meeting("net-a").await?, Some(meeting.clone()));
+    assert_eq!(store.latest_meeting("net-b").await?, None);
+    assert_eq!(store.meeting_by_room("!meeting:kring.test").await?, None);
+    store
+        .set_meeting_room("mtg-test", "!meeting:kring.test")
+        .await?;
+    store.set_candidate_poll("mtg-test", 1, "$poll-2").await?;
+    store.set_choice_poll("mtg-test", "$choice").await?;
+    let meeting = store
+        .meeting_by_room("!meeting:kring.test")
+        .await?
+        .expect("found by its room");
+    assert_eq!(meeting.candidates[0].poll_event_id, None);
+    assert_eq!(
+        meeting.candidates[1]
+            .poll_event_id
+            .as_ref()
+            .map(|id| id.as_str()),
+        Some("$poll-2")
+    );
+    let (by_poll, number) = store.meeting_by_poll("$poll-2").await?.expect("by poll");
+    assert_eq!((by_poll.id, number), (meeting_id(), 1));
+    assert!(store.meeting_by_poll("$other").await?.is_none());
+    assert_eq!(
+        store
+            .meeting_by_choice_poll("$choice")
+            .await?
+            .map(|meeting| meeting.id),
+        Some(meeting_id())
+    );
+    store
+        .meeting_polls_ended("mtg-test", true, false, 7)
+        .await?;
+    let meeting = store.meeting("mtg-test").await?.expect("stored");
+    assert!(meeting.candidate_polls_ended && !meeting.choice_poll_ended);
+    Ok(())
+}
+
+async fn each_voters_latest_answer_counts(store: Store) -> Result<()> {
+    planned(&store).await?;
+    let vote = |voter: &str, candidate, answer, at| {
+        Change::Meeting(MeetingChange::Vote {
+            meeting_id: meeting_id(),
+            candidate,
+            voter: id(voter),
+            answer,
+            at,
+        })
+    };
+    plan_with(&store, "$v1", vec![vote("mother", 0, Answer::Yes, 3)]).await?;
+    plan_with(&store, "$v2", vec![vote("gp", 0, Answer::No, 4)]).await?;
+    plan_with(&store, "$v3", vec![vote("mother", 0, Answer::Maybe, 5)]).await?;
+    let votes = store.meeting_votes("mtg-test").await?;
+    assert_eq!(
+        votes,
+        [
+            Vote {
+                voter: id("gp"),
+                candidate: 0,
+                answer: Answer::No
+            },
+            Vote {
+                voter: id("mother"),
+                candidate: 0,
+                answer: Answer::Maybe
+            },
+        ]
+    );
+    Ok(())
+}
+
+async fn a_meeting_is_agreed_once_and_a_cancellation_raises_its_sequence(
+    store: Store,
+) -> Result<()> {
+    planned(&store).await?;
+    let agree = |candidate| {
+        Change::Meeting(MeetingChange::Agree {
+            meeting_id: meeting_id(),
+            candidate,
+            at: 6,
+        })
+    };
+    assert!(plan_with(&store, "$agree", vec![agree(1)]).await?);
+    let meeting = store.meeting("mtg-test").await?.expect("stored");
+    assert_eq!(
+        (meeting.state, meeting.chosen),
+        (MeetingState::Agreed, Some(1))
+    );
+    assert_eq!(
+        meeting.chosen_moment().map(|m| m.starts_at),
+        Some(20_000_000)
+    );
+    assert!(meeting.is_ahead(20_000_000 + 89 * 60_000));
+    assert!(
+        !meeting.is_ahead(20_000_000 + 90 * 60_000),
+        "over once it ended"
+    );
+    // Agreeing again is refused, and the plan it was part of is written not at all.
+    let again = plan_with(
+        &store,
+        "$again",
+        vec![
+            Change::Meeting(MeetingChange::AskChoice {
+                meeting_id: meeting_id(),
+                at: 7,
+            }),
+            agree(0),
+        ],
+    )
+    .await;
+    assert!(again.is_err(), "{again:?}");
+    let meeting = store.meeting("mtg-test").await?.expect("stored");
+    assert_eq!(meeting.chosen, Some(1));
+    assert!(!meeting.choice_asked, "nothing of that plan was stored");
+    assert!(!store.is_planned(BOT, "$again").await?);
+    plan_with(
+        &store,
+        "$cancel",
+        vec![Change::Meeting(MeetingChange::Cancel {
+            meeting_id: meeting_id(),
+            at: 8,
+        })],
+    )
+    .await?;
+    let meeting = store.meeting("mtg-test").await?.expect("stored");
+    assert_eq!(
+        (meeting.state, meeting.sequence),
+        (MeetingState::Cancelled, 1)
+    );
+    assert!(!meeting.is_ahead(9));
+    Ok(())
+}
+
+async fn what_effects_learn_is_counted_as_a_write(store: Store) -> Result<()> {
+    planned(&store).await?;
+    let before = store.plan_basis().await?;
+    store.set_meeting_room("mtg-test", "!m:kring.test").await?;
+    let after_room = store.plan_basis().await?;
+    assert_ne!(before, after_room);
+    store.set_candidate_poll("mtg-test", 0, "$p").await?;
+    let after_poll = store.plan_basis().await?;
+    assert_ne!(after_room, after_poll);
+    store.meeting_polls_ended("mtg-test", true, true, 9).await?;
+    assert_ne!(after_poll, store.plan_basis().await?);
+    Ok(())
+}
