@@ -59,7 +59,7 @@ pub(crate) fn transaction_id(
 }
 
 /// The transaction id of this pending effect itself (see [`transaction_id`]).
-fn own_transaction_id(bot: &Bot, pending: &PendingEffect) -> OwnedTransactionId {
+pub(crate) fn own_transaction_id(bot: &Bot, pending: &PendingEffect) -> OwnedTransactionId {
     transaction_id(
         bot.identity.user_id.as_str(),
         &pending.cause_event_id,
@@ -217,6 +217,9 @@ pub(crate) async fn carry_out(
             set_power_level(bot, network_id, user, *level).await?;
             None
         }
+        Effect::Meeting(effect) => {
+            crate::capabilities::meeting::effects::carry_out(bot, pending, effect).await?
+        }
     };
     bot.store
         .effect_done(
@@ -229,7 +232,7 @@ pub(crate) async fn carry_out(
     Ok(result)
 }
 
-fn user_id(user: &MatrixId) -> Result<OwnedUserId, BotError> {
+pub(crate) fn user_id(user: &MatrixId) -> Result<OwnedUserId, BotError> {
     UserId::parse(user.as_str()).map_err(|_| BotError::Plan(format!("not a user id: {user}")))
 }
 
@@ -270,7 +273,7 @@ async fn send(
 }
 
 /// Every bot text goes out this way: an `m.notice` with plain `body` and HTML, maybe a reply.
-async fn send_in(
+pub(crate) async fn send_in(
     bot: &Bot,
     room: &Room,
     reply: &BotReply,
@@ -303,7 +306,7 @@ async fn joined_room(bot: &Bot, to: &Target) -> Result<Option<Room>, BotError> {
 
 /// A single-choice poll in the unstable MSC3381 form, which is what Element renders (DESIGN.md);
 /// disclosed, so the client sees their own choice at once.
-async fn send_poll(
+pub(crate) async fn send_poll(
     bot: &Bot,
     room: &Room,
     text: &PollText,
@@ -341,7 +344,7 @@ async fn send_poll(
 /// how a restarted bot finds a room it created just before a crash instead of creating a second
 /// one. Anyone can put a tag in a room of their own and invite the bot, so the tag alone proves
 /// nothing; who created the room does (the `m.room.create` sender, which no one else can be).
-async fn tagged_room(
+pub(crate) async fn tagged_room(
     bot: &Bot,
     tag: &str,
     matches: impl Fn(&serde_json::Value) -> bool,
@@ -374,7 +377,7 @@ async fn tagged_room(
 
 /// The state every private Kring room starts with: encrypted, invite-only, no guests, the
 /// given history visibility, and the tag it is found again by.
-fn private_room_state<T>(
+pub(crate) fn private_room_state<T>(
     history_visibility: &str,
     tag: &str,
     tag_content: serde_json::Value,
@@ -857,8 +860,14 @@ async fn invite(
 }
 
 async fn kick(bot: &Bot, network_id: &str, user: &MatrixId) -> Result<(), BotError> {
-    use matrix_sdk::ruma::events::room::member::MembershipState;
     let room = network_room(bot, network_id).await?;
+    kick_from(bot, &room, user).await
+}
+
+/// Takes `user` out of `room` and waits until the bot's own view shows it.
+pub(crate) async fn kick_from(bot: &Bot, room: &Room, user: &MatrixId) -> Result<(), BotError> {
+    use matrix_sdk::ruma::events::room::member::MembershipState;
+    let room_id = room.room_id();
     let user_id = user_id(user)?;
     let is_in = |state: &MembershipState| {
         matches!(
@@ -874,11 +883,11 @@ async fn kick(bot: &Bot, network_id: &str, user: &MatrixId) -> Result<(), BotErr
         // Our view can lag behind the server's. An invite sent around the bot at the same moment
         // as a power-level change can lose in state resolution, and then the server has nobody
         // to remove: what we wanted is true already.
-        if server_membership(bot, &room, &user_id)
+        if server_membership(bot, room, &user_id)
             .await?
             .is_none_or(|m| m == "leave" || m == "ban")
         {
-            debug!(%network_id, "nobody to remove: the server no longer has them in the room");
+            debug!(%room_id, "nobody to remove: the server no longer has them in the room");
             return Ok(());
         }
         return Err(error.into());
@@ -896,7 +905,7 @@ async fn kick(bot: &Bot, network_id: &str, user: &MatrixId) -> Result<(), BotErr
             return Ok(());
         }
         if tokio::time::Instant::now() >= deadline {
-            warn!(%network_id, "a removal has not shown up in the bot's view of the room yet");
+            warn!(%room_id, "a removal has not shown up in the bot's view of the room yet");
             return Err(BotError::Plan("removal not yet visible".into()));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

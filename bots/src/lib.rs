@@ -134,6 +134,31 @@ pub struct BotConfig {
     pub admin_token: Option<String>,
     /// Where the bot reads the time: the system's, or a test's.
     pub clock: Arc<dyn kring_core::time::Clock>,
+    /// The region's working days (holidays, days off), for suggestions and deadlines.
+    pub calendar: kring_core::time::RegionCalendar,
+    pub meetings: MeetingSettings,
+}
+
+/// How resource-group meetings go in this region.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MeetingSettings {
+    /// The region's video service, for `plaats video`: a link in which `{meeting}` is replaced
+    /// by the meeting's random id (never anything about the client), e.g.
+    /// `https://video.regio.example/kring-{meeting}`.
+    pub video_link_template: Option<String>,
+    /// When the invitees are reminded of an agreed meeting, in minutes before it starts.
+    pub reminders_before_minutes: Vec<u32>,
+}
+
+impl Default for MeetingSettings {
+    fn default() -> Self {
+        Self {
+            video_link_template: None,
+            // A week, a day and an hour.
+            reminders_before_minutes: vec![7 * 24 * 60, 24 * 60, 60],
+        }
+    }
 }
 
 /// Room keys normally come with the message or within seconds; one that has not come after
@@ -159,6 +184,8 @@ pub struct Bot {
     /// The admin API and a token for it: see [`BotConfig::admin_token`].
     account_lookup: Option<(kring_homeserver::Admin, String)>,
     clock: Arc<dyn kring_core::time::Clock>,
+    calendar: kring_core::time::RegionCalendar,
+    meetings: MeetingSettings,
     /// Held while an entry is planned (worker.rs): plans are made one at a time.
     planning: tokio::sync::Mutex<()>,
     /// The state folder's lock, held for the bot's lifetime (session.rs).
@@ -193,6 +220,8 @@ impl Bot {
                 .clone()
                 .map(|token| (kring_homeserver::Admin::new(&config.homeserver_url), token)),
             clock: config.clock.clone(),
+            calendar: config.calendar.clone(),
+            meetings: config.meetings.clone(),
             planning: tokio::sync::Mutex::new(()),
             _state_dir_lock: state_dir_lock,
         })

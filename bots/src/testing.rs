@@ -48,6 +48,8 @@ pub(crate) async fn mock_bot() -> MockBot {
         trust_cache: trust::TrustCache::default(),
         account_lookup: None,
         clock: Arc::new(kring_core::time::SystemClock),
+        calendar: kring_core::time::RegionCalendar::statutory(),
+        meetings: crate::MeetingSettings::default(),
         planning: tokio::sync::Mutex::new(()),
         _state_dir_lock: lock,
     };

@@ -51,6 +51,11 @@ pub struct Config {
     /// Where people open Element Web, when it is hosted elsewhere (production). The invite
     /// page offers it after an account is made.
     pub public_element_web_url: Option<String>,
+    /// The region's working days: `[calendar]` with `holidays`, `bevrijdingsdag` and
+    /// `extra_days_off`; the Algemene termijnenwet by default.
+    pub calendar: kring_core::time::RegionCalendar,
+    /// `[meetings]`: `video_link_template` and `reminders_before_minutes`.
+    pub meetings: kring_bots::MeetingSettings,
 }
 
 impl Default for Config {
@@ -77,6 +82,8 @@ impl Default for Config {
             element_web_bundle: None,
             element_web_port: 8080,
             public_element_web_url: None,
+            calendar: kring_core::time::RegionCalendar::statutory(),
+            meetings: kring_bots::MeetingSettings::default(),
         }
     }
 }
@@ -189,6 +196,9 @@ impl Config {
         }
         if let Some(v) = get("KRING_ELEMENT_WEB_PORT") {
             self.element_web_port = port("KRING_ELEMENT_WEB_PORT", v)?
+        }
+        if let Some(v) = get("KRING_MEETING_VIDEO_LINK_TEMPLATE") {
+            self.meetings.video_link_template = Some(v)
         }
         if let Some(v) = get("KRING_PUBLIC_ELEMENT_WEB_URL") {
             self.public_element_web_url = Some(v)
@@ -322,6 +332,35 @@ mod tests {
             .unwrap();
         assert_eq!(config.bridge_port, 9100);
         assert_eq!(config.homeserver_port, 8008);
+    }
+
+    #[test]
+    fn the_regions_calendar_and_meetings_come_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kring.toml");
+        std::fs::write(
+            &file,
+            "[calendar]\nextra_days_off = [\"2027-05-07\"]\n\n[meetings]\nvideo_link_template = \"https://video.regio.example/{meeting}\"\nreminders_before_minutes = [1440]\n",
+        )
+        .unwrap();
+        let mut config = Config::load(Some(&file)).unwrap();
+        assert_eq!(config.calendar.extra_days_off.len(), 1);
+        assert_eq!(config.meetings.reminders_before_minutes, [1440]);
+        config
+            .apply_env(|name| {
+                (name == "KRING_MEETING_VIDEO_LINK_TEMPLATE")
+                    .then(|| "https://v.example/{meeting}".to_owned())
+            })
+            .unwrap();
+        assert_eq!(
+            config.meetings.video_link_template.as_deref(),
+            Some("https://v.example/{meeting}")
+        );
+        std::fs::write(&file, "[meetings]\nvideo = \"x\"\n").unwrap();
+        assert!(
+            Config::load(Some(&file)).is_err(),
+            "unknown keys are refused"
+        );
     }
 
     #[test]

@@ -218,6 +218,8 @@ async fn run_services(config: Config, shutdown: watch::Receiver<bool>) -> Result
         invite_base_url: config.invite_base_url(),
         admin_token: read_secret(&config.admin_token_path()).ok(),
         clock: Arc::new(kring_core::time::SystemClock),
+        calendar: config.calendar.clone(),
+        meetings: config.meetings.clone(),
     };
     let bot = Bot::start(&bot_config, store.clone(), metrics)
         .await

@@ -33,8 +33,16 @@ async fn prepare(
         unreadable_after: kring_bots::DEFAULT_UNREADABLE_AFTER,
         admin_token: Some(synapse.admin_token().to_owned()),
         clock: std::sync::Arc::new(kring_core::time::SystemClock),
+        calendar: kring_core::time::RegionCalendar::statutory(),
+        meetings: kring_bots::MeetingSettings {
+            video_link_template: Some(TEST_VIDEO_LINK.into()),
+            ..kring_bots::MeetingSettings::default()
+        },
     })
 }
+
+/// The test region's video service, for `plaats video`.
+pub const TEST_VIDEO_LINK: &str = "https://video.kring.test/overleg-{meeting}";
 
 /// A bot running inside the test process, with the bridge beside it as `kring up` runs them.
 pub struct InProcessBot {

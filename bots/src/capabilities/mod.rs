@@ -10,6 +10,7 @@ pub(crate) mod basics;
 pub(crate) mod consent;
 pub(crate) mod language;
 pub(crate) mod logbook;
+pub(crate) mod meeting;
 pub(crate) mod network;
 
 use crate::{Bot, BotError};
@@ -24,6 +25,20 @@ pub(crate) struct Asked<'a> {
     pub(crate) in_direct_chat: bool,
     /// The network the sender picked by number, answering "which network?".
     pub(crate) chosen: Option<&'a str>,
+}
+
+/// A vote in one of the bot's polls, as the sync stored it (`sync::poll_response`).
+#[derive(serde::Deserialize)]
+pub(crate) struct PollVote {
+    pub(crate) poll: matrix_sdk::ruma::OwnedEventId,
+    pub(crate) answers: Vec<String>,
+}
+
+impl PollVote {
+    /// `None` for a body that is not a vote (nothing to act on).
+    pub(crate) fn of(entry: &InboxEntry) -> Option<Self> {
+        serde_json::from_str(&entry.body).ok()
+    }
 }
 
 /// A parsed command, carried out by the capability that offers it.
@@ -41,6 +56,7 @@ pub(crate) async fn on_command(
         }
         Command::Logbook(command) => logbook::on_command(bot, entry, command, &asked).await,
         Command::Consent(command) => consent::on_command(bot, entry, command, &asked).await,
+        Command::Meeting(command) => meeting::on_command(bot, entry, command, &asked).await,
     }
 }
 
@@ -53,7 +69,12 @@ pub(crate) async fn on_entry(bot: &Bot, entry: &InboxEntry) -> Option<Result<Pla
         InboxKind::PowerLevels => network::on_power_levels(bot, entry).await,
         InboxKind::RoomSetting => network::on_room_setting(bot, entry).await,
         InboxKind::ConsentExpired => consent::on_consent_expired(bot, entry).await,
-        InboxKind::PollResponse => consent::on_poll_response(bot, entry).await,
+        // A poll belongs to one capability: the meeting's are asked first, then consent's.
+        InboxKind::PollResponse => match meeting::on_poll_response(bot, entry).await {
+            Ok(Some(plan)) => Ok(plan),
+            Ok(None) => consent::on_poll_response(bot, entry).await,
+            Err(error) => Err(error),
+        },
         InboxKind::Unreadable => basics::could_not_read(bot, entry).await,
         InboxKind::Reaction
         | InboxKind::Timer
@@ -72,6 +93,7 @@ pub(crate) async fn on_timer(
 ) -> Result<Plan, BotError> {
     match fired.capability.as_str() {
         kring_core::consent::TIMERS => consent::on_timer(bot, entry, fired.payload).await,
+        kring_core::meeting::TIMERS => meeting::on_timer(bot, entry, fired.payload).await,
         other => Err(BotError::Plan(format!(
             "a timer of a capability this bot does not have: {other:?}"
         ))),

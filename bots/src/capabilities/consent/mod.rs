@@ -25,7 +25,6 @@ use kring_core::network::Network;
 use kring_core::plan::{Change, Effect, Outcome, Plan, Target};
 use kring_core::{ConsentTarget, Language, MatrixId};
 use kring_store::InboxEntry;
-use serde::Deserialize;
 use std::collections::HashMap;
 
 pub(crate) async fn on_command(

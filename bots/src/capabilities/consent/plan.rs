@@ -122,6 +122,25 @@ pub(crate) async fn consent_plan(
                     reply_to: None,
                 });
             }
+            // What may be seen changed: an invitee who may no longer see a meeting leaves it.
+            let mut consent_after = current.clone();
+            for grant in &mut consent_after.grants {
+                if grant.subject == subject && grant.kind == kind && grant.revoked_at.is_none() {
+                    grant.revoked_at = Some(context.now);
+                }
+            }
+            let mut network_after = network.clone();
+            plan.changes
+                .iter()
+                .for_each(|change| network_after.apply(change));
+            crate::capabilities::meeting::keep_to_consent(
+                context.bot,
+                &network_after,
+                &consent_after,
+                &mut plan,
+                context.now,
+            )
+            .await?;
             (false, None)
         }
     };

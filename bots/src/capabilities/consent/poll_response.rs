@@ -7,12 +7,7 @@ use super::*;
 /// [`consent_plan`]. Each poll is answered once and then ended, so an old poll cannot change
 /// anything later.
 pub(crate) async fn on_poll_response(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
-    #[derive(Deserialize)]
-    struct Vote {
-        poll: matrix_sdk::ruma::OwnedEventId,
-        answers: Vec<String>,
-    }
-    let Ok(vote) = serde_json::from_str::<Vote>(&entry.body) else {
+    let Some(vote) = crate::capabilities::PollVote::of(entry) else {
         return Ok(Plan::new());
     };
     if let Some(proposal) = bot.store.proposal_by_prompt(vote.poll.as_str()).await? {

@@ -57,7 +57,8 @@ pub(crate) fn ask_to_decide(plan: &mut Plan, network: &Network, number: i64, lan
 }
 
 /// `user` is no longer in the network: what they proposed and the client did not decide yet
-/// lapses, its poll is closed, and the network hears it.
+/// lapses, its poll is closed, and the network hears it; and they leave the room of a meeting
+/// they were invited to.
 pub(crate) async fn lapse_proposals_of(
     bot: &Bot,
     network: &Network,
@@ -66,6 +67,7 @@ pub(crate) async fn lapse_proposals_of(
     at: Millis,
     language: Language,
 ) -> Result<(), BotError> {
+    crate::capabilities::meeting::member_gone(bot, network, plan, user, at).await?;
     let (lapsed, changes) = consequences::proposals_lapse(network, user, at);
     plan.changes.extend(changes);
     for number in lapsed {

@@ -1,0 +1,61 @@
+//! `!overleg af`: the meeting is called off. Open polls end, every timer is cancelled, the
+//! invitees hear it, and an agreed meeting's calendar entry is withdrawn (METHOD:CANCEL with the
+//! next SEQUENCE, the same UID).
+
+use super::choose::calendar;
+use super::timers::{cancel_date_finding, cancel_reminders};
+use super::*;
+use kring_core::meeting::{
+    IcsMethod, MeetingChange, MeetingState, candidate_poll_closed, meeting_cancelled,
+    meeting_news_in_its_room,
+};
+
+pub(crate) async fn cancel(asking: &Asking<'_>) -> Result<Plan, BotError> {
+    let context = &asking.context;
+    if let Some(refused) = asking.refused(
+        MeetingAction::Cancel,
+        asking.meeting.as_ref().map(|m| &m.id),
+    )? {
+        return Ok(refused);
+    }
+    let Some(meeting) = asking
+        .meeting
+        .as_ref()
+        .filter(|meeting| meeting.is_ahead(context.now))
+    else {
+        return asking.problem(&MeetingProblem::NoneOpen);
+    };
+    let mut plan = Plan::new();
+    plan.change(Change::Meeting(MeetingChange::Cancel {
+        meeting_id: meeting.id.clone(),
+        at: context.now,
+    }))
+    .change(asking.log(MeetingAction::Cancel, &meeting.id, Outcome::Done));
+    cancel_date_finding(&mut plan, &meeting.id);
+    cancel_reminders(context.bot, &mut plan, &meeting.id);
+    plan.effect(Effect::Meeting(MeetingEffect::EndPolls {
+        meeting_id: meeting.id.clone(),
+        text: candidate_poll_closed(asking.client_language),
+    }));
+    let agreed = meeting
+        .chosen_moment()
+        .filter(|_| meeting.state == MeetingState::Agreed);
+    announce(
+        asking,
+        &mut plan,
+        meeting,
+        meeting_cancelled(asking.client_language, agreed.as_ref()),
+        meeting_news_in_its_room(context.language),
+    )?;
+    if let Some(moment) = agreed {
+        plan.effect(calendar(
+            context.bot,
+            meeting,
+            &moment,
+            IcsMethod::Cancel,
+            meeting.sequence + 1,
+            context.now,
+        ));
+    }
+    Ok(plan)
+}

@@ -1,0 +1,227 @@
+//! Carrying out the meeting's steps in Matrix. Each looks first at what the store says already
+//! happened (a room made, a poll sent, polls ended), and sends with the effect's own
+//! transaction id, so a restart in the middle repeats nothing.
+
+use crate::effects::{
+    kick_from, own_transaction_id, private_room_state, send_in, send_poll, tagged_room,
+    transaction_id, user_id,
+};
+use crate::{Bot, BotError};
+use kring_core::meeting::{MEETING_ROOM_NAME, Meeting, MeetingEffect, MeetingId, MeetingState};
+use kring_store::PendingEffect;
+use matrix_sdk::attachment::AttachmentConfig;
+use matrix_sdk::ruma::OwnedEventId;
+use matrix_sdk::ruma::api::client::room::create_room;
+use matrix_sdk::ruma::events::poll::unstable_end::UnstablePollEndEventContent;
+use matrix_sdk::{Room, RoomState};
+use serde_json::json;
+
+/// The state event a meeting's room carries: only Kring's random meeting id, so that a bot
+/// restarted just after making the room finds it instead of making a second one.
+const MEETING_TAG: &str = "org.kring.meeting";
+
+/// The `.ics` file's media type (RFC 5545 §8.1).
+const CALENDAR_MEDIA_TYPE: &str = "text/calendar";
+
+pub(crate) async fn carry_out(
+    bot: &Bot,
+    pending: &PendingEffect,
+    effect: &MeetingEffect,
+) -> Result<Option<String>, BotError> {
+    match effect {
+        MeetingEffect::OpenRoom { meeting_id } => {
+            open_room(bot, meeting_id).await?;
+            Ok(None)
+        }
+        MeetingEffect::SendCandidatePoll {
+            meeting_id,
+            candidate,
+            text,
+        } => {
+            let meeting = stored(bot, meeting_id).await?;
+            let sent_before = meeting
+                .candidates
+                .get(*candidate)
+                .ok_or_else(|| BotError::Plan(format!("meeting {meeting_id} has no such moment")))?
+                .poll_event_id
+                .clone();
+            if let Some(event_id) = sent_before {
+                return Ok(Some(event_id.to_string()));
+            }
+            let room = room_of(bot, &meeting)?;
+            let event_id = send_poll(bot, &room, text, &own_transaction_id(bot, pending)).await?;
+            bot.store
+                .set_candidate_poll(meeting_id.as_str(), *candidate, &event_id)
+                .await?;
+            Ok(Some(event_id))
+        }
+        MeetingEffect::SendChoicePoll { meeting_id, text } => {
+            let meeting = stored(bot, meeting_id).await?;
+            if let Some(event_id) = &meeting.choice_poll_event_id {
+                return Ok(Some(event_id.to_string()));
+            }
+            let room = room_of(bot, &meeting)?;
+            let event_id = send_poll(bot, &room, text, &own_transaction_id(bot, pending)).await?;
+            bot.store
+                .set_choice_poll(meeting_id.as_str(), &event_id)
+                .await?;
+            Ok(Some(event_id))
+        }
+        MeetingEffect::EndPolls { meeting_id, text } => {
+            end_polls(bot, pending, meeting_id, text).await?;
+            Ok(None)
+        }
+        MeetingEffect::Remove { meeting_id, user } => {
+            let meeting = stored(bot, meeting_id).await?;
+            // Not made yet: they will not be invited to it (the store no longer lists them).
+            if meeting.room_id.is_some() {
+                let room = room_of(bot, &meeting)?;
+                kick_from(bot, &room, user).await?;
+            }
+            Ok(None)
+        }
+        MeetingEffect::Say { meeting_id, reply } => {
+            let meeting = stored(bot, meeting_id).await?;
+            let room = room_of(bot, &meeting)?;
+            let sent = send_in(bot, &room, reply, None, &own_transaction_id(bot, pending)).await?;
+            bot.metrics.replies_sent.inc();
+            Ok(Some(sent))
+        }
+        MeetingEffect::SendCalendar {
+            meeting_id,
+            file_name,
+            ics,
+            ..
+        } => {
+            let meeting = stored(bot, meeting_id).await?;
+            let room = room_of(bot, &meeting)?;
+            let media_type: mime::Mime = CALENDAR_MEDIA_TYPE
+                .parse()
+                .map_err(|_| BotError::Plan("the calendar's media type".into()))?;
+            // The room is encrypted, so the SDK encrypts the file before it uploads it: the
+            // homeserver's media store holds only ciphertext. A retry uploads again, but the
+            // message itself goes out once (the same transaction id).
+            crate::trust::share_only_with_pinned(bot, &room).await;
+            let sent = room
+                .send_attachment(
+                    file_name.clone(),
+                    &media_type,
+                    ics.as_bytes().to_vec(),
+                    AttachmentConfig::new().txn_id(own_transaction_id(bot, pending)),
+                )
+                .await?;
+            Ok(Some(sent.event_id.to_string()))
+        }
+    }
+}
+
+async fn stored(bot: &Bot, meeting_id: &MeetingId) -> Result<Meeting, BotError> {
+    bot.store
+        .meeting(meeting_id.as_str())
+        .await?
+        .ok_or_else(|| BotError::Plan(format!("meeting {meeting_id} is not stored")))
+}
+
+/// The meeting's room, joined. Not made yet is an error (retried): its `OpenRoom` comes first.
+fn room_of(bot: &Bot, meeting: &Meeting) -> Result<Room, BotError> {
+    let room_id = meeting
+        .room_id
+        .as_ref()
+        .ok_or_else(|| BotError::Plan(format!("meeting {} has no room yet", meeting.id)))?;
+    bot.client
+        .get_room(room_id)
+        .filter(|room| room.state() == RoomState::Joined)
+        .ok_or_else(|| {
+            BotError::Plan(format!(
+                "the room of meeting {} is not known yet",
+                meeting.id
+            ))
+        })
+}
+
+async fn open_room(bot: &Bot, meeting_id: &MeetingId) -> Result<(), BotError> {
+    let meeting = stored(bot, meeting_id).await?;
+    if meeting.room_id.is_some() {
+        return Ok(());
+    }
+    if let Some(room) = tagged_room(bot, MEETING_TAG, |tag| {
+        tag["meeting_id"] == meeting_id.as_str()
+    })
+    .await
+    {
+        return Ok(bot
+            .store
+            .set_meeting_room(meeting_id.as_str(), room.room_id().as_str())
+            .await?);
+    }
+    let network = bot
+        .store
+        .network(&meeting.network_id)
+        .await?
+        .ok_or_else(|| BotError::Plan(format!("the network of meeting {meeting_id}")))?;
+    let mut invite = vec![user_id(&network.client)?];
+    for invitee in &meeting.invitees {
+        invite.push(user_id(invitee)?);
+    }
+    let mut request = create_room::v3::Request::new();
+    request.name = Some(MEETING_ROOM_NAME.to_owned());
+    request.preset = Some(create_room::v3::RoomPreset::PrivateChat);
+    request.invite = invite;
+    // Invitees read what was said from their invitation on: the candidate polls are sent
+    // right after the room is made, before anyone has joined.
+    request.initial_state =
+        private_room_state("invited", MEETING_TAG, json!({ "meeting_id": meeting_id }))?;
+    let room = bot.client.create_room(request).await?;
+    bot.store
+        .set_meeting_room(meeting_id.as_str(), room.room_id().as_str())
+        .await?;
+    Ok(())
+}
+
+/// Ends the candidates' polls (once) and, when the meeting is no longer being planned, the
+/// choice poll (once). Each end has its own transaction id, derived from the poll.
+async fn end_polls(
+    bot: &Bot,
+    pending: &PendingEffect,
+    meeting_id: &MeetingId,
+    text: &str,
+) -> Result<(), BotError> {
+    let meeting = stored(bot, meeting_id).await?;
+    let end_candidates = !meeting.candidate_polls_ended;
+    let end_choice = meeting.state != MeetingState::Planning && !meeting.choice_poll_ended;
+    let mut polls: Vec<OwnedEventId> = Vec::new();
+    if end_candidates {
+        polls.extend(
+            meeting
+                .candidates
+                .iter()
+                .filter_map(|c| c.poll_event_id.clone()),
+        );
+    }
+    if end_choice {
+        polls.extend(meeting.choice_poll_event_id.clone());
+    }
+    if !polls.is_empty() {
+        let room = room_of(bot, &meeting)?;
+        crate::trust::share_only_with_pinned(bot, &room).await;
+        for poll in polls {
+            let transaction = transaction_id(
+                bot.identity.user_id.as_str(),
+                &format!("{}\n{poll}", pending.cause_event_id),
+                pending.seq,
+            );
+            room.send(UnstablePollEndEventContent::new(text.to_owned(), poll))
+                .with_transaction_id(transaction)
+                .await?;
+        }
+    }
+    bot.store
+        .meeting_polls_ended(
+            meeting_id.as_str(),
+            end_candidates,
+            end_choice,
+            bot.clock.now_millis(),
+        )
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,171 @@
+//! `!overleg <moment>; <moment>[; met @a @b][; plaats …]` and `!overleg voorstel`: a new meeting,
+//! its room, one poll per candidate moment, and the timers that remind and close.
+
+use super::timers::{Purpose, timer};
+use super::*;
+use crate::session::random_code;
+use kring_core::meeting::{
+    DEFAULT_MINUTES, InviteeError, MeetingChange, Moment, MomentsAsked, PlaceAsked, candidate_poll,
+    candidates_refused, check_candidates, check_invitees, default_invitees,
+    left_out_without_consent, meeting_opened, meeting_started, moment_refused, parse_moment,
+    suggest_moments,
+};
+
+/// How many moments the bot suggests when asked.
+const SUGGESTED: usize = 3;
+
+pub(crate) async fn plan(
+    asking: &Asking<'_>,
+    moments: MomentsAsked,
+    invitees: Option<Vec<MatrixId>>,
+    place: Option<PlaceAsked>,
+) -> Result<Plan, BotError> {
+    let context = &asking.context;
+    let bot = context.bot;
+    let network = &asking.network;
+    let language = context.language;
+    if let Some(refused) = asking.refused(MeetingAction::Plan, None)? {
+        return Ok(refused);
+    }
+    let ahead = bot
+        .store
+        .latest_meeting(&network.id)
+        .await?
+        .is_some_and(|meeting| meeting.is_ahead(context.now));
+    if ahead {
+        return asking.problem(&MeetingProblem::AlreadyOpen);
+    }
+    let candidates: Vec<Moment> = match moments {
+        MomentsAsked::Typed(texts) => {
+            let mut parsed = Vec::with_capacity(texts.len());
+            for text in &texts {
+                match parse_moment(text, context.now, DEFAULT_MINUTES) {
+                    Ok(moment) => parsed.push(moment),
+                    Err(error) => return asking.answer(moment_refused(language, text, error)),
+                }
+            }
+            parsed
+        }
+        MomentsAsked::Suggested => {
+            suggest_moments(&bot.calendar, context.now, SUGGESTED, DEFAULT_MINUTES)
+        }
+    };
+    if let Err(error) = check_candidates(&candidates) {
+        return asking.answer(candidates_refused(language, error));
+    }
+    let Some(earliest) = candidates.iter().map(|moment| moment.starts_at).min() else {
+        return asking.answer(candidates_refused(
+            language,
+            kring_core::meeting::CandidatesError::TooFew,
+        ));
+    };
+    let meeting_id = MeetingId::parse(&format!("mtg-{}", random_code(16)))
+        .map_err(|_| BotError::Plan("a meeting id".into()))?;
+    let place = match place {
+        None => None,
+        Some(PlaceAsked::Typed(text)) => Some(text),
+        Some(PlaceAsked::Video) => match &bot.meetings.video_link_template {
+            Some(template) => Some(template.replace("{meeting}", meeting_id.as_str())),
+            None => return asking.problem(&MeetingProblem::NoVideoService),
+        },
+    };
+    let consent = bot.store.consent(&network.id).await?;
+    let (invited, left_out) = match invitees {
+        Some(chosen) => match check_invitees(network, &consent, &chosen, context.now) {
+            Ok(checked) if checked.without_consent.is_empty() => (checked.invited, Vec::new()),
+            Ok(checked) => {
+                // Who lacks consent is said only where nobody else reads.
+                let problem = if asking.private_here {
+                    let extra: Vec<&MatrixId> = checked.without_consent.iter().collect();
+                    let names = asking.names(&extra).await?;
+                    MeetingProblem::WithoutConsent(people_named(&names, &checked.without_consent))
+                } else {
+                    MeetingProblem::SomeWithoutConsent
+                };
+                return asking.problem(&problem);
+            }
+            Err(InviteeError::NotInNetwork(user)) => {
+                let names = asking.names(&[&user]).await?;
+                return asking.problem(&MeetingProblem::NotInNetwork(person(&names, &user)));
+            }
+            Err(InviteeError::NobodyChosen) => {
+                return asking.problem(&MeetingProblem::NobodyToInvite);
+            }
+        },
+        None => {
+            let last_time = bot
+                .store
+                .latest_meeting(&network.id)
+                .await?
+                .map(|meeting| meeting.invitees)
+                .unwrap_or_default();
+            let found = default_invitees(network, &consent, &last_time, context.now);
+            (found.invited, found.without_consent)
+        }
+    };
+    if invited.is_empty() {
+        return asking.problem(&MeetingProblem::NobodyToInvite);
+    }
+    let answer_by = kring_core::meeting::answer_by(context.now, earliest);
+    let names = asking.names(&[]).await?;
+    let lane = bot.store.network_room(&network.id).await?;
+    let mut plan = Plan::new();
+    plan.change(Change::Meeting(MeetingChange::Plan {
+        meeting_id: meeting_id.clone(),
+        network_id: network.id.clone(),
+        planned_by: context.actor.clone(),
+        invitees: invited.clone(),
+        candidates: candidates.clone(),
+        place: place.clone(),
+        answer_by,
+        at: context.now,
+    }))
+    .change(asking.log(MeetingAction::Plan, &meeting_id, Outcome::Done))
+    .change(timer(
+        &meeting_id,
+        Purpose::Answers,
+        context.now + (answer_by - context.now) / 2,
+        lane.clone(),
+    ))
+    .change(timer(&meeting_id, Purpose::Close, answer_by, lane));
+    plan.effect(Effect::Send {
+        to: here(context.entry)?,
+        reply: meeting_started(language),
+        reply_to: context.entry.event(),
+    })
+    .effect(Effect::Meeting(MeetingEffect::OpenRoom {
+        meeting_id: meeting_id.clone(),
+    }))
+    .effect(say(
+        &meeting_id,
+        meeting_opened(
+            asking.client_language,
+            &people_named(&names, &invited),
+            place.as_deref(),
+            answer_by,
+        ),
+    ));
+    for (index, moment) in candidates.iter().enumerate() {
+        plan.effect(Effect::Meeting(MeetingEffect::SendCandidatePoll {
+            meeting_id: meeting_id.clone(),
+            candidate: index,
+            text: candidate_poll(asking.client_language, index, moment),
+        }));
+    }
+    if !left_out.is_empty() {
+        // To whoever planned, privately: it names who may not see appointments.
+        let private_chat = if asking.in_direct_chat {
+            context.entry.room()
+        } else {
+            crate::sync::direct_chat_with(bot, &context.actor).await
+        };
+        if let Some(room_id) = private_chat {
+            plan.effect(Effect::Send {
+                to: Target::Room { room_id },
+                reply: left_out_without_consent(language, &people_named(&names, &left_out)),
+                reply_to: None,
+            });
+        }
+    }
+    Ok(plan)
+}

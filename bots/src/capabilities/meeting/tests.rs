@@ -1,0 +1,302 @@
+//! The meeting handlers on matrix-sdk's `MatrixMockServer` with a real store: what `!overleg`
+//! plans, who may, and what a vote does.
+
+use super::*;
+use crate::testing::{id, mock_bot, received_command};
+use kring_core::consent::InfoKind;
+use kring_core::meeting::{Answer, MeetingChange};
+use kring_core::network::NetworkId;
+use kring_core::plan::Timer;
+use kring_core::{Command, Role, parse_message};
+use kring_store::{InboxKind, InboxState};
+use matrix_sdk::ruma::room_id;
+
+const CLIENT: &str = "@anna:kring.test";
+const CARER: &str = "@piet:kring.test";
+const GP: &str = "@dokter:kring.test";
+const NETWORK_ROOM: &str = "!network:kring.test";
+
+async fn network_with_consent() -> crate::testing::MockBot {
+    let mock = mock_bot().await;
+    mock.network(
+        "n1",
+        room_id!("!network:kring.test"),
+        CLIENT,
+        &[
+            (CARER, Role::Carer),
+            (
+                GP,
+                Role::Professional {
+                    organisation: "Praktijk De Linde".into(),
+                    discipline: "huisarts".into(),
+                },
+            ),
+        ],
+    )
+    .await;
+    let cause = "$consent";
+    received_command(
+        &mock.bot,
+        cause,
+        "!dm:kring.test",
+        CLIENT,
+        "!toestemming",
+        2,
+    )
+    .await;
+    let mut plan = Plan::new();
+    plan.change(Change::GiveConsent {
+        network_id: NetworkId::parse("n1").unwrap(),
+        grant_id: "g1".into(),
+        subject: kring_core::consent::Subject::Member { user: id(CARER) },
+        kind: InfoKind::Appointments,
+        given_by: id(CLIENT),
+        on_behalf_of: None,
+        at: 2,
+        ends_at: None,
+    });
+    mock.bot
+        .store
+        .apply_plan(mock.bot.identity.user_id.as_str(), cause, &plan)
+        .await
+        .expect("consent is stored");
+    mock
+}
+
+async fn command(bot: &Bot, event_id: &str, sender: &str, body: &str) -> Plan {
+    let entry = received_command(bot, event_id, NETWORK_ROOM, sender, body, 3).await;
+    let Ok(Some(Command::Meeting(command))) = parse_message(body) else {
+        panic!("{body} is a meeting command");
+    };
+    let asked = Asked {
+        preferred: Language::Dutch,
+        in_direct_chat: false,
+        chosen: None,
+    };
+    on_command(bot, &entry, command, &asked)
+        .await
+        .expect("planned")
+}
+
+fn planned_meeting(plan: &Plan) -> Option<&MeetingChange> {
+    plan.changes.iter().find_map(|change| match change {
+        Change::Meeting(change @ MeetingChange::Plan { .. }) => Some(change),
+        _ => None,
+    })
+}
+
+/// Asked for suggestions in the network room, the bot plans three working-day moments for the
+/// members who may see appointments, opens the meeting's room with a poll per moment, sets the
+/// reminder and the close, and answers the network room without any detail.
+#[tokio::test]
+async fn suggestions_invite_only_those_with_consent_and_say_no_details_in_the_network_room() {
+    let mock = network_with_consent().await;
+    let plan = command(
+        &mock.bot,
+        "$plan",
+        CLIENT,
+        "!overleg voorstel; plaats Wijkcentrum",
+    )
+    .await;
+    let Some(MeetingChange::Plan {
+        meeting_id,
+        invitees,
+        candidates,
+        place,
+        ..
+    }) = planned_meeting(&plan)
+    else {
+        panic!("a meeting is planned: {plan:?}");
+    };
+    assert_eq!(
+        invitees,
+        &[id(CARER)],
+        "the GP has no consent for appointments"
+    );
+    assert_eq!(candidates.len(), 3);
+    assert_eq!(place.as_deref(), Some("Wijkcentrum"));
+    let timers: Vec<&Timer> = plan
+        .changes
+        .iter()
+        .filter_map(|change| match change {
+            Change::ScheduleTimer(timer) => Some(timer),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(timers.len(), 2, "a reminder to answer and the close");
+    assert!(
+        timers
+            .iter()
+            .all(|timer| timer.room_id.as_deref() == Some(room_id!("!network:kring.test")))
+    );
+    let Effect::Send { to, reply, .. } = &plan.effects[0] else {
+        panic!("the answer comes first: {:?}", plan.effects);
+    };
+    assert_eq!(
+        to,
+        &Target::Room {
+            room_id: room_id!("!network:kring.test").to_owned()
+        }
+    );
+    assert!(!reply.plain.contains("Wijkcentrum"), "{}", reply.plain);
+    assert!(!reply.plain.contains("piet"), "{}", reply.plain);
+    let in_meeting_room: Vec<&MeetingEffect> = plan
+        .effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Meeting(effect) => Some(effect),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        matches!(in_meeting_room[0], MeetingEffect::OpenRoom { meeting_id: opened } if opened == meeting_id)
+    );
+    let polls = in_meeting_room
+        .iter()
+        .filter(|effect| matches!(effect, MeetingEffect::SendCandidatePoll { .. }))
+        .count();
+    assert_eq!(polls, 3);
+}
+
+/// A member other than the client may not plan; the attempt is audited as refused. A second
+/// meeting beside one that is ahead is refused too.
+#[tokio::test]
+async fn only_the_client_plans_and_one_meeting_at_a_time() {
+    let mock = network_with_consent().await;
+    let refused = command(&mock.bot, "$gp", GP, "!overleg voorstel").await;
+    assert!(planned_meeting(&refused).is_none());
+    assert!(refused.changes.iter().any(|change| matches!(
+        change,
+        Change::Log(record) if record.outcome == Outcome::Refused
+    )));
+    let plan = command(&mock.bot, "$plan", CLIENT, "!overleg voorstel").await;
+    assert!(planned_meeting(&plan).is_some());
+    let bot_name = mock.bot.identity.user_id.as_str();
+    mock.bot
+        .store
+        .apply_plan(bot_name, "$plan", &plan)
+        .await
+        .expect("stored");
+    let again = command(&mock.bot, "$again", CLIENT, "!overleg voorstel").await;
+    assert!(planned_meeting(&again).is_none());
+    let Effect::Send { reply, .. } = &again.effects[0] else {
+        panic!("an answer");
+    };
+    assert!(reply.plain.contains("al een overleg"), "{}", reply.plain);
+}
+
+fn vote_entry(event_id: &str, room: &str, sender: &str, poll: &str, answer: &str) -> InboxEntry {
+    InboxEntry {
+        event_id: event_id.into(),
+        room_id: room.into(),
+        sender: sender.into(),
+        kind: InboxKind::PollResponse,
+        body: serde_json::json!({ "poll": poll, "answers": [answer] }).to_string(),
+        encrypted_event: None,
+        origin_ts: 5,
+        received_at: 5,
+        state: InboxState::Pending,
+        attempts: 0,
+        reply_event_id: None,
+    }
+}
+
+/// Votes count from invitees and the client in the meeting's own room; the vote that completes
+/// every answer asks the client to choose.
+#[tokio::test]
+async fn votes_count_only_from_invitees_in_the_meetings_room_and_the_last_one_asks_the_client() {
+    let mock = network_with_consent().await;
+    let bot = &mock.bot;
+    let plan = command(bot, "$plan", CLIENT, "!overleg voorstel").await;
+    let Some(MeetingChange::Plan { meeting_id, .. }) = planned_meeting(&plan) else {
+        panic!("planned");
+    };
+    let meeting_id = meeting_id.clone();
+    let bot_name = bot.identity.user_id.as_str();
+    bot.store
+        .apply_plan(bot_name, "$plan", &plan)
+        .await
+        .expect("stored");
+    bot.store
+        .set_meeting_room(meeting_id.as_str(), "!meeting:kring.test")
+        .await
+        .expect("room");
+    for number in 0..3 {
+        bot.store
+            .set_candidate_poll(meeting_id.as_str(), number, &format!("$poll{number}"))
+            .await
+            .expect("poll");
+    }
+    let vote_of = |plan: &Plan| {
+        plan.changes.iter().find_map(|change| match change {
+            Change::Meeting(MeetingChange::Vote { voter, answer, .. }) => {
+                Some((voter.clone(), *answer))
+            }
+            _ => None,
+        })
+    };
+    let outside = on_poll_response(
+        bot,
+        &vote_entry("$v0", NETWORK_ROOM, CARER, "$poll0", "yes"),
+    )
+    .await
+    .expect("no error")
+    .expect("a meeting's poll");
+    assert_eq!(
+        vote_of(&outside),
+        None,
+        "a vote elsewhere counts for nothing"
+    );
+    let uninvited = on_poll_response(
+        bot,
+        &vote_entry("$v1", "!meeting:kring.test", GP, "$poll0", "yes"),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(vote_of(&uninvited), None);
+    let not_ours = on_poll_response(
+        bot,
+        &vote_entry("$v2", "!meeting:kring.test", CARER, "$other", "yes"),
+    )
+    .await
+    .unwrap();
+    assert!(not_ours.is_none(), "another capability's poll");
+    let mut count = 0;
+    for (voter, number) in [
+        (CARER, 0),
+        (CARER, 1),
+        (CARER, 2),
+        (CLIENT, 0),
+        (CLIENT, 1),
+        (CLIENT, 2),
+    ] {
+        count += 1;
+        let cause = format!("$vote{count}");
+        received_command(bot, &cause, "!meeting:kring.test", voter, "vote", 5).await;
+        let entry = vote_entry(
+            &cause,
+            "!meeting:kring.test",
+            voter,
+            &format!("$poll{number}"),
+            "maybe",
+        );
+        let plan = on_poll_response(bot, &entry).await.unwrap().unwrap();
+        assert_eq!(vote_of(&plan), Some((id(voter), Answer::Maybe)));
+        let asks = plan.effects.iter().any(|effect| {
+            matches!(
+                effect,
+                Effect::Meeting(MeetingEffect::SendChoicePoll { .. })
+            )
+        });
+        assert_eq!(
+            asks,
+            count == 6,
+            "only the last answer asks the client to choose"
+        );
+        bot.store
+            .apply_plan(bot_name, &cause, &plan)
+            .await
+            .expect("stored");
+    }
+}

@@ -1,0 +1,202 @@
+//! The meeting's timers, through the durable scheduler: a reminder to whoever has not answered
+//! (once, halfway), the close of date finding, and reminders before the agreed meeting. Each
+//! checks the meeting when it fires: a meeting chosen, moved or called off since then makes it
+//! do nothing, so a timer never says something that is no longer true.
+
+use super::*;
+use kring_core::meeting::{MeetingState, answer_reminder, meeting_reminder, not_answered};
+use kring_core::plan::Timer;
+use matrix_sdk::ruma::OwnedRoomId;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "purpose", rename_all = "snake_case")]
+pub(crate) enum Purpose {
+    Answers,
+    Close,
+    Before { minutes: u32 },
+}
+
+impl Purpose {
+    fn key(self, meeting_id: &MeetingId) -> String {
+        match self {
+            Self::Answers => format!("{meeting_id}:answers"),
+            Self::Close => format!("{meeting_id}:close"),
+            Self::Before { minutes } => format!("{meeting_id}:before-{minutes}"),
+        }
+    }
+}
+
+/// What a meeting timer carries: ids only.
+#[derive(Debug, Serialize, Deserialize)]
+struct MeetingTimer {
+    meeting_id: MeetingId,
+    #[serde(flatten)]
+    purpose: Purpose,
+}
+
+/// Sets (or moves) one of the meeting's timers. `lane` is the network's room: a network's
+/// timers run in its lane.
+pub(crate) fn timer(
+    meeting_id: &MeetingId,
+    purpose: Purpose,
+    due_at: kring_core::network::Millis,
+    lane: Option<OwnedRoomId>,
+) -> Change {
+    let payload = MeetingTimer {
+        meeting_id: meeting_id.clone(),
+        purpose,
+    };
+    Change::ScheduleTimer(Timer {
+        capability: kring_core::meeting::TIMERS.to_owned(),
+        key: purpose.key(meeting_id),
+        due_at,
+        room_id: lane,
+        // Ids and numbers only: it cannot fail to be JSON.
+        payload: serde_json::to_value(payload).unwrap_or_default(),
+    })
+}
+
+pub(crate) fn cancel_timer(meeting_id: &MeetingId, purpose: Purpose) -> Change {
+    Change::CancelTimer {
+        capability: kring_core::meeting::TIMERS.to_owned(),
+        key: purpose.key(meeting_id),
+    }
+}
+
+/// The timers of date finding, which end when the client chooses or calls it off.
+pub(crate) fn cancel_date_finding(plan: &mut Plan, meeting_id: &MeetingId) {
+    plan.change(cancel_timer(meeting_id, Purpose::Answers))
+        .change(cancel_timer(meeting_id, Purpose::Close));
+}
+
+/// The reminders before an agreed meeting, as configured: those still ahead.
+pub(crate) fn reminders(
+    bot: &Bot,
+    meeting_id: &MeetingId,
+    starts_at: kring_core::network::Millis,
+    now: kring_core::network::Millis,
+    lane: Option<OwnedRoomId>,
+) -> Vec<Change> {
+    bot.meetings
+        .reminders_before_minutes
+        .iter()
+        .map(|minutes| (*minutes, starts_at - i64::from(*minutes) * 60_000))
+        .filter(|(_, due_at)| *due_at > now)
+        .map(|(minutes, due_at)| {
+            timer(
+                meeting_id,
+                Purpose::Before { minutes },
+                due_at,
+                lane.clone(),
+            )
+        })
+        .collect()
+}
+
+pub(crate) fn cancel_reminders(bot: &Bot, plan: &mut Plan, meeting_id: &MeetingId) {
+    for minutes in &bot.meetings.reminders_before_minutes {
+        plan.change(cancel_timer(
+            meeting_id,
+            Purpose::Before { minutes: *minutes },
+        ));
+    }
+}
+
+pub(crate) async fn on_timer(
+    bot: &Bot,
+    _entry: &InboxEntry,
+    payload: serde_json::Value,
+) -> Result<Plan, BotError> {
+    let fired: MeetingTimer = serde_json::from_value(payload)
+        .map_err(|error| BotError::Plan(format!("a meeting timer that cannot be read: {error}")))?;
+    let Some(meeting) = bot.store.meeting(fired.meeting_id.as_str()).await? else {
+        return Ok(Plan::new());
+    };
+    let Some(network) = bot.store.network(&meeting.network_id).await? else {
+        return Ok(Plan::new());
+    };
+    let language = crate::capabilities::network::language_of(bot, &network.client).await?;
+    let now = bot.clock.now_millis();
+    let mut plan = Plan::new();
+    match fired.purpose {
+        Purpose::Answers => {
+            if meeting.state != MeetingState::Planning || meeting.choice_asked {
+                return Ok(plan);
+            }
+            let votes = bot.store.meeting_votes(meeting.id.as_str()).await?;
+            let missing = not_answered(&meeting.invitees, &votes);
+            if missing.is_empty() {
+                return Ok(plan);
+            }
+            let names = people(bot, &network, &[]).await?;
+            plan.effect(say(
+                &meeting.id,
+                answer_reminder(language, &people_named(&names, &missing), meeting.answer_by),
+            ));
+        }
+        Purpose::Close => {
+            if meeting.state != MeetingState::Planning {
+                return Ok(plan);
+            }
+            let votes = bot.store.meeting_votes(meeting.id.as_str()).await?;
+            plan.effect(Effect::Meeting(MeetingEffect::EndPolls {
+                meeting_id: meeting.id.clone(),
+                text: kring_core::meeting::candidate_poll_closed(language),
+            }));
+            if !meeting.choice_asked {
+                super::choose::ask_choice(bot, &mut plan, &meeting, &network, &votes, false, now)
+                    .await?;
+            }
+        }
+        Purpose::Before { .. } => {
+            let Some(moment) = meeting.chosen_moment() else {
+                return Ok(plan);
+            };
+            if meeting.state == MeetingState::Agreed && moment.starts_at > now {
+                plan.effect(say(
+                    &meeting.id,
+                    meeting_reminder(language, &moment, meeting.place.as_deref()),
+                ));
+            }
+        }
+    }
+    Ok(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_timers_payload_reads_back_as_it_was_set() {
+        let meeting_id = MeetingId::parse("mtg-abc").unwrap();
+        for purpose in [
+            Purpose::Answers,
+            Purpose::Close,
+            Purpose::Before { minutes: 60 },
+        ] {
+            let Change::ScheduleTimer(timer) = timer(&meeting_id, purpose, 5, None) else {
+                panic!("a timer");
+            };
+            let read: MeetingTimer = serde_json::from_value(timer.payload).unwrap();
+            assert_eq!(read.meeting_id, meeting_id);
+            assert_eq!(read.purpose, purpose);
+        }
+    }
+
+    #[test]
+    fn each_purpose_has_its_own_key() {
+        let meeting_id = MeetingId::parse("mtg-abc").unwrap();
+        let keys: std::collections::HashSet<_> = [
+            Purpose::Answers,
+            Purpose::Close,
+            Purpose::Before { minutes: 60 },
+            Purpose::Before { minutes: 1440 },
+        ]
+        .into_iter()
+        .map(|purpose| purpose.key(&meeting_id))
+        .collect();
+        assert_eq!(keys.len(), 4);
+    }
+}

@@ -1,0 +1,77 @@
+//! Votes in the meeting's polls: a candidate's (Ja / Misschien / Nee, each voter's latest
+//! counts) or the client's choice. A vote counts only in the meeting's own room, from an
+//! invitee or the client, while date finding is open; anything else changes nothing.
+
+use super::*;
+use crate::capabilities::PollVote;
+use kring_core::meeting::{MeetingChange, MeetingState, Vote, answer_from_id, everyone_answered};
+
+/// `None` when the poll is not a meeting's: another capability's, or unknown.
+pub(crate) async fn on_poll_response(
+    bot: &Bot,
+    entry: &InboxEntry,
+) -> Result<Option<Plan>, BotError> {
+    let Some(vote) = PollVote::of(entry) else {
+        return Ok(None);
+    };
+    if let Some((meeting, candidate)) = bot.store.meeting_by_poll(vote.poll.as_str()).await? {
+        return candidate_vote(bot, entry, meeting, candidate, &vote)
+            .await
+            .map(Some);
+    }
+    if let Some(meeting) = bot.store.meeting_by_choice_poll(vote.poll.as_str()).await? {
+        return super::choose::by_poll(bot, entry, meeting, &vote)
+            .await
+            .map(Some);
+    }
+    Ok(None)
+}
+
+async fn candidate_vote(
+    bot: &Bot,
+    entry: &InboxEntry,
+    meeting: Meeting,
+    candidate: usize,
+    vote: &PollVote,
+) -> Result<Plan, BotError> {
+    let open = meeting.state == MeetingState::Planning && !meeting.candidate_polls_ended;
+    if !open || meeting.room_id.is_none() || meeting.room_id != entry.room() {
+        return Ok(Plan::new());
+    }
+    let Some(network) = bot.store.network(&meeting.network_id).await? else {
+        return Ok(Plan::new());
+    };
+    let voter = sender(entry)?;
+    if !meeting.invitees.contains(&voter) && voter != network.client {
+        return Ok(Plan::new());
+    }
+    // An empty selection takes a vote back (MSC3381): it is kept as it was.
+    let Some(answer) = vote.answers.first().and_then(|id| answer_from_id(id)) else {
+        return Ok(Plan::new());
+    };
+    let now = bot.clock.now_millis();
+    let mut plan = Plan::new();
+    plan.change(Change::Meeting(MeetingChange::Vote {
+        meeting_id: meeting.id.clone(),
+        candidate,
+        voter: voter.clone(),
+        answer,
+        at: now,
+    }));
+    if !meeting.choice_asked {
+        let mut votes = bot.store.meeting_votes(meeting.id.as_str()).await?;
+        let count = meeting.candidates.len();
+        let before = everyone_answered(count, &meeting.invitees, &network.client, &votes);
+        votes.retain(|earlier| !(earlier.voter == voter && earlier.candidate == candidate));
+        votes.push(Vote {
+            voter,
+            candidate,
+            answer,
+        });
+        if !before && everyone_answered(count, &meeting.invitees, &network.client, &votes) {
+            super::choose::ask_choice(bot, &mut plan, &meeting, &network, &votes, true, now)
+                .await?;
+        }
+    }
+    Ok(plan)
+}
