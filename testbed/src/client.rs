@@ -32,6 +32,8 @@ pub struct ReceivedMessage {
     pub in_reply_to: Option<OwnedEventId>,
     /// Whether it arrived encrypted and was decrypted by this client.
     pub was_encrypted: bool,
+    /// An attachment (`m.file`), to fetch with [`TestClient::download`].
+    pub file: Option<matrix_sdk::ruma::events::room::message::FileMessageEventContent>,
     /// When this client's sync handed it over, for the benchmarks' timings.
     pub arrived_at: Instant,
 }
@@ -145,6 +147,12 @@ impl TestClient {
                             }
                             _ => None,
                         };
+                        let file = match &event.content.msgtype {
+                            matrix_sdk::ruma::events::room::message::MessageType::File(file) => {
+                                Some(file.clone())
+                            }
+                            _ => None,
+                        };
                         received
                             .lock()
                             .expect("not poisoned")
@@ -156,6 +164,7 @@ impl TestClient {
                                 formatted_body,
                                 in_reply_to,
                                 was_encrypted: encryption.is_some(),
+                                file,
                                 arrived_at: Instant::now(),
                             });
                         arrived.notify_waiters();
@@ -548,6 +557,19 @@ impl TestClient {
     }
 
     /// Every message received so far.
+    /// An attachment's bytes, fetched from the media store and decrypted when it was sent
+    /// encrypted.
+    pub async fn download(
+        &self,
+        file: &matrix_sdk::ruma::events::room::message::FileMessageEventContent,
+    ) -> Result<Vec<u8>> {
+        self.client
+            .media()
+            .get_file(file, false)
+            .await?
+            .context("the attachment has no content")
+    }
+
     pub fn received(&self) -> Vec<ReceivedMessage> {
         self.received.lock().expect("not poisoned").clone()
     }

@@ -7,6 +7,7 @@ mod element;
 mod exactly_once;
 mod kring_up;
 mod late_key;
+mod meetings;
 mod network_restart;
 mod networks;
 mod security;

@@ -1,0 +1,340 @@
+//! Resource-group meetings against a real Synapse with real end-to-end encryption: the client
+//! plans, the invitees answer in polls in the meeting's own room, the client chooses with one
+//! tap, and the invitees get the `.ics` as an encrypted file that an independent parser (PyPI's
+//! `icalendar`, pinned) reads as agreed; calling it off sends the cancellation. Members without
+//! "afspraken" consent are not invited and see no details.
+
+use crate::networks::{Network, ask, wait_for_bot};
+use anyhow::{Context, Result, ensure};
+use kring_testbed::{Persona, ReceivedMessage, ReceivedPoll, TestClient};
+use matrix_sdk::ruma::RoomId;
+
+const ICALENDAR_VERSION: &str = "7.3.2";
+
+/// What a calendar program reads of one file.
+const READ_BACK: &str = r#"
+import sys, json
+from icalendar import Calendar
+raw = open(sys.argv[1], 'rb').read()
+cal = Calendar.from_ical(raw)
+zones = cal.walk('VTIMEZONE')
+event = cal.walk('VEVENT')[0]
+print(json.dumps({
+    'method': str(cal['METHOD']),
+    'zones': [str(zone['TZID']) for zone in zones],
+    'dtstart_tzid': event['DTSTART'].params.get('TZID'),
+    'uid': str(event['UID']),
+    'sequence': int(event['SEQUENCE']),
+    'status': str(event['STATUS']),
+    'summary': str(event['SUMMARY']),
+    'location': str(event.get('LOCATION', '')),
+    'local_start': event.decoded('DTSTART').replace(tzinfo=None).isoformat(),
+    'minutes': int((event.decoded('DTEND') - event.decoded('DTSTART')).total_seconds() // 60),
+}))
+"#;
+
+fn read_calendar(bytes: &[u8]) -> Result<serde_json::Value> {
+    let python = kring_testbed::python_tool("icalendar", ICALENDAR_VERSION)?;
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("overleg.ics");
+    std::fs::write(&path, bytes)?;
+    let output = std::process::Command::new(&python)
+        .arg("-c")
+        .arg(READ_BACK)
+        .arg(&path)
+        .output()?;
+    ensure!(
+        output.status.success(),
+        "icalendar refused the file: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(serde_json::from_slice(&output.stdout)?)
+}
+
+/// The `n`-th calendar file the bot sent into `room_id`, as `member` received it, decrypted.
+async fn calendar_file(
+    member: &TestClient,
+    network: &Network,
+    room_id: &RoomId,
+    n: usize,
+) -> Result<(ReceivedMessage, Vec<u8>)> {
+    let is_calendar = |m: &ReceivedMessage| {
+        m.sender.as_str() == network.bot.user_id && m.room_id == room_id && m.file.is_some()
+    };
+    member
+        .wait_for(&format!("calendar file {n}"), |m| {
+            is_calendar(m) && member.received().iter().filter(|m| is_calendar(m)).count() >= n
+        })
+        .await?;
+    let message = member
+        .received()
+        .into_iter()
+        .filter(|m| is_calendar(m))
+        .nth(n - 1)
+        .context("the file")?;
+    let bytes = member
+        .download(message.file.as_ref().context("a file")?)
+        .await?;
+    Ok((message, bytes))
+}
+
+async fn the_moment_polls(member: &TestClient, room_id: &RoomId) -> Result<Vec<ReceivedPoll>> {
+    member
+        .wait_for_poll("the third moment's poll", |poll| {
+            poll.room_id == room_id && poll.question.starts_with("Moment 3:")
+        })
+        .await?;
+    let mut polls: Vec<ReceivedPoll> = member
+        .polls()
+        .into_iter()
+        .filter(|poll| poll.room_id == room_id && poll.question.starts_with("Moment "))
+        .collect();
+    polls.sort_by(|a, b| a.question.cmp(&b.question));
+    Ok(polls)
+}
+
+#[tokio::test]
+async fn the_client_plans_a_meeting_the_invitees_answer_and_get_the_calendar_file() -> Result<()> {
+    let network = Network::start().await?;
+    let carer = network.add(Persona::Carer, "mantelzorger").await?;
+    let gp = network.add(Persona::Professional, "fact GGZ Noord").await?;
+    let gp_room = gp.room(&network.room_id())?;
+    // Only the carer may see appointments.
+    ask(
+        &network.client,
+        &network.direct_chat,
+        &format!("!toestemming {} afspraken ja", carer.user_id()),
+    )
+    .await?;
+
+    // The client chairs: a professional cannot plan one.
+    let refused = ask(&gp, &gp_room, "!overleg voorstel").await?;
+    assert!(
+        refused.body.contains("Alleen de cliënt"),
+        "{}",
+        refused.body
+    );
+    // A moment that does not exist is refused with the reason, and nothing is planned.
+    let bad = ask(
+        &network.client,
+        &network.room,
+        "!overleg 31-2 14:00; 1-3 10:00",
+    )
+    .await?;
+    assert!(bad.body.contains("bestaat niet"), "{}", bad.body);
+    let nothing = ask(&network.client, &network.room, "!overleg af").await?;
+    assert!(nothing.body.contains("geen overleg"), "{}", nothing.body);
+
+    // The client asks for suggestions, at the region's video service.
+    let started = ask(
+        &network.client,
+        &network.room,
+        "!overleg voorstel; plaats video",
+    )
+    .await?;
+    assert!(
+        started.body.contains("Ik heb een overleg klaargezet"),
+        "{}",
+        started.body
+    );
+    assert!(
+        !started.body.contains("video.kring.test"),
+        "no details in the network room"
+    );
+    // The client is told privately who was left out, and why.
+    let left_out = wait_for_bot(
+        &network.client,
+        &network.bot,
+        &network.direct_chat.room_id().to_owned(),
+        "Niet uitgenodigd voor het overleg",
+    )
+    .await?;
+    assert!(
+        left_out.body.contains(gp.user_id().localpart()),
+        "{}",
+        left_out.body
+    );
+
+    let meeting_room_id = network.client.wait_for_any_invite().await?;
+    assert_eq!(carer.wait_for_any_invite().await?, meeting_room_id);
+    let client_meeting = network.client.accept_invite(&meeting_room_id).await?;
+    let carer_meeting = carer.accept_invite(&meeting_room_id).await?;
+    let welcome = wait_for_bot(
+        &carer,
+        &network.bot,
+        &meeting_room_id,
+        "Welkom bij het overleg",
+    )
+    .await?;
+    assert!(welcome.was_encrypted, "the details are encrypted");
+    assert!(
+        welcome
+            .body
+            .contains("https://video.kring.test/overleg-mtg-"),
+        "{}",
+        welcome.body
+    );
+    // The GP, without consent, is not in the meeting's room at all.
+    assert_eq!(
+        network
+            .client
+            .server_membership(&meeting_room_id, gp.user_id())
+            .await?,
+        None
+    );
+    let gp_tally = ask(&gp, &gp_room, "!overleg stand").await?;
+    assert!(
+        gp_tally.body.contains("niet uitgenodigd"),
+        "{}",
+        gp_tally.body
+    );
+
+    // Both answer every moment; the second suits both best.
+    let carer_polls = the_moment_polls(&carer, &meeting_room_id).await?;
+    let client_polls = the_moment_polls(&network.client, &meeting_room_id).await?;
+    assert_eq!(carer_polls.len(), 3, "three suggestions");
+    for (polls, member, room, answers) in [
+        (
+            &carer_polls,
+            &carer,
+            &carer_meeting,
+            ["Nee", "Ja", "Misschien"],
+        ),
+        (
+            &client_polls,
+            &network.client,
+            &client_meeting,
+            ["Misschien", "Ja", "Nee"],
+        ),
+    ] {
+        for (poll, answer) in polls.iter().zip(answers) {
+            let id = poll.answer_containing(answer).context("an answer")?;
+            member.vote(room, &poll.event_id, &id).await?;
+        }
+    }
+    let all_in = wait_for_bot(
+        &network.client,
+        &network.bot,
+        &meeting_room_id,
+        "Iedereen heeft geantwoord",
+    )
+    .await?;
+    assert!(
+        all_in.body.contains("Het beste moment is nu 2"),
+        "{}",
+        all_in.body
+    );
+    assert!(
+        all_in.body.contains("2 ja, 0 misschien, 0 nee"),
+        "{}",
+        all_in.body
+    );
+    assert!(
+        all_in.body.contains("0 ja, 1 misschien, 1 nee"),
+        "{}",
+        all_in.body
+    );
+
+    // One tap by the client chooses; a tap by the carer in the same poll changes nothing.
+    let choice = network
+        .client
+        .wait_for_poll("the client's choice", |poll| {
+            poll.room_id == meeting_room_id && poll.question.starts_with("Welk moment kiest u")
+        })
+        .await?;
+    let third = choice.answers.get(2).context("moment 3")?.0.clone();
+    carer.vote(&carer_meeting, &choice.event_id, &third).await?;
+    let second = choice
+        .answer_containing("(beste)")
+        .context("the best one")?;
+    assert!(choice.answers[1].0 == second, "{:?}", choice.answers);
+    network
+        .client
+        .vote(&client_meeting, &choice.event_id, &second)
+        .await?;
+    let agreed = wait_for_bot(
+        &carer,
+        &network.bot,
+        &meeting_room_id,
+        "Het overleg is gepland",
+    )
+    .await?;
+    let moment_two = carer_polls[1]
+        .question
+        .trim_start_matches("Moment 2: ")
+        .trim_end_matches(". Kunt u dan?")
+        .to_owned();
+    assert!(
+        agreed.body.contains(&moment_two),
+        "{} / {moment_two}",
+        agreed.body
+    );
+
+    let (file, bytes) = calendar_file(&carer, &network, &meeting_room_id, 1).await?;
+    assert!(file.was_encrypted, "the calendar file is sent encrypted");
+    assert_eq!(file.body, "overleg.ics");
+    let request = read_calendar(&bytes)?;
+    assert_eq!(request["method"], "REQUEST");
+    assert_eq!(request["status"], "CONFIRMED");
+    assert_eq!(request["zones"], serde_json::json!(["Europe/Amsterdam"]));
+    assert_eq!(request["dtstart_tzid"], "Europe/Amsterdam");
+    assert_eq!(request["sequence"], 0);
+    assert_eq!(request["minutes"], 60);
+    assert_eq!(request["summary"], "Netwerkoverleg");
+    let uid = request["uid"].as_str().context("a UID")?.to_owned();
+    assert!(uid.starts_with("mtg-") && uid.contains('@'), "{uid}");
+    let location = request["location"].as_str().context("a place")?;
+    assert!(
+        location.starts_with("https://video.kring.test/overleg-mtg-"),
+        "{location}"
+    );
+    // The second suggestion is in the afternoon (the bot alternates 10:00 and 14:00).
+    let local_start = request["local_start"].as_str().context("a start")?;
+    assert!(local_start.ends_with("T14:00:00"), "{local_start}");
+    assert!(agreed.body.contains("14:00–15:00"), "{}", agreed.body);
+    // Every poll is closed: nobody votes on them again.
+    carer
+        .wait_for_poll("every moment's poll ended", |poll| {
+            poll.room_id == meeting_room_id && poll.question.starts_with("Moment 3:") && poll.ended
+        })
+        .await?;
+    assert!(
+        carer
+            .polls()
+            .iter()
+            .filter(|poll| poll.room_id == meeting_room_id)
+            .all(|poll| poll.ended || poll.question.starts_with("Welk moment")),
+        "{:#?}",
+        carer.polls()
+    );
+
+    // Called off in its room: the calendar gets the cancellation, same UID, next SEQUENCE.
+    let cancelled = ask(&network.client, &client_meeting, "!overleg af").await?;
+    assert!(cancelled.body.contains("Afgezegd"), "{}", cancelled.body);
+    let (_, bytes) = calendar_file(&carer, &network, &meeting_room_id, 2).await?;
+    let cancel = read_calendar(&bytes)?;
+    assert_eq!(cancel["method"], "CANCEL");
+    assert_eq!(cancel["status"], "CANCELLED");
+    assert_eq!(cancel["uid"], uid.as_str());
+    assert_eq!(cancel["sequence"], 1);
+
+    let actions: Vec<String> = network
+        .bot
+        .store
+        .audit_entries(None)
+        .await?
+        .into_iter()
+        .map(|entry| format!("{} {}", entry.event_type, entry.outcome))
+        .filter(|line| line.starts_with("meeting."))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "meeting.plan refused",
+            "meeting.plan done",
+            "meeting.agree done",
+            "meeting.cancel done"
+        ]
+    );
+    Ok(())
+}
