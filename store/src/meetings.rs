@@ -375,6 +375,38 @@ pub(crate) async fn apply_meeting_change(
                 ));
             }
         }
+        MeetingChange::Move {
+            meeting_id,
+            number,
+            moment,
+            at,
+        } => {
+            sqlx::query(
+                "INSERT INTO meeting_candidates (meeting_id, number, starts_at, minutes)
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(meeting_id.as_str())
+            .bind(*number as i64)
+            .bind(moment.starts_at)
+            .bind(i64::from(moment.minutes))
+            .execute(&mut *connection)
+            .await?;
+            let moved = sqlx::query(
+                "UPDATE meetings SET chosen = $1, sequence = sequence + 1, updated_at = $2
+                 WHERE meeting_id = $3 AND state = $4",
+            )
+            .bind(*number as i64)
+            .bind(at)
+            .bind(meeting_id.as_str())
+            .bind(MeetingState::Agreed.code())
+            .execute(&mut *connection)
+            .await?;
+            if moved.rows_affected() != 1 {
+                return Err(StoreError::Conflict(
+                    "a meeting moved that is not agreed".into(),
+                ));
+            }
+        }
         MeetingChange::RemoveInvitee { meeting_id, user } => {
             sqlx::query("DELETE FROM meeting_invitees WHERE meeting_id = $1 AND user_id = $2")
                 .bind(meeting_id.as_str())

@@ -1,6 +1,7 @@
 //! The meeting capability's tables on SQLite and on a real PostgreSQL: a planned meeting reads
-//! back whole, each voter's latest answer counts, agreeing happens once, a cancellation raises
-//! the calendar's SEQUENCE, and what effects learn (the room, the polls) is counted as a write.
+//! back whole, each voter's latest answer counts, agreeing happens once, a move and a
+//! cancellation each raise the calendar's SEQUENCE, and what effects learn (the room, the
+//! polls) is counted as a write.
 
 use anyhow::Result;
 use kring_core::MatrixId;
@@ -218,6 +219,27 @@ async fn a_meeting_is_agreed_once_and_a_cancellation_raises_its_sequence(
     assert_eq!(meeting.chosen, Some(1));
     assert!(!meeting.choice_asked, "nothing of that plan was stored");
     assert!(!store.is_planned(BOT, "$again").await?);
+    // Moved: a third moment, chosen, the next SEQUENCE.
+    plan_with(
+        &store,
+        "$move",
+        vec![Change::Meeting(MeetingChange::Move {
+            meeting_id: meeting_id(),
+            number: 2,
+            moment: Moment {
+                starts_at: 30_000_000,
+                minutes: 90,
+            },
+            at: 7,
+        })],
+    )
+    .await?;
+    let meeting = store.meeting("mtg-test").await?.expect("stored");
+    assert_eq!((meeting.chosen, meeting.sequence), (Some(2), 1));
+    assert_eq!(
+        meeting.chosen_moment().map(|m| m.starts_at),
+        Some(30_000_000)
+    );
     plan_with(
         &store,
         "$cancel",
@@ -230,7 +252,7 @@ async fn a_meeting_is_agreed_once_and_a_cancellation_raises_its_sequence(
     let meeting = store.meeting("mtg-test").await?.expect("stored");
     assert_eq!(
         (meeting.state, meeting.sequence),
-        (MeetingState::Cancelled, 1)
+        (MeetingState::Cancelled, 2)
     );
     assert!(!meeting.is_ahead(9));
     Ok(())

@@ -59,7 +59,16 @@ pub struct InProcessBot {
 
 impl InProcessBot {
     pub async fn start(synapse: &TestSynapse, database_url: &str) -> Result<Self> {
-        Self::start_beside(synapse, database_url, None).await
+        Self::start_beside(synapse, database_url, None, None).await
+    }
+
+    /// Starts the bot reading the time from `clock`, which the test moves (timers fire on it).
+    pub async fn start_with_clock(
+        synapse: &TestSynapse,
+        database_url: &str,
+        clock: std::sync::Arc<dyn kring_core::time::Clock>,
+    ) -> Result<Self> {
+        Self::start_beside(synapse, database_url, None, Some(clock)).await
     }
 
     /// Starts the bot with its invite pages pointing newcomers at this Element Web.
@@ -68,23 +77,27 @@ impl InProcessBot {
         database_url: &str,
         element_web: &crate::ElementWeb,
     ) -> Result<Self> {
-        Self::start_beside(synapse, database_url, Some(element_web.url.clone())).await
+        Self::start_beside(synapse, database_url, Some(element_web.url.clone()), None).await
     }
 
     async fn start_beside(
         synapse: &TestSynapse,
         database_url: &str,
         element_web_url: Option<String>,
+        clock: Option<std::sync::Arc<dyn kring_core::time::Clock>>,
     ) -> Result<Self> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let bridge_url = format!("http://{}", listener.local_addr()?);
-        let config = prepare(
+        let mut config = prepare(
             synapse,
             &synapse.scratch_dir("in-process-bot")?,
             "kring",
             &bridge_url,
         )
         .await?;
+        if let Some(clock) = clock {
+            config.clock = clock;
+        }
         let store = Store::connect(database_url).await?;
         let bot = Bot::start(&config, store.clone(), BotMetrics::unregistered()).await?;
         let user_id = bot.identity().user_id.to_string();

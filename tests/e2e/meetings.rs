@@ -338,3 +338,184 @@ async fn the_client_plans_a_meeting_the_invitees_answer_and_get_the_calendar_fil
     );
     Ok(())
 }
+
+/// 14:00 in Amsterdam, `days` from `now`: as the client types it, and as the instant it is.
+fn afternoon(
+    now: chrono::DateTime<chrono::Utc>,
+    days: i64,
+) -> (String, chrono::DateTime<chrono::Utc>) {
+    use chrono::{Datelike, TimeZone};
+    let zone = kring_core::time::LOCAL_TIME_ZONE;
+    let date = (now + chrono::Duration::days(days))
+        .with_timezone(&zone)
+        .date_naive();
+    let local = date.and_hms_opt(14, 0, 0).expect("a time");
+    let instant = zone
+        .from_local_datetime(&local)
+        .single()
+        .expect("14:00 happens once")
+        .with_timezone(&chrono::Utc);
+    (
+        format!("{}-{}-{} 14:00", date.day(), date.month(), date.year()),
+        instant,
+    )
+}
+
+fn reminders_seen(member: &TestClient, network: &Network, room_id: &RoomId) -> usize {
+    member
+        .received()
+        .iter()
+        .filter(|m| {
+            m.sender.as_str() == network.bot.user_id
+                && m.room_id == room_id
+                && m.body.starts_with("Herinnering")
+        })
+        .count()
+}
+
+/// Reminders come through the scheduler on the bot's clock (a test clock here): a week before
+/// the agreed moment; when the meeting moves, the invitees get the updated `.ics` (same UID,
+/// next SEQUENCE) and the reminders move with it; once it is called off, none comes.
+#[tokio::test]
+async fn reminders_follow_the_meeting_when_it_moves_and_stop_when_it_is_called_off() -> Result<()> {
+    use std::sync::Arc;
+    let started_at = chrono::Utc::now();
+    let clock = Arc::new(kring_core::time::TestClock::at(started_at));
+    let network = Network::start_with_clock(clock.clone()).await?;
+    let carer = network.add(Persona::Carer, "mantelzorger").await?;
+    ask(
+        &network.client,
+        &network.direct_chat,
+        &format!("!toestemming {} afspraken ja", carer.user_id()),
+    )
+    .await?;
+    let (first_typed, first_at) = afternoon(started_at, 21);
+    let (second_typed, second_at) = afternoon(started_at, 28);
+    let (third_typed, _) = afternoon(started_at, 35);
+    let planned = ask(
+        &network.client,
+        &network.room,
+        &format!(
+            "!overleg {first_typed}; {third_typed}; met {}",
+            carer.user_id()
+        ),
+    )
+    .await?;
+    assert!(
+        planned.body.contains("Ik heb een overleg klaargezet"),
+        "{}",
+        planned.body
+    );
+    let meeting_room_id = carer.wait_for_any_invite().await?;
+    let client_meeting = network.client.accept_invite(&meeting_room_id).await?;
+    carer.accept_invite(&meeting_room_id).await?;
+    carer
+        .wait_for_poll("the second moment's poll", |poll| {
+            poll.room_id == meeting_room_id && poll.question.starts_with("Moment 2:")
+        })
+        .await?;
+
+    // Chosen from the network room: the details go to the meeting's room only.
+    let chosen = ask(&network.client, &network.room, "!overleg kies 1").await?;
+    assert!(
+        chosen.body.contains("De details staan in de chat Overleg"),
+        "{}",
+        chosen.body
+    );
+    assert!(!chosen.body.contains("14:00"), "{}", chosen.body);
+    wait_for_bot(
+        &carer,
+        &network.bot,
+        &meeting_room_id,
+        "Het overleg is gepland",
+    )
+    .await?;
+    let (_, bytes) = calendar_file(&carer, &network, &meeting_room_id, 1).await?;
+    let request = read_calendar(&bytes)?;
+    assert_eq!(request["sequence"], 0);
+    let uid = request["uid"].as_str().context("a UID")?.to_owned();
+    let first_local = first_at
+        .with_timezone(&kring_core::time::LOCAL_TIME_ZONE)
+        .naive_local()
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string();
+    assert_eq!(request["local_start"], first_local.as_str());
+
+    // A week before: the first reminder.
+    clock.set(first_at - chrono::Duration::days(7) + chrono::Duration::minutes(1));
+    let reminder = wait_for_bot(&carer, &network.bot, &meeting_room_id, "Herinnering").await?;
+    assert!(reminder.body.contains("14:00"), "{}", reminder.body);
+    assert!(reminder.was_encrypted);
+
+    // Moved a week on: the updated file, the same UID, the next SEQUENCE.
+    let moved = ask(
+        &network.client,
+        &client_meeting,
+        &format!("!overleg verzet {second_typed}"),
+    )
+    .await?;
+    assert!(moved.body.contains("verzet naar"), "{}", moved.body);
+    let (_, bytes) = calendar_file(&carer, &network, &meeting_room_id, 2).await?;
+    let update = read_calendar(&bytes)?;
+    assert_eq!(update["method"], "REQUEST");
+    assert_eq!(update["uid"], uid.as_str());
+    assert_eq!(update["sequence"], 1);
+    let second_local = second_at
+        .with_timezone(&kring_core::time::LOCAL_TIME_ZONE)
+        .naive_local()
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string();
+    assert_eq!(update["local_start"], second_local.as_str());
+
+    // The day before the old moment passes without a reminder (it moved); a week before the
+    // new one, its reminder comes: two in all.
+    clock.set(first_at - chrono::Duration::days(1) + chrono::Duration::minutes(1));
+    clock.set(second_at - chrono::Duration::days(7) + chrono::Duration::minutes(1));
+    carer
+        .wait_for("the moved meeting's reminder", |m| {
+            m.room_id == meeting_room_id && m.body.starts_with("Herinnering") && {
+                reminders_seen(&carer, &network, &meeting_room_id) >= 2
+            }
+        })
+        .await?;
+    assert_eq!(reminders_seen(&carer, &network, &meeting_room_id), 2);
+
+    // Called off: the cancellation file, and no reminder after it.
+    let cancelled = ask(&network.client, &client_meeting, "!overleg af").await?;
+    assert!(cancelled.body.contains("Afgezegd"), "{}", cancelled.body);
+    let (_, bytes) = calendar_file(&carer, &network, &meeting_room_id, 3).await?;
+    let cancel = read_calendar(&bytes)?;
+    assert_eq!(cancel["method"], "CANCEL");
+    assert_eq!(cancel["sequence"], 2);
+    assert_eq!(cancel["uid"], uid.as_str());
+    clock.set(second_at - chrono::Duration::minutes(30));
+    // The bot's worker looks for due timers every second; a command in the network's lane,
+    // answered after that, comes after anything those timers would have said.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    ask(&network.client, &network.room, "!netwerk").await?;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(
+        reminders_seen(&carer, &network, &meeting_room_id),
+        2,
+        "no reminder of a meeting called off"
+    );
+    let actions: Vec<String> = network
+        .bot
+        .store
+        .audit_entries(None)
+        .await?
+        .into_iter()
+        .map(|entry| entry.event_type)
+        .filter(|code| code.starts_with("meeting."))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "meeting.plan",
+            "meeting.agree",
+            "meeting.move",
+            "meeting.cancel"
+        ]
+    );
+    Ok(())
+}

@@ -25,15 +25,25 @@ pub(crate) struct Network {
 impl Network {
     /// A client starts their network from the direct chat and accepts the invite.
     pub(crate) async fn start() -> Result<Self> {
-        Self::start_with(false).await
+        Self::start_with(false, None).await
     }
 
     /// The same, with Element Web served and the invite pages pointing at it.
     async fn start_beside_element_web() -> Result<Self> {
-        Self::start_with(true).await
+        Self::start_with(true, None).await
     }
 
-    async fn start_with(serve_element_web: bool) -> Result<Self> {
+    /// The same, the bot reading the time from a clock the test moves.
+    pub(crate) async fn start_with_clock(
+        clock: std::sync::Arc<dyn kring_core::time::Clock>,
+    ) -> Result<Self> {
+        Self::start_with(false, Some(clock)).await
+    }
+
+    async fn start_with(
+        serve_element_web: bool,
+        clock: Option<std::sync::Arc<dyn kring_core::time::Clock>>,
+    ) -> Result<Self> {
         let synapse = TestSynapse::start().await?;
         let dir = tempfile::tempdir()?;
         let database = fresh_sqlite_url(dir.path());
@@ -42,6 +52,11 @@ impl Network {
             let bot =
                 InProcessBot::start_beside_element_web(&synapse, &database, &element_web).await?;
             (bot, Some(element_web))
+        } else if let Some(clock) = clock {
+            (
+                InProcessBot::start_with_clock(&synapse, &database, clock).await?,
+                None,
+            )
         } else {
             (InProcessBot::start(&synapse, &database).await?, None)
         };

@@ -340,6 +340,38 @@ pub fn meeting_agreed(language: Language, moment: &Moment, place: Option<&str>) 
         .build()
 }
 
+/// The agreed meeting moved, with the updated calendar file after it.
+pub fn meeting_moved(language: Language, moment: &Moment, place: Option<&str>) -> BotReply {
+    let when = moment_in_words(language, moment);
+    let dutch = language == Language::Dutch;
+    let mut builder = Builder::new().lead(
+        if dutch {
+            "Het overleg is verzet naar "
+        } else {
+            "The meeting has moved to "
+        },
+        &if dutch {
+            format!("{when} (Nederlandse tijd).")
+        } else {
+            format!("{when} (Dutch time).")
+        },
+    );
+    if let Some(place) = place {
+        builder = builder.rich(
+            Text::new()
+                .text(if dutch { "Plaats: " } else { "Place: " })
+                .text(place),
+        );
+    }
+    builder
+        .paragraph(if dutch {
+            "Hieronder staat het bestand dat uw agenda bijwerkt. De herinneringen gaan mee."
+        } else {
+            "Below is the file that updates your calendar. The reminders move with it."
+        })
+        .build()
+}
+
 /// The meeting is called off.
 pub fn meeting_cancelled(language: Language, moment: Option<&Moment>) -> BotReply {
     let dutch = language == Language::Dutch;
@@ -391,6 +423,8 @@ pub fn logbook_words(language: Language, action: MeetingAction) -> &'static str 
         (Language::English, MeetingAction::Agree) => " chose the meeting's moment",
         (Language::Dutch, MeetingAction::Cancel) => " zegde het overleg af",
         (Language::English, MeetingAction::Cancel) => " called the meeting off",
+        (Language::Dutch, MeetingAction::Move) => " verzette het overleg",
+        (Language::English, MeetingAction::Move) => " moved the meeting",
     }
 }
 
@@ -403,6 +437,8 @@ pub fn attempt_words(language: Language, action: MeetingAction) -> &'static str 
         (Language::English, MeetingAction::Agree) => "choose the meeting's moment",
         (Language::Dutch, MeetingAction::Cancel) => "het overleg af te zeggen",
         (Language::English, MeetingAction::Cancel) => "call the meeting off",
+        (Language::Dutch, MeetingAction::Move) => "het overleg te verzetten",
+        (Language::English, MeetingAction::Move) => "move the meeting",
     }
 }
 
@@ -419,6 +455,8 @@ pub enum MeetingProblem {
     NoSuchCandidate { number: usize, count: usize },
     /// The moment has been chosen already, or the meeting is off.
     NotPlanning,
+    /// Moving asks for an agreed meeting.
+    NotAgreed,
     /// These were chosen but may not see appointments yet.
     WithoutConsent(Vec<Person>),
     /// As `WithoutConsent`, said where others read along: who lacks consent is not said there.
@@ -446,6 +484,8 @@ pub fn meeting_problem(language: Language, problem: &MeetingProblem) -> BotReply
         MeetingProblem::NoSuchCandidate { number, count } => Text::new().text(&format!("There is no moment {number}. Choose a number from 1 to {count}.")),
         MeetingProblem::NotPlanning if dutch => Text::new().text("Het moment is al gekozen, of het overleg gaat niet door."),
         MeetingProblem::NotPlanning => Text::new().text("The moment has been chosen already, or the meeting is off."),
+        MeetingProblem::NotAgreed if dutch => Text::new().text("Er is nog geen moment gekozen. Kies eerst een moment met ").code("!overleg kies 1").text("."),
+        MeetingProblem::NotAgreed => Text::new().text("No moment has been chosen yet. First choose one with ").code("!meeting kies 1").text("."),
         MeetingProblem::WithoutConsent(people) if dutch => Text::new()
             .merge(people_text(people))
             .text(" mag nog geen afspraken zien. Geef eerst toestemming in ons privégesprek, bijvoorbeeld: ")
@@ -618,6 +658,7 @@ mod tests {
                 count: 3,
             },
             MeetingProblem::NotPlanning,
+            MeetingProblem::NotAgreed,
             MeetingProblem::WithoutConsent(vec![piet.clone()]),
             MeetingProblem::SomeWithoutConsent,
             MeetingProblem::NotInNetwork(piet),

@@ -29,6 +29,10 @@ pub enum MeetingCommand {
         number: usize,
     },
     Cancel,
+    /// The agreed meeting moves to another moment, as typed.
+    Move {
+        moment: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,8 +53,8 @@ pub enum PlaceAsked {
 pub const MEETING: CommandSpec = CommandSpec {
     words: &["overleg", "meeting"],
     usage: Localised::new(
-        "!overleg di 12 jan 14:00; do 14 jan 10:00; met @naam:server; plaats Wijkcentrum (of: plaats video). Of: !overleg voorstel, !overleg stand, !overleg kies 1, !overleg af",
-        "!meeting di 12 jan 14:00; do 14 jan 10:00; met @name:server; plaats Wijkcentrum (or: plaats video). Or: !meeting voorstel, !meeting stand, !meeting kies 1, !meeting af",
+        "!overleg di 12 jan 14:00; do 14 jan 10:00; met @naam:server; plaats Wijkcentrum (of: plaats video). Of: !overleg voorstel, !overleg stand, !overleg kies 1, !overleg verzet di 19 jan 14:00, !overleg af",
+        "!meeting di 12 jan 14:00; do 14 jan 10:00; met @name:server; plaats Wijkcentrum (or: plaats video). Or: !meeting voorstel, !meeting stand, !meeting kies 1, !meeting verzet di 19 jan 14:00, !meeting af",
     ),
     help: &[
         HelpLine::new(
@@ -66,8 +70,8 @@ pub const MEETING: CommandSpec = CommandSpec {
         HelpLine::new(
             Localised::new("!overleg stand", "!meeting stand"),
             Localised::new(
-                "wie kan wanneer; kies daarna met !overleg kies 1, of zeg het af met !overleg af",
-                "who can come when; then choose with !meeting kies 1, or call it off with !meeting af",
+                "wie kan wanneer; kies daarna met !overleg kies 1, verzet het met !overleg verzet di 19 jan 14:00, of zeg het af met !overleg af",
+                "who can come when; then choose with !meeting kies 1, move it with !meeting verzet di 19 jan 14:00, or call it off with !meeting af",
             ),
         ),
     ],
@@ -102,6 +106,12 @@ fn parse(invocation: &Invocation<'_>) -> Result<MeetingCommand, CommandError> {
             };
         }
         ["kies" | "choose", ..] => return Err(CommandError::BadNumber { usage }),
+        ["verzet" | "verplaats" | "move"] => return Err(invocation.incomplete()),
+        ["verzet" | "verplaats" | "move", ..] => {
+            return Ok(MeetingCommand::Move {
+                moment: arguments[1..].join(" "),
+            });
+        }
         _ => {}
     }
     let text = arguments.join(" ");

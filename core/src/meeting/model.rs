@@ -143,16 +143,18 @@ impl Meeting {
 pub enum MeetingAction {
     Plan,
     Agree,
+    Move,
     Cancel,
 }
 
 impl MeetingAction {
-    pub const ALL: [Self; 3] = [Self::Plan, Self::Agree, Self::Cancel];
+    pub const ALL: [Self; 4] = [Self::Plan, Self::Agree, Self::Move, Self::Cancel];
 
     pub fn code(self) -> &'static str {
         match self {
             Self::Plan => "plan",
             Self::Agree => "agree",
+            Self::Move => "move",
             Self::Cancel => "cancel",
         }
     }
@@ -189,6 +191,14 @@ pub enum MeetingChange {
     Agree {
         meeting_id: MeetingId,
         candidate: usize,
+        at: Millis,
+    },
+    /// The agreed meeting moves to `moment`, kept as candidate `number` (after the others) and
+    /// chosen; the calendar's SEQUENCE goes up by one.
+    Move {
+        meeting_id: MeetingId,
+        number: usize,
+        moment: Moment,
         at: Millis,
     },
     /// No longer invited: their consent ended, or they left the network.

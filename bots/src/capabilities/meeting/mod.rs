@@ -10,6 +10,7 @@
 mod cancel;
 mod choose;
 pub(crate) mod effects;
+mod move_meeting;
 mod plan;
 mod tally;
 mod timers;
@@ -248,6 +249,7 @@ pub(crate) async fn on_command(
         MeetingCommand::Tally => tally::show(&asking).await,
         MeetingCommand::Choose { number } => choose::by_command(&asking, number).await,
         MeetingCommand::Cancel => cancel::cancel(&asking).await,
+        MeetingCommand::Move { moment } => move_meeting::move_meeting(&asking, &moment).await,
     }
 }
 

@@ -70,7 +70,8 @@ pub(crate) fn cancel_date_finding(plan: &mut Plan, meeting_id: &MeetingId) {
         .change(cancel_timer(meeting_id, Purpose::Close));
 }
 
-/// The reminders before an agreed meeting, as configured: those still ahead.
+/// The reminders before an agreed meeting at `starts_at`, as configured: set (or moved) where
+/// still ahead, cancelled where that time has passed (a meeting moved to sooner).
 pub(crate) fn reminders(
     bot: &Bot,
     meeting_id: &MeetingId,
@@ -81,15 +82,14 @@ pub(crate) fn reminders(
     bot.meetings
         .reminders_before_minutes
         .iter()
-        .map(|minutes| (*minutes, starts_at - i64::from(*minutes) * 60_000))
-        .filter(|(_, due_at)| *due_at > now)
-        .map(|(minutes, due_at)| {
-            timer(
-                meeting_id,
-                Purpose::Before { minutes },
-                due_at,
-                lane.clone(),
-            )
+        .map(|minutes| {
+            let purpose = Purpose::Before { minutes: *minutes };
+            let due_at = starts_at - i64::from(*minutes) * 60_000;
+            if due_at > now {
+                timer(meeting_id, purpose, due_at, lane.clone())
+            } else {
+                cancel_timer(meeting_id, purpose)
+            }
         })
         .collect()
 }
