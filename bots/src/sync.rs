@@ -587,8 +587,11 @@ async fn retry_undecrypted(bot: &Bot) -> Result<(), BotError> {
         .inbox_in_state(bot_name, InboxState::AwaitingKey, 200)
         .await?
     {
-        let waited_long_enough = bot.clock.now_millis().saturating_sub(waiting.received_at)
-            >= bot.unreadable_after.as_millis() as i64;
+        // The wait is real time on the host, as the store stamped `received_at`; never the
+        // bot's clock, which a test moves ahead by weeks (that would give up on every key).
+        let host_now = kring_core::time::Clock::now_millis(&kring_core::time::SystemClock);
+        let waited_long_enough =
+            host_now.saturating_sub(waiting.received_at) >= bot.unreadable_after.as_millis() as i64;
         let malformed = |why: &'static str| {
             warn!(event_id = %waiting.event_id, why, "settled an undecryptable entry unanswered");
             bot.metrics.malformed_events.inc();

@@ -345,7 +345,7 @@ async fn answer(bot: &Bot, entry: &InboxEntry) -> Result<(), BotError> {
     if is_command {
         bot.metrics
             .stage_queued_seconds
-            .observe((bot.clock.now_millis() - entry.received_at).max(0) as f64 / 1000.0);
+            .observe((now() - entry.received_at).max(0) as f64 / 1000.0);
     }
     if !bot.store.is_planned(bot_name, &entry.event_id).await? {
         // Plans are made one at a time, whichever room they come from: each reads the
@@ -382,7 +382,7 @@ async fn answer(bot: &Bot, entry: &InboxEntry) -> Result<(), BotError> {
     if is_command && last_sent.is_some() {
         bot.metrics
             .reply_seconds
-            .observe((bot.clock.now_millis() - entry.origin_ts).max(0) as f64 / 1000.0);
+            .observe((now() - entry.origin_ts).max(0) as f64 / 1000.0);
     }
     Ok(())
 }
