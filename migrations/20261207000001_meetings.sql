@@ -58,3 +58,17 @@ CREATE TABLE meeting_votes (
     voted_at BIGINT NOT NULL,
     PRIMARY KEY (meeting_id, number, voter)
 );
+
+-- The client asked whether to plan a meeting: a member proposed one, or the region's recurrence
+-- says it is time. The poll is in the network room; only the client's answer counts.
+CREATE TABLE meeting_proposals (
+    proposal_id TEXT PRIMARY KEY,
+    network_id TEXT NOT NULL REFERENCES networks (network_id),
+    proposed_by TEXT NOT NULL,
+    poll_event_id TEXT,
+    created_at BIGINT NOT NULL,
+    decided_at BIGINT
+);
+
+CREATE UNIQUE INDEX meeting_proposals_poll ON meeting_proposals (poll_event_id);
+CREATE INDEX meeting_proposals_network ON meeting_proposals (network_id, decided_at);

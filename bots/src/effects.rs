@@ -294,7 +294,7 @@ pub(crate) async fn send_in(
 }
 
 /// The room a message goes to, if the bot is still in it (otherwise there is nobody to tell).
-async fn joined_room(bot: &Bot, to: &Target) -> Result<Option<Room>, BotError> {
+pub(crate) async fn joined_room(bot: &Bot, to: &Target) -> Result<Option<Room>, BotError> {
     let Some(room_id) = resolve(bot, to).await? else {
         return Err(BotError::Plan("a message has no room to go to yet".into()));
     };

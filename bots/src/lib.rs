@@ -149,6 +149,22 @@ pub struct MeetingSettings {
     pub video_link_template: Option<String>,
     /// When the invitees are reminded of an agreed meeting, in minutes before it starts.
     pub reminders_before_minutes: Vec<u32>,
+    /// When the client is asked to plan the next meeting after one: a cron expression in
+    /// Amsterdam time ("0 9 1-7 */3 MON": the first Monday of every third month at 09:00).
+    /// Without one, three weeks before three months have passed.
+    pub next_meeting_schedule: Option<String>,
+}
+
+impl MeetingSettings {
+    /// The schedule, read; an unreadable one is refused when the configuration is loaded.
+    pub fn schedule(
+        &self,
+    ) -> Result<Option<kring_core::time::Recurrence>, kring_core::time::RecurrenceError> {
+        self.next_meeting_schedule
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+    }
 }
 
 impl Default for MeetingSettings {
@@ -157,6 +173,7 @@ impl Default for MeetingSettings {
             video_link_template: None,
             // A week, a day and an hour.
             reminders_before_minutes: vec![7 * 24 * 60, 24 * 60, 60],
+            next_meeting_schedule: None,
         }
     }
 }

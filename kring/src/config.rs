@@ -99,6 +99,8 @@ pub enum ConfigError {
     Parse { path: PathBuf, message: String },
     #[error("environment variable {name} is not valid: {message}")]
     Env { name: String, message: String },
+    #[error("the setting {name} is not valid: {message}")]
+    Setting { name: String, message: String },
     #[error("cannot read the secret file {path}: {source}")]
     Secret {
         path: PathBuf,
@@ -123,6 +125,13 @@ impl Config {
             None => Config::default(),
         };
         config.apply_env(|name| std::env::var(name).ok())?;
+        config
+            .meetings
+            .schedule()
+            .map_err(|error| ConfigError::Setting {
+                name: "meetings.next_meeting_schedule".into(),
+                message: error.to_string(),
+            })?;
         Ok(config)
     }
 

@@ -4,7 +4,10 @@
 use crate::networks::state_written;
 use crate::{Result, Store, StoreError, stored, stored_if_any};
 use kring_core::MatrixId;
-use kring_core::meeting::{Answer, Candidate, Meeting, MeetingChange, MeetingState, Moment, Vote};
+use kring_core::meeting::{
+    Answer, Candidate, Meeting, MeetingChange, MeetingId, MeetingState, Moment, Vote,
+};
+use kring_core::network::NetworkId;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
@@ -169,6 +172,66 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The open question to the client whether to plan a meeting, if one stands: its id.
+    pub async fn open_meeting_proposal(&self, network_id: &str) -> Result<Option<MeetingId>> {
+        let row = sqlx::query(
+            "SELECT proposal_id FROM meeting_proposals
+             WHERE network_id = $1 AND decided_at IS NULL ORDER BY created_at LIMIT 1",
+        )
+        .bind(network_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| stored(&row, "proposal_id")).transpose()
+    }
+
+    /// The question whose poll is `poll_event_id`: (its id, the network, whether answered).
+    pub async fn meeting_proposal_by_poll(
+        &self,
+        poll_event_id: &str,
+    ) -> Result<Option<(MeetingId, NetworkId, bool)>> {
+        let row = sqlx::query(
+            "SELECT proposal_id, network_id, decided_at FROM meeting_proposals
+             WHERE poll_event_id = $1",
+        )
+        .bind(poll_event_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok((
+                stored(&row, "proposal_id")?,
+                stored(&row, "network_id")?,
+                row.try_get::<Option<i64>, _>("decided_at")?.is_some(),
+            ))
+        })
+        .transpose()
+    }
+
+    /// The poll of proposal `proposal_id`, once sent (`None` before).
+    pub async fn meeting_proposal_poll(&self, proposal_id: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT poll_event_id FROM meeting_proposals WHERE proposal_id = $1")
+            .bind(proposal_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|row| row.try_get::<Option<String>, _>("poll_event_id"))
+            .transpose()?
+            .flatten())
+    }
+
+    /// The question's poll was sent as `poll_event_id`.
+    pub async fn set_meeting_proposal_poll(
+        &self,
+        proposal_id: &str,
+        poll_event_id: &str,
+    ) -> Result<()> {
+        self.meeting_effect_wrote(
+            "UPDATE meeting_proposals SET poll_event_id = $1 WHERE proposal_id = $2",
+            poll_event_id,
+            proposal_id,
+        )
+        .await
     }
 
     async fn meeting_effect_wrote(
@@ -406,6 +469,33 @@ pub(crate) async fn apply_meeting_change(
                     "a meeting moved that is not agreed".into(),
                 ));
             }
+        }
+        MeetingChange::Propose {
+            proposal_id,
+            network_id,
+            proposed_by,
+            at,
+        } => {
+            sqlx::query(
+                "INSERT INTO meeting_proposals (proposal_id, network_id, proposed_by, created_at)
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(proposal_id.as_str())
+            .bind(network_id.as_str())
+            .bind(proposed_by.as_str())
+            .bind(at)
+            .execute(&mut *connection)
+            .await?;
+        }
+        MeetingChange::DecideProposal { proposal_id, at } => {
+            sqlx::query(
+                "UPDATE meeting_proposals SET decided_at = $1
+                 WHERE proposal_id = $2 AND decided_at IS NULL",
+            )
+            .bind(at)
+            .bind(proposal_id.as_str())
+            .execute(&mut *connection)
+            .await?;
         }
         MeetingChange::RemoveInvitee { meeting_id, user } => {
             sqlx::query("DELETE FROM meeting_invitees WHERE meeting_id = $1 AND user_id = $2")

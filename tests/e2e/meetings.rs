@@ -107,8 +107,33 @@ async fn the_client_plans_a_meeting_the_invitees_answer_and_get_the_calendar_fil
     )
     .await?;
 
-    // The client chairs: a professional cannot plan one.
-    let refused = ask(&gp, &gp_room, "!overleg voorstel").await?;
+    // The client chairs: a professional's `!overleg` asks the client, who says "not now".
+    let proposed = ask(&gp, &gp_room, "!overleg voorstel; plaats Praktijk").await?;
+    assert!(
+        proposed.body.contains("Ik heb de cliënt gevraagd"),
+        "{}",
+        proposed.body
+    );
+    let question = network
+        .client
+        .wait_for_poll("the question whether to plan", |poll| {
+            poll.room_id == network.room_id() && poll.question.contains("stelt voor om een overleg")
+        })
+        .await?;
+    let not_now = question.answer_containing("Nee").context("not now")?;
+    network
+        .client
+        .vote(&network.room, &question.event_id, &not_now)
+        .await?;
+    wait_for_bot(
+        &network.client,
+        &network.bot,
+        &network.room_id(),
+        "wil nu geen overleg",
+    )
+    .await?;
+    // A non-client cannot choose or call off.
+    let refused = ask(&gp, &gp_room, "!overleg af").await?;
     assert!(
         refused.body.contains("Alleen de cliënt"),
         "{}",
@@ -330,7 +355,8 @@ async fn the_client_plans_a_meeting_the_invitees_answer_and_get_the_calendar_fil
     assert_eq!(
         actions,
         [
-            "meeting.plan refused",
+            "meeting.propose proposed",
+            "meeting.cancel refused",
             "meeting.plan done",
             "meeting.agree done",
             "meeting.cancel done"

@@ -181,6 +181,85 @@ pub fn choice_poll(language: Language, moments: &[Moment], best: Option<usize>) 
     }
 }
 
+/// The answer ids of the question whether to plan a meeting.
+pub const PLAN_IT: &str = "plan";
+pub const NOT_NOW: &str = "not-now";
+
+/// Asking the client whether to plan a meeting: `proposer` asked for one, or (`None`) it is
+/// time for the next.
+pub fn proposal_poll(language: Language, proposer: Option<&Person>) -> PollText {
+    let question = match (language, proposer) {
+        (Language::Dutch, Some(person)) => format!(
+            "{} stelt voor om een overleg te plannen. Zal ik momenten voorstellen? (De cliënt beslist.)",
+            person.name_with_id()
+        ),
+        (Language::English, Some(person)) => format!(
+            "{} proposes to plan a meeting. Shall I suggest moments? (The client decides.)",
+            person.name_with_id()
+        ),
+        (Language::Dutch, None) => {
+            "Het is bijna tijd voor het volgende overleg. Zal ik momenten voorstellen? (De cliënt beslist.)".to_owned()
+        }
+        (Language::English, None) => {
+            "It is nearly time for the next meeting. Shall I suggest moments? (The client decides.)".to_owned()
+        }
+    };
+    let answers = match language {
+        Language::Dutch => [(PLAN_IT, "Ja, plan een overleg"), (NOT_NOW, "Nee, nu niet")],
+        Language::English => [(PLAN_IT, "Yes, plan a meeting"), (NOT_NOW, "No, not now")],
+    };
+    PollText {
+        question,
+        answers: answers
+            .iter()
+            .map(|(id, text)| ((*id).to_owned(), (*text).to_owned()))
+            .collect(),
+    }
+}
+
+/// Said to the member who proposed a meeting.
+pub fn proposal_sent(language: Language) -> BotReply {
+    match language {
+        Language::Dutch => Builder::new()
+            .paragraph("Ik heb de cliënt gevraagd of er een overleg komt. De cliënt leidt het overleg en kiest wie er komt en wanneer.")
+            .build(),
+        Language::English => Builder::new()
+            .paragraph("I have asked the client whether to plan a meeting. The client chairs it and chooses who comes and when.")
+            .build(),
+    }
+}
+
+/// The question whether to plan stands already.
+pub fn proposal_open(language: Language) -> BotReply {
+    match language {
+        Language::Dutch => Builder::new()
+            .paragraph("De cliënt is al gevraagd of er een overleg komt. Even geduld.")
+            .build(),
+        Language::English => Builder::new()
+            .paragraph("The client has been asked already whether to plan a meeting. Please wait.")
+            .build(),
+    }
+}
+
+/// The client said "not now"; and the text the question's poll ends with.
+pub fn proposal_declined(language: Language) -> BotReply {
+    match language {
+        Language::Dutch => Builder::new()
+            .paragraph("De cliënt wil nu geen overleg plannen.")
+            .build(),
+        Language::English => Builder::new()
+            .paragraph("The client does not want to plan a meeting now.")
+            .build(),
+    }
+}
+
+pub fn proposal_poll_closed(language: Language) -> String {
+    match language {
+        Language::Dutch => "Beantwoord door de cliënt.".into(),
+        Language::English => "Answered by the client.".into(),
+    }
+}
+
 /// The text a candidate's poll ends with.
 pub fn candidate_poll_closed(language: Language) -> String {
     match language {
@@ -417,6 +496,8 @@ pub fn meeting_reminder(language: Language, moment: &Moment, place: Option<&str>
 /// The logbook's words for what someone did: "Anna plande een overleg".
 pub fn logbook_words(language: Language, action: MeetingAction) -> &'static str {
     match (language, action) {
+        (Language::Dutch, MeetingAction::Propose) => " stelde een overleg voor",
+        (Language::English, MeetingAction::Propose) => " proposed a meeting",
         (Language::Dutch, MeetingAction::Plan) => " plande een overleg",
         (Language::English, MeetingAction::Plan) => " planned a meeting",
         (Language::Dutch, MeetingAction::Agree) => " koos het moment van het overleg",
@@ -431,6 +512,8 @@ pub fn logbook_words(language: Language, action: MeetingAction) -> &'static str 
 /// The logbook's words for a refused attempt: "Piet probeerde een overleg te plannen".
 pub fn attempt_words(language: Language, action: MeetingAction) -> &'static str {
     match (language, action) {
+        (Language::Dutch, MeetingAction::Propose) => "een overleg voor te stellen",
+        (Language::English, MeetingAction::Propose) => "propose a meeting",
         (Language::Dutch, MeetingAction::Plan) => "een overleg te plannen",
         (Language::English, MeetingAction::Plan) => "plan a meeting",
         (Language::Dutch, MeetingAction::Agree) => "het moment van het overleg te kiezen",
@@ -581,6 +664,23 @@ mod tests {
         for bad in ["moment-0", "moment-", "yes", "moment-x"] {
             assert_eq!(choice_from_id(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_question_whether_to_plan_names_who_asked_and_has_two_answers() {
+        let piet = person("@piet:kring.test", "Piet");
+        let asked = proposal_poll(Language::Dutch, Some(&piet));
+        assert!(
+            asked
+                .question
+                .starts_with("Piet (@piet:kring.test) stelt voor"),
+            "{}",
+            asked.question
+        );
+        let ids: Vec<_> = asked.answers.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, [PLAN_IT, NOT_NOW]);
+        let next = proposal_poll(Language::English, None);
+        assert!(next.question.contains("next meeting"), "{}", next.question);
     }
 
     #[test]

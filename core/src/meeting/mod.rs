@@ -25,7 +25,7 @@ pub use moment::{
 };
 pub use rules::{
     Answer, CandidateTally, InviteeError, Invitees, MeetingRefusal, MeetingRight, Vote, answer_by,
-    best_candidate, check_invitees, default_invitees, everyone_answered, invitees_to_remove,
-    meeting_right, not_answered, preselected, tally,
+    ask_for_next_at, best_candidate, check_invitees, default_invitees, everyone_answered,
+    invitees_to_remove, meeting_right, not_answered, preselected, tally,
 };
 pub use texts::{candidates_refused, moment_in_words, moment_refused};

@@ -141,6 +141,8 @@ impl Meeting {
 /// What the audit log records about meetings (`meeting.plan`, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MeetingAction {
+    /// A member asked the client to plan one.
+    Propose,
     Plan,
     Agree,
     Move,
@@ -148,10 +150,17 @@ pub enum MeetingAction {
 }
 
 impl MeetingAction {
-    pub const ALL: [Self; 4] = [Self::Plan, Self::Agree, Self::Move, Self::Cancel];
+    pub const ALL: [Self; 5] = [
+        Self::Propose,
+        Self::Plan,
+        Self::Agree,
+        Self::Move,
+        Self::Cancel,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
+            Self::Propose => "propose",
             Self::Plan => "plan",
             Self::Agree => "agree",
             Self::Move => "move",
@@ -206,6 +215,17 @@ pub enum MeetingChange {
         meeting_id: MeetingId,
         user: MatrixId,
     },
+    /// The client is asked whether to plan a meeting: a member proposed one, or it is time for
+    /// the next (the region's recurrence). At most one such question stands per network.
+    Propose {
+        proposal_id: MeetingId,
+        network_id: NetworkId,
+        /// The member who asked, or the bot for the recurrence.
+        proposed_by: MatrixId,
+        at: Millis,
+    },
+    /// The client answered the question (either way): later votes on it change nothing.
+    DecideProposal { proposal_id: MeetingId, at: Millis },
     /// Called off; the calendar's SEQUENCE goes up by one for the cancellation.
     Cancel { meeting_id: MeetingId, at: Millis },
 }
@@ -228,6 +248,13 @@ pub enum MeetingEffect {
     /// room whose answers are the moments; only the client's (or representative's) vote counts.
     SendChoicePoll {
         meeting_id: MeetingId,
+        text: PollText,
+    },
+    /// Asks the client in the network room, with a poll, whether to plan a meeting (no details
+    /// in it: there are none yet), and records the poll so that the client's vote is understood.
+    SendProposalPoll {
+        proposal_id: MeetingId,
+        network_id: NetworkId,
         text: PollText,
     },
     /// Ends every poll of the meeting that is still open (the candidates' and the choice's):

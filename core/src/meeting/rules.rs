@@ -175,6 +175,29 @@ pub fn default_invitees(
 
 const DAY: Millis = 86_400_000;
 
+/// How long after a meeting the next one is due when the region sets no schedule: a resource
+/// group meets every three months.
+pub const NEXT_MEETING_AFTER_DAYS: i64 = 91;
+/// How long before the next meeting is due the client is asked to plan it: time for date
+/// finding and for people to plan around it.
+pub const ASK_FOR_NEXT_DAYS_BEFORE: i64 = 21;
+
+/// When the client is asked about the next meeting after one that starts at `starts_at` and
+/// ends at `ends_at`: at the region's schedule's first time after it ended (a cron expression
+/// in Amsterdam time), or else three weeks before three months have passed.
+pub fn ask_for_next_at(
+    schedule: Option<&crate::time::Recurrence>,
+    starts_at: Millis,
+    ends_at: Millis,
+) -> Option<Millis> {
+    match schedule {
+        Some(schedule) => schedule
+            .next_after(crate::time::from_millis(ends_at)?)
+            .map(crate::time::to_millis),
+        None => Some(starts_at + (NEXT_MEETING_AFTER_DAYS - ASK_FOR_NEXT_DAYS_BEFORE) * DAY),
+    }
+}
+
 /// When date finding closes: a week after it starts, or two days before the earliest moment if
 /// that comes sooner (people need time to plan around it), but at least a day to answer, and
 /// never after the earliest moment itself.
@@ -494,6 +517,28 @@ mod tests {
         votes.push(vote("client", 1));
         assert!(everyone_answered(2, &invitees, &id("client"), &votes));
         assert!(!everyone_answered(3, &invitees, &id("client"), &votes));
+    }
+
+    #[test]
+    fn the_next_meeting_is_asked_about_by_the_schedule_or_after_ten_weeks() {
+        use chrono::TimeZone;
+        let at = |y, m, d, h| {
+            crate::time::LOCAL_TIME_ZONE
+                .with_ymd_and_hms(y, m, d, h, 0, 0)
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+                .timestamp_millis()
+        };
+        // 14:00-15:00 on 10 March 2027, winter time.
+        let (starts, ends) = (at(2027, 3, 10, 14), at(2027, 3, 10, 15));
+        assert_eq!(ask_for_next_at(None, starts, ends), Some(starts + 70 * DAY));
+        // The first Monday of every third month at 09:00, read in Amsterdam time: the
+        // first such after 10 March is 5 April (summer time), at 09:00 local.
+        let schedule: crate::time::Recurrence = "0 9 1-7 */3 MON".parse().unwrap();
+        assert_eq!(
+            ask_for_next_at(Some(&schedule), starts, ends),
+            Some(at(2027, 4, 5, 9))
+        );
     }
 
     proptest! {

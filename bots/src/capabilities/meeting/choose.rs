@@ -108,7 +108,7 @@ async fn agree(
         at: now,
     }));
     cancel_date_finding(plan, &meeting.id);
-    for reminder in reminders(bot, &meeting.id, moment.starts_at, now, lane) {
+    for reminder in reminders(bot, &meeting.id, &moment, now, lane) {
         plan.change(reminder);
     }
     plan.effect(Effect::Meeting(MeetingEffect::EndPolls {

@@ -3,8 +3,8 @@
 //! transaction id, so a restart in the middle repeats nothing.
 
 use crate::effects::{
-    kick_from, own_transaction_id, private_room_state, send_in, send_poll, tagged_room,
-    transaction_id, user_id,
+    joined_room, kick_from, own_transaction_id, private_room_state, send_in, send_poll,
+    tagged_room, transaction_id, user_id,
 };
 use crate::{Bot, BotError};
 use kring_core::meeting::{MEETING_ROOM_NAME, Meeting, MeetingEffect, MeetingId, MeetingState};
@@ -64,6 +64,30 @@ pub(crate) async fn carry_out(
             let event_id = send_poll(bot, &room, text, &own_transaction_id(bot, pending)).await?;
             bot.store
                 .set_choice_poll(meeting_id.as_str(), &event_id)
+                .await?;
+            Ok(Some(event_id))
+        }
+        MeetingEffect::SendProposalPoll {
+            proposal_id,
+            network_id,
+            text,
+        } => {
+            if let Some(event_id) = bot
+                .store
+                .meeting_proposal_poll(proposal_id.as_str())
+                .await?
+            {
+                return Ok(Some(event_id));
+            }
+            let to = kring_core::plan::Target::Network {
+                network_id: network_id.clone(),
+            };
+            let Some(room) = joined_room(bot, &to).await? else {
+                return Ok(None);
+            };
+            let event_id = send_poll(bot, &room, text, &own_transaction_id(bot, pending)).await?;
+            bot.store
+                .set_meeting_proposal_poll(proposal_id.as_str(), &event_id)
                 .await?;
             Ok(Some(event_id))
         }

@@ -12,6 +12,7 @@ mod choose;
 pub(crate) mod effects;
 mod move_meeting;
 mod plan;
+mod propose;
 mod tally;
 mod timers;
 mod vote;

@@ -44,13 +44,7 @@ pub(crate) async fn move_meeting(asking: &Asking<'_>, typed: &str) -> Result<Pla
         at: context.now,
     }))
     .change(asking.log(MeetingAction::Move, &meeting.id, Outcome::Done));
-    for reminder in reminders(
-        context.bot,
-        &meeting.id,
-        moment.starts_at,
-        context.now,
-        lane,
-    ) {
+    for reminder in reminders(context.bot, &meeting.id, &moment, context.now, lane) {
         plan.change(reminder);
     }
     announce(

@@ -24,6 +24,10 @@ pub(crate) async fn plan(
     let bot = context.bot;
     let network = &asking.network;
     let language = context.language;
+    // Another member asks the client instead: the client chairs.
+    if meeting::meeting_right(network, &context.actor) == Ok(MeetingRight::Propose) {
+        return super::propose::propose(asking).await;
+    }
     if let Some(refused) = asking.refused(MeetingAction::Plan, None)? {
         return Ok(refused);
     }
@@ -107,6 +111,8 @@ pub(crate) async fn plan(
         return asking.problem(&MeetingProblem::NobodyToInvite);
     }
     let answer_by = kring_core::meeting::answer_by(context.now, earliest);
+    // A question whether to plan one is answered by planning it.
+    let open_question = bot.store.open_meeting_proposal(&network.id).await?;
     let names = asking.names(&[]).await?;
     let lane = bot.store.network_room(&network.id).await?;
     let mut plan = Plan::new();
@@ -128,6 +134,24 @@ pub(crate) async fn plan(
         lane.clone(),
     ))
     .change(timer(&meeting_id, Purpose::Close, answer_by, lane));
+    if let Some(proposal_id) = open_question {
+        if let Some(poll) = bot
+            .store
+            .meeting_proposal_poll(proposal_id.as_str())
+            .await?
+            .and_then(|poll| matrix_sdk::ruma::OwnedEventId::try_from(poll).ok())
+        {
+            plan.effect(Effect::EndPoll {
+                to: crate::capabilities::network::to_network(network),
+                poll_event_id: poll,
+                text: kring_core::meeting::proposal_poll_closed(asking.client_language),
+            });
+        }
+        plan.change(Change::Meeting(MeetingChange::DecideProposal {
+            proposal_id,
+            at: context.now,
+        }));
+    }
     plan.effect(Effect::Send {
         to: here(context.entry)?,
         reply: meeting_started(language),

@@ -158,28 +158,67 @@ async fn suggestions_invite_only_those_with_consent_and_say_no_details_in_the_ne
     assert_eq!(polls, 3);
 }
 
-/// A member other than the client may not plan; the attempt is audited as refused. A second
-/// meeting beside one that is ahead is refused too.
+/// A member other than the client asks the client instead (a poll in the network room,
+/// audited as proposed); a second question does not stand beside it; the client's "yes" plans
+/// one with suggestions; and a second meeting beside one that is ahead is refused.
 #[tokio::test]
-async fn only_the_client_plans_and_one_meeting_at_a_time() {
+async fn another_member_proposes_the_client_decides_and_one_meeting_at_a_time() {
     let mock = network_with_consent().await;
-    let refused = command(&mock.bot, "$gp", GP, "!overleg voorstel").await;
-    assert!(planned_meeting(&refused).is_none());
-    assert!(refused.changes.iter().any(|change| matches!(
+    let bot = &mock.bot;
+    let bot_name = bot.identity.user_id.as_str();
+    let proposed = command(bot, "$gp", GP, "!overleg voorstel").await;
+    assert!(planned_meeting(&proposed).is_none());
+    assert!(proposed.changes.iter().any(|change| matches!(
         change,
-        Change::Log(record) if record.outcome == Outcome::Refused
+        Change::Log(record) if record.outcome == Outcome::Proposed
     )));
-    let plan = command(&mock.bot, "$plan", CLIENT, "!overleg voorstel").await;
-    assert!(planned_meeting(&plan).is_some());
-    let bot_name = mock.bot.identity.user_id.as_str();
-    mock.bot
-        .store
-        .apply_plan(bot_name, "$plan", &plan)
+    let Some(MeetingChange::Propose { proposal_id, .. }) =
+        proposed.changes.iter().find_map(|change| match change {
+            Change::Meeting(change @ MeetingChange::Propose { .. }) => Some(change),
+            _ => None,
+        })
+    else {
+        panic!("a question to the client: {proposed:?}");
+    };
+    assert!(proposed.effects.iter().any(|effect| matches!(
+        effect,
+        Effect::Meeting(MeetingEffect::SendProposalPoll { .. })
+    )));
+    bot.store
+        .apply_plan(bot_name, "$gp", &proposed)
         .await
         .expect("stored");
-    let again = command(&mock.bot, "$again", CLIENT, "!overleg voorstel").await;
-    assert!(planned_meeting(&again).is_none());
-    let Effect::Send { reply, .. } = &again.effects[0] else {
+    bot.store
+        .set_meeting_proposal_poll(proposal_id.as_str(), "$question")
+        .await
+        .expect("the poll");
+    let again = command(bot, "$gp2", GP, "!overleg").await;
+    assert!(
+        !again
+            .changes
+            .iter()
+            .any(|change| matches!(change, Change::Meeting(_))),
+        "one question at a time: {again:?}"
+    );
+    // The carer's tap counts for nothing; the client's "yes" plans one.
+    let carer_tap = vote_entry("$tap1", NETWORK_ROOM, CARER, "$question", "plan");
+    let nothing = on_poll_response(bot, &carer_tap).await.unwrap().unwrap();
+    assert!(nothing.changes.is_empty() && nothing.effects.is_empty());
+    received_command(bot, "$tap2", NETWORK_ROOM, CLIENT, "tap", 4).await;
+    let client_tap = vote_entry("$tap2", NETWORK_ROOM, CLIENT, "$question", "plan");
+    let plan = on_poll_response(bot, &client_tap).await.unwrap().unwrap();
+    assert!(planned_meeting(&plan).is_some(), "{plan:?}");
+    assert!(plan.changes.iter().any(|change| matches!(
+        change,
+        Change::Meeting(MeetingChange::DecideProposal { .. })
+    )));
+    bot.store
+        .apply_plan(bot_name, "$tap2", &plan)
+        .await
+        .expect("stored");
+    let second = command(bot, "$again", CLIENT, "!overleg voorstel").await;
+    assert!(planned_meeting(&second).is_none());
+    let Effect::Send { reply, .. } = &second.effects[0] else {
         panic!("an answer");
     };
     assert!(reply.plain.contains("al een overleg"), "{}", reply.plain);

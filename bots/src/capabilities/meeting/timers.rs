@@ -14,7 +14,11 @@ use serde::{Deserialize, Serialize};
 pub(crate) enum Purpose {
     Answers,
     Close,
-    Before { minutes: u32 },
+    Before {
+        minutes: u32,
+    },
+    /// Time to ask the client about the next meeting.
+    Next,
 }
 
 impl Purpose {
@@ -23,6 +27,7 @@ impl Purpose {
             Self::Answers => format!("{meeting_id}:answers"),
             Self::Close => format!("{meeting_id}:close"),
             Self::Before { minutes } => format!("{meeting_id}:before-{minutes}"),
+            Self::Next => format!("{meeting_id}:next"),
         }
     }
 }
@@ -70,15 +75,21 @@ pub(crate) fn cancel_date_finding(plan: &mut Plan, meeting_id: &MeetingId) {
         .change(cancel_timer(meeting_id, Purpose::Close));
 }
 
-/// The reminders before an agreed meeting at `starts_at`, as configured: set (or moved) where
-/// still ahead, cancelled where that time has passed (a meeting moved to sooner).
+/// The reminders before an agreed meeting at `moment`, as configured: set (or moved) where
+/// still ahead, cancelled where that time has passed (a meeting moved to sooner); and the
+/// question about the next meeting, after it.
 pub(crate) fn reminders(
     bot: &Bot,
     meeting_id: &MeetingId,
-    starts_at: kring_core::network::Millis,
+    moment: &kring_core::meeting::Moment,
     now: kring_core::network::Millis,
     lane: Option<OwnedRoomId>,
 ) -> Vec<Change> {
+    let starts_at = moment.starts_at;
+    // Checked when the configuration was loaded; one that cannot be read asks after three months.
+    let schedule = bot.meetings.schedule().ok().flatten();
+    let next = kring_core::meeting::ask_for_next_at(schedule.as_ref(), starts_at, moment.ends_at())
+        .map(|due_at| timer(meeting_id, Purpose::Next, due_at, lane.clone()));
     bot.meetings
         .reminders_before_minutes
         .iter()
@@ -91,6 +102,7 @@ pub(crate) fn reminders(
                 cancel_timer(meeting_id, purpose)
             }
         })
+        .chain(next)
         .collect()
 }
 
@@ -149,6 +161,15 @@ pub(crate) async fn on_timer(
                     .await?;
             }
         }
+        Purpose::Next => {
+            // Only after the newest meeting took place: one planned since asks nothing.
+            let newest = bot.store.latest_meeting(&network.id).await?;
+            let taken_place = meeting.state == MeetingState::Agreed
+                && newest.as_ref().map(|newest| &newest.id) == Some(&meeting.id);
+            if taken_place && network.state == kring_core::network::NetworkState::Active {
+                super::propose::ask_client(bot, &network, None, &mut plan, now).await?;
+            }
+        }
         Purpose::Before { .. } => {
             let Some(moment) = meeting.chosen_moment() else {
                 return Ok(plan);
@@ -193,10 +214,11 @@ mod tests {
             Purpose::Close,
             Purpose::Before { minutes: 60 },
             Purpose::Before { minutes: 1440 },
+            Purpose::Next,
         ]
         .into_iter()
         .map(|purpose| purpose.key(&meeting_id))
         .collect();
-        assert_eq!(keys.len(), 4);
+        assert_eq!(keys.len(), 5);
     }
 }

@@ -19,6 +19,18 @@ pub(crate) async fn on_poll_response(
             .await
             .map(Some);
     }
+    if let Some((proposal_id, network_id, decided)) = bot
+        .store
+        .meeting_proposal_by_poll(vote.poll.as_str())
+        .await?
+    {
+        if decided {
+            return Ok(Some(Plan::new()));
+        }
+        return super::propose::on_vote(bot, entry, proposal_id, network_id, &vote)
+            .await
+            .map(Some);
+    }
     if let Some(meeting) = bot.store.meeting_by_choice_poll(vote.poll.as_str()).await? {
         return super::choose::by_poll(bot, entry, meeting, &vote)
             .await
