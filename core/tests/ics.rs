@@ -48,6 +48,7 @@ for path in sys.argv[1:]:
         'minutes': int((end - start).total_seconds() // 60),
         'offset_hours': own.utcoffset().total_seconds() / 3600,
         'summer_offset': at(datetime.datetime(2030, 7, 1, 12)).utcoffset().total_seconds() / 3600,
+        'attendees': [str(a) for a in (event.get('ATTENDEE') if isinstance(event.get('ATTENDEE'), list) else [event.get('ATTENDEE')])],
     }))
 "#;
 
@@ -102,6 +103,10 @@ fn an_independent_parser_reads_the_meeting_as_agreed_on_both_sides_of_the_clock_
             3,
         ),
     ];
+    let attendees = [
+        "matrix:u/anna:kring.test".to_owned(),
+        "matrix:u/piet:kring.test".to_owned(),
+    ];
     let mut paths = Vec::new();
     for (name, starts_at, _, _, method, sequence) in &cases {
         let event = CalendarEvent {
@@ -114,6 +119,7 @@ fn an_independent_parser_reads_the_meeting_as_agreed_on_both_sides_of_the_clock_
             location: Some(long_place),
             description: Some("Agenda:\nterugblik, doelen"),
             organiser: "matrix:u/kring:kring.test",
+            attendees: &attendees,
         };
         let path = folder.path().join(format!("{name}.ics"));
         std::fs::write(&path, calendar_file(&event, *method))?;
@@ -157,6 +163,11 @@ fn an_independent_parser_reads_the_meeting_as_agreed_on_both_sides_of_the_clock_
         assert_eq!(read["summary"], "Netwerkoverleg", "{name}");
         assert_eq!(read["location"], long_place, "{name}");
         assert_eq!(read["description"], "Agenda:\nterugblik, doelen", "{name}");
+        assert_eq!(
+            read["attendees"],
+            serde_json::json!(["matrix:u/anna:kring.test", "matrix:u/piet:kring.test"]),
+            "{name}"
+        );
     }
     Ok(())
 }

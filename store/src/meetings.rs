@@ -396,7 +396,8 @@ pub(crate) async fn apply_meeting_change(
                 "INSERT INTO meeting_votes (meeting_id, number, voter, answer, voted_at)
                  VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (meeting_id, number, voter)
-                 DO UPDATE SET answer = excluded.answer, voted_at = excluded.voted_at",
+                 DO UPDATE SET answer = excluded.answer, voted_at = excluded.voted_at
+                 WHERE excluded.voted_at >= meeting_votes.voted_at",
             )
             .bind(meeting_id.as_str())
             .bind(*candidate as i64)

@@ -104,6 +104,10 @@ async fn a_planned_meeting_reads_back_whole(store: Store) -> Result<()> {
     assert_eq!(meeting.place.as_deref(), Some("Wijkcentrum De Linde"));
     assert_eq!((meeting.sequence, meeting.chosen), (0, None));
     assert!(meeting.is_ahead(3));
+    assert!(
+        !meeting.is_ahead(20_000_000),
+        "date finding with every moment passed is over"
+    );
     assert_eq!(store.latest_meeting("net-a").await?, Some(meeting.clone()));
     assert_eq!(store.latest_meeting("net-b").await?, None);
     assert_eq!(store.meeting_by_room("!meeting:kring.test").await?, None);
@@ -156,6 +160,8 @@ async fn each_voters_latest_answer_counts(store: Store) -> Result<()> {
     plan_with(&store, "$v1", vec![vote("mother", 0, Answer::Yes, 3)]).await?;
     plan_with(&store, "$v2", vec![vote("gp", 0, Answer::No, 4)]).await?;
     plan_with(&store, "$v3", vec![vote("mother", 0, Answer::Maybe, 5)]).await?;
+    // A vote cast earlier but read later (fetched with the room's history) changes nothing.
+    plan_with(&store, "$v4", vec![vote("mother", 0, Answer::No, 4)]).await?;
     let votes = store.meeting_votes("mtg-test").await?;
     assert_eq!(
         votes,

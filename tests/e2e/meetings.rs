@@ -30,6 +30,7 @@ print(json.dumps({
     'location': str(event.get('LOCATION', '')),
     'local_start': event.decoded('DTSTART').replace(tzinfo=None).isoformat(),
     'minutes': int((event.decoded('DTEND') - event.decoded('DTSTART')).total_seconds() // 60),
+    'attendees': [str(a) for a in (event.get('ATTENDEE') if isinstance(event.get('ATTENDEE'), list) else [event.get('ATTENDEE')])],
 }))
 "#;
 
@@ -306,6 +307,14 @@ async fn the_client_plans_a_meeting_the_invitees_answer_and_get_the_calendar_fil
     assert_eq!(request["sequence"], 0);
     assert_eq!(request["minutes"], 60);
     assert_eq!(request["summary"], "Netwerkoverleg");
+    assert_eq!(
+        request["attendees"],
+        serde_json::json!([format!(
+            "matrix:u/{}",
+            carer.user_id().as_str().trim_start_matches('@')
+        )]),
+        "the invitees, never the people left out"
+    );
     let uid = request["uid"].as_str().context("a UID")?.to_owned();
     assert!(uid.starts_with("mtg-") && uid.contains('@'), "{uid}");
     let location = request["location"].as_str().context("a place")?;

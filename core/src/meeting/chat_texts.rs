@@ -387,8 +387,46 @@ pub fn answer_reminder(language: Language, people: &[Person], answer_by: Millis)
     Builder::new().rich(text).build()
 }
 
-/// The agreed meeting, with the calendar file after it.
-pub fn meeting_agreed(language: Language, moment: &Moment, place: Option<&str>) -> BotReply {
+/// "een week", "2 dagen", "een uur", "30 minuten": how long before.
+fn before_words(language: Language, minutes: u32) -> String {
+    let (count, one, many) = match (language, minutes) {
+        (Language::Dutch, m) if m % 10_080 == 0 => (m / 10_080, "een week", "weken"),
+        (Language::Dutch, m) if m % 1_440 == 0 => (m / 1_440, "een dag", "dagen"),
+        (Language::Dutch, m) if m % 60 == 0 => (m / 60, "een uur", "uur"),
+        (Language::Dutch, m) => (m, "een minuut", "minuten"),
+        (Language::English, m) if m % 10_080 == 0 => (m / 10_080, "a week", "weeks"),
+        (Language::English, m) if m % 1_440 == 0 => (m / 1_440, "a day", "days"),
+        (Language::English, m) if m % 60 == 0 => (m / 60, "an hour", "hours"),
+        (Language::English, m) => (m, "a minute", "minutes"),
+    };
+    if count == 1 {
+        one.to_owned()
+    } else {
+        format!("{count} {many}")
+    }
+}
+
+/// "een week, een dag en een uur".
+fn list_words(language: Language, items: &[String]) -> String {
+    let and = match language {
+        Language::Dutch => " en ",
+        Language::English => " and ",
+    };
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{}{and}{last}", rest.join(", ")),
+    }
+}
+
+/// The agreed meeting, with the calendar file after it. `reminders` are the minutes before it
+/// at which the invitees will be reminded (only those still ahead).
+pub fn meeting_agreed(
+    language: Language,
+    moment: &Moment,
+    place: Option<&str>,
+    reminders: &[u32],
+) -> BotReply {
     let when = moment_in_words(language, moment);
     let dutch = language == Language::Dutch;
     let mut builder = Builder::new().lead(
@@ -410,11 +448,21 @@ pub fn meeting_agreed(language: Language, moment: &Moment, place: Option<&str>) 
                 .text(place),
         );
     }
+    let before: Vec<String> = reminders
+        .iter()
+        .map(|minutes| before_words(language, *minutes))
+        .collect();
+    let when = list_words(language, &before);
     builder
-        .paragraph(if dutch {
-            "Hieronder staat een bestand voor uw agenda. Ik herinner u een week, een dag en een uur van tevoren."
-        } else {
-            "Below is a file for your calendar. I will remind you a week, a day and an hour before."
+        .paragraph(&match (dutch, before.is_empty()) {
+            (true, true) => "Hieronder staat een bestand voor uw agenda.".to_owned(),
+            (true, false) => format!(
+                "Hieronder staat een bestand voor uw agenda. Ik herinner u {when} van tevoren."
+            ),
+            (false, true) => "Below is a file for your calendar.".to_owned(),
+            (false, false) => {
+                format!("Below is a file for your calendar. I will remind you {when} before.")
+            }
         })
         .build()
 }
@@ -540,6 +588,8 @@ pub enum MeetingProblem {
     NotPlanning,
     /// Moving asks for an agreed meeting.
     NotAgreed,
+    /// The chosen moment has passed.
+    MomentPassed,
     /// These were chosen but may not see appointments yet.
     WithoutConsent(Vec<Person>),
     /// As `WithoutConsent`, said where others read along: who lacks consent is not said there.
@@ -567,6 +617,8 @@ pub fn meeting_problem(language: Language, problem: &MeetingProblem) -> BotReply
         MeetingProblem::NoSuchCandidate { number, count } => Text::new().text(&format!("There is no moment {number}. Choose a number from 1 to {count}.")),
         MeetingProblem::NotPlanning if dutch => Text::new().text("Het moment is al gekozen, of het overleg gaat niet door."),
         MeetingProblem::NotPlanning => Text::new().text("The moment has been chosen already, or the meeting is off."),
+        MeetingProblem::MomentPassed if dutch => Text::new().text("Dat moment is al voorbij. Kies een ander moment, of zeg het overleg af met ").code("!overleg af").text("."),
+        MeetingProblem::MomentPassed => Text::new().text("That moment has passed. Choose another one, or call the meeting off with ").code("!meeting af").text("."),
         MeetingProblem::NotAgreed if dutch => Text::new().text("Er is nog geen moment gekozen. Kies eerst een moment met ").code("!overleg kies 1").text("."),
         MeetingProblem::NotAgreed => Text::new().text("No moment has been chosen yet. First choose one with ").code("!meeting kies 1").text("."),
         MeetingProblem::WithoutConsent(people) if dutch => Text::new()
@@ -684,6 +736,32 @@ mod tests {
     }
 
     #[test]
+    fn the_agreed_meeting_names_the_reminders_that_will_come() {
+        let moment = Moment {
+            starts_at: 1_800_000_000_000,
+            minutes: 60,
+        };
+        let dutch = meeting_agreed(Language::Dutch, &moment, None, &[10_080, 1_440, 60]);
+        assert!(
+            dutch
+                .plain
+                .contains("Ik herinner u een week, een dag en een uur van tevoren."),
+            "{}",
+            dutch.plain
+        );
+        let english = meeting_agreed(Language::English, &moment, None, &[2_880, 30]);
+        assert!(
+            english
+                .plain
+                .contains("I will remind you 2 days and 30 minutes before."),
+            "{}",
+            english.plain
+        );
+        let none = meeting_agreed(Language::Dutch, &moment, None, &[]);
+        assert!(!none.plain.contains("herinner"), "{}", none.plain);
+    }
+
+    #[test]
     fn the_tally_names_who_has_not_answered_and_the_best_moment() {
         let moments = [
             Moment {
@@ -735,7 +813,12 @@ mod tests {
             starts_at: 1_800_000_000_000,
             minutes: 60,
         };
-        let reply = meeting_agreed(Language::Dutch, &moment, Some("<script>zaal 2</script>"));
+        let reply = meeting_agreed(
+            Language::Dutch,
+            &moment,
+            Some("<script>zaal 2</script>"),
+            &[],
+        );
         assert!(reply.html.contains("&lt;script&gt;"), "{}", reply.html);
         let opened = meeting_opened(
             Language::English,
@@ -759,6 +842,7 @@ mod tests {
             },
             MeetingProblem::NotPlanning,
             MeetingProblem::NotAgreed,
+            MeetingProblem::MomentPassed,
             MeetingProblem::WithoutConsent(vec![piet.clone()]),
             MeetingProblem::SomeWithoutConsent,
             MeetingProblem::NotInNetwork(piet),

@@ -63,8 +63,8 @@ pub const MEETING: CommandSpec = CommandSpec {
                 "!meeting di 12 jan 14:00; do 14 jan 10:00; plaats video",
             ),
             Localised::new(
-                "plan een overleg met uw netwerk: 2 tot 6 momenten, daarna eventueel met @naam en plaats; of typ !overleg voorstel en ik stel momenten voor",
-                "plan a meeting of your network: 2 to 6 moments, then optionally met @name and plaats; or type !meeting voorstel and I suggest moments",
+                "plan een overleg met uw netwerk: 2 tot 6 momenten, daarna eventueel met @naam en plaats; of typ !overleg voorstel en ik stel momenten voor. Typ het in ons privégesprek, dan leest niemand anders mee",
+                "plan a meeting of your network: 2 to 6 moments, then optionally met @name and plaats; or type !meeting voorstel and I suggest moments. Type it in our private chat, so nobody else reads along",
             ),
         ),
         HelpLine::new(

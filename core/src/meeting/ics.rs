@@ -33,6 +33,9 @@ pub struct CalendarEvent<'a> {
     pub description: Option<&'a str>,
     /// The bot that sends it, as a URI (iTIP asks for an organiser): `matrix:u/kring:example.org`.
     pub organiser: &'a str,
+    /// Who is invited, as URIs (`matrix:u/piet:example.org`): iTIP asks for them in a request
+    /// and a cancellation, so that calendars apply it.
+    pub attendees: &'a [String],
 }
 
 /// The Europe/Amsterdam rules in force since 1996: summer time from the last Sunday of March
@@ -99,6 +102,9 @@ pub fn calendar_file(event: &CalendarEvent<'_>, method: IcsMethod) -> String {
         lines.push(format!("DESCRIPTION:{}", text_value(description)));
     }
     lines.push(format!("ORGANIZER;CN=Kring:{}", event.organiser));
+    for attendee in event.attendees {
+        lines.push(format!("ATTENDEE;ROLE=REQ-PARTICIPANT:{attendee}"));
+    }
     lines.push(
         match method {
             IcsMethod::Request => "STATUS:CONFIRMED",

@@ -124,7 +124,11 @@ impl Meeting {
     /// such meeting, so "the meeting" in a command is never ambiguous.
     pub fn is_ahead(&self, now: Millis) -> bool {
         match self.state {
-            MeetingState::Planning => true,
+            // Date finding with every moment passed has nothing left to choose.
+            MeetingState::Planning => self
+                .candidates
+                .iter()
+                .any(|candidate| candidate.moment.starts_at > now),
             MeetingState::Agreed => self
                 .chosen_moment()
                 .is_some_and(|moment| moment.ends_at() > now),
@@ -266,10 +270,13 @@ pub enum MeetingEffect {
         meeting_id: MeetingId,
         user: MatrixId,
     },
-    /// A notice in the meeting's room.
+    /// A notice in the meeting's room; with `only_while_planning`, nothing once the moment is
+    /// chosen or the meeting is off (a welcome that would come after "Afgezegd").
     Say {
         meeting_id: MeetingId,
         reply: BotReply,
+        #[serde(default)]
+        only_while_planning: bool,
     },
     /// The calendar file (`.ics`), as an encrypted attachment in the meeting's room.
     SendCalendar {

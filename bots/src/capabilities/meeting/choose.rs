@@ -2,7 +2,7 @@
 //! candidates' polls end, the invitees hear the moment and get the `.ics` (METHOD:REQUEST), and
 //! the reminders are set.
 
-use super::timers::{cancel_date_finding, reminders};
+use super::timers::{cancel_date_finding, reminders, upcoming_reminders};
 use super::*;
 use crate::capabilities::PollVote;
 use kring_core::meeting::{
@@ -30,6 +30,9 @@ pub(crate) async fn ask_choice(
 ) -> Result<(), BotError> {
     let language = crate::capabilities::network::language_of(bot, &network.client).await?;
     let names = people(bot, network, &[]).await?;
+    let mut meeting = meeting.clone();
+    meeting.invitees = super::recheck_consent(bot, network, &meeting, plan, now).await?;
+    let meeting = &meeting;
     let moments: Vec<Moment> = meeting.candidates.iter().map(|c| c.moment).collect();
     let tallies = tally(moments.len(), &meeting.invitees, &network.client, votes);
     let best = best_candidate(&tallies);
@@ -66,10 +69,13 @@ pub(crate) fn calendar(
     now: Millis,
 ) -> Effect {
     let uid = meeting.calendar_uid(bot.identity.user_id.server_name().as_str());
-    let organiser = format!(
-        "matrix:u/{}",
-        bot.identity.user_id.as_str().trim_start_matches('@')
-    );
+    let matrix_uri = |user: &str| format!("matrix:u/{}", user.trim_start_matches('@'));
+    let organiser = matrix_uri(bot.identity.user_id.as_str());
+    let attendees: Vec<String> = meeting
+        .invitees
+        .iter()
+        .map(|invitee| matrix_uri(invitee.as_str()))
+        .collect();
     let event = CalendarEvent {
         uid: &uid,
         sequence,
@@ -80,6 +86,7 @@ pub(crate) fn calendar(
         location: meeting.place.as_deref(),
         description: None,
         organiser: &organiser,
+        attendees: &attendees,
     };
     Effect::Meeting(MeetingEffect::SendCalendar {
         meeting_id: meeting.id.clone(),
@@ -102,6 +109,7 @@ async fn agree(
     let moment = meeting.candidates[index].moment;
     let language = crate::capabilities::network::language_of(bot, &network.client).await?;
     let lane = bot.store.network_room(&network.id).await?;
+    super::recheck_consent(bot, network, meeting, plan, now).await?;
     plan.change(Change::Meeting(MeetingChange::Agree {
         meeting_id: meeting.id.clone(),
         candidate: index,
@@ -136,6 +144,9 @@ pub(crate) async fn by_command(asking: &Asking<'_>, number: usize) -> Result<Pla
     let Some(index) = number.checked_sub(1).filter(|index| *index < count) else {
         return asking.problem(&MeetingProblem::NoSuchCandidate { number, count });
     };
+    if meeting.candidates[index].moment.starts_at <= context.now {
+        return asking.problem(&MeetingProblem::MomentPassed);
+    }
     let mut plan = Plan::new();
     let moment = agree(
         context.bot,
@@ -151,7 +162,12 @@ pub(crate) async fn by_command(asking: &Asking<'_>, number: usize) -> Result<Pla
         asking,
         &mut plan,
         meeting,
-        meeting_agreed(asking.client_language, &moment, meeting.place.as_deref()),
+        meeting_agreed(
+            asking.client_language,
+            &moment,
+            meeting.place.as_deref(),
+            &upcoming_reminders(context.bot, moment.starts_at, context.now),
+        ),
         meeting_news_in_its_room(context.language),
     )?;
     plan.effect(calendar(
@@ -192,6 +208,9 @@ pub(crate) async fn by_poll(
         return Ok(Plan::new());
     };
     let now = bot.clock.now_millis();
+    if meeting.candidates[index].moment.starts_at <= now {
+        return Ok(Plan::new());
+    }
     let context = Context {
         bot,
         entry,
@@ -209,7 +228,12 @@ pub(crate) async fn by_poll(
     ))
     .effect(say(
         &meeting.id,
-        meeting_agreed(context.language, &moment, meeting.place.as_deref()),
+        meeting_agreed(
+            context.language,
+            &moment,
+            meeting.place.as_deref(),
+            &upcoming_reminders(bot, moment.starts_at, now),
+        ),
     ))
     .effect(calendar(
         bot,

@@ -48,6 +48,10 @@ pub(crate) async fn carry_out(
             if let Some(event_id) = sent_before {
                 return Ok(Some(event_id.to_string()));
             }
+            // Chosen or called off meanwhile (in another lane): nobody is to vote any more.
+            if meeting.state != MeetingState::Planning || meeting.candidate_polls_ended {
+                return Ok(None);
+            }
             let room = room_of(bot, &meeting)?;
             let event_id = send_poll(bot, &room, text, &own_transaction_id(bot, pending)).await?;
             bot.store
@@ -59,6 +63,9 @@ pub(crate) async fn carry_out(
             let meeting = stored(bot, meeting_id).await?;
             if let Some(event_id) = &meeting.choice_poll_event_id {
                 return Ok(Some(event_id.to_string()));
+            }
+            if meeting.state != MeetingState::Planning {
+                return Ok(None);
             }
             let room = room_of(bot, &meeting)?;
             let event_id = send_poll(bot, &room, text, &own_transaction_id(bot, pending)).await?;
@@ -92,20 +99,36 @@ pub(crate) async fn carry_out(
             Ok(Some(event_id))
         }
         MeetingEffect::EndPolls { meeting_id, text } => {
-            end_polls(bot, pending, meeting_id, text).await?;
+            end_polls(bot, meeting_id, text).await?;
             Ok(None)
         }
         MeetingEffect::Remove { meeting_id, user } => {
             let meeting = stored(bot, meeting_id).await?;
-            // Not made yet: they will not be invited to it (the store no longer lists them).
-            if meeting.room_id.is_some() {
-                let room = room_of(bot, &meeting)?;
+            let room = match &meeting.room_id {
+                Some(_) => Some(room_of(bot, &meeting)?),
+                // Made just before a crash and not recorded yet: found by its tag. Not made at
+                // all: they will not be invited to it (the store no longer lists them).
+                None => {
+                    tagged_room(bot, MEETING_TAG, |tag| {
+                        tag["meeting_id"] == meeting_id.as_str()
+                    })
+                    .await
+                }
+            };
+            if let Some(room) = room {
                 kick_from(bot, &room, user).await?;
             }
             Ok(None)
         }
-        MeetingEffect::Say { meeting_id, reply } => {
+        MeetingEffect::Say {
+            meeting_id,
+            reply,
+            only_while_planning,
+        } => {
             let meeting = stored(bot, meeting_id).await?;
+            if *only_while_planning && meeting.state != MeetingState::Planning {
+                return Ok(None);
+            }
             let room = room_of(bot, &meeting)?;
             let sent = send_in(bot, &room, reply, None, &own_transaction_id(bot, pending)).await?;
             bot.metrics.replies_sent.inc();
@@ -168,21 +191,37 @@ async fn open_room(bot: &Bot, meeting_id: &MeetingId) -> Result<(), BotError> {
     if meeting.room_id.is_some() {
         return Ok(());
     }
-    if let Some(room) = tagged_room(bot, MEETING_TAG, |tag| {
-        tag["meeting_id"] == meeting_id.as_str()
-    })
-    .await
-    {
-        return Ok(bot
-            .store
-            .set_meeting_room(meeting_id.as_str(), room.room_id().as_str())
-            .await?);
-    }
     let network = bot
         .store
         .network(&meeting.network_id)
         .await?
         .ok_or_else(|| BotError::Plan(format!("the network of meeting {meeting_id}")))?;
+    if let Some(room) = tagged_room(bot, MEETING_TAG, |tag| {
+        tag["meeting_id"] == meeting_id.as_str()
+    })
+    .await
+    {
+        // Made before a crash, with the invitees of that moment: whoever is no longer invited
+        // (their consent ended meanwhile) is taken out before anything is said there.
+        let members = room
+            .members(matrix_sdk::RoomMemberships::JOIN | matrix_sdk::RoomMemberships::INVITE)
+            .await?;
+        for member in members {
+            let Ok(id) = kring_core::MatrixId::parse(member.user_id().as_str()) else {
+                continue;
+            };
+            let allowed = member.user_id() == bot.identity.user_id
+                || id == network.client
+                || meeting.invitees.contains(&id);
+            if !allowed {
+                kick_from(bot, &room, &id).await?;
+            }
+        }
+        return Ok(bot
+            .store
+            .set_meeting_room(meeting_id.as_str(), room.room_id().as_str())
+            .await?);
+    }
     let mut invite = vec![user_id(&network.client)?];
     for invitee in &meeting.invitees {
         invite.push(user_id(invitee)?);
@@ -203,13 +242,8 @@ async fn open_room(bot: &Bot, meeting_id: &MeetingId) -> Result<(), BotError> {
 }
 
 /// Ends the candidates' polls (once) and, when the meeting is no longer being planned, the
-/// choice poll (once). Each end has its own transaction id, derived from the poll.
-async fn end_polls(
-    bot: &Bot,
-    pending: &PendingEffect,
-    meeting_id: &MeetingId,
-    text: &str,
-) -> Result<(), BotError> {
+/// choice poll (once). Each end's transaction id is derived from its poll alone.
+async fn end_polls(bot: &Bot, meeting_id: &MeetingId, text: &str) -> Result<(), BotError> {
     let meeting = stored(bot, meeting_id).await?;
     let end_candidates = !meeting.candidate_polls_ended;
     let end_choice = meeting.state != MeetingState::Planning && !meeting.choice_poll_ended;
@@ -229,11 +263,9 @@ async fn end_polls(
         let room = room_of(bot, &meeting)?;
         crate::trust::share_only_with_pinned(bot, &room).await;
         for poll in polls {
-            let transaction = transaction_id(
-                bot.identity.user_id.as_str(),
-                &format!("{}\n{poll}", pending.cause_event_id),
-                pending.seq,
-            );
+            // From the poll alone: two plans that both end it send one end.
+            let transaction =
+                transaction_id(bot.identity.user_id.as_str(), &format!("end\n{poll}"), 0);
             room.send(UnstablePollEndEventContent::new(text.to_owned(), poll))
                 .with_transaction_id(transaction)
                 .await?;

@@ -135,9 +135,41 @@ pub(crate) async fn keep_to_consent(
     else {
         return Ok(());
     };
-    for user in meeting::invitees_to_remove(network, consent, &meeting.invitees, now) {
+    remove_without_consent(network, consent, &meeting, plan, now);
+    Ok(())
+}
+
+/// Before anything is said in the meeting's room: whoever may no longer see its details
+/// (consent ended by its date, withdrawn through an organisation, left the network) is taken
+/// out first, so the message is not encrypted for them. Returns the invitees who stay.
+pub(crate) async fn recheck_consent(
+    bot: &Bot,
+    network: &Network,
+    meeting: &Meeting,
+    plan: &mut Plan,
+    now: kring_core::network::Millis,
+) -> Result<Vec<MatrixId>, BotError> {
+    let consent = bot.store.consent(&network.id).await?;
+    let removed = remove_without_consent(network, &consent, meeting, plan, now);
+    Ok(meeting
+        .invitees
+        .iter()
+        .filter(|invitee| !removed.contains(invitee))
+        .cloned()
+        .collect())
+}
+
+fn remove_without_consent(
+    network: &Network,
+    consent: &kring_core::consent::Consent,
+    meeting: &Meeting,
+    plan: &mut Plan,
+    now: kring_core::network::Millis,
+) -> Vec<MatrixId> {
+    let removed = meeting::invitees_to_remove(network, consent, &meeting.invitees, now);
+    for user in &removed {
         let removed_already = plan.changes.iter().any(|change| {
-            matches!(change, Change::Meeting(meeting::MeetingChange::RemoveInvitee { user: gone, .. }) if *gone == user)
+            matches!(change, Change::Meeting(meeting::MeetingChange::RemoveInvitee { user: gone, .. }) if gone == user)
         });
         if removed_already {
             continue;
@@ -148,10 +180,10 @@ pub(crate) async fn keep_to_consent(
         }))
         .effect(Effect::Meeting(MeetingEffect::Remove {
             meeting_id: meeting.id.clone(),
-            user,
+            user: user.clone(),
         }));
     }
-    Ok(())
+    removed
 }
 
 /// `user` left the network (or was removed): they are no longer invited to the meeting ahead,
@@ -187,6 +219,7 @@ pub(crate) fn say(meeting_id: &MeetingId, reply: BotReply) -> Effect {
     Effect::Meeting(MeetingEffect::Say {
         meeting_id: meeting_id.clone(),
         reply,
+        only_while_planning: false,
     })
 }
 
@@ -224,7 +257,8 @@ pub(crate) async fn on_command(
         return context.answer(messages::not_a_network_room(asked.preferred));
     };
     let private_here = room_meeting.is_some() || asked.in_direct_chat;
-    let meeting = match room_meeting {
+    // Typed in an old meeting's room, a command is about the network's meeting ahead.
+    let meeting = match room_meeting.filter(|meeting| meeting.is_ahead(context.now)) {
         Some(meeting) => Some(meeting),
         None => bot
             .store

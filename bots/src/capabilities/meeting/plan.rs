@@ -78,8 +78,9 @@ pub(crate) async fn plan(
         Some(chosen) => match check_invitees(network, &consent, &chosen, context.now) {
             Ok(checked) if checked.without_consent.is_empty() => (checked.invited, Vec::new()),
             Ok(checked) => {
-                // Who lacks consent is said only where nobody else reads.
-                let problem = if asking.private_here {
+                // Who lacks consent is said only in the private chat: in a meeting's room the
+                // invitees read along.
+                let problem = if asking.in_direct_chat {
                     let extra: Vec<&MatrixId> = checked.without_consent.iter().collect();
                     let names = asking.names(&extra).await?;
                     MeetingProblem::WithoutConsent(people_named(&names, &checked.without_consent))
@@ -160,15 +161,16 @@ pub(crate) async fn plan(
     .effect(Effect::Meeting(MeetingEffect::OpenRoom {
         meeting_id: meeting_id.clone(),
     }))
-    .effect(say(
-        &meeting_id,
-        meeting_opened(
+    .effect(Effect::Meeting(MeetingEffect::Say {
+        meeting_id: meeting_id.clone(),
+        reply: meeting_opened(
             asking.client_language,
             &people_named(&names, &invited),
             place.as_deref(),
             answer_by,
         ),
-    ));
+        only_while_planning: true,
+    }));
     for (index, moment) in candidates.iter().enumerate() {
         plan.effect(Effect::Meeting(MeetingEffect::SendCandidatePoll {
             meeting_id: meeting_id.clone(),

@@ -4,7 +4,7 @@
 use super::*;
 use crate::testing::{id, mock_bot, received_command};
 use kring_core::consent::InfoKind;
-use kring_core::meeting::{Answer, MeetingChange};
+use kring_core::meeting::{Answer, MeetingChange, MeetingId};
 use kring_core::network::NetworkId;
 use kring_core::plan::Timer;
 use kring_core::{Command, Role, parse_message};
@@ -338,4 +338,74 @@ async fn votes_count_only_from_invitees_in_the_meetings_room_and_the_last_one_as
             .await
             .expect("stored");
     }
+}
+
+/// A reminder first takes out an invitee whose "afspraken" consent ended by its date (no timer
+/// marks that end), so the reminder is not encrypted for them.
+#[tokio::test]
+async fn a_reminder_first_removes_an_invitee_whose_consent_ended() {
+    let mock = mock_bot().await;
+    let bot = &mock.bot;
+    let bot_name = bot.identity.user_id.as_str();
+    mock.network(
+        "n1",
+        room_id!("!network:kring.test"),
+        CLIENT,
+        &[(CARER, Role::Carer)],
+    )
+    .await;
+    let network_id = NetworkId::parse("n1").unwrap();
+    let meeting_id = MeetingId::parse("mtg-a").unwrap();
+    let starts_at = bot.clock.now_millis() + 86_400_000;
+    received_command(bot, "$setup", NETWORK_ROOM, CLIENT, "!overleg", 2).await;
+    let mut setup = Plan::new();
+    setup
+        .change(Change::GiveConsent {
+            network_id: network_id.clone(),
+            grant_id: "g1".into(),
+            subject: kring_core::consent::Subject::Member { user: id(CARER) },
+            kind: InfoKind::Appointments,
+            given_by: id(CLIENT),
+            on_behalf_of: None,
+            at: 2,
+            ends_at: Some(3),
+        })
+        .change(Change::Meeting(MeetingChange::Plan {
+            meeting_id: meeting_id.clone(),
+            network_id,
+            planned_by: id(CLIENT),
+            invitees: vec![id(CARER)],
+            candidates: vec![kring_core::meeting::Moment {
+                starts_at,
+                minutes: 60,
+            }],
+            place: None,
+            answer_by: starts_at,
+            at: 2,
+        }))
+        .change(Change::Meeting(MeetingChange::Agree {
+            meeting_id: meeting_id.clone(),
+            candidate: 0,
+            at: 2,
+        }));
+    bot.store
+        .apply_plan(bot_name, "$setup", &setup)
+        .await
+        .expect("stored");
+    let entry = received_command(bot, "$timer", NETWORK_ROOM, CLIENT, "timer", 3).await;
+    let payload = serde_json::json!({ "meeting_id": "mtg-a", "purpose": "before", "minutes": 60 });
+    let plan = on_timer(bot, &entry, payload).await.expect("planned");
+    let removal = plan.effects.iter().position(|effect| {
+        matches!(effect, Effect::Meeting(MeetingEffect::Remove { user, .. }) if *user == id(CARER))
+    });
+    let reminder = plan
+        .effects
+        .iter()
+        .position(|effect| matches!(effect, Effect::Meeting(MeetingEffect::Say { .. })));
+    assert!(removal.is_some() && reminder.is_some(), "{plan:?}");
+    assert!(removal < reminder, "taken out before the reminder is said");
+    assert!(plan.changes.iter().any(|change| matches!(
+        change,
+        Change::Meeting(MeetingChange::RemoveInvitee { user, .. }) if *user == id(CARER)
+    )));
 }

@@ -106,6 +106,20 @@ pub(crate) fn reminders(
         .collect()
 }
 
+/// The configured reminders still ahead for a meeting at `starts_at`, in minutes before it.
+pub(crate) fn upcoming_reminders(
+    bot: &Bot,
+    starts_at: kring_core::network::Millis,
+    now: kring_core::network::Millis,
+) -> Vec<u32> {
+    bot.meetings
+        .reminders_before_minutes
+        .iter()
+        .copied()
+        .filter(|minutes| starts_at - i64::from(*minutes) * 60_000 > now)
+        .collect()
+}
+
 pub(crate) fn cancel_reminders(bot: &Bot, plan: &mut Plan, meeting_id: &MeetingId) {
     for minutes in &bot.meetings.reminders_before_minutes {
         plan.change(cancel_timer(
@@ -128,9 +142,17 @@ pub(crate) async fn on_timer(
     let Some(network) = bot.store.network(&meeting.network_id).await? else {
         return Ok(Plan::new());
     };
+    // A closed network's meetings say nothing more.
+    if network.state != kring_core::network::NetworkState::Active {
+        return Ok(Plan::new());
+    }
     let language = crate::capabilities::network::language_of(bot, &network.client).await?;
     let now = bot.clock.now_millis();
     let mut plan = Plan::new();
+    let mut meeting = meeting;
+    if matches!(meeting.state, MeetingState::Planning | MeetingState::Agreed) {
+        meeting.invitees = super::recheck_consent(bot, &network, &meeting, &mut plan, now).await?;
+    }
     match fired.purpose {
         Purpose::Answers => {
             if meeting.state != MeetingState::Planning || meeting.choice_asked {
@@ -166,7 +188,7 @@ pub(crate) async fn on_timer(
             let newest = bot.store.latest_meeting(&network.id).await?;
             let taken_place = meeting.state == MeetingState::Agreed
                 && newest.as_ref().map(|newest| &newest.id) == Some(&meeting.id);
-            if taken_place && network.state == kring_core::network::NetworkState::Active {
+            if taken_place {
                 super::propose::ask_client(bot, &network, None, &mut plan, now).await?;
             }
         }

@@ -68,7 +68,8 @@ async fn candidate_vote(
         candidate,
         voter: voter.clone(),
         answer,
-        at: now,
+        // When it was cast, not when it was read: a vote fetched late never overrides a newer.
+        at: entry.origin_ts,
     }));
     if !meeting.choice_asked {
         let mut votes = bot.store.meeting_votes(meeting.id.as_str()).await?;
