@@ -61,6 +61,32 @@ impl Store {
         }
     }
 
+    /// Every meeting not called off that `user` is invited to or steers (as the client or the
+    /// representative), oldest first: for `!afspraken`.
+    pub async fn meetings_of(&self, user: &MatrixId) -> Result<Vec<Meeting>> {
+        let rows = sqlx::query(
+            "SELECT meeting_id FROM meetings
+             WHERE state <> 'cancelled' AND (
+                 meeting_id IN (SELECT meeting_id FROM meeting_invitees WHERE user_id = $1)
+                 OR network_id IN (SELECT network_id FROM networks WHERE client_user_id = $1)
+                 OR network_id IN (
+                     SELECT network_id FROM network_members
+                     WHERE user_id = $1 AND role = 'representative' AND membership = 'joined'))
+             ORDER BY created_at, meeting_id",
+        )
+        .bind(user.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut meetings = Vec::with_capacity(rows.len());
+        for row in rows {
+            let meeting_id: String = row.try_get("meeting_id")?;
+            if let Some(meeting) = self.meeting(&meeting_id).await? {
+                meetings.push(meeting);
+            }
+        }
+        Ok(meetings)
+    }
+
     /// The meeting and the candidate (0-based) whose poll is `poll_event_id`.
     pub async fn meeting_by_poll(&self, poll_event_id: &str) -> Result<Option<(Meeting, usize)>> {
         let row = sqlx::query(

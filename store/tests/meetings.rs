@@ -110,6 +110,9 @@ async fn a_planned_meeting_reads_back_whole(store: Store) -> Result<()> {
     );
     assert_eq!(store.latest_meeting("net-a").await?, Some(meeting.clone()));
     assert_eq!(store.latest_meeting("net-b").await?, None);
+    for (who, count) in [("mother", 1), ("client", 1), ("stranger", 0)] {
+        assert_eq!(store.meetings_of(&id(who)).await?.len(), count, "{who}");
+    }
     assert_eq!(store.meeting_by_room("!meeting:kring.test").await?, None);
     store
         .set_meeting_room("mtg-test", "!meeting:kring.test")

@@ -476,6 +476,15 @@ async fn reminders_follow_the_meeting_when_it_moves_and_stop_when_it_is_called_o
         .to_string();
     assert_eq!(request["local_start"], first_local.as_str());
 
+    // `!afspraken` lists it, in private only.
+    let agenda = ask(&network.client, &network.direct_chat, "!afspraken").await?;
+    assert!(agenda.body.contains("Uw afspraken"), "{}", agenda.body);
+    assert!(agenda.body.contains("14:00–15:00"), "{}", agenda.body);
+    let carer_room = carer.room(&network.room_id())?;
+    let elsewhere = ask(&carer, &carer_room, "!afspraken").await?;
+    assert!(elsewhere.body.contains("privé"), "{}", elsewhere.body);
+    assert!(!elsewhere.body.contains("14:00"), "{}", elsewhere.body);
+
     // A week before: the first reminder.
     clock.set(first_at - chrono::Duration::days(7) + chrono::Duration::minutes(1));
     let reminder = wait_for_bot(&carer, &network.bot, &meeting_room_id, "Herinnering").await?;

@@ -573,6 +573,84 @@ pub fn attempt_words(language: Language, action: MeetingAction) -> &'static str 
     }
 }
 
+/// One meeting in someone's `!afspraken`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgendaItem {
+    Agreed {
+        moment: Moment,
+        place: Option<String>,
+    },
+    /// Date finding: the moment is not chosen yet.
+    Planning { answer_by: Millis },
+}
+
+/// `!afspraken`: the meetings ahead, soonest first; only what the member may see.
+pub fn agenda(language: Language, items: &[AgendaItem]) -> BotReply {
+    let dutch = language == Language::Dutch;
+    if items.is_empty() {
+        return Builder::new()
+            .paragraph(if dutch {
+                "U heeft geen overleg dat nog komt."
+            } else {
+                "You have no meeting ahead."
+            })
+            .build();
+    }
+    let lines = items
+        .iter()
+        .map(|item| match item {
+            AgendaItem::Agreed { moment, place } => {
+                let text = Text::new()
+                    .bold(&moment_in_words(language, moment))
+                    .text(if dutch { ": netwerkoverleg" } else { ": network meeting" });
+                match place {
+                    Some(place) => text.text(&format!(" ({place})")),
+                    None => text,
+                }
+            }
+            AgendaItem::Planning { answer_by } => Text::new().text(&if dutch {
+                format!(
+                    "Netwerkoverleg, het moment wordt nog gekozen: graag antwoorden vóór {} in de chat Overleg",
+                    date(language, *answer_by)
+                )
+            } else {
+                format!(
+                    "Network meeting, the moment is still being chosen: please answer by {} in the chat Overleg",
+                    date(language, *answer_by)
+                )
+            }),
+        })
+        .collect();
+    Builder::new()
+        .lead(
+            if dutch {
+                "Uw afspraken"
+            } else {
+                "Your appointments"
+            },
+            "",
+        )
+        .list(lines)
+        .build()
+}
+
+/// `!afspraken` typed where others read: the list went to the private chat (or needs one).
+pub fn agenda_sent_privately(language: Language, sent: bool) -> BotReply {
+    let text = match (language, sent) {
+        (Language::Dutch, true) => "Uw afspraken zijn privé. Ik heb ze in ons privégesprek gezet.",
+        (Language::English, true) => {
+            "Your appointments are private. I have put them in our private chat."
+        }
+        (Language::Dutch, false) => {
+            "Uw afspraken zijn privé. Begin een privégesprek met mij en typ daar !afspraken."
+        }
+        (Language::English, false) => {
+            "Your appointments are private. Start a private chat with me and type !appointments there."
+        }
+    };
+    Builder::new().paragraph(text).build()
+}
+
 /// Why a meeting command cannot be carried out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MeetingProblem {
@@ -759,6 +837,38 @@ mod tests {
         );
         let none = meeting_agreed(Language::Dutch, &moment, None, &[]);
         assert!(!none.plain.contains("herinner"), "{}", none.plain);
+    }
+
+    #[test]
+    fn the_agenda_lists_what_is_ahead_or_says_there_is_nothing() {
+        let moment = Moment {
+            starts_at: 1_800_000_000_000,
+            minutes: 60,
+        };
+        let items = [
+            AgendaItem::Agreed {
+                moment,
+                place: Some("Wijkcentrum".into()),
+            },
+            AgendaItem::Planning {
+                answer_by: 1_800_500_000_000,
+            },
+        ];
+        let reply = agenda(Language::Dutch, &items);
+        assert!(
+            reply
+                .plain
+                .contains(&moment_in_words(Language::Dutch, &moment)),
+            "{}",
+            reply.plain
+        );
+        assert!(reply.plain.contains("(Wijkcentrum)"), "{}", reply.plain);
+        assert!(reply.plain.contains("wordt nog gekozen"), "{}", reply.plain);
+        assert!(
+            agenda(Language::English, &[])
+                .plain
+                .contains("no meeting ahead")
+        );
     }
 
     #[test]

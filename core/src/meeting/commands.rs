@@ -33,6 +33,8 @@ pub enum MeetingCommand {
     Move {
         moment: String,
     },
+    /// `!afspraken`: the asking member's meetings ahead, in every network they are in.
+    Agenda,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,9 +80,22 @@ pub const MEETING: CommandSpec = CommandSpec {
     parse: parse_meeting,
 };
 
+pub const AGENDA: CommandSpec = CommandSpec {
+    words: &["afspraken", "appointments", "agenda"],
+    usage: Localised::new("!afspraken", "!appointments"),
+    help: &[HelpLine::new(
+        Localised::new("!afspraken", "!appointments"),
+        Localised::new(
+            "uw overleggen die nog komen, in ons privégesprek",
+            "your meetings ahead, in our private chat",
+        ),
+    )],
+    parse: |_| Ok(Command::Meeting(MeetingCommand::Agenda)),
+};
+
 pub const CAPABILITY: Capability = Capability {
     name: super::model::TIMERS,
-    commands: &[MEETING],
+    commands: &[MEETING, AGENDA],
 };
 
 fn parse_meeting(invocation: &Invocation<'_>) -> Result<Command, CommandError> {

@@ -7,6 +7,7 @@
 //! the client and the invitees, or in the private chat of whoever steers; the network room,
 //! where members without "afspraken" consent read along, hears only that one is planned.
 
+mod agenda;
 mod cancel;
 mod choose;
 pub(crate) mod effects;
@@ -240,6 +241,10 @@ pub(crate) async fn on_command(
         language: asked.preferred,
         now: bot.clock.now_millis(),
     };
+    // About every network the sender is in, answered in private.
+    if command == MeetingCommand::Agenda {
+        return agenda::show(&context, asked.in_direct_chat).await;
+    }
     let room_meeting = bot.store.meeting_by_room(&entry.room_id).await?;
     let network = match &room_meeting {
         Some(meeting) => bot.store.network(&meeting.network_id).await?,
@@ -285,6 +290,8 @@ pub(crate) async fn on_command(
         MeetingCommand::Choose { number } => choose::by_command(&asking, number).await,
         MeetingCommand::Cancel => cancel::cancel(&asking).await,
         MeetingCommand::Move { moment } => move_meeting::move_meeting(&asking, &moment).await,
+        // Answered above, before a network was looked for.
+        MeetingCommand::Agenda => Ok(Plan::new()),
     }
 }
 
