@@ -169,6 +169,7 @@ pub(crate) async fn carry_out(
         } => match (joined_room(bot, to).await?, EventId::parse(poll_event_id)) {
             (Some(room), Ok(poll_event_id)) => {
                 let content = UnstablePollEndEventContent::new(text.clone(), poll_event_id);
+                let _sending = bot.room_guards.sending(room.room_id()).await;
                 crate::trust::share_only_with_pinned(bot, &room).await;
                 let sent = room
                     .send(content)
@@ -281,6 +282,7 @@ pub(crate) async fn send_in(
     transaction_id: &OwnedTransactionId,
 ) -> Result<String, BotError> {
     let reply = reply.clone().fitted();
+    let _sending = bot.room_guards.sending(room.room_id()).await;
     crate::trust::share_only_with_pinned(bot, room).await;
     let mut content = RoomMessageEventContent::notice_html(reply.plain, reply.html);
     if let Some(event_id) = reply_to {
@@ -332,6 +334,7 @@ pub(crate) async fn send_poll(
         .collect::<Vec<_>>()
         .join("\n");
     let content = NewUnstablePollStartEventContent::plain_text(fallback, block);
+    let _sending = bot.room_guards.sending(room.room_id()).await;
     crate::trust::share_only_with_pinned(bot, room).await;
     let sent = room
         .send(UnstablePollStartEventContent::New(content))
@@ -868,6 +871,7 @@ async fn kick(bot: &Bot, network_id: &str, user: &MatrixId) -> Result<(), BotErr
 pub(crate) async fn kick_from(bot: &Bot, room: &Room, user: &MatrixId) -> Result<(), BotError> {
     use matrix_sdk::ruma::events::room::member::MembershipState;
     let room_id = room.room_id();
+    let _removing = bot.room_guards.removing(room_id).await;
     let user_id = user_id(user)?;
     let is_in = |state: &MembershipState| {
         matches!(

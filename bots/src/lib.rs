@@ -11,6 +11,7 @@ mod effects;
 mod key_queries;
 mod metrics;
 mod reconcile;
+mod room_guards;
 mod session;
 mod sync;
 #[cfg(test)]
@@ -205,6 +206,8 @@ pub struct Bot {
     meetings: MeetingSettings,
     /// Held while an entry is planned (worker.rs): plans are made one at a time.
     planning: tokio::sync::Mutex<()>,
+    /// Sends and removals in one room, in order across lanes.
+    room_guards: room_guards::RoomGuards,
     /// The state folder's lock, held for the bot's lifetime (session.rs).
     _state_dir_lock: std::fs::File,
 }
@@ -240,6 +243,7 @@ impl Bot {
             calendar: config.calendar.clone(),
             meetings: config.meetings.clone(),
             planning: tokio::sync::Mutex::new(()),
+            room_guards: room_guards::RoomGuards::default(),
             _state_dir_lock: state_dir_lock,
         })
     }

@@ -51,6 +51,7 @@ pub(crate) async fn mock_bot() -> MockBot {
         calendar: kring_core::time::RegionCalendar::statutory(),
         meetings: crate::MeetingSettings::default(),
         planning: tokio::sync::Mutex::new(()),
+        room_guards: crate::room_guards::RoomGuards::default(),
         _state_dir_lock: lock,
     };
     MockBot {

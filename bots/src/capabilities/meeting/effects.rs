@@ -148,6 +148,7 @@ pub(crate) async fn carry_out(
             // The room is encrypted, so the SDK encrypts the file before it uploads it: the
             // homeserver's media store holds only ciphertext. A retry uploads again, but the
             // message itself goes out once (the same transaction id).
+            let _sending = bot.room_guards.sending(room.room_id()).await;
             crate::trust::share_only_with_pinned(bot, &room).await;
             let sent = room
                 .send_attachment(
@@ -261,6 +262,7 @@ async fn end_polls(bot: &Bot, meeting_id: &MeetingId, text: &str) -> Result<(), 
     }
     if !polls.is_empty() {
         let room = room_of(bot, &meeting)?;
+        let _sending = bot.room_guards.sending(room.room_id()).await;
         crate::trust::share_only_with_pinned(bot, &room).await;
         for poll in polls {
             // From the poll alone: two plans that both end it send one end.
