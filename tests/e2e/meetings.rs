@@ -396,6 +396,16 @@ fn afternoon(
     )
 }
 
+/// A minute after the reminder `minutes_before` a meeting at `at` is due (whole days keep the
+/// local time across a change of the clocks, as the bot reckons them).
+fn just_after_reminder(
+    at: chrono::DateTime<chrono::Utc>,
+    minutes_before: u32,
+) -> chrono::DateTime<chrono::Utc> {
+    let due = kring_core::meeting::before(at.timestamp_millis(), minutes_before);
+    kring_core::time::from_millis(due).expect("an instant") + chrono::Duration::minutes(1)
+}
+
 fn reminders_seen(member: &TestClient, network: &Network, room_id: &RoomId) -> usize {
     member
         .received()
@@ -486,7 +496,7 @@ async fn reminders_follow_the_meeting_when_it_moves_and_stop_when_it_is_called_o
     assert!(!elsewhere.body.contains("14:00"), "{}", elsewhere.body);
 
     // A week before: the first reminder.
-    clock.set(first_at - chrono::Duration::days(7) + chrono::Duration::minutes(1));
+    clock.set(just_after_reminder(first_at, 7 * 24 * 60));
     let reminder = wait_for_bot(&carer, &network.bot, &meeting_room_id, "Herinnering").await?;
     assert!(reminder.body.contains("14:00"), "{}", reminder.body);
     assert!(reminder.was_encrypted);
@@ -513,8 +523,8 @@ async fn reminders_follow_the_meeting_when_it_moves_and_stop_when_it_is_called_o
 
     // The day before the old moment passes without a reminder (it moved); a week before the
     // new one, its reminder comes: two in all.
-    clock.set(first_at - chrono::Duration::days(1) + chrono::Duration::minutes(1));
-    clock.set(second_at - chrono::Duration::days(7) + chrono::Duration::minutes(1));
+    clock.set(just_after_reminder(first_at, 24 * 60));
+    clock.set(just_after_reminder(second_at, 7 * 24 * 60));
     carer
         .wait_for("the moved meeting's reminder", |m| {
             m.room_id == meeting_room_id && m.body.starts_with("Herinnering") && {

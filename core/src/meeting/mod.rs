@@ -20,8 +20,8 @@ pub use model::{
     TIMERS,
 };
 pub use moment::{
-    CandidatesError, DEFAULT_MINUTES, Moment, MomentError, check_candidates, parse_moment,
-    suggest_moments,
+    CandidatesError, DEFAULT_MINUTES, Moment, MomentError, before, check_candidates,
+    local_days_shift, parse_moment, suggest_moments,
 };
 pub use rules::{
     Answer, CandidateTally, InviteeError, Invitees, MeetingRefusal, MeetingRight, Vote, answer_by,

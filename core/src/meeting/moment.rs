@@ -201,6 +201,30 @@ fn local_instant(local: NaiveDateTime) -> Result<Millis, MomentError> {
     }
 }
 
+/// `minutes` before `at`, as people mean it: whole days (a week, a day) before keep the local
+/// time of day across a change of the clocks ("a week before Monday 14:00" is the Monday before
+/// at 14:00, summer or winter time); shorter spans are exact. `after` works the other way.
+pub fn local_days_shift(at: Millis, minutes: i64) -> Millis {
+    const DAY_MINUTES: i64 = 24 * 60;
+    if minutes % DAY_MINUTES != 0 {
+        return at + minutes * 60_000;
+    }
+    let Some(utc) = crate::time::from_millis(at) else {
+        return at + minutes * 60_000;
+    };
+    let local = utc.with_timezone(&LOCAL_TIME_ZONE).naive_local();
+    let shifted = local + chrono::Duration::days(minutes / DAY_MINUTES);
+    // A wall-clock time the clocks skip that day falls just after the gap.
+    local_instant(shifted)
+        .or_else(|_| local_instant(shifted + chrono::Duration::hours(1)))
+        .unwrap_or(at + minutes * 60_000)
+}
+
+/// The instant `minutes_before` a moment starting at `starts_at`, in local time for whole days.
+pub fn before(starts_at: Millis, minutes_before: u32) -> Millis {
+    local_days_shift(starts_at, -i64::from(minutes_before))
+}
+
 fn words(text: &str) -> Vec<String> {
     text.to_lowercase()
         .replace([',', ';'], " ")
@@ -491,5 +515,41 @@ mod tests {
             ]
         );
         assert!(check_candidates(&moments).is_ok());
+    }
+
+    #[test]
+    fn whole_days_before_keep_the_local_time_across_the_clock_changes() {
+        let local = |y, m, d, h, min| {
+            LOCAL_TIME_ZONE
+                .with_ymd_and_hms(y, m, d, h, min, 0)
+                .unwrap()
+                .timestamp_millis()
+        };
+        // Monday 29 March 2027 14:00 summer time; the clocks went forward on the 28th.
+        let monday = local(2027, 3, 29, 14, 0);
+        assert_eq!(
+            before(monday, 7 * 24 * 60),
+            local(2027, 3, 22, 14, 0),
+            "a week before, winter time"
+        );
+        assert_eq!(before(monday, 24 * 60), local(2027, 3, 28, 14, 0));
+        assert_eq!(before(monday, 60), local(2027, 3, 29, 13, 0));
+        // Monday 1 November 2027 10:00 winter time; the clocks went back on 31 October.
+        let november = local(2027, 11, 1, 10, 0);
+        assert_eq!(
+            before(november, 7 * 24 * 60),
+            local(2027, 10, 25, 10, 0),
+            "a week before, summer time"
+        );
+        assert_eq!(before(november, 90), november - 90 * 60_000);
+        // Ten weeks on from a winter afternoon is a summer afternoon at the same hour.
+        let january = local(2027, 1, 18, 14, 0);
+        assert_eq!(
+            local_days_shift(january, 70 * 24 * 60),
+            local(2027, 3, 29, 14, 0)
+        );
+        // 02:30 on the night the clocks skip it falls just after the gap.
+        let after_gap = local_days_shift(local(2027, 3, 27, 2, 30), 24 * 60);
+        assert_eq!(after_gap, local(2027, 3, 28, 3, 30));
     }
 }

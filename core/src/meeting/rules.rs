@@ -194,7 +194,10 @@ pub fn ask_for_next_at(
         Some(schedule) => schedule
             .next_after(crate::time::from_millis(ends_at)?)
             .map(crate::time::to_millis),
-        None => Some(starts_at + (NEXT_MEETING_AFTER_DAYS - ASK_FOR_NEXT_DAYS_BEFORE) * DAY),
+        None => Some(super::moment::local_days_shift(
+            starts_at,
+            (NEXT_MEETING_AFTER_DAYS - ASK_FOR_NEXT_DAYS_BEFORE) * 24 * 60,
+        )),
     }
 }
 
@@ -531,7 +534,11 @@ mod tests {
         };
         // 14:00-15:00 on 10 March 2027, winter time.
         let (starts, ends) = (at(2027, 3, 10, 14), at(2027, 3, 10, 15));
-        assert_eq!(ask_for_next_at(None, starts, ends), Some(starts + 70 * DAY));
+        // Ten weeks on, at the same local time although summer time began.
+        assert_eq!(
+            ask_for_next_at(None, starts, ends),
+            Some(at(2027, 5, 19, 14))
+        );
         // The first Monday of every third month at 09:00, read in Amsterdam time: the
         // first such after 10 March is 5 April (summer time), at 09:00 local.
         let schedule: crate::time::Recurrence = "0 9 1-7 */3 MON".parse().unwrap();

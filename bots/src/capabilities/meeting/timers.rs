@@ -95,7 +95,7 @@ pub(crate) fn reminders(
         .iter()
         .map(|minutes| {
             let purpose = Purpose::Before { minutes: *minutes };
-            let due_at = starts_at - i64::from(*minutes) * 60_000;
+            let due_at = kring_core::meeting::before(starts_at, *minutes);
             if due_at > now {
                 timer(meeting_id, purpose, due_at, lane.clone())
             } else {
@@ -116,7 +116,7 @@ pub(crate) fn upcoming_reminders(
         .reminders_before_minutes
         .iter()
         .copied()
-        .filter(|minutes| starts_at - i64::from(*minutes) * 60_000 > now)
+        .filter(|minutes| kring_core::meeting::before(starts_at, *minutes) > now)
         .collect()
 }
 
