@@ -409,3 +409,72 @@ async fn a_reminder_first_removes_an_invitee_whose_consent_ended() {
         Change::Meeting(MeetingChange::RemoveInvitee { user, .. }) if *user == id(CARER)
     )));
 }
+
+/// Bad input, each with a clear answer and nothing stored: someone not in the network as an
+/// invitee, a named invitee without consent (named only in the private chat), a moment the
+/// clocks skip, overlapping moments, a video link without the region's video service.
+#[tokio::test]
+async fn bad_plans_are_refused_with_their_reason_and_plan_nothing() {
+    let mock = network_with_consent().await;
+    let bot = &mock.bot;
+    use chrono::{Datelike, Duration, Weekday};
+    // Dates relative to today, so the test means the same whenever it runs.
+    let today = chrono::Utc::now().date_naive();
+    let typed =
+        |date: chrono::NaiveDate| format!("{}-{}-{}", date.day(), date.month(), date.year());
+    let in_a_month = today + Duration::days(30);
+    // The next last Sunday of March, when 02:00-03:00 does not exist in Amsterdam.
+    let spring_forward = (0..400)
+        .map(|days| today + Duration::days(days + 1))
+        .find(|date| {
+            date.month() == 3
+                && date.weekday() == Weekday::Sun
+                && (*date + Duration::days(7)).month() == 4
+        })
+        .expect("a last Sunday of March within the year");
+    let refusals = [
+        (
+            "$a",
+            "!overleg voorstel; met @vreemde:kring.test".to_owned(),
+            "zit niet in het netwerk",
+        ),
+        (
+            "$b",
+            "!overleg voorstel; met @dokter:kring.test".to_owned(),
+            "Niet iedereen die u koos",
+        ),
+        (
+            "$c",
+            format!(
+                "!overleg {} 02:30; {} 10:00",
+                typed(spring_forward),
+                typed(in_a_month)
+            ),
+            "klok",
+        ),
+        (
+            "$d",
+            format!("!overleg {0} 10:00; {0} 10:30", typed(in_a_month)),
+            "vallen (deels) samen",
+        ),
+        (
+            "$e",
+            "!overleg voorstel; plaats video".to_owned(),
+            "videodienst",
+        ),
+    ];
+    for (event_id, body, expected) in refusals {
+        let body = body.as_str();
+        let plan = command(bot, event_id, CLIENT, body).await;
+        assert!(planned_meeting(&plan).is_none(), "{body}");
+        assert!(plan.changes.is_empty(), "{body}: nothing stored");
+        let [Effect::Send { reply, .. }] = plan.effects.as_slice() else {
+            panic!("{body}: one answer, {:?}", plan.effects);
+        };
+        assert!(reply.plain.contains(expected), "{body}: {}", reply.plain);
+        assert!(
+            !reply.plain.contains("dokter"),
+            "{body}: nobody named in the network room"
+        );
+    }
+}
