@@ -72,3 +72,19 @@ CREATE TABLE meeting_proposals (
 
 CREATE UNIQUE INDEX meeting_proposals_poll ON meeting_proposals (poll_event_id);
 CREATE INDEX meeting_proposals_network ON meeting_proposals (network_id, decided_at);
+
+-- The plan made at a meeting: who does what by when. The text is what the client wrote for the
+-- invitees; it is shown in the meeting's room and to the person responsible only.
+CREATE TABLE meeting_actions (
+    meeting_id TEXT NOT NULL REFERENCES meetings (meeting_id),
+    number BIGINT NOT NULL,
+    responsible TEXT NOT NULL,
+    action_text TEXT NOT NULL,
+    due_at BIGINT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    done_at BIGINT,
+    PRIMARY KEY (meeting_id, number)
+);
+
+CREATE INDEX meeting_actions_responsible ON meeting_actions (responsible, done_at);

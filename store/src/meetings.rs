@@ -5,7 +5,7 @@ use crate::networks::state_written;
 use crate::{Result, Store, StoreError, stored, stored_if_any};
 use kring_core::MatrixId;
 use kring_core::meeting::{
-    Answer, Candidate, Meeting, MeetingChange, MeetingId, MeetingState, Moment, Vote,
+    Answer, Candidate, Meeting, MeetingChange, MeetingId, MeetingState, Moment, PlanAction, Vote,
 };
 use kring_core::network::NetworkId;
 use sqlx::any::AnyRow;
@@ -85,6 +85,28 @@ impl Store {
             }
         }
         Ok(meetings)
+    }
+
+    /// The open actions `user` is responsible for, with their meeting: for `!afspraken`.
+    pub async fn open_actions_of(&self, user: &MatrixId) -> Result<Vec<(Meeting, PlanAction)>> {
+        let rows = sqlx::query(
+            "SELECT meeting_id, number FROM meeting_actions
+             WHERE responsible = $1 AND done_at IS NULL ORDER BY due_at, meeting_id, number",
+        )
+        .bind(user.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut found = Vec::with_capacity(rows.len());
+        for row in rows {
+            let meeting_id: String = row.try_get("meeting_id")?;
+            let number = index(row.try_get("number")?, "number")?;
+            if let Some(meeting) = self.meeting(&meeting_id).await?
+                && let Some(action) = meeting.actions.iter().find(|a| a.number == number).cloned()
+            {
+                found.push((meeting, action));
+            }
+        }
+        Ok(found)
     }
 
     /// The meeting and the candidate (0-based) whose poll is `poll_event_id`.
@@ -306,7 +328,27 @@ impl Store {
         .iter()
         .map(candidate_from_row)
         .collect::<Result<Vec<_>>>()?;
-        Ok(Some(meeting_from_row(&row, invitees, candidates)?))
+        let actions = sqlx::query(
+            "SELECT number, responsible, action_text, due_at, done_at FROM meeting_actions
+             WHERE meeting_id = $1 ORDER BY number",
+        )
+        .bind(&meeting_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(PlanAction {
+                number: index(row.try_get("number")?, "number")?,
+                responsible: stored(row, "responsible")?,
+                text: row.try_get("action_text")?,
+                due_at: row.try_get("due_at")?,
+                done: row.try_get::<Option<i64>, _>("done_at")?.is_some(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        let mut meeting = meeting_from_row(&row, invitees, candidates)?;
+        meeting.actions = actions;
+        Ok(Some(meeting))
     }
 }
 
@@ -354,6 +396,7 @@ fn meeting_from_row(
         choice_poll_ended: row
             .try_get::<Option<i64>, _>("choice_poll_ended_at")?
             .is_some(),
+        actions: Vec::new(),
         created_at: row.try_get("created_at")?,
     })
 }
@@ -521,6 +564,45 @@ pub(crate) async fn apply_meeting_change(
             )
             .bind(at)
             .bind(proposal_id.as_str())
+            .execute(&mut *connection)
+            .await?;
+        }
+        MeetingChange::AddAction {
+            meeting_id,
+            number,
+            responsible,
+            text,
+            due_at,
+            by,
+            at,
+        } => {
+            sqlx::query(
+                "INSERT INTO meeting_actions (meeting_id, number, responsible, action_text, due_at,
+                                              created_by, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(meeting_id.as_str())
+            .bind(*number as i64)
+            .bind(responsible.as_str())
+            .bind(text)
+            .bind(due_at)
+            .bind(by.as_str())
+            .bind(at)
+            .execute(&mut *connection)
+            .await?;
+        }
+        MeetingChange::ActionDone {
+            meeting_id,
+            number,
+            at,
+        } => {
+            sqlx::query(
+                "UPDATE meeting_actions SET done_at = $1
+                 WHERE meeting_id = $2 AND number = $3 AND done_at IS NULL",
+            )
+            .bind(at)
+            .bind(meeting_id.as_str())
+            .bind(*number as i64)
             .execute(&mut *connection)
             .await?;
         }

@@ -16,6 +16,7 @@ on_both_databases!(
     each_voters_latest_answer_counts,
     a_meeting_is_agreed_once_and_a_cancellation_raises_its_sequence,
     what_effects_learn_is_counted_as_a_write,
+    the_plans_actions_are_kept_in_order_and_done_once,
 );
 
 const BOT: &str = "@kring:kring.test";
@@ -278,5 +279,46 @@ async fn what_effects_learn_is_counted_as_a_write(store: Store) -> Result<()> {
     assert_ne!(after_room, after_poll);
     store.meeting_polls_ended("mtg-test", true, true, 9).await?;
     assert_ne!(after_poll, store.plan_basis().await?);
+    Ok(())
+}
+
+async fn the_plans_actions_are_kept_in_order_and_done_once(store: Store) -> Result<()> {
+    planned(&store).await?;
+    let add = |number, who: &str, due_at| {
+        Change::Meeting(MeetingChange::AddAction {
+            meeting_id: meeting_id(),
+            number,
+            responsible: id(who),
+            text: format!("actie {number}"),
+            due_at,
+            by: id("client"),
+            at: 3,
+        })
+    };
+    plan_with(&store, "$a1", vec![add(1, "mother", 50), add(2, "gp", 40)]).await?;
+    let done = Change::Meeting(MeetingChange::ActionDone {
+        meeting_id: meeting_id(),
+        number: 1,
+        at: 4,
+    });
+    plan_with(&store, "$d1", vec![done.clone()]).await?;
+    let meeting = store.meeting("mtg-test").await?.expect("stored");
+    let numbers: Vec<_> = meeting
+        .actions
+        .iter()
+        .map(|action| (action.number, action.done))
+        .collect();
+    assert_eq!(numbers, [(1, true), (2, false)]);
+    assert_eq!(meeting.actions[0].text, "actie 1");
+    assert!(
+        store.open_actions_of(&id("mother")).await?.is_empty(),
+        "done"
+    );
+    let open = store.open_actions_of(&id("gp")).await?;
+    assert_eq!(open.len(), 1);
+    assert_eq!((open[0].0.id.clone(), open[0].1.number), (meeting_id(), 2));
+    // Marked done again: the first time stays.
+    plan_with(&store, "$d2", vec![done]).await?;
+    assert!(store.meeting("mtg-test").await?.expect("stored").actions[0].done);
     Ok(())
 }

@@ -342,6 +342,40 @@ async fn the_client_plans_a_meeting_the_invitees_answer_and_get_the_calendar_fil
         carer.polls()
     );
 
+    // The plan: who does what by when; the carer reports it done and the client hears it.
+    let due = {
+        use chrono::Datelike;
+        let day = (chrono::Utc::now() + chrono::Duration::days(40))
+            .with_timezone(&kring_core::time::LOCAL_TIME_ZONE)
+            .date_naive();
+        format!("{}-{}-{}", day.day(), day.month(), day.year())
+    };
+    let gp_action = ask(
+        &network.client,
+        &client_meeting,
+        &format!("!actie {} belt de school tot {due}", gp.user_id()),
+    )
+    .await?;
+    assert!(
+        gp_action.body.contains("niet (meer) uitgenodigd"),
+        "{}",
+        gp_action.body
+    );
+    let action = ask(
+        &network.client,
+        &client_meeting,
+        &format!("!actie {} belt de school tot {due}", carer.user_id()),
+    )
+    .await?;
+    assert!(action.body.contains("Actie 1:"), "{}", action.body);
+    assert!(action.body.contains("belt de school"), "{}", action.body);
+    let carer_agenda = ask(&carer, &carer_meeting, "!afspraken").await?;
+    assert!(carer_agenda.body.contains("privé"), "{}", carer_agenda.body);
+    let done = ask(&carer, &carer_meeting, "!actie klaar 1").await?;
+    assert!(done.body.contains("actie 1 is gedaan"), "{}", done.body);
+    let plan = ask(&network.client, &client_meeting, "!actie").await?;
+    assert!(plan.body.contains("(gedaan)"), "{}", plan.body);
+
     // Called off in its room: the calendar gets the cancellation, same UID, next SEQUENCE.
     let cancelled = ask(&network.client, &client_meeting, "!overleg af").await?;
     assert!(cancelled.body.contains("Afgezegd"), "{}", cancelled.body);
@@ -368,6 +402,8 @@ async fn the_client_plans_a_meeting_the_invitees_answer_and_get_the_calendar_fil
             "meeting.cancel refused",
             "meeting.plan done",
             "meeting.agree done",
+            "meeting.action_add done",
+            "meeting.action_done done",
             "meeting.cancel done"
         ]
     );

@@ -544,6 +544,10 @@ pub fn meeting_reminder(language: Language, moment: &Moment, place: Option<&str>
 /// The logbook's words for what someone did: "Anna plande een overleg".
 pub fn logbook_words(language: Language, action: MeetingAction) -> &'static str {
     match (language, action) {
+        (Language::Dutch, MeetingAction::ActionAdd) => " legde een actie vast",
+        (Language::English, MeetingAction::ActionAdd) => " recorded an action",
+        (Language::Dutch, MeetingAction::ActionDone) => " meldde een actie als gedaan",
+        (Language::English, MeetingAction::ActionDone) => " marked an action done",
         (Language::Dutch, MeetingAction::Propose) => " stelde een overleg voor",
         (Language::English, MeetingAction::Propose) => " proposed a meeting",
         (Language::Dutch, MeetingAction::Plan) => " plande een overleg",
@@ -560,6 +564,10 @@ pub fn logbook_words(language: Language, action: MeetingAction) -> &'static str 
 /// The logbook's words for a refused attempt: "Piet probeerde een overleg te plannen".
 pub fn attempt_words(language: Language, action: MeetingAction) -> &'static str {
     match (language, action) {
+        (Language::Dutch, MeetingAction::ActionAdd) => "een actie vast te leggen",
+        (Language::English, MeetingAction::ActionAdd) => "record an action",
+        (Language::Dutch, MeetingAction::ActionDone) => "een actie als gedaan te melden",
+        (Language::English, MeetingAction::ActionDone) => "mark an action done",
         (Language::Dutch, MeetingAction::Propose) => "een overleg voor te stellen",
         (Language::English, MeetingAction::Propose) => "propose a meeting",
         (Language::Dutch, MeetingAction::Plan) => "een overleg te plannen",
@@ -582,6 +590,12 @@ pub enum AgendaItem {
     },
     /// Date finding: the moment is not chosen yet.
     Planning { answer_by: Millis },
+    /// An open action of theirs.
+    Action {
+        number: usize,
+        text: String,
+        due_at: Millis,
+    },
 }
 
 /// `!afspraken`: the meetings ahead, soonest first; only what the member may see.
@@ -608,6 +622,19 @@ pub fn agenda(language: Language, items: &[AgendaItem]) -> BotReply {
                     None => text,
                 }
             }
+            AgendaItem::Action {
+                number,
+                text,
+                due_at,
+            } => Text::new()
+                .bold(&format!(
+                    "{} {}",
+                    if dutch { "Actie" } else { "Action" },
+                    number
+                ))
+                .text(&format!(": {text} ("))
+                .text(&due_words(language, *due_at))
+                .text(")"),
             AgendaItem::Planning { answer_by } => Text::new().text(&if dutch {
                 format!(
                     "Netwerkoverleg, het moment wordt nog gekozen: graag antwoorden vóór {} in de chat Overleg",
@@ -631,6 +658,129 @@ pub fn agenda(language: Language, items: &[AgendaItem]) -> BotReply {
             "",
         )
         .list(lines)
+        .build()
+}
+
+fn due_words(language: Language, due_at: Millis) -> String {
+    match language {
+        Language::Dutch => format!("uiterlijk {}", date(language, due_at)),
+        Language::English => format!("by {}", date(language, due_at)),
+    }
+}
+
+/// An action recorded for the plan.
+pub fn action_added(
+    language: Language,
+    number: usize,
+    responsible: &Person,
+    text: &str,
+    due_at: Millis,
+) -> BotReply {
+    let dutch = language == Language::Dutch;
+    Builder::new()
+        .rich(
+            Text::new()
+                .bold(&format!(
+                    "{} {number}: ",
+                    if dutch { "Actie" } else { "Action" }
+                ))
+                .person(responsible)
+                .text(&format!(" — {text} — {}.", due_words(language, due_at))),
+        )
+        .paragraph(&if dutch {
+            format!("Ik herinner diegene een dag van tevoren. Klaar? Typ !actie klaar {number}.")
+        } else {
+            format!("I will remind them a day before. Done? Type !action klaar {number}.")
+        })
+        .build()
+}
+
+/// `!actie`: the plan so far.
+pub fn actions_list(language: Language, actions: &[(PlanActionLine, Person)]) -> BotReply {
+    let dutch = language == Language::Dutch;
+    if actions.is_empty() {
+        return Builder::new()
+            .paragraph(if dutch {
+                "Er zijn nog geen acties. Leg er een vast met: !actie @naam:server wat er gebeurt tot 12-3"
+            } else {
+                "There are no actions yet. Record one with: !action @name:server what happens tot 12-3"
+            })
+            .build();
+    }
+    let lines = actions
+        .iter()
+        .map(|(action, person)| {
+            Text::new()
+                .bold(&format!("{}. ", action.number))
+                .person(person)
+                .text(&format!(
+                    " — {} — {}{}",
+                    action.text,
+                    due_words(language, action.due_at),
+                    match (dutch, action.done) {
+                        (_, false) => "",
+                        (true, true) => " (gedaan)",
+                        (false, true) => " (done)",
+                    }
+                ))
+        })
+        .collect();
+    Builder::new()
+        .lead(if dutch { "Het plan" } else { "The plan" }, "")
+        .list(lines)
+        .build()
+}
+
+/// What `actions_list` shows of one action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanActionLine {
+    pub number: usize,
+    pub text: String,
+    pub due_at: Millis,
+    pub done: bool,
+}
+
+/// The day before an action is due.
+pub fn action_reminder(
+    language: Language,
+    number: usize,
+    responsible: &Person,
+    text: &str,
+    due_at: Millis,
+) -> BotReply {
+    let dutch = language == Language::Dutch;
+    Builder::new()
+        .rich(
+            Text::new()
+                .text(if dutch {
+                    "Herinnering voor "
+                } else {
+                    "Reminder for "
+                })
+                .person(responsible)
+                .text(&format!(
+                    ": {} {number}, {text} — {}.",
+                    if dutch { "actie" } else { "action" },
+                    due_words(language, due_at)
+                )),
+        )
+        .paragraph(&if dutch {
+            format!("Is het gedaan? Typ !actie klaar {number}.")
+        } else {
+            format!("Is it done? Type !action klaar {number}.")
+        })
+        .build()
+}
+
+/// An action is done: the client hears it in the meeting's room.
+pub fn action_done(language: Language, number: usize, by: &Person, text: &str) -> BotReply {
+    let dutch = language == Language::Dutch;
+    Builder::new()
+        .rich(Text::new().person(by).text(&if dutch {
+            format!(" meldt: actie {number} is gedaan ({text}).")
+        } else {
+            format!(" reports: action {number} is done ({text}).")
+        }))
         .build()
 }
 
@@ -661,7 +811,10 @@ pub enum MeetingProblem {
     /// There is no meeting to show, choose or call off.
     NoneOpen,
     /// The moment chosen is not one of them.
-    NoSuchCandidate { number: usize, count: usize },
+    NoSuchCandidate {
+        number: usize,
+        count: usize,
+    },
     /// The moment has been chosen already, or the meeting is off.
     NotPlanning,
     /// Moving asks for an agreed meeting.
@@ -678,6 +831,16 @@ pub enum MeetingProblem {
     NobodyToInvite,
     /// Asked about a meeting the sender is not invited to.
     NotInvited,
+    /// Actions belong to a meeting that was agreed.
+    NoMeetingForActions,
+    /// The person responsible must be the client or an invitee who may still see the meeting.
+    NotForAction(Person),
+    NoSuchAction {
+        number: usize,
+        count: usize,
+    },
+    /// Only the person responsible, the client or the representative marks it done.
+    NotYourAction,
     /// `plaats video` without a video service in the region's configuration.
     NoVideoService,
 }
@@ -717,6 +880,14 @@ pub fn meeting_problem(language: Language, problem: &MeetingProblem) -> BotReply
         MeetingProblem::NobodyToInvite => Text::new().text("Nobody in the network may see appointments yet. Give someone consent in our private chat, for example: ").code("!consent @name:server appointments yes").text("."),
         MeetingProblem::NotInvited if dutch => Text::new().text("U bent niet uitgenodigd voor dit overleg. Alleen de cliënt en de genodigden zien de details."),
         MeetingProblem::NotInvited => Text::new().text("You are not invited to this meeting. Only the client and the invitees see the details."),
+        MeetingProblem::NoMeetingForActions if dutch => Text::new().text("Acties horen bij een overleg waarvan het moment gekozen is. Dat is er nog niet."),
+        MeetingProblem::NoMeetingForActions => Text::new().text("Actions belong to a meeting whose moment was chosen. There is none yet."),
+        MeetingProblem::NotForAction(person) if dutch => Text::new().person(person).text(" is niet (meer) uitgenodigd voor dit overleg. Een actie is voor de cliënt of een genodigde."),
+        MeetingProblem::NotForAction(person) => Text::new().person(person).text(" is not (or no longer) invited to this meeting. An action is for the client or an invitee."),
+        MeetingProblem::NoSuchAction { number, count } if dutch => Text::new().text(&format!("Er is geen actie {number}. Er zijn er {count}; typ !actie om ze te zien.")),
+        MeetingProblem::NoSuchAction { number, count } => Text::new().text(&format!("There is no action {number}. There are {count}; type !action to see them.")),
+        MeetingProblem::NotYourAction if dutch => Text::new().text("Alleen wie de actie doet, of de cliënt, meldt dat hij gedaan is."),
+        MeetingProblem::NotYourAction => Text::new().text("Only whoever does the action, or the client, reports it done."),
         MeetingProblem::NoVideoService if dutch => Text::new().text("Deze regio heeft nog geen videodienst ingesteld. Typ de link zelf: ").code("plaats https://…").text("."),
         MeetingProblem::NoVideoService => Text::new().text("This region has no video service set up yet. Type the link yourself: ").code("plaats https://…").text("."),
     };
@@ -958,6 +1129,13 @@ mod tests {
             MeetingProblem::NotInNetwork(piet),
             MeetingProblem::NobodyToInvite,
             MeetingProblem::NotInvited,
+            MeetingProblem::NoMeetingForActions,
+            MeetingProblem::NotForAction(person("@piet:kring.test", "Piet")),
+            MeetingProblem::NoSuchAction {
+                number: 4,
+                count: 2,
+            },
+            MeetingProblem::NotYourAction,
             MeetingProblem::NoVideoService,
         ];
         for problem in &problems {

@@ -35,7 +35,22 @@ pub enum MeetingCommand {
     },
     /// `!afspraken`: the asking member's meetings ahead, in every network they are in.
     Agenda,
+    /// `!actie @naam tekst tot 12-3`: after the meeting, who does what by when.
+    AddAction {
+        responsible: MatrixId,
+        text: String,
+        due: String,
+    },
+    /// `!actie klaar 2`.
+    ActionDone {
+        number: usize,
+    },
+    /// `!actie`: the plan so far.
+    Actions,
 }
+
+/// The longest action text kept.
+pub const MAX_ACTION_CHARS: usize = 200;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MomentsAsked {
@@ -93,10 +108,64 @@ pub const AGENDA: CommandSpec = CommandSpec {
     parse: |_| Ok(Command::Meeting(MeetingCommand::Agenda)),
 };
 
+pub const ACTION: CommandSpec = CommandSpec {
+    words: &["actie", "action"],
+    usage: Localised::new(
+        "!actie @naam:server wat er gebeurt tot 12-3 (of: !actie, !actie klaar 1)",
+        "!action @name:server what happens tot 12-3 (or: !action, !action klaar 1)",
+    ),
+    help: &[HelpLine::new(
+        Localised::new(
+            "!actie @naam:server belt de school tot 12-3",
+            "!action @name:server calls the school tot 12-3",
+        ),
+        Localised::new(
+            "na het overleg: wie doet wat, wanneer; ik herinner diegene een dag van tevoren. !actie klaar 1 als het gedaan is",
+            "after the meeting: who does what by when; I remind them a day before. !action klaar 1 when it is done",
+        ),
+    )],
+    parse: |invocation| parse_action(invocation).map(Command::Meeting),
+};
+
 pub const CAPABILITY: Capability = Capability {
     name: super::model::TIMERS,
-    commands: &[MEETING, AGENDA],
+    commands: &[MEETING, AGENDA, ACTION],
 };
+
+fn parse_action(invocation: &Invocation<'_>) -> Result<MeetingCommand, CommandError> {
+    let usage = invocation.spec.usage;
+    let arguments = invocation.arguments;
+    match arguments {
+        [] => return Ok(MeetingCommand::Actions),
+        [word, number] if matches!(word.to_lowercase().as_str(), "klaar" | "done" | "gedaan") => {
+            return match number.parse::<usize>() {
+                Ok(number) if number >= 1 => Ok(MeetingCommand::ActionDone { number }),
+                _ => Err(CommandError::BadNumber { usage }),
+            };
+        }
+        [word, ..] if matches!(word.to_lowercase().as_str(), "klaar" | "done" | "gedaan") => {
+            return Err(CommandError::BadNumber { usage });
+        }
+        _ => {}
+    }
+    let (responsible, rest) = invocation.user_and_rest(arguments)?;
+    let until = rest
+        .iter()
+        .rposition(|word| matches!(word.to_lowercase().as_str(), "tot" | "by" | "uiterlijk"));
+    let Some(until) = until else {
+        return Err(invocation.incomplete());
+    };
+    let text = rest[..until].join(" ");
+    let due = rest[until + 1..].join(" ");
+    if text.trim().is_empty() || due.trim().is_empty() {
+        return Err(invocation.incomplete());
+    }
+    Ok(MeetingCommand::AddAction {
+        responsible,
+        text: shorten(&text, MAX_ACTION_CHARS),
+        due,
+    })
+}
 
 fn parse_meeting(invocation: &Invocation<'_>) -> Result<Command, CommandError> {
     parse(invocation).map(Command::Meeting)

@@ -17,7 +17,7 @@ pub use commands::{MeetingCommand, MomentsAsked, PlaceAsked};
 pub use ics::{CalendarEvent, IcsMethod, calendar_file};
 pub use model::{
     Candidate, Meeting, MeetingAction, MeetingChange, MeetingEffect, MeetingId, MeetingState,
-    TIMERS,
+    PlanAction, TIMERS,
 };
 pub use moment::{
     CandidatesError, DEFAULT_MINUTES, Moment, MomentError, before, check_candidates,

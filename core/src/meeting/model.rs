@@ -83,6 +83,18 @@ pub struct Candidate {
     pub poll_event_id: Option<OwnedEventId>,
 }
 
+/// One action of the plan made at a meeting: who does what, by when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanAction {
+    /// From 1, in the order recorded.
+    pub number: usize,
+    pub responsible: MatrixId,
+    pub text: String,
+    /// 09:00 Amsterdam time on the day it is due.
+    pub due_at: Millis,
+    pub done: bool,
+}
+
 /// A meeting as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Meeting {
@@ -110,6 +122,8 @@ pub struct Meeting {
     /// The bot ended the candidates' polls (at the deadline, or when the client chose).
     pub candidate_polls_ended: bool,
     pub choice_poll_ended: bool,
+    /// The plan made at it: the actions, in order.
+    pub actions: Vec<PlanAction>,
     pub created_at: Millis,
 }
 
@@ -151,19 +165,26 @@ pub enum MeetingAction {
     Agree,
     Move,
     Cancel,
+    /// An action of the plan recorded, and one marked done.
+    ActionAdd,
+    ActionDone,
 }
 
 impl MeetingAction {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 7] = [
         Self::Propose,
         Self::Plan,
         Self::Agree,
         Self::Move,
         Self::Cancel,
+        Self::ActionAdd,
+        Self::ActionDone,
     ];
 
     pub fn code(self) -> &'static str {
         match self {
+            Self::ActionAdd => "action_add",
+            Self::ActionDone => "action_done",
             Self::Propose => "propose",
             Self::Plan => "plan",
             Self::Agree => "agree",
@@ -212,6 +233,21 @@ pub enum MeetingChange {
         meeting_id: MeetingId,
         number: usize,
         moment: Moment,
+        at: Millis,
+    },
+    /// An action of the meeting's plan.
+    AddAction {
+        meeting_id: MeetingId,
+        number: usize,
+        responsible: MatrixId,
+        text: String,
+        due_at: Millis,
+        by: MatrixId,
+        at: Millis,
+    },
+    ActionDone {
+        meeting_id: MeetingId,
+        number: usize,
         at: Millis,
     },
     /// No longer invited: their consent ended, or they left the network.

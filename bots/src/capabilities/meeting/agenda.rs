@@ -1,5 +1,6 @@
-//! `!afspraken`: the asking member's meetings ahead, in every network they are in, soonest
-//! first: only those they are invited to (and still may see) or steer. Always answered in their
+//! `!afspraken`: the asking member's meetings ahead and the open actions they are responsible
+//! for, in every network they are in, soonest first: only meetings they are invited to (and
+//! still may see) or steer. Always answered in their
 //! private chat: what someone's appointments are is theirs.
 
 use super::*;
@@ -51,6 +52,39 @@ pub(crate) async fn show(context: &Context<'_>, in_direct_chat: bool) -> Result<
             )),
             _ => {}
         }
+    }
+    for (meeting, action) in bot.store.open_actions_of(&context.actor).await? {
+        let Some(network) = bot.store.network(&meeting.network_id).await? else {
+            continue;
+        };
+        let still_in = network.steered_by(&context.actor)
+            || (meeting.invitees.contains(&context.actor) && {
+                let consent = bot.store.consent(&network.id).await?;
+                let subject = Subject::Member {
+                    user: context.actor.clone(),
+                };
+                may(
+                    &network,
+                    &consent,
+                    &subject,
+                    InfoKind::Appointments,
+                    context.now,
+                )
+            });
+        if network.state != NetworkState::Active
+            || meeting.state != MeetingState::Agreed
+            || !still_in
+        {
+            continue;
+        }
+        items.push((
+            action.due_at,
+            AgendaItem::Action {
+                number: action.number,
+                text: action.text,
+                due_at: action.due_at,
+            },
+        ));
     }
     items.sort_by_key(|(at, _)| *at);
     let items: Vec<AgendaItem> = items.into_iter().map(|(_, item)| item).collect();

@@ -7,6 +7,7 @@
 //! the client and the invitees, or in the private chat of whoever steers; the network room,
 //! where members without "afspraken" consent read along, hears only that one is planned.
 
+mod actions;
 mod agenda;
 mod cancel;
 mod choose;
@@ -290,6 +291,13 @@ pub(crate) async fn on_command(
         MeetingCommand::Choose { number } => choose::by_command(&asking, number).await,
         MeetingCommand::Cancel => cancel::cancel(&asking).await,
         MeetingCommand::Move { moment } => move_meeting::move_meeting(&asking, &moment).await,
+        MeetingCommand::AddAction {
+            responsible,
+            text,
+            due,
+        } => actions::add(&asking, responsible, text, &due).await,
+        MeetingCommand::ActionDone { number } => actions::done(&asking, number).await,
+        MeetingCommand::Actions => actions::list(&asking).await,
         // Answered above, before a network was looked for.
         MeetingCommand::Agenda => Ok(Plan::new()),
     }

@@ -478,3 +478,85 @@ async fn bad_plans_are_refused_with_their_reason_and_plan_nothing() {
         );
     }
 }
+
+/// The day before an action is due its person is reminded in the meeting's room; once it is
+/// done, or the meeting called off, the timer says nothing.
+#[tokio::test]
+async fn an_action_is_reminded_until_it_is_done() {
+    let mock = network_with_consent().await;
+    let bot = &mock.bot;
+    let bot_name = bot.identity.user_id.as_str();
+    let meeting_id = MeetingId::parse("mtg-b").unwrap();
+    let starts_at = bot.clock.now_millis() + 86_400_000;
+    received_command(bot, "$setup", NETWORK_ROOM, CLIENT, "!overleg", 2).await;
+    let mut setup = Plan::new();
+    setup
+        .change(Change::Meeting(MeetingChange::Plan {
+            meeting_id: meeting_id.clone(),
+            network_id: NetworkId::parse("n1").unwrap(),
+            planned_by: id(CLIENT),
+            invitees: vec![id(CARER)],
+            candidates: vec![kring_core::meeting::Moment {
+                starts_at,
+                minutes: 60,
+            }],
+            place: None,
+            answer_by: starts_at,
+            at: 2,
+        }))
+        .change(Change::Meeting(MeetingChange::Agree {
+            meeting_id: meeting_id.clone(),
+            candidate: 0,
+            at: 2,
+        }))
+        .change(Change::Meeting(MeetingChange::AddAction {
+            meeting_id: meeting_id.clone(),
+            number: 1,
+            responsible: id(CARER),
+            text: "belt de school".into(),
+            due_at: starts_at + 7 * 86_400_000,
+            by: id(CLIENT),
+            at: 2,
+        }));
+    bot.store
+        .apply_plan(bot_name, "$setup", &setup)
+        .await
+        .expect("stored");
+    let payload = serde_json::json!({ "meeting_id": "mtg-b", "purpose": "action", "number": 1 });
+    let entry = received_command(bot, "$t1", NETWORK_ROOM, CLIENT, "timer", 3).await;
+    let reminded = on_timer(bot, &entry, payload.clone())
+        .await
+        .expect("planned");
+    let said: Vec<&BotReply> = reminded
+        .effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Meeting(MeetingEffect::Say { reply, .. }) => Some(reply),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(said.len(), 1, "{reminded:?}");
+    assert!(
+        said[0].plain.contains("Herinnering voor piet"),
+        "{}",
+        said[0].plain
+    );
+    assert!(
+        said[0].plain.contains("!actie klaar 1"),
+        "{}",
+        said[0].plain
+    );
+    let mut done = Plan::new();
+    done.change(Change::Meeting(MeetingChange::ActionDone {
+        meeting_id,
+        number: 1,
+        at: 4,
+    }));
+    bot.store
+        .apply_plan(bot_name, "$t1", &done)
+        .await
+        .expect("stored");
+    let entry = received_command(bot, "$t2", NETWORK_ROOM, CLIENT, "timer", 5).await;
+    let after = on_timer(bot, &entry, payload).await.expect("planned");
+    assert!(after.effects.is_empty(), "{after:?}");
+}

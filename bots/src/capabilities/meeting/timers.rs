@@ -19,6 +19,10 @@ pub(crate) enum Purpose {
     },
     /// Time to ask the client about the next meeting.
     Next,
+    /// The day before action `number` of the plan is due.
+    Action {
+        number: usize,
+    },
 }
 
 impl Purpose {
@@ -28,6 +32,7 @@ impl Purpose {
             Self::Close => format!("{meeting_id}:close"),
             Self::Before { minutes } => format!("{meeting_id}:before-{minutes}"),
             Self::Next => format!("{meeting_id}:next"),
+            Self::Action { number } => format!("{meeting_id}:action-{number}"),
         }
     }
 }
@@ -190,6 +195,27 @@ pub(crate) async fn on_timer(
                 && newest.as_ref().map(|newest| &newest.id) == Some(&meeting.id);
             if taken_place {
                 super::propose::ask_client(bot, &network, None, &mut plan, now).await?;
+            }
+        }
+        Purpose::Action { number } => {
+            let Some(action) = meeting.actions.iter().find(|a| a.number == number) else {
+                return Ok(plan);
+            };
+            // Still to do, and for someone who may still see the meeting.
+            let responsible_stays = action.responsible == network.client
+                || meeting.invitees.contains(&action.responsible);
+            if !action.done && responsible_stays && meeting.state == MeetingState::Agreed {
+                let names = people(bot, &network, &[&action.responsible]).await?;
+                plan.effect(say(
+                    &meeting.id,
+                    kring_core::meeting::action_reminder(
+                        language,
+                        number,
+                        &person(&names, &action.responsible),
+                        &action.text,
+                        action.due_at,
+                    ),
+                ));
             }
         }
         Purpose::Before { .. } => {

@@ -1,0 +1,218 @@
+//! After the meeting, the plan: `!actie @naam wat tot 12-3` records who does what by when (the
+//! client or the representative records it), the person responsible is reminded the day before
+//! at 09:00, `!actie klaar 2` marks it done (by them or the client) and the client hears it in
+//! the meeting's room, and `!actie` shows the plan. The actions are the meeting's details: said
+//! only in its room or in a private chat.
+
+use super::timers::{Purpose, cancel_timer, timer};
+use super::*;
+use kring_core::consent::{InfoKind, Subject, may};
+use kring_core::meeting::{
+    MeetingChange, MeetingState, PlanActionLine, action_added, action_done, actions_list,
+    meeting_news_in_its_room, moment_refused, parse_moment,
+};
+
+/// The meeting actions belong to: the one whose room this is, or the network's newest, once its
+/// moment was chosen (before or after it took place).
+async fn meeting_for_actions(asking: &Asking<'_>) -> Result<Option<Meeting>, BotError> {
+    let store = &asking.context.bot.store;
+    let meeting = match store.meeting_by_room(&asking.context.entry.room_id).await? {
+        Some(meeting) => Some(meeting),
+        None => store.latest_meeting(&asking.network.id).await?,
+    };
+    Ok(meeting.filter(|meeting| meeting.state == MeetingState::Agreed))
+}
+
+/// Whether `user` may do an action of `meeting`: the client, or an invitee who may still see it.
+async fn may_be_responsible(
+    asking: &Asking<'_>,
+    meeting: &Meeting,
+    user: &MatrixId,
+) -> Result<bool, BotError> {
+    let network = &asking.network;
+    if *user == network.client {
+        return Ok(true);
+    }
+    if !meeting.invitees.contains(user) {
+        return Ok(false);
+    }
+    let consent = asking.context.bot.store.consent(&network.id).await?;
+    let subject = Subject::Member { user: user.clone() };
+    Ok(may(
+        network,
+        &consent,
+        &subject,
+        InfoKind::Appointments,
+        asking.context.now,
+    ))
+}
+
+pub(crate) async fn add(
+    asking: &Asking<'_>,
+    responsible: MatrixId,
+    text: String,
+    due: &str,
+) -> Result<Plan, BotError> {
+    let context = &asking.context;
+    if let Some(refused) = asking.refused(MeetingAction::ActionAdd, None)? {
+        return Ok(refused);
+    }
+    let Some(meeting) = meeting_for_actions(asking).await? else {
+        return asking.problem(&MeetingProblem::NoMeetingForActions);
+    };
+    if !may_be_responsible(asking, &meeting, &responsible).await? {
+        let names = asking.names(&[&responsible]).await?;
+        return asking.problem(&MeetingProblem::NotForAction(person(&names, &responsible)));
+    }
+    // Due on that day; the time of day is the reminder's.
+    let due_at = match parse_moment(&format!("{due} 09:00"), context.now, 0) {
+        Ok(moment) => moment.starts_at,
+        Err(error) => return asking.answer(moment_refused(context.language, due, error)),
+    };
+    let number = meeting.actions.len() + 1;
+    let lane = context.bot.store.network_room(&asking.network.id).await?;
+    let mut plan = Plan::new();
+    super::recheck_consent(
+        context.bot,
+        &asking.network,
+        &meeting,
+        &mut plan,
+        context.now,
+    )
+    .await?;
+    plan.change(Change::Meeting(MeetingChange::AddAction {
+        meeting_id: meeting.id.clone(),
+        number,
+        responsible: responsible.clone(),
+        text: text.clone(),
+        due_at,
+        by: context.actor.clone(),
+        at: context.now,
+    }))
+    .change(asking.log(MeetingAction::ActionAdd, &meeting.id, Outcome::Done));
+    let remind_at = kring_core::meeting::before(due_at, 24 * 60);
+    if remind_at > context.now {
+        plan.change(timer(
+            &meeting.id,
+            Purpose::Action { number },
+            remind_at,
+            lane,
+        ));
+    }
+    let names = asking.names(&[&responsible]).await?;
+    announce(
+        asking,
+        &mut plan,
+        &meeting,
+        action_added(
+            asking.client_language,
+            number,
+            &person(&names, &responsible),
+            &text,
+            due_at,
+        ),
+        meeting_news_in_its_room(context.language),
+    )?;
+    Ok(plan)
+}
+
+pub(crate) async fn done(asking: &Asking<'_>, number: usize) -> Result<Plan, BotError> {
+    let context = &asking.context;
+    let Some(meeting) = meeting_for_actions(asking).await? else {
+        return asking.problem(&MeetingProblem::NoMeetingForActions);
+    };
+    let count = meeting.actions.len();
+    let Some(action) = meeting
+        .actions
+        .iter()
+        .find(|action| action.number == number)
+    else {
+        return asking.problem(&MeetingProblem::NoSuchAction { number, count });
+    };
+    if action.responsible != context.actor && !asking.network.steered_by(&context.actor) {
+        let mut plan = asking.problem(&MeetingProblem::NotYourAction)?;
+        plan.change(asking.log(MeetingAction::ActionDone, &meeting.id, Outcome::Refused));
+        return Ok(plan);
+    }
+    if action.done {
+        return list(asking).await;
+    }
+    let mut plan = Plan::new();
+    super::recheck_consent(
+        context.bot,
+        &asking.network,
+        &meeting,
+        &mut plan,
+        context.now,
+    )
+    .await?;
+    plan.change(Change::Meeting(MeetingChange::ActionDone {
+        meeting_id: meeting.id.clone(),
+        number,
+        at: context.now,
+    }))
+    .change(cancel_timer(&meeting.id, Purpose::Action { number }))
+    .change(asking.log(MeetingAction::ActionDone, &meeting.id, Outcome::Done));
+    let names = asking.names(&[]).await?;
+    announce(
+        asking,
+        &mut plan,
+        &meeting,
+        action_done(
+            asking.client_language,
+            number,
+            &person(&names, &context.actor),
+            &action.text,
+        ),
+        meeting_news_in_its_room(context.language),
+    )?;
+    Ok(plan)
+}
+
+pub(crate) async fn list(asking: &Asking<'_>) -> Result<Plan, BotError> {
+    let context = &asking.context;
+    let Some(meeting) = meeting_for_actions(asking).await? else {
+        return asking.problem(&MeetingProblem::NoMeetingForActions);
+    };
+    let allowed = asking.network.steered_by(&context.actor)
+        || may_be_responsible(asking, &meeting, &context.actor).await?;
+    if !allowed {
+        return asking.problem(&MeetingProblem::NotInvited);
+    }
+    let names = asking.names(&[]).await?;
+    let lines: Vec<(PlanActionLine, kring_core::messages::Person)> = meeting
+        .actions
+        .iter()
+        .map(|action| {
+            (
+                PlanActionLine {
+                    number: action.number,
+                    text: action.text.clone(),
+                    due_at: action.due_at,
+                    done: action.done,
+                },
+                person(&names, &action.responsible),
+            )
+        })
+        .collect();
+    if asking.in_direct_chat {
+        return asking.answer(actions_list(context.language, &lines));
+    }
+    let mut plan = Plan::new();
+    super::recheck_consent(
+        context.bot,
+        &asking.network,
+        &meeting,
+        &mut plan,
+        context.now,
+    )
+    .await?;
+    announce(
+        asking,
+        &mut plan,
+        &meeting,
+        actions_list(asking.client_language, &lines),
+        meeting_news_in_its_room(context.language),
+    )?;
+    Ok(plan)
+}
