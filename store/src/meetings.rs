@@ -46,6 +46,22 @@ impl Store {
         self.meeting_where("room_id = $1", room_id).await
     }
 
+    /// The network's newest meeting whose moment was chosen (before or after it took place):
+    /// the one a plan's actions belong to.
+    pub async fn latest_agreed_meeting(&self, network_id: &str) -> Result<Option<Meeting>> {
+        let row = sqlx::query(
+            "SELECT meeting_id FROM meetings WHERE network_id = $1 AND state = 'agreed'
+             ORDER BY created_at DESC, meeting_id DESC LIMIT 1",
+        )
+        .bind(network_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(row) => self.meeting(&row.try_get::<String, _>("meeting_id")?).await,
+            None => Ok(None),
+        }
+    }
+
     /// The network's newest meeting, whatever its state.
     pub async fn latest_meeting(&self, network_id: &str) -> Result<Option<Meeting>> {
         let row = sqlx::query(

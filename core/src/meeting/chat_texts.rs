@@ -833,8 +833,11 @@ pub enum MeetingProblem {
     NotInvited,
     /// Actions belong to a meeting that was agreed.
     NoMeetingForActions,
-    /// The person responsible must be the client or an invitee who may still see the meeting.
-    NotForAction(Person),
+    /// The person responsible must be the client or an invitee who may still see the meeting;
+    /// named only in the private chat.
+    NotForAction(Option<Person>),
+    /// Details of a meeting are typed in its room or in the private chat, not where others read.
+    TypeItPrivately,
     NoSuchAction {
         number: usize,
         count: usize,
@@ -882,8 +885,12 @@ pub fn meeting_problem(language: Language, problem: &MeetingProblem) -> BotReply
         MeetingProblem::NotInvited => Text::new().text("You are not invited to this meeting. Only the client and the invitees see the details."),
         MeetingProblem::NoMeetingForActions if dutch => Text::new().text("Acties horen bij een overleg waarvan het moment gekozen is. Dat is er nog niet."),
         MeetingProblem::NoMeetingForActions => Text::new().text("Actions belong to a meeting whose moment was chosen. There is none yet."),
-        MeetingProblem::NotForAction(person) if dutch => Text::new().person(person).text(" is niet (meer) uitgenodigd voor dit overleg. Een actie is voor de cliënt of een genodigde."),
-        MeetingProblem::NotForAction(person) => Text::new().person(person).text(" is not (or no longer) invited to this meeting. An action is for the client or an invitee."),
+        MeetingProblem::NotForAction(Some(person)) if dutch => Text::new().person(person).text(" is niet (meer) uitgenodigd voor dit overleg. Een actie is voor de cliënt of een genodigde."),
+        MeetingProblem::NotForAction(Some(person)) => Text::new().person(person).text(" is not (or no longer) invited to this meeting. An action is for the client or an invitee."),
+        MeetingProblem::NotForAction(None) if dutch => Text::new().text("Een actie is voor de cliënt of een genodigde van het overleg; deze persoon is dat niet (meer)."),
+        MeetingProblem::NotForAction(None) => Text::new().text("An action is for the client or an invitee of the meeting; this person is not (or no longer)."),
+        MeetingProblem::TypeItPrivately if dutch => Text::new().text("Hier lezen anderen mee. Typ dit in de chat Overleg of in ons privégesprek."),
+        MeetingProblem::TypeItPrivately => Text::new().text("Others read along here. Type this in the chat Overleg or in our private chat."),
         MeetingProblem::NoSuchAction { number, count } if dutch => Text::new().text(&format!("Er is geen actie {number}. Er zijn er {count}; typ !actie om ze te zien.")),
         MeetingProblem::NoSuchAction { number, count } => Text::new().text(&format!("There is no action {number}. There are {count}; type !action to see them.")),
         MeetingProblem::NotYourAction if dutch => Text::new().text("Alleen wie de actie doet, of de cliënt, meldt dat hij gedaan is."),
@@ -1130,7 +1137,9 @@ mod tests {
             MeetingProblem::NobodyToInvite,
             MeetingProblem::NotInvited,
             MeetingProblem::NoMeetingForActions,
-            MeetingProblem::NotForAction(person("@piet:kring.test", "Piet")),
+            MeetingProblem::NotForAction(Some(person("@piet:kring.test", "Piet"))),
+            MeetingProblem::NotForAction(None),
+            MeetingProblem::TypeItPrivately,
             MeetingProblem::NoSuchAction {
                 number: 4,
                 count: 2,

@@ -16,11 +16,19 @@ use kring_core::meeting::{
 /// moment was chosen (before or after it took place).
 async fn meeting_for_actions(asking: &Asking<'_>) -> Result<Option<Meeting>, BotError> {
     let store = &asking.context.bot.store;
-    let meeting = match store.meeting_by_room(&asking.context.entry.room_id).await? {
-        Some(meeting) => Some(meeting),
-        None => store.latest_meeting(&asking.network.id).await?,
-    };
-    Ok(meeting.filter(|meeting| meeting.state == MeetingState::Agreed))
+    if asking.network.state != kring_core::network::NetworkState::Active {
+        return Ok(None);
+    }
+    match store.meeting_by_room(&asking.context.entry.room_id).await? {
+        Some(meeting) => Ok(Some(meeting).filter(|meeting| meeting.state == MeetingState::Agreed)),
+        None => Ok(store.latest_agreed_meeting(&asking.network.id).await?),
+    }
+}
+
+/// Whether the sender may see the meeting's plan: whoever steers, or an invitee who may still see it.
+async fn may_see(asking: &Asking<'_>, meeting: &Meeting) -> Result<bool, BotError> {
+    Ok(asking.network.steered_by(&asking.context.actor)
+        || may_be_responsible(asking, meeting, &asking.context.actor).await?)
 }
 
 /// Whether `user` may do an action of `meeting`: the client, or an invitee who may still see it.
@@ -57,16 +65,26 @@ pub(crate) async fn add(
     if let Some(refused) = asking.refused(MeetingAction::ActionAdd, None)? {
         return Ok(refused);
     }
+    // The command itself carries the details: not where members without consent read.
+    if !asking.private_here {
+        return asking.problem(&MeetingProblem::TypeItPrivately);
+    }
     let Some(meeting) = meeting_for_actions(asking).await? else {
         return asking.problem(&MeetingProblem::NoMeetingForActions);
     };
     if !may_be_responsible(asking, &meeting, &responsible).await? {
-        let names = asking.names(&[&responsible]).await?;
-        return asking.problem(&MeetingProblem::NotForAction(person(&names, &responsible)));
+        // Who lost the invitation (or consent) is said only in the private chat.
+        let named = if asking.in_direct_chat {
+            let names = asking.names(&[&responsible]).await?;
+            Some(person(&names, &responsible))
+        } else {
+            None
+        };
+        return asking.problem(&MeetingProblem::NotForAction(named));
     }
-    // Due on that day; the time of day is the reminder's.
-    let due_at = match parse_moment(&format!("{due} 09:00"), context.now, 0) {
-        Ok(moment) => moment.starts_at,
+    // Due on that day (today too, until it ends); reminded at 09:00 the day before.
+    let due_at = match parse_moment(&format!("{due} 23:59"), context.now, 0) {
+        Ok(moment) => moment.starts_at - (14 * 60 + 59) * 60_000,
         Err(error) => return asking.answer(moment_refused(context.language, due, error)),
     };
     let number = meeting.actions.len() + 1;
@@ -121,6 +139,10 @@ pub(crate) async fn done(asking: &Asking<'_>, number: usize) -> Result<Plan, Bot
     let Some(meeting) = meeting_for_actions(asking).await? else {
         return asking.problem(&MeetingProblem::NoMeetingForActions);
     };
+    // Nothing about the plan (not even how many actions it has) for whoever may not see it.
+    if !may_see(asking, &meeting).await? {
+        return asking.problem(&MeetingProblem::NotInvited);
+    }
     let count = meeting.actions.len();
     let Some(action) = meeting
         .actions
@@ -174,9 +196,7 @@ pub(crate) async fn list(asking: &Asking<'_>) -> Result<Plan, BotError> {
     let Some(meeting) = meeting_for_actions(asking).await? else {
         return asking.problem(&MeetingProblem::NoMeetingForActions);
     };
-    let allowed = asking.network.steered_by(&context.actor)
-        || may_be_responsible(asking, &meeting, &context.actor).await?;
-    if !allowed {
+    if !may_see(asking, &meeting).await? {
         return asking.problem(&MeetingProblem::NotInvited);
     }
     let names = asking.names(&[]).await?;

@@ -52,7 +52,7 @@ pub(crate) async fn carry_out(
             if meeting.state != MeetingState::Planning || meeting.candidate_polls_ended {
                 return Ok(None);
             }
-            let room = room_of(bot, &meeting)?;
+            let room = room_to_send_in(bot, &meeting).await?;
             let event_id = send_poll(bot, &room, text, &own_transaction_id(bot, pending)).await?;
             bot.store
                 .set_candidate_poll(meeting_id.as_str(), *candidate, &event_id)
@@ -67,7 +67,7 @@ pub(crate) async fn carry_out(
             if meeting.state != MeetingState::Planning {
                 return Ok(None);
             }
-            let room = room_of(bot, &meeting)?;
+            let room = room_to_send_in(bot, &meeting).await?;
             let event_id = send_poll(bot, &room, text, &own_transaction_id(bot, pending)).await?;
             bot.store
                 .set_choice_poll(meeting_id.as_str(), &event_id)
@@ -129,7 +129,7 @@ pub(crate) async fn carry_out(
             if *only_while_planning && meeting.state != MeetingState::Planning {
                 return Ok(None);
             }
-            let room = room_of(bot, &meeting)?;
+            let room = room_to_send_in(bot, &meeting).await?;
             let sent = send_in(bot, &room, reply, None, &own_transaction_id(bot, pending)).await?;
             bot.metrics.replies_sent.inc();
             Ok(Some(sent))
@@ -141,7 +141,7 @@ pub(crate) async fn carry_out(
             ..
         } => {
             let meeting = stored(bot, meeting_id).await?;
-            let room = room_of(bot, &meeting)?;
+            let room = room_to_send_in(bot, &meeting).await?;
             let media_type: mime::Mime = CALENDAR_MEDIA_TYPE
                 .parse()
                 .map_err(|_| BotError::Plan("the calendar's media type".into()))?;
@@ -168,6 +168,39 @@ async fn stored(bot: &Bot, meeting_id: &MeetingId) -> Result<Meeting, BotError> 
         .meeting(meeting_id.as_str())
         .await?
         .ok_or_else(|| BotError::Plan(format!("meeting {meeting_id} is not stored")))
+}
+
+/// The meeting's room, ready for a message: anyone in it (joined or invited) who is not the
+/// bot, the client or an invitee the store still lists is taken out first. A removal planned in
+/// another lane may not have been carried out yet; the message must not wait for it to be
+/// encrypted without them.
+async fn room_to_send_in(bot: &Bot, meeting: &Meeting) -> Result<Room, BotError> {
+    let room = room_of(bot, meeting)?;
+    keep_to_invitees(bot, &room, meeting).await?;
+    Ok(room)
+}
+
+async fn keep_to_invitees(bot: &Bot, room: &Room, meeting: &Meeting) -> Result<(), BotError> {
+    let network = bot
+        .store
+        .network(&meeting.network_id)
+        .await?
+        .ok_or_else(|| BotError::Plan(format!("the network of meeting {}", meeting.id)))?;
+    let members = room
+        .members(matrix_sdk::RoomMemberships::JOIN | matrix_sdk::RoomMemberships::INVITE)
+        .await?;
+    for member in members {
+        let Ok(id) = kring_core::MatrixId::parse(member.user_id().as_str()) else {
+            continue;
+        };
+        let allowed = member.user_id() == bot.identity.user_id
+            || id == network.client
+            || meeting.invitees.contains(&id);
+        if !allowed {
+            kick_from(bot, room, &id).await?;
+        }
+    }
+    Ok(())
 }
 
 /// The meeting's room, joined. Not made yet is an error (retried): its `OpenRoom` comes first.
@@ -204,20 +237,7 @@ async fn open_room(bot: &Bot, meeting_id: &MeetingId) -> Result<(), BotError> {
     {
         // Made before a crash, with the invitees of that moment: whoever is no longer invited
         // (their consent ended meanwhile) is taken out before anything is said there.
-        let members = room
-            .members(matrix_sdk::RoomMemberships::JOIN | matrix_sdk::RoomMemberships::INVITE)
-            .await?;
-        for member in members {
-            let Ok(id) = kring_core::MatrixId::parse(member.user_id().as_str()) else {
-                continue;
-            };
-            let allowed = member.user_id() == bot.identity.user_id
-                || id == network.client
-                || meeting.invitees.contains(&id);
-            if !allowed {
-                kick_from(bot, &room, &id).await?;
-            }
-        }
+        keep_to_invitees(bot, &room, &meeting).await?;
         return Ok(bot
             .store
             .set_meeting_room(meeting_id.as_str(), room.room_id().as_str())

@@ -412,7 +412,8 @@ async fn a_reminder_first_removes_an_invitee_whose_consent_ended() {
 
 /// Bad input, each with a clear answer and nothing stored: someone not in the network as an
 /// invitee, a named invitee without consent (named only in the private chat), a moment the
-/// clocks skip, overlapping moments, a video link without the region's video service.
+/// clocks skip, overlapping moments, a video link without the region's video service, an
+/// action typed in the network room (where members without consent read).
 #[tokio::test]
 async fn bad_plans_are_refused_with_their_reason_and_plan_nothing() {
     let mock = network_with_consent().await;
@@ -462,6 +463,11 @@ async fn bad_plans_are_refused_with_their_reason_and_plan_nothing() {
             "!overleg voorstel; plaats video".to_owned(),
             "videodienst",
         ),
+        (
+            "$f",
+            format!("!actie {CARER} belt de school tot {}", typed(in_a_month)),
+            "Hier lezen anderen mee",
+        ),
     ];
     for (event_id, body, expected) in refusals {
         let body = body.as_str();
@@ -480,7 +486,7 @@ async fn bad_plans_are_refused_with_their_reason_and_plan_nothing() {
 }
 
 /// The day before an action is due its person is reminded in the meeting's room; once it is
-/// done, or the meeting called off, the timer says nothing.
+/// done, the timer says nothing.
 #[tokio::test]
 async fn an_action_is_reminded_until_it_is_done() {
     let mock = network_with_consent().await;
