@@ -312,15 +312,26 @@ impl TestClient {
     pub async fn wait_until_joined(&self, room_id: &RoomId, user: &UserId) -> Result<()> {
         let started = Instant::now();
         loop {
-            if let Some(room) = self.client.get_room(room_id)
-                && let Ok(Some(member)) = room.get_member_no_sync(user).await
-                && *member.membership()
-                    == matrix_sdk::ruma::events::room::member::MembershipState::Join
-            {
-                return Ok(());
+            if let Some(room) = self.client.get_room(room_id) {
+                // This client's own join shows in the room's state as soon as its sync has it;
+                // someone else's in their member event.
+                let own_join =
+                    user == self.user_id() && room.state() == matrix_sdk::RoomState::Joined;
+                let member_joined = matches!(
+                    room.get_member_no_sync(user).await,
+                    Ok(Some(member)) if *member.membership()
+                        == matrix_sdk::ruma::events::room::member::MembershipState::Join
+                );
+                if own_join || member_joined {
+                    return Ok(());
+                }
             }
             if started.elapsed() > PATIENCE {
-                bail!("{user} did not join {room_id} in time");
+                // Say what the server has, so a failure tells a slow sync from a removal.
+                let on_server = self.server_membership(room_id, user).await.ok().flatten();
+                bail!(
+                    "{user} did not join {room_id} in time (the server has them as {on_server:?})"
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -202,6 +202,34 @@ impl ElementPerson {
         Ok(())
     }
 
+    /// Taps the answer showing `answer` in the newest poll whose question contains `question`
+    /// (when several polls offer the same answers, as a meeting's moments do).
+    pub async fn vote_in(&self, question: &str, answer: &str) -> Result<()> {
+        let xpath = format!(
+            "(//*[{}][contains(normalize-space(), {})])[last()]//*[{}][contains(normalize-space(), {})]//*[{}]",
+            has_class("mx_MPollBody"),
+            xpath_literal(question),
+            has_class("mx_PollOption"),
+            xpath_literal(answer),
+            has_class("mx_StyledRadioButton")
+        );
+        let option = wait_for(
+            &self.browser,
+            &format!("the answer {answer:?} to {question:?}"),
+            || self.browser.client.find(Locator::XPath(&xpath)),
+        )
+        .await?;
+        self.browser
+            .client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'});",
+                vec![serde_json::to_value(&option)?],
+            )
+            .await?;
+        self.click(&option).await?;
+        Ok(())
+    }
+
     async fn any_button_shown(&self, label: &str) -> bool {
         self.browser
             .client

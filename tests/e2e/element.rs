@@ -131,6 +131,111 @@ async fn a_client_does_everything_in_element() -> Result<()> {
     Ok(())
 }
 
+/// A client plans a resource-group meeting and confirms the moment in Element Web by tapping:
+/// the meeting's own room comes as an invite, each moment is a poll answered with one tap, and
+/// once everyone answered, one tap on the bot's choice poll agrees it; the announcement and the
+/// calendar file follow, with no warnings in view.
+#[tokio::test]
+async fn a_client_plans_and_confirms_a_meeting_in_element() -> Result<()> {
+    let synapse = TestSynapse::start().await?;
+    let dir = tempfile::tempdir()?;
+    let element = ElementWeb::serve(&synapse).await?;
+    let bot =
+        InProcessBot::start_beside_element_web(&synapse, &fresh_sqlite_url(dir.path()), &element)
+            .await?;
+    let client_account = synapse.register(Persona::Client).await?;
+    let carer_account = synapse.register(Persona::Carer).await?;
+    let carer = TestClient::login(&synapse.base_url(), &carer_account).await?;
+
+    let mut client = ElementPerson::sign_in(&element, &client_account, "meeting-client").await?;
+    client.open_direct_chat(&element, &bot.user_id).await?;
+    client.wait_for_message("Kring-bot").await?;
+    client.send("!start").await?;
+    client.wait_for_message("Uw netwerk is gemaakt").await?;
+    client.open_room("Kring").await?;
+    client.accept_invite().await?;
+    client.wait_for_message("Dit is uw netwerk").await?;
+    client.dismiss_toasts().await?;
+    client
+        .send(&format!(
+            "!uitnodigen {} mantelzorger",
+            carer_account.user_id
+        ))
+        .await?;
+    let network_room = carer.wait_for_any_invite().await?;
+    carer.accept_invite(&network_room).await?;
+    client
+        .wait_for_message_with(&["Welkom", &carer_account.username])
+        .await?;
+
+    // In the private chat: the carer may see appointments; a meeting with the bot's suggestions.
+    client.open_room("kring").await?;
+    client
+        .send(&format!(
+            "!toestemming {} afspraken ja",
+            carer_account.user_id
+        ))
+        .await?;
+    client.wait_for_message("mag nu").await?;
+    client.send("!overleg voorstel; plaats video").await?;
+    client
+        .wait_for_message("Ik heb een overleg klaargezet")
+        .await?;
+
+    // The meeting's own room: the moments as polls, one tap each.
+    client.open_room("Overleg").await?;
+    client.accept_invite().await?;
+    client.wait_for_message("Welkom bij het overleg").await?;
+    client.wait_for_poll("Moment 3:").await?;
+    client.dismiss_toasts().await?;
+    let meeting_room = carer.wait_for_any_invite().await?;
+    let carer_meeting = carer.accept_invite(&meeting_room).await?;
+    let polls = {
+        let started = std::time::Instant::now();
+        loop {
+            let polls: Vec<_> = carer
+                .polls()
+                .into_iter()
+                .filter(|poll| poll.room_id == meeting_room && poll.question.starts_with("Moment "))
+                .collect();
+            if polls.len() == 3 {
+                break polls;
+            }
+            ensure!(
+                started.elapsed() < kring_testbed::PATIENCE,
+                "three moments: {polls:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    };
+    for poll in &polls {
+        let yes = poll.answer_containing("Ja").expect("Ja");
+        carer.vote(&carer_meeting, &poll.event_id, &yes).await?;
+    }
+    client.vote_in("Moment 1:", "Misschien").await?;
+    client.vote_in("Moment 2:", "Ja").await?;
+    client.vote_in("Moment 3:", "Nee").await?;
+    client.browser.screenshot("meeting-moments").await?;
+
+    // Everyone answered: one tap confirms the best moment.
+    client.wait_for_message("Iedereen heeft geantwoord").await?;
+    client.wait_for_poll("Welk moment kiest u").await?;
+    client.browser.screenshot("meeting-choice").await?;
+    client.vote("(beste)").await?;
+    client.wait_for_message("Het overleg is gepland").await?;
+    carer
+        .wait_for("the calendar file", |m| {
+            m.room_id == meeting_room && m.file.is_some()
+        })
+        .await?;
+    // Element shows the file after the announcement; a moment to draw it.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    no_warnings_in_view(&client, "the meeting's room").await?;
+    client.browser.screenshot("meeting-agreed").await?;
+    client.browser.close().await?;
+    Ok(())
+}
+
 /// Element Web pointed at a homeserver the browser cannot reach (nothing listens there): the
 /// sign-in page says so plainly instead of failing silently. It carries Kring's logo.
 #[tokio::test]
