@@ -375,3 +375,130 @@ async fn the_bots_keys_open_only_with_their_passphrase() -> Result<()> {
     assert!(reply.body.contains("Wie zitten er"), "{}", reply.body);
     Ok(())
 }
+
+/// A meeting survives SIGKILLs at its two risky moments, with nothing lost or doubled: the bot
+/// is killed the moment the plan of `!overleg` is stored (before its room, welcome and polls
+/// exist), and again the moment a reminder's timer has fired (before or while it is said).
+/// After each restart there is one meeting room, one welcome, three polls, one reminder.
+#[tokio::test]
+async fn a_meeting_killed_after_planning_and_at_its_reminder_loses_and_doubles_nothing()
+-> Result<()> {
+    let NetworkWithBotProcess {
+        synapse,
+        mut bot,
+        client,
+        room_id,
+        room,
+    } = NetworkWithBotProcess::start().await?;
+    let carer_account = synapse.register(Persona::Carer).await?;
+    let carer = TestClient::login(&synapse.base_url(), &carer_account).await?;
+    client
+        .send_text(
+            &room,
+            &format!("!uitnodigen {} mantelzorger", carer.user_id()),
+        )
+        .await?;
+    carer.wait_for_any_invite().await?;
+    carer.accept_invite(&room_id).await?;
+    let consent = client
+        .send_text(
+            &room,
+            &format!("!toestemming {} afspraken ja", carer.user_id()),
+        )
+        .await?;
+    let given = client.wait_for_reply_to(&consent).await?;
+    anyhow::ensure!(given.body.contains("mag nu"), "{}", given.body);
+
+    // Killed as soon as the meeting is stored: its room and polls are still to come.
+    let store = kring_store::Store::connect(&bot.database_url).await?;
+    let network = store
+        .network_by_room(room_id.as_str())
+        .await?
+        .context("stored")?;
+    client.send_text(&room, "!overleg voorstel").await?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let meeting = loop {
+        if let Some(meeting) = store.latest_meeting(&network.id).await? {
+            break meeting;
+        }
+        anyhow::ensure!(Instant::now() < deadline, "never planned:\n{}", bot.log());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    bot.kill_hard().await?;
+    eprintln!(
+        "killed after planning; room made before the kill: {}",
+        meeting.room_id.is_some()
+    );
+    bot.spawn()?;
+    let meeting_room = carer.wait_for_any_invite().await?;
+    carer.accept_invite(&meeting_room).await?;
+    carer
+        .wait_for_poll("the third moment", |poll| {
+            poll.room_id == meeting_room && poll.question.starts_with("Moment 3:")
+        })
+        .await?;
+    // Long enough for anything doubled to arrive: a command answered in the same lane after it.
+    let asked = client.send_text(&room, "!netwerk").await?;
+    client.wait_for_reply_to(&asked).await?;
+    let polls = carer
+        .polls()
+        .into_iter()
+        .filter(|poll| poll.room_id == meeting_room)
+        .count();
+    assert_eq!(polls, 3, "three moment polls, once each");
+    let welcomes = carer
+        .received()
+        .into_iter()
+        .filter(|m| m.room_id == meeting_room && m.body.contains("Welkom bij het overleg"))
+        .count();
+    assert_eq!(welcomes, 1, "one welcome");
+    let client_meeting = client.accept_invite(&meeting_room).await?;
+    assert!(
+        client.client.invited_rooms().is_empty(),
+        "no second meeting room"
+    );
+
+    // Agreed; then its hour-before reminder is made due now, and the bot killed when it fires.
+    let chosen = client.send_text(&client_meeting, "!overleg kies 1").await?;
+    client.wait_for_reply_to(&chosen).await?;
+    let timer_key = format!("{}:before-60", meeting.id);
+    sqlx::query("UPDATE timers SET due_at = $1 WHERE capability = 'meeting' AND timer_key = $2")
+        .bind(kring_testbed::now_millis() + 1500)
+        .bind(&timer_key)
+        .execute(store.pool())
+        .await?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let state = store.timer("meeting", &timer_key).await?;
+        if state.is_some_and(|stored| stored.state == kring_store::TimerState::Fired) {
+            break;
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "the reminder never fired:\n{}",
+            bot.log()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    bot.kill_hard().await?;
+    bot.spawn()?;
+    if let Err(error) = carer
+        .wait_for("the reminder", |m| {
+            m.room_id == meeting_room && m.body.starts_with("Herinnering")
+        })
+        .await
+    {
+        bail!("{error:#}\nbot log:\n{}", bot.log());
+    }
+    let asked = client.send_text(&room, "!netwerk").await?;
+    client.wait_for_reply_to(&asked).await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let reminders = carer
+        .received()
+        .into_iter()
+        .filter(|m| m.room_id == meeting_room && m.body.starts_with("Herinnering"))
+        .count();
+    assert_eq!(reminders, 1, "one reminder");
+    bot.kill_hard().await?;
+    Ok(())
+}
