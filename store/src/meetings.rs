@@ -417,6 +417,25 @@ fn meeting_from_row(
     })
 }
 
+async fn insert_candidate(
+    connection: &mut AnyConnection,
+    meeting_id: &MeetingId,
+    number: usize,
+    moment: &Moment,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO meeting_candidates (meeting_id, number, starts_at, minutes)
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(meeting_id.as_str())
+    .bind(number as i64)
+    .bind(moment.starts_at)
+    .bind(i64::from(moment.minutes))
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}
+
 /// `Change::Meeting`, inside the plan's transaction.
 pub(crate) async fn apply_meeting_change(
     connection: &mut AnyConnection,
@@ -458,16 +477,7 @@ pub(crate) async fn apply_meeting_change(
                 .await?;
             }
             for (number, moment) in candidates.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO meeting_candidates (meeting_id, number, starts_at, minutes)
-                     VALUES ($1, $2, $3, $4)",
-                )
-                .bind(meeting_id.as_str())
-                .bind(number as i64)
-                .bind(moment.starts_at)
-                .bind(i64::from(moment.minutes))
-                .execute(&mut *connection)
-                .await?;
+                insert_candidate(connection, meeting_id, number, moment).await?;
             }
         }
         MeetingChange::Vote {
@@ -530,16 +540,7 @@ pub(crate) async fn apply_meeting_change(
             moment,
             at,
         } => {
-            sqlx::query(
-                "INSERT INTO meeting_candidates (meeting_id, number, starts_at, minutes)
-                 VALUES ($1, $2, $3, $4)",
-            )
-            .bind(meeting_id.as_str())
-            .bind(*number as i64)
-            .bind(moment.starts_at)
-            .bind(i64::from(moment.minutes))
-            .execute(&mut *connection)
-            .await?;
+            insert_candidate(connection, meeting_id, *number, moment).await?;
             let moved = sqlx::query(
                 "UPDATE meetings SET chosen = $1, sequence = sequence + 1, updated_at = $2
                  WHERE meeting_id = $3 AND state = $4",

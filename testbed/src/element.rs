@@ -185,11 +185,15 @@ impl ElementPerson {
             xpath_literal(answer),
             has_class("mx_StyledRadioButton")
         );
-        let option = wait_for(
-            &self.browser,
-            &format!("the poll answer {answer:?}"),
-            || self.browser.client.find(Locator::XPath(&xpath)),
-        )
+        self.tap_answer(&xpath, &format!("the poll answer {answer:?}"))
+            .await
+    }
+
+    /// Waits for the poll answer at `xpath`, scrolls it into view and taps it.
+    async fn tap_answer(&self, xpath: &str, what: &str) -> Result<()> {
+        let option = wait_for(&self.browser, what, || {
+            self.browser.client.find(Locator::XPath(xpath))
+        })
         .await?;
         self.browser
             .client
@@ -213,21 +217,8 @@ impl ElementPerson {
             xpath_literal(answer),
             has_class("mx_StyledRadioButton")
         );
-        let option = wait_for(
-            &self.browser,
-            &format!("the answer {answer:?} to {question:?}"),
-            || self.browser.client.find(Locator::XPath(&xpath)),
-        )
-        .await?;
-        self.browser
-            .client
-            .execute(
-                "arguments[0].scrollIntoView({block: 'center'});",
-                vec![serde_json::to_value(&option)?],
-            )
-            .await?;
-        self.click(&option).await?;
-        Ok(())
+        self.tap_answer(&xpath, &format!("the answer {answer:?} to {question:?}"))
+            .await
     }
 
     async fn any_button_shown(&self, label: &str) -> bool {

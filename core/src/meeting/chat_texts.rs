@@ -419,6 +419,31 @@ fn list_words(language: Language, items: &[String]) -> String {
     }
 }
 
+/// A lead sentence about the meeting's moment, then its place when there is one: the head of
+/// the announcement, the move and the reminder.
+fn moment_and_place(lead: &str, rest: &str, language: Language, place: Option<&str>) -> Builder {
+    let builder = Builder::new().lead(lead, rest);
+    match place {
+        Some(place) => builder.rich(
+            Text::new()
+                .text(match language {
+                    Language::Dutch => "Plaats: ",
+                    Language::English => "Place: ",
+                })
+                .text(place),
+        ),
+        None => builder,
+    }
+}
+
+/// "(Nederlandse tijd)": the agreed time is Amsterdam's.
+fn in_dutch_time(language: Language, when: &str) -> String {
+    match language {
+        Language::Dutch => format!("{when} (Nederlandse tijd)."),
+        Language::English => format!("{when} (Dutch time)."),
+    }
+}
+
 /// The agreed meeting, with the calendar file after it. `reminders` are the minutes before it
 /// at which the invitees will be reminded (only those still ahead).
 pub fn meeting_agreed(
@@ -427,27 +452,17 @@ pub fn meeting_agreed(
     place: Option<&str>,
     reminders: &[u32],
 ) -> BotReply {
-    let when = moment_in_words(language, moment);
     let dutch = language == Language::Dutch;
-    let mut builder = Builder::new().lead(
+    let builder = moment_and_place(
         if dutch {
             "Het overleg is gepland: "
         } else {
             "The meeting is planned: "
         },
-        &if dutch {
-            format!("{when} (Nederlandse tijd).")
-        } else {
-            format!("{when} (Dutch time).")
-        },
+        &in_dutch_time(language, &moment_in_words(language, moment)),
+        language,
+        place,
     );
-    if let Some(place) = place {
-        builder = builder.rich(
-            Text::new()
-                .text(if dutch { "Plaats: " } else { "Place: " })
-                .text(place),
-        );
-    }
     let before: Vec<String> = reminders
         .iter()
         .map(|minutes| before_words(language, *minutes))
@@ -469,34 +484,23 @@ pub fn meeting_agreed(
 
 /// The agreed meeting moved, with the updated calendar file after it.
 pub fn meeting_moved(language: Language, moment: &Moment, place: Option<&str>) -> BotReply {
-    let when = moment_in_words(language, moment);
     let dutch = language == Language::Dutch;
-    let mut builder = Builder::new().lead(
+    moment_and_place(
         if dutch {
             "Het overleg is verzet naar "
         } else {
             "The meeting has moved to "
         },
-        &if dutch {
-            format!("{when} (Nederlandse tijd).")
-        } else {
-            format!("{when} (Dutch time).")
-        },
-    );
-    if let Some(place) = place {
-        builder = builder.rich(
-            Text::new()
-                .text(if dutch { "Plaats: " } else { "Place: " })
-                .text(place),
-        );
-    }
-    builder
-        .paragraph(if dutch {
-            "Hieronder staat het bestand dat uw agenda bijwerkt. De herinneringen gaan mee."
-        } else {
-            "Below is the file that updates your calendar. The reminders move with it."
-        })
-        .build()
+        &in_dutch_time(language, &moment_in_words(language, moment)),
+        language,
+        place,
+    )
+    .paragraph(if dutch {
+        "Hieronder staat het bestand dat uw agenda bijwerkt. De herinneringen gaan mee."
+    } else {
+        "Below is the file that updates your calendar. The reminders move with it."
+    })
+    .build()
 }
 
 /// The meeting is called off.
@@ -522,23 +526,11 @@ pub fn meeting_cancelled(language: Language, moment: Option<&Moment>) -> BotRepl
 /// A reminder of the agreed meeting.
 pub fn meeting_reminder(language: Language, moment: &Moment, place: Option<&str>) -> BotReply {
     let when = moment_in_words(language, moment);
-    let dutch = language == Language::Dutch;
-    let mut builder = Builder::new().lead(
-        if dutch { "Herinnering: " } else { "Reminder: " },
-        &if dutch {
-            format!("het overleg is op {when}.")
-        } else {
-            format!("the meeting is on {when}.")
-        },
-    );
-    if let Some(place) = place {
-        builder = builder.rich(
-            Text::new()
-                .text(if dutch { "Plaats: " } else { "Place: " })
-                .text(place),
-        );
-    }
-    builder.build()
+    let (lead, rest) = match language {
+        Language::Dutch => ("Herinnering: ", format!("het overleg is op {when}.")),
+        Language::English => ("Reminder: ", format!("the meeting is on {when}.")),
+    };
+    moment_and_place(lead, &rest, language, place).build()
 }
 
 /// The logbook's words for what someone did: "Anna plande een overleg".

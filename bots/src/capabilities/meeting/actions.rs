@@ -90,14 +90,7 @@ pub(crate) async fn add(
     let number = meeting.actions.len() + 1;
     let lane = context.bot.store.network_room(&asking.network.id).await?;
     let mut plan = Plan::new();
-    super::recheck_consent(
-        context.bot,
-        &asking.network,
-        &meeting,
-        &mut plan,
-        context.now,
-    )
-    .await?;
+    asking.recheck(&meeting, &mut plan).await?;
     plan.change(Change::Meeting(MeetingChange::AddAction {
         meeting_id: meeting.id.clone(),
         number,
@@ -160,14 +153,7 @@ pub(crate) async fn done(asking: &Asking<'_>, number: usize) -> Result<Plan, Bot
         return list(asking).await;
     }
     let mut plan = Plan::new();
-    super::recheck_consent(
-        context.bot,
-        &asking.network,
-        &meeting,
-        &mut plan,
-        context.now,
-    )
-    .await?;
+    asking.recheck(&meeting, &mut plan).await?;
     plan.change(Change::Meeting(MeetingChange::ActionDone {
         meeting_id: meeting.id.clone(),
         number,
@@ -219,14 +205,7 @@ pub(crate) async fn list(asking: &Asking<'_>) -> Result<Plan, BotError> {
         return asking.answer(actions_list(context.language, &lines));
     }
     let mut plan = Plan::new();
-    super::recheck_consent(
-        context.bot,
-        &asking.network,
-        &meeting,
-        &mut plan,
-        context.now,
-    )
-    .await?;
+    asking.recheck(&meeting, &mut plan).await?;
     announce(
         asking,
         &mut plan,

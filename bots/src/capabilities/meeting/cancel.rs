@@ -26,14 +26,7 @@ pub(crate) async fn cancel(asking: &Asking<'_>) -> Result<Plan, BotError> {
         return asking.problem(&MeetingProblem::NoneOpen);
     };
     let mut plan = Plan::new();
-    super::recheck_consent(
-        context.bot,
-        &asking.network,
-        meeting,
-        &mut plan,
-        context.now,
-    )
-    .await?;
+    asking.recheck(meeting, &mut plan).await?;
     plan.change(Change::Meeting(MeetingChange::Cancel {
         meeting_id: meeting.id.clone(),
         at: context.now,

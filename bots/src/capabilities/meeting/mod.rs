@@ -111,6 +111,19 @@ impl Asking<'_> {
         Ok(Some(plan))
     }
 
+    /// `recheck_consent` for this command's network, at its time.
+    pub(crate) async fn recheck(&self, meeting: &Meeting, plan: &mut Plan) -> Result<(), BotError> {
+        recheck_consent(
+            self.context.bot,
+            &self.network,
+            meeting,
+            plan,
+            self.context.now,
+        )
+        .await
+        .map(|_| ())
+    }
+
     pub(crate) async fn names(
         &self,
         extra: &[&MatrixId],

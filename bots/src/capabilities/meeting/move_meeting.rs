@@ -37,14 +37,7 @@ pub(crate) async fn move_meeting(asking: &Asking<'_>, typed: &str) -> Result<Pla
     };
     let lane = context.bot.store.network_room(&asking.network.id).await?;
     let mut plan = Plan::new();
-    super::recheck_consent(
-        context.bot,
-        &asking.network,
-        meeting,
-        &mut plan,
-        context.now,
-    )
-    .await?;
+    asking.recheck(meeting, &mut plan).await?;
     plan.change(Change::Meeting(MeetingChange::Move {
         meeting_id: meeting.id.clone(),
         number: meeting.candidates.len(),

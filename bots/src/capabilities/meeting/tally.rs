@@ -36,7 +36,7 @@ pub(crate) async fn show(asking: &Asking<'_>) -> Result<Plan, BotError> {
         return asking.answer(reply);
     }
     let mut plan = Plan::new();
-    super::recheck_consent(context.bot, network, meeting, &mut plan, context.now).await?;
+    asking.recheck(meeting, &mut plan).await?;
     announce(
         asking,
         &mut plan,

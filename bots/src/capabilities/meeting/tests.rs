@@ -224,6 +224,30 @@ async fn another_member_proposes_the_client_decides_and_one_meeting_at_a_time() 
     assert!(reply.plain.contains("al een overleg"), "{}", reply.plain);
 }
 
+/// A meeting of network n1 with the carer invited, agreed for its one moment at `starts_at`.
+fn agreed_with_the_carer(meeting_id: &MeetingId, starts_at: i64) -> [Change; 2] {
+    [
+        Change::Meeting(MeetingChange::Plan {
+            meeting_id: meeting_id.clone(),
+            network_id: NetworkId::parse("n1").unwrap(),
+            planned_by: id(CLIENT),
+            invitees: vec![id(CARER)],
+            candidates: vec![kring_core::meeting::Moment {
+                starts_at,
+                minutes: 60,
+            }],
+            place: None,
+            answer_by: starts_at,
+            at: 2,
+        }),
+        Change::Meeting(MeetingChange::Agree {
+            meeting_id: meeting_id.clone(),
+            candidate: 0,
+            at: 2,
+        }),
+    ]
+}
+
 fn vote_entry(event_id: &str, room: &str, sender: &str, poll: &str, answer: &str) -> InboxEntry {
     InboxEntry {
         event_id: event_id.into(),
@@ -359,35 +383,19 @@ async fn a_reminder_first_removes_an_invitee_whose_consent_ended() {
     let starts_at = bot.clock.now_millis() + 86_400_000;
     received_command(bot, "$setup", NETWORK_ROOM, CLIENT, "!overleg", 2).await;
     let mut setup = Plan::new();
+    setup.change(Change::GiveConsent {
+        network_id: network_id.clone(),
+        grant_id: "g1".into(),
+        subject: kring_core::consent::Subject::Member { user: id(CARER) },
+        kind: InfoKind::Appointments,
+        given_by: id(CLIENT),
+        on_behalf_of: None,
+        at: 2,
+        ends_at: Some(3),
+    });
     setup
-        .change(Change::GiveConsent {
-            network_id: network_id.clone(),
-            grant_id: "g1".into(),
-            subject: kring_core::consent::Subject::Member { user: id(CARER) },
-            kind: InfoKind::Appointments,
-            given_by: id(CLIENT),
-            on_behalf_of: None,
-            at: 2,
-            ends_at: Some(3),
-        })
-        .change(Change::Meeting(MeetingChange::Plan {
-            meeting_id: meeting_id.clone(),
-            network_id,
-            planned_by: id(CLIENT),
-            invitees: vec![id(CARER)],
-            candidates: vec![kring_core::meeting::Moment {
-                starts_at,
-                minutes: 60,
-            }],
-            place: None,
-            answer_by: starts_at,
-            at: 2,
-        }))
-        .change(Change::Meeting(MeetingChange::Agree {
-            meeting_id: meeting_id.clone(),
-            candidate: 0,
-            at: 2,
-        }));
+        .changes
+        .extend(agreed_with_the_carer(&meeting_id, starts_at));
     bot.store
         .apply_plan(bot_name, "$setup", &setup)
         .await
@@ -497,33 +505,17 @@ async fn an_action_is_reminded_until_it_is_done() {
     received_command(bot, "$setup", NETWORK_ROOM, CLIENT, "!overleg", 2).await;
     let mut setup = Plan::new();
     setup
-        .change(Change::Meeting(MeetingChange::Plan {
-            meeting_id: meeting_id.clone(),
-            network_id: NetworkId::parse("n1").unwrap(),
-            planned_by: id(CLIENT),
-            invitees: vec![id(CARER)],
-            candidates: vec![kring_core::meeting::Moment {
-                starts_at,
-                minutes: 60,
-            }],
-            place: None,
-            answer_by: starts_at,
-            at: 2,
-        }))
-        .change(Change::Meeting(MeetingChange::Agree {
-            meeting_id: meeting_id.clone(),
-            candidate: 0,
-            at: 2,
-        }))
-        .change(Change::Meeting(MeetingChange::AddAction {
-            meeting_id: meeting_id.clone(),
-            number: 1,
-            responsible: id(CARER),
-            text: "belt de school".into(),
-            due_at: starts_at + 7 * 86_400_000,
-            by: id(CLIENT),
-            at: 2,
-        }));
+        .changes
+        .extend(agreed_with_the_carer(&meeting_id, starts_at));
+    setup.change(Change::Meeting(MeetingChange::AddAction {
+        meeting_id: meeting_id.clone(),
+        number: 1,
+        responsible: id(CARER),
+        text: "belt de school".into(),
+        due_at: starts_at + 7 * 86_400_000,
+        by: id(CLIENT),
+        at: 2,
+    }));
     bot.store
         .apply_plan(bot_name, "$setup", &setup)
         .await
