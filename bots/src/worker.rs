@@ -35,6 +35,9 @@ pub(crate) async fn run(
     let bot_name = bot.identity.user_id.to_string();
     let holder = bot.identity.device_id.to_string();
     let mut last_sweep: Option<std::time::Instant> = None;
+    // When the soonest stored timer is due, as the last look found it: the worker wakes for it
+    // rather than at its next look, so a timer fires within milliseconds of its time.
+    let mut next_timer: Option<i64> = None;
     let mut last_renewal = std::time::Instant::now();
     let mut busy: HashSet<String> = HashSet::new();
     let mut lanes: JoinSet<(String, Result<(), BotError>)> = JoinSet::new();
@@ -94,21 +97,35 @@ pub(crate) async fn run(
         }
         // Due timers are looked for once a second, not before every answer, and after the
         // waiting rooms are under way: a command that woke the worker does not wait for it.
-        if last_sweep.is_none_or(|at| at.elapsed() >= IDLE_LOOK) {
+        let timer_due = next_timer.is_some_and(|due| due <= bot.clock.now_millis());
+        if timer_due || last_sweep.is_none_or(|at| at.elapsed() >= IDLE_LOOK) {
             match sweep(&bot).await {
-                // What it put into the inbox is answered at once, not after the next second.
-                Ok(true) => bot.wake_worker.notify_one(),
-                Ok(false) => {}
-                Err(error) => warn!(%error, "could not look for due timers; retrying"),
+                Ok(swept) => {
+                    // What it put into the inbox is answered at once, not after the next second.
+                    if swept.added {
+                        bot.wake_worker.notify_one();
+                    }
+                    next_timer = swept.next_timer;
+                }
+                Err(error) => {
+                    // Not woken early again until a look succeeds: no tight loop on a failing store.
+                    next_timer = None;
+                    warn!(%error, "could not look for due timers; retrying");
+                }
             }
             last_sweep = Some(std::time::Instant::now());
         }
+        // A timer set since the last look (by a plan, or another process) is found at the next
+        // one, at most a second later.
+        let until_next_look = next_timer
+            .map(|due| Duration::from_millis((due - bot.clock.now_millis()).max(0) as u64))
+            .map_or(IDLE_LOOK, |wait| wait.min(IDLE_LOOK));
         tokio::select! {
             _ = bot.wake_worker.notified() => {}
             _ = shutdown.changed() => {}
             // Work also arrives from outside the sync (the bridge records used invite links,
             // timers come due), so an idle worker looks again every second.
-            _ = tokio::time::sleep(IDLE_LOOK) => {}
+            _ = tokio::time::sleep(until_next_look) => {}
             Some(done) = lanes.join_next(), if !lanes.is_empty() => {
                 let (lane, answered) = lane_ended(done)?;
                 busy.remove(&lane);
@@ -256,10 +273,18 @@ async fn answer_lane(
     }
 }
 
+/// What one look for due timers found.
+struct Swept {
+    /// Whether anything was put into the inbox.
+    added: bool,
+    /// When the soonest timer still to fire is due.
+    next_timer: Option<i64>,
+}
+
 /// Timers that came due become inbox entries (`kring_store::Store::fire_due_timers`), which
 /// the rules then plan like any other event; and what reaches the bot from outside the sync is
-/// picked up. Says whether anything was put into the inbox.
-async fn sweep(bot: &Bot) -> Result<bool, BotError> {
+/// picked up.
+async fn sweep(bot: &Bot) -> Result<Swept, BotError> {
     let bot_name = bot.identity.user_id.as_str();
     let mut added = false;
     loop {
@@ -305,7 +330,10 @@ async fn sweep(bot: &Bot) -> Result<bool, BotError> {
             .await?;
         added = true;
     }
-    Ok(added)
+    Ok(Swept {
+        added,
+        next_timer: bot.store.next_timer_due().await?,
+    })
 }
 
 /// How often a plan is made again because another process wrote meanwhile, before the entry

@@ -201,6 +201,15 @@ impl Store {
         Ok(outcome)
     }
 
+    /// When the soonest timer still to fire is due, so the worker can wake for it instead of
+    /// finding it at its next look.
+    pub async fn next_timer_due(&self) -> Result<Option<i64>> {
+        let row = sqlx::query("SELECT MIN(due_at) AS due_at FROM timers WHERE state = 'scheduled'")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("due_at")?)
+    }
+
     /// One capability's timer, whatever its state.
     pub async fn timer(&self, capability: &str, key: &str) -> Result<Option<StoredTimer>> {
         let row = sqlx::query(

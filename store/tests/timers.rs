@@ -121,12 +121,15 @@ async fn a_moved_timer_fires_at_its_new_time_and_a_cancelled_one_never(store: St
         ],
     )
     .await?;
+    // The worker wakes for the soonest timer still to fire: the moved one, not the cancelled.
+    assert_eq!(store.next_timer_due().await?, Some(3_000));
     assert_eq!(store.fire_due_timers(BOT, 2_000, 10).await?.fired, 0);
     assert_eq!(
         store.timer("test", "cancelled").await?.map(|t| t.state),
         Some(TimerState::Cancelled)
     );
     assert_eq!(store.fire_due_timers(BOT, 3_000, 10).await?.fired, 1);
+    assert_eq!(store.next_timer_due().await?, None, "nothing left to fire");
     // Fired, then scheduled again (the next reminder of a series): it fires again.
     plan_with(
         &store,
