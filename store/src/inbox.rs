@@ -138,6 +138,8 @@ pub struct InboxEntry {
     pub state: InboxState,
     pub attempts: i64,
     pub reply_event_id: Option<String>,
+    /// When the bot was done with it (answered, or settled without an answer).
+    pub answered_at: Option<i64>,
 }
 
 impl InboxEntry {
@@ -165,6 +167,7 @@ impl InboxEntry {
             state: InboxState::from_code(&row.try_get::<String, _>("state")?)?,
             attempts: row.try_get("attempts")?,
             reply_event_id: row.try_get("reply_event_id")?,
+            answered_at: row.try_get("answered_at")?,
         })
     }
 }
@@ -174,7 +177,7 @@ impl InboxEntry {
 macro_rules! select_inbox {
     ($tail:literal) => {
         concat!(
-            "SELECT event_id, room_id, sender, kind, body, encrypted_event, origin_ts, received_at, state, attempts, reply_event_id FROM inbox ",
+            "SELECT event_id, room_id, sender, kind, body, encrypted_event, origin_ts, received_at, state, attempts, reply_event_id, answered_at FROM inbox ",
             $tail
         )
     };

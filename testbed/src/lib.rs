@@ -11,6 +11,7 @@ mod browser;
 mod client;
 mod consent;
 mod element;
+pub mod network;
 mod postgres;
 mod proxy;
 mod python_tool;

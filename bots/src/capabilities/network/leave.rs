@@ -64,6 +64,7 @@ mod tests {
             state: InboxState::Pending,
             attempts: 0,
             reply_event_id: None,
+            answered_at: None,
         };
         let context = Context {
             bot: &mock.bot,
