@@ -5,8 +5,9 @@
 mod calendar;
 mod clock;
 mod recurrence;
+mod rrule;
 
-pub use calendar::{Bevrijdingsdag, DayOff, DutchHoliday, RegionCalendar};
+pub use calendar::{Bevrijdingsdag, DayOff, DutchHoliday, RegionCalendar, start_of_local_day};
 pub use clock::{Clock, SystemClock, TestClock};
 pub use recurrence::{Recurrence, RecurrenceError};
 

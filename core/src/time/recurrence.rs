@@ -1,5 +1,6 @@
-//! Recurring schedules as a region or a network writes them: a five-field cron expression
-//! ("minute hour day-of-month month day-of-week") read as Amsterdam wall-clock time.
+//! Recurring schedules as a region or a network writes them, read as Amsterdam wall-clock
+//! time: a five-field cron expression ("minute hour day-of-month month day-of-week"), or an
+//! RFC 5545 recurrence rule (`FREQ=MONTHLY;INTERVAL=3`, see `rrule.rs`) that runs from a start.
 
 use super::LOCAL_TIME_ZONE;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
@@ -14,22 +15,44 @@ pub enum RecurrenceError {
     FieldCount(usize, String),
     #[error("the schedule {0:?} is not a valid cron expression: {1}")]
     Invalid(String, String),
+    #[error("the recurrence rule {0:?} cannot be read: {1}")]
+    Rule(String, String),
 }
 
 /// A schedule that repeats in local time: "0 9 * * 1" is every Monday at nine in Amsterdam,
 /// summer and winter alike. Days of the week count as in standard cron (0 or 7 Sunday, 1
 /// Monday, or the names MON…SUN). Unlike classic cron, a day of the month and a day of the week
 /// must both match: "0 10 1-7 * 1" is the first Monday of the month.
+///
+/// A recurrence rule runs from a start instead (the meeting it follows): `FREQ=MONTHLY;INTERVAL=3`
+/// is three months after it, at the same time of day.
 #[derive(Clone, Debug)]
 pub struct Recurrence {
     source: String,
-    schedule: cron::Schedule,
+    kind: Kind,
+}
+
+#[derive(Clone, Debug)]
+enum Kind {
+    Cron(Box<cron::Schedule>),
+    Rule(super::rrule::Rule),
 }
 
 impl FromStr for Recurrence {
     type Err = RecurrenceError;
 
     fn from_str(source: &str) -> Result<Self, Self::Err> {
+        let trimmed = source.trim();
+        if trimmed.to_ascii_uppercase().starts_with("FREQ=")
+            || trimmed.to_ascii_uppercase().starts_with("RRULE:")
+        {
+            let rule = super::rrule::parse(trimmed)
+                .map_err(|reason| RecurrenceError::Rule(source.to_owned(), reason))?;
+            return Ok(Self {
+                source: trimmed.to_owned(),
+                kind: Kind::Rule(rule),
+            });
+        }
         let fields = source.split_whitespace().count();
         if fields != 5 {
             return Err(RecurrenceError::FieldCount(fields, source.to_owned()));
@@ -43,7 +66,7 @@ impl FromStr for Recurrence {
             .map_err(|error| RecurrenceError::Invalid(source.to_owned(), error.to_string()))?;
         Ok(Self {
             source: source.to_owned(),
-            schedule,
+            kind: Kind::Cron(Box::new(schedule)),
         })
     }
 }
@@ -53,16 +76,38 @@ impl Recurrence {
         &self.source
     }
 
-    /// The first time strictly after `after`. Wall-clock times are kept: a time that the change
-    /// to summer time skips happens just after the gap, and a time that the change back
-    /// repeats happens once, the first time.
+    /// Whether this is a rhythm that runs from a start (a recurrence rule) rather than a
+    /// calendar of its own (cron).
+    pub fn runs_from_a_start(&self) -> bool {
+        matches!(self.kind, Kind::Rule(_))
+    }
+
+    /// The first time strictly after `after`; a recurrence rule counts from `after` itself.
+    /// Wall-clock times are kept: a time that the change to summer time skips happens just
+    /// after the gap, and a time that the change back repeats happens once, the first time.
     pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.next_from(after, after)
+    }
+
+    /// The first time strictly after `after` of the series that starts at `start` (a cron
+    /// expression has no start: it is `next_after`).
+    pub fn next_from(&self, start: DateTime<Utc>, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let schedule = match &self.kind {
+            Kind::Cron(schedule) => schedule,
+            Kind::Rule(rule) => {
+                let start = start.with_timezone(&LOCAL_TIME_ZONE).naive_local();
+                return rule
+                    .occurrences(start)
+                    .filter_map(wall_clock_instant)
+                    .find(|instant| *instant > after);
+            }
+        };
         let wall = after.with_timezone(&LOCAL_TIME_ZONE).naive_local();
         // Searched over wall-clock times (as if they were UTC) from a little before, because
         // near a change of the clocks the next wall-clock time can map onto an instant before
         // or at `after`; those are passed over.
         let start = Utc.from_utc_datetime(&(wall - chrono::Duration::hours(2)));
-        self.schedule
+        schedule
             .after(&start)
             .take(64)
             .filter_map(|candidate| wall_clock_instant(candidate.naive_utc()))
@@ -171,6 +216,33 @@ mod tests {
                 utc(2026, 10, 27, 1, 30),
             ]
         );
+    }
+
+    #[test]
+    fn a_rule_keeps_the_local_time_of_its_start_across_the_changes_of_the_clocks() {
+        let rhythm: Recurrence = "FREQ=MONTHLY;INTERVAL=3".parse().expect("valid");
+        assert!(rhythm.runs_from_a_start());
+        // Monday 15 February 2027 at 14:00 (UTC+1); three months on is 15 May, summer time.
+        let start = utc(2027, 2, 15, 13, 0);
+        assert_eq!(
+            rhythm.next_from(start, start),
+            Some(utc(2027, 5, 15, 12, 0))
+        );
+        // From August (UTC+2) to November (UTC+1).
+        let summer = utc(2027, 8, 16, 12, 0);
+        assert_eq!(
+            rhythm.next_from(summer, summer),
+            Some(utc(2027, 11, 16, 13, 0))
+        );
+        // Counted from the start, not from `after`: the one after the next.
+        assert_eq!(
+            rhythm.next_from(start, utc(2027, 5, 15, 12, 0)),
+            Some(utc(2027, 8, 15, 12, 0))
+        );
+        let bad = "FREQ=MONTHLY;COUNT=2"
+            .parse::<Recurrence>()
+            .expect_err("refused");
+        assert!(matches!(bad, RecurrenceError::Rule(..)), "{bad}");
     }
 
     #[test]
