@@ -54,6 +54,8 @@ pub struct BotMetrics {
     pub stage_queued_seconds: Histogram,
     pub stage_plan_seconds: Histogram,
     pub stage_send_seconds: Histogram,
+    /// What the capabilities count for the region's beheer.
+    pub(crate) capabilities: crate::capabilities::CapabilityMetrics,
 }
 
 fn stage_histogram() -> Histogram {
@@ -88,6 +90,9 @@ impl BotMetrics {
             stage_queued_seconds: stage_histogram(),
             stage_plan_seconds: stage_histogram(),
             stage_send_seconds: stage_histogram(),
+            capabilities: crate::capabilities::CapabilityMetrics::register(
+                registry.sub_registry_with_prefix("kring_bot"),
+            ),
         };
         let bots = registry.sub_registry_with_prefix("kring_bot");
         bots.register(

@@ -50,6 +50,9 @@ pub(crate) async fn run(bot: Arc<Bot>, mut shutdown: watch::Receiver<bool>) {
             warn!(%error, "reconcile: could not list the open networks; next time");
             bot.metrics.reconcile_failures.inc();
         }
+        if let Err(error) = crate::capabilities::refresh_figures(&bot).await {
+            warn!(%error, "could not count the figures for the region; next time");
+        }
         if sleep_or_shutdown(&mut shutdown, MISSING_ROOMS_EVERY).await {
             return;
         }

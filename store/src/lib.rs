@@ -12,6 +12,7 @@ mod timers;
 
 pub use identities::ConfirmedIdentity;
 pub use inbox::{InboxEntry, InboxKind, InboxState, NewInboxEntry};
+pub use meetings::MeetingFigureRows;
 pub use networks::{LinkLookup, NETWORK_CHOICE_STANDS_MS, PendingEffect, PlanBasis, PlanWritten};
 pub use timers::{FiredTimers, StoredTimer, TimerState, fired_timer_event_id};
 

@@ -4,8 +4,10 @@
 use crate::networks::state_written;
 use crate::{Result, Store, StoreError, stored, stored_if_any};
 use kring_core::MatrixId;
+use kring_core::meeting::figures::{ActionRow, MeetingRow};
 use kring_core::meeting::{
-    Answer, Candidate, Meeting, MeetingChange, MeetingId, MeetingState, Moment, PlanAction, Vote,
+    Answer, Candidate, Meeting, MeetingChange, MeetingId, MeetingState, Moment, PlanAction,
+    PlanGoal, Vote,
 };
 use kring_core::network::NetworkId;
 use sqlx::any::AnyRow;
@@ -13,7 +15,7 @@ use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 const MEETING_COLUMNS: &str = "meeting_id, network_id, planned_by, room_id, place, state, chosen, \
                                sequence, answer_by, choice_asked_at, choice_poll_event_id, \
-                               candidate_polls_ended_at, choice_poll_ended_at, created_at";
+                               candidate_polls_ended_at, choice_poll_ended_at, recorder, created_at";
 
 fn answer_code(answer: Answer) -> &'static str {
     match answer {
@@ -34,6 +36,14 @@ fn answer_from_code(code: &str) -> Result<Answer> {
 
 fn index(value: i64, column: &str) -> Result<usize> {
     usize::try_from(value).map_err(|_| StoreError::Corrupt(format!("{column}: not a number")))
+}
+
+/// See [`Store::meeting_figure_rows`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MeetingFigureRows {
+    pub open_networks: usize,
+    pub meetings: Vec<MeetingRow>,
+    pub actions: Vec<ActionRow>,
 }
 
 impl Store {
@@ -140,6 +150,74 @@ impl Store {
             .meeting(&meeting_id)
             .await?
             .map(|meeting| (meeting, number)))
+    }
+
+    /// What the region's meeting figures for `[from, to)` are counted from
+    /// (`kring_core::meeting::figures`): the open networks, the meetings whose chosen moment or
+    /// end of date finding falls in it, and the actions due in it. Counts and times only.
+    pub async fn meeting_figure_rows(&self, from: i64, to: i64) -> Result<MeetingFigureRows> {
+        let networks = sqlx::query("SELECT network_id FROM networks WHERE state <> 'closed'")
+            .fetch_all(&self.pool)
+            .await?;
+        let open: std::collections::HashMap<String, usize> = networks
+            .iter()
+            .enumerate()
+            .map(|(n, row)| Ok((row.try_get::<String, _>("network_id")?, n)))
+            .collect::<Result<_>>()?;
+        let rows = sqlx::query(
+            "SELECT m.network_id, m.state, m.choice_asked_at, c.starts_at,
+               (SELECT COUNT(*) FROM meeting_invitees i WHERE i.meeting_id = m.meeting_id) AS invitees,
+               (SELECT COUNT(DISTINCT v.voter) FROM meeting_votes v
+                  JOIN meeting_invitees i ON i.meeting_id = v.meeting_id AND i.user_id = v.voter
+                  WHERE v.meeting_id = m.meeting_id) AS answered
+             FROM meetings m
+             LEFT JOIN meeting_candidates c ON c.meeting_id = m.meeting_id AND c.number = m.chosen
+             WHERE (c.starts_at >= $1 AND c.starts_at < $2)
+                OR (m.choice_asked_at >= $1 AND m.choice_asked_at < $2)",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        let count = |row: &AnyRow, column: &str| -> Result<u32> {
+            u32::try_from(row.try_get::<i64, _>(column)?)
+                .map_err(|_| StoreError::Corrupt(format!("{column}: not a count")))
+        };
+        let meetings = rows
+            .iter()
+            .map(|row| {
+                let state: String = row.try_get("state")?;
+                Ok(MeetingRow {
+                    network: open.get(&row.try_get::<String, _>("network_id")?).copied(),
+                    state: MeetingState::from_code(&state)
+                        .ok_or_else(|| StoreError::Corrupt(format!("meeting state {state:?}")))?,
+                    starts_at: row.try_get("starts_at")?,
+                    choice_asked_at: row.try_get("choice_asked_at")?,
+                    invitees: count(row, "invitees")?,
+                    answered: count(row, "answered")?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        let actions = sqlx::query(
+            "SELECT due_at, done_at FROM meeting_actions WHERE due_at >= $1 AND due_at < $2",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(ActionRow {
+                due_at: row.try_get("due_at")?,
+                done_at: row.try_get("done_at")?,
+            })
+        })
+        .collect::<Result<_>>()?;
+        Ok(MeetingFigureRows {
+            open_networks: open.len(),
+            meetings,
+            actions,
+        })
     }
 
     /// Each voter's latest answer per candidate.
@@ -362,8 +440,23 @@ impl Store {
             })
         })
         .collect::<Result<Vec<_>>>()?;
+        let goals = sqlx::query(
+            "SELECT number, goal_text FROM meeting_goals WHERE meeting_id = $1 ORDER BY number",
+        )
+        .bind(&meeting_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(PlanGoal {
+                number: index(row.try_get("number")?, "number")?,
+                text: row.try_get("goal_text")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
         let mut meeting = meeting_from_row(&row, invitees, candidates)?;
         meeting.actions = actions;
+        meeting.goals = goals;
         Ok(Some(meeting))
     }
 }
@@ -412,7 +505,9 @@ fn meeting_from_row(
         choice_poll_ended: row
             .try_get::<Option<i64>, _>("choice_poll_ended_at")?
             .is_some(),
+        goals: Vec::new(),
         actions: Vec::new(),
+        recorder: stored_if_any(row, "recorder")?,
         created_at: row.try_get("created_at")?,
     })
 }
@@ -622,6 +717,37 @@ pub(crate) async fn apply_meeting_change(
             .bind(*number as i64)
             .execute(&mut *connection)
             .await?;
+        }
+        MeetingChange::AddGoal {
+            meeting_id,
+            number,
+            text,
+            by,
+            at,
+        } => {
+            sqlx::query(
+                "INSERT INTO meeting_goals (meeting_id, number, goal_text, created_by, created_at)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(meeting_id.as_str())
+            .bind(*number as i64)
+            .bind(text)
+            .bind(by.as_str())
+            .bind(at)
+            .execute(&mut *connection)
+            .await?;
+        }
+        MeetingChange::AppointRecorder {
+            meeting_id,
+            recorder,
+            at,
+        } => {
+            sqlx::query("UPDATE meetings SET recorder = $1, updated_at = $2 WHERE meeting_id = $3")
+                .bind(recorder.as_str())
+                .bind(at)
+                .bind(meeting_id.as_str())
+                .execute(&mut *connection)
+                .await?;
         }
         MeetingChange::RemoveInvitee { meeting_id, user } => {
             sqlx::query("DELETE FROM meeting_invitees WHERE meeting_id = $1 AND user_id = $2")

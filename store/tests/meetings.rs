@@ -1,7 +1,7 @@
 //! The meeting capability's tables on SQLite and on a real PostgreSQL: a planned meeting reads
 //! back whole, each voter's latest answer counts, agreeing happens once, a move and a
 //! cancellation each raise the calendar's SEQUENCE, and what effects learn (the room, the
-//! polls) is counted as a write.
+//! polls) is counted as a write; the region's figures are counted from the right rows.
 
 use anyhow::Result;
 use kring_core::MatrixId;
@@ -17,6 +17,7 @@ on_both_databases!(
     a_meeting_is_agreed_once_and_a_cancellation_raises_its_sequence,
     what_effects_learn_is_counted_as_a_write,
     the_plans_actions_are_kept_in_order_and_done_once,
+    the_regions_figures_count_invitees_who_answered_and_actions_due,
 );
 
 const BOT: &str = "@kring:kring.test";
@@ -320,5 +321,134 @@ async fn the_plans_actions_are_kept_in_order_and_done_once(store: Store) -> Resu
     // Marked done again: the first time stays.
     plan_with(&store, "$d2", vec![done]).await?;
     assert!(store.meeting("mtg-test").await?.expect("stored").actions[0].done);
+
+    // The goals, in order, and whom the client appointed to write the plan down.
+    let goal = |number, text: &str| {
+        Change::Meeting(MeetingChange::AddGoal {
+            meeting_id: meeting_id(),
+            number,
+            text: text.into(),
+            by: id("mother"),
+            at: 5,
+        })
+    };
+    plan_with(
+        &store,
+        "$goals",
+        vec![
+            Change::Meeting(MeetingChange::AppointRecorder {
+                meeting_id: meeting_id(),
+                recorder: id("mother"),
+                at: 5,
+            }),
+            goal(1, "weer naar mijn werk"),
+            goal(2, "elke week sporten"),
+        ],
+    )
+    .await?;
+    let meeting = store.meeting("mtg-test").await?.expect("stored");
+    assert_eq!(meeting.recorder, Some(id("mother")));
+    let goals: Vec<(usize, &str)> = meeting
+        .goals
+        .iter()
+        .map(|goal| (goal.number, goal.text.as_str()))
+        .collect();
+    assert_eq!(
+        goals,
+        [(1, "weer naar mijn werk"), (2, "elke week sporten")]
+    );
+    Ok(())
+}
+
+async fn the_regions_figures_count_invitees_who_answered_and_actions_due(
+    store: Store,
+) -> Result<()> {
+    planned(&store).await?;
+    let meeting = |change| Change::Meeting(change);
+    let vote = |voter: &str, candidate| {
+        meeting(MeetingChange::Vote {
+            meeting_id: meeting_id(),
+            candidate,
+            voter: id(voter),
+            answer: Answer::Yes,
+            at: 3,
+        })
+    };
+    // The mother answers twice, someone not invited once: one invitee of two answered.
+    plan_with(
+        &store,
+        "$votes",
+        vec![vote("mother", 0), vote("mother", 1), vote("stranger", 0)],
+    )
+    .await?;
+    plan_with(
+        &store,
+        "$agree",
+        vec![
+            meeting(MeetingChange::AskChoice {
+                meeting_id: meeting_id(),
+                at: 6_000_000,
+            }),
+            meeting(MeetingChange::Agree {
+                meeting_id: meeting_id(),
+                candidate: 1,
+                at: 6_000_001,
+            }),
+        ],
+    )
+    .await?;
+    let add = |number, due_at| {
+        meeting(MeetingChange::AddAction {
+            meeting_id: meeting_id(),
+            number,
+            responsible: id("mother"),
+            text: format!("actie {number}"),
+            due_at,
+            by: id("client"),
+            at: 7,
+        })
+    };
+    plan_with(
+        &store,
+        "$actions",
+        vec![add(1, 25_000_000), add(2, 35_000_000)],
+    )
+    .await?;
+    plan_with(
+        &store,
+        "$done",
+        vec![meeting(MeetingChange::ActionDone {
+            meeting_id: meeting_id(),
+            number: 1,
+            at: 24_000_000,
+        })],
+    )
+    .await?;
+
+    let rows = store.meeting_figure_rows(0, 30_000_000).await?;
+    assert_eq!(rows.open_networks, 1);
+    assert_eq!(
+        rows.meetings,
+        [kring_core::meeting::figures::MeetingRow {
+            network: Some(0),
+            state: MeetingState::Agreed,
+            starts_at: Some(20_000_000),
+            choice_asked_at: Some(6_000_000),
+            invitees: 2,
+            answered: 1,
+        }]
+    );
+    assert_eq!(
+        rows.actions,
+        [kring_core::meeting::figures::ActionRow {
+            due_at: 25_000_000,
+            done_at: Some(24_000_000),
+        }],
+        "only the action due in the period"
+    );
+    // A period the meeting's moment and its choice both lie outside of.
+    let later = store.meeting_figure_rows(30_000_000, 40_000_000).await?;
+    assert!(later.meetings.is_empty());
+    assert_eq!(later.actions.len(), 1);
     Ok(())
 }

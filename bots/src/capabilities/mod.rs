@@ -17,6 +17,7 @@ use crate::{Bot, BotError};
 use kring_core::plan::{FiredTimer, Plan};
 use kring_core::{Command, Language};
 use kring_store::{InboxEntry, InboxKind};
+use prometheus_client::registry::Registry;
 
 /// What a command is about beyond its own words.
 pub(crate) struct Asked<'a> {
@@ -98,4 +99,23 @@ pub(crate) async fn on_timer(
             "a timer of a capability this bot does not have: {other:?}"
         ))),
     }
+}
+
+/// The capabilities' own metrics, registered beside the runtime's.
+#[derive(Clone, Debug)]
+pub(crate) struct CapabilityMetrics {
+    pub(crate) meeting: meeting::figures::MeetingMetrics,
+}
+
+impl CapabilityMetrics {
+    pub(crate) fn register(registry: &mut Registry) -> Self {
+        Self {
+            meeting: meeting::figures::MeetingMetrics::register(registry),
+        }
+    }
+}
+
+/// The figures the region's beheer reads (counts, never names), counted again from the store.
+pub(crate) async fn refresh_figures(bot: &Bot) -> Result<(), BotError> {
+    meeting::figures::refresh(bot).await
 }

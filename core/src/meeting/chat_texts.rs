@@ -2,7 +2,7 @@
 //! (moments, place, who is invited) are said only in the meeting's own room, which holds the
 //! client and the invitees; the network room hears only that a meeting is being planned.
 
-use super::model::MeetingAction;
+use super::model::{MeetingAction, PlanGoal};
 use super::moment::Moment;
 use super::rules::{Answer, CandidateTally};
 use super::texts::moment_in_words;
@@ -536,6 +536,14 @@ pub fn meeting_reminder(language: Language, moment: &Moment, place: Option<&str>
 /// The logbook's words for what someone did: "Anna plande een overleg".
 pub fn logbook_words(language: Language, action: MeetingAction) -> &'static str {
     match (language, action) {
+        (Language::Dutch, MeetingAction::GoalAdd) => " legde een doel vast",
+        (Language::English, MeetingAction::GoalAdd) => " recorded a goal",
+        (Language::Dutch, MeetingAction::AppointRecorder) => {
+            " wees iemand aan om het plan op te schrijven"
+        }
+        (Language::English, MeetingAction::AppointRecorder) => {
+            " appointed someone to write the plan down"
+        }
         (Language::Dutch, MeetingAction::ActionAdd) => " legde een actie vast",
         (Language::English, MeetingAction::ActionAdd) => " recorded an action",
         (Language::Dutch, MeetingAction::ActionDone) => " meldde een actie als gedaan",
@@ -556,6 +564,14 @@ pub fn logbook_words(language: Language, action: MeetingAction) -> &'static str 
 /// The logbook's words for a refused attempt: "Piet probeerde een overleg te plannen".
 pub fn attempt_words(language: Language, action: MeetingAction) -> &'static str {
     match (language, action) {
+        (Language::Dutch, MeetingAction::GoalAdd) => "een doel vast te leggen",
+        (Language::English, MeetingAction::GoalAdd) => "record a goal",
+        (Language::Dutch, MeetingAction::AppointRecorder) => {
+            "iemand aan te wijzen om het plan op te schrijven"
+        }
+        (Language::English, MeetingAction::AppointRecorder) => {
+            "appoint someone to write the plan down"
+        }
         (Language::Dutch, MeetingAction::ActionAdd) => "een actie vast te leggen",
         (Language::English, MeetingAction::ActionAdd) => "record an action",
         (Language::Dutch, MeetingAction::ActionDone) => "een actie als gedaan te melden",
@@ -687,19 +703,63 @@ pub fn action_added(
         .build()
 }
 
-/// `!actie`: the plan so far.
-pub fn actions_list(language: Language, actions: &[(PlanActionLine, Person)]) -> BotReply {
+/// A goal recorded for the plan.
+pub fn goal_added(language: Language, number: usize, text: &str) -> BotReply {
     let dutch = language == Language::Dutch;
-    if actions.is_empty() {
+    Builder::new()
+        .rich(
+            Text::new()
+                .bold(&format!(
+                    "{} {number}: ",
+                    if dutch { "Doel" } else { "Goal" }
+                ))
+                .text(text),
+        )
+        .paragraph(if dutch {
+            "Typ !doel om het hele plan te zien."
+        } else {
+            "Type !goal to see the whole plan."
+        })
+        .build()
+}
+
+/// The client appointed someone to record the plan of this meeting.
+pub fn recorder_appointed(language: Language, recorder: &Person) -> BotReply {
+    let dutch = language == Language::Dutch;
+    Builder::new()
+        .rich(Text::new().person(recorder).text(if dutch {
+            " schrijft het plan van dit overleg op: doelen met !doel, acties met !actie. De cliënt kan dat ook."
+        } else {
+            " writes down the plan of this meeting: goals with !goal, actions with !action. The client can too."
+        }))
+        .build()
+}
+
+/// `!actie` or `!doel`: the plan so far, goals first.
+pub fn actions_list(
+    language: Language,
+    goals: &[PlanGoal],
+    actions: &[(PlanActionLine, Person)],
+) -> BotReply {
+    let dutch = language == Language::Dutch;
+    if actions.is_empty() && goals.is_empty() {
         return Builder::new()
             .paragraph(if dutch {
-                "Er zijn nog geen acties. Leg er een vast met: !actie @naam:server wat er gebeurt tot 12-3"
+                "Er is nog geen plan. Leg een doel vast met: !doel wat u wilt bereiken. En een actie met: !actie @naam:server wat er gebeurt tot 12-3"
             } else {
-                "There are no actions yet. Record one with: !action @name:server what happens tot 12-3"
+                "There is no plan yet. Record a goal with: !goal what you want to achieve. And an action with: !action @name:server what happens tot 12-3"
             })
             .build();
     }
-    let lines = actions
+    let goal_lines: Vec<Text> = goals
+        .iter()
+        .map(|goal| {
+            Text::new()
+                .bold(&format!("{}. ", goal.number))
+                .text(&goal.text)
+        })
+        .collect();
+    let lines: Vec<Text> = actions
         .iter()
         .map(|(action, person)| {
             Text::new()
@@ -717,10 +777,18 @@ pub fn actions_list(language: Language, actions: &[(PlanActionLine, Person)]) ->
                 ))
         })
         .collect();
-    Builder::new()
-        .lead(if dutch { "Het plan" } else { "The plan" }, "")
-        .list(lines)
-        .build()
+    let mut reply = Builder::new().lead(if dutch { "Het plan" } else { "The plan" }, "");
+    if !goal_lines.is_empty() {
+        reply = reply
+            .paragraph(if dutch { "Doelen:" } else { "Goals:" })
+            .list(goal_lines);
+    }
+    if !lines.is_empty() {
+        reply = reply
+            .paragraph(if dutch { "Acties:" } else { "Actions:" })
+            .list(lines);
+    }
+    reply.build()
 }
 
 /// What `actions_list` shows of one action.
@@ -828,6 +896,9 @@ pub enum MeetingProblem {
     /// The person responsible must be the client or an invitee who may still see the meeting;
     /// named only in the private chat.
     NotForAction(Option<Person>),
+    /// Whom the client appoints to record the plan is not (or no longer) an invitee who may see
+    /// the meeting; named only in the private chat.
+    NotForRecorder(Option<Person>),
     /// Details of a meeting are typed in its room or in the private chat, not where others read.
     TypeItPrivately,
     NoSuchAction {
@@ -875,12 +946,16 @@ pub fn meeting_problem(language: Language, problem: &MeetingProblem) -> BotReply
         MeetingProblem::NobodyToInvite => Text::new().text("Nobody in the network may see appointments yet. Give someone consent in our private chat, for example: ").code("!consent @name:server appointments yes").text("."),
         MeetingProblem::NotInvited if dutch => Text::new().text("U bent niet uitgenodigd voor dit overleg. Alleen de cliënt en de genodigden zien de details."),
         MeetingProblem::NotInvited => Text::new().text("You are not invited to this meeting. Only the client and the invitees see the details."),
-        MeetingProblem::NoMeetingForActions if dutch => Text::new().text("Acties horen bij een overleg waarvan het moment gekozen is. Dat is er nog niet."),
-        MeetingProblem::NoMeetingForActions => Text::new().text("Actions belong to a meeting whose moment was chosen. There is none yet."),
+        MeetingProblem::NoMeetingForActions if dutch => Text::new().text("Het plan (doelen en acties) hoort bij een overleg waarvan het moment gekozen is. Dat is er nog niet."),
+        MeetingProblem::NoMeetingForActions => Text::new().text("The plan (goals and actions) belongs to a meeting whose moment was chosen. There is none yet."),
         MeetingProblem::NotForAction(Some(person)) if dutch => Text::new().person(person).text(" is niet (meer) uitgenodigd voor dit overleg. Een actie is voor de cliënt of een genodigde."),
         MeetingProblem::NotForAction(Some(person)) => Text::new().person(person).text(" is not (or no longer) invited to this meeting. An action is for the client or an invitee."),
         MeetingProblem::NotForAction(None) if dutch => Text::new().text("Een actie is voor de cliënt of een genodigde van het overleg; deze persoon is dat niet (meer)."),
         MeetingProblem::NotForAction(None) => Text::new().text("An action is for the client or an invitee of the meeting; this person is not (or no longer)."),
+        MeetingProblem::NotForRecorder(Some(person)) if dutch => Text::new().person(person).text(" is niet (meer) uitgenodigd voor dit overleg. Wie het plan opschrijft, is een genodigde die de afspraken mag zien."),
+        MeetingProblem::NotForRecorder(Some(person)) => Text::new().person(person).text(" is not (or no longer) invited to this meeting. Whoever writes the plan down is an invitee who may see the appointments."),
+        MeetingProblem::NotForRecorder(None) if dutch => Text::new().text("Wie het plan opschrijft, is een genodigde die de afspraken mag zien; deze persoon is dat niet (meer)."),
+        MeetingProblem::NotForRecorder(None) => Text::new().text("Whoever writes the plan down is an invitee who may see the appointments; this person is not (or no longer)."),
         MeetingProblem::TypeItPrivately if dutch => Text::new().text("Hier lezen anderen mee. Typ dit in de chat Overleg of in ons privégesprek."),
         MeetingProblem::TypeItPrivately => Text::new().text("Others read along here. Type this in the chat Overleg or in our private chat."),
         MeetingProblem::NoSuchAction { number, count } if dutch => Text::new().text(&format!("Er is geen actie {number}. Er zijn er {count}; typ !actie om ze te zien.")),
@@ -1131,6 +1206,8 @@ mod tests {
             MeetingProblem::NoMeetingForActions,
             MeetingProblem::NotForAction(Some(person("@piet:kring.test", "Piet"))),
             MeetingProblem::NotForAction(None),
+            MeetingProblem::NotForRecorder(Some(person("@piet:kring.test", "Piet"))),
+            MeetingProblem::NotForRecorder(None),
             MeetingProblem::TypeItPrivately,
             MeetingProblem::NoSuchAction {
                 number: 4,

@@ -5,6 +5,7 @@
 //! - `!overleg` or `!overleg stand`: the answers so far
 //! - `!overleg kies 2`: the client chooses moment 2
 //! - `!overleg af`: called off
+//! - `!overleg notulist @a:server`: they record the plan of this meeting
 //!
 //! Moments are read when the command is carried out (they depend on the time it was sent).
 
@@ -45,8 +46,16 @@ pub enum MeetingCommand {
     ActionDone {
         number: usize,
     },
-    /// `!actie`: the plan so far.
+    /// `!actie` or `!doel`: the plan so far.
     Actions,
+    /// `!doel tekst`: a goal of the plan, in the client's words.
+    AddGoal {
+        text: String,
+    },
+    /// `!overleg notulist @naam`: they record this meeting's plan, beside whoever steers.
+    AppointRecorder {
+        recorder: MatrixId,
+    },
 }
 
 /// The longest action text kept.
@@ -70,8 +79,8 @@ pub enum PlaceAsked {
 pub const MEETING: CommandSpec = CommandSpec {
     words: &["overleg", "meeting"],
     usage: Localised::new(
-        "!overleg di 12 jan 14:00; do 14 jan 10:00; met @naam:server; plaats Wijkcentrum (of: plaats video). Of: !overleg voorstel, !overleg stand, !overleg kies 1, !overleg verzet di 19 jan 14:00, !overleg af",
-        "!meeting di 12 jan 14:00; do 14 jan 10:00; met @name:server; plaats Wijkcentrum (or: plaats video). Or: !meeting voorstel, !meeting stand, !meeting kies 1, !meeting verzet di 19 jan 14:00, !meeting af",
+        "!overleg di 12 jan 14:00; do 14 jan 10:00; met @naam:server; plaats Wijkcentrum (of: plaats video). Of: !overleg voorstel, !overleg stand, !overleg kies 1, !overleg verzet di 19 jan 14:00, !overleg af, !overleg notulist @naam:server",
+        "!meeting di 12 jan 14:00; do 14 jan 10:00; met @name:server; plaats Wijkcentrum (or: plaats video). Or: !meeting voorstel, !meeting stand, !meeting kies 1, !meeting verzet di 19 jan 14:00, !meeting af, !meeting notulist @name:server",
     ),
     help: &[
         HelpLine::new(
@@ -127,9 +136,34 @@ pub const ACTION: CommandSpec = CommandSpec {
     parse: |invocation| parse_action(invocation).map(Command::Meeting),
 };
 
+pub const GOAL: CommandSpec = CommandSpec {
+    words: &["doel", "goal"],
+    usage: Localised::new(
+        "!doel wat u wilt bereiken (of: !doel, voor het plan)",
+        "!goal what you want to achieve (or: !goal, for the plan)",
+    ),
+    help: &[HelpLine::new(
+        Localised::new("!doel weer naar mijn werk", "!goal back to my work"),
+        Localised::new(
+            "na het overleg: een doel in uw eigen woorden. Met !overleg notulist @naam:server mag iemand anders het plan voor u opschrijven",
+            "after the meeting: a goal in your own words. With !meeting notulist @name:server someone else may write the plan down for you",
+        ),
+    )],
+    parse: |invocation| {
+        let text = invocation.arguments.join(" ");
+        Ok(Command::Meeting(if text.trim().is_empty() {
+            MeetingCommand::Actions
+        } else {
+            MeetingCommand::AddGoal {
+                text: shorten(&text, MAX_ACTION_CHARS),
+            }
+        }))
+    },
+};
+
 pub const CAPABILITY: Capability = Capability {
     name: super::model::TIMERS,
-    commands: &[MEETING, AGENDA, ACTION],
+    commands: &[MEETING, AGENDA, ACTION, GOAL],
 };
 
 fn parse_action(invocation: &Invocation<'_>) -> Result<MeetingCommand, CommandError> {
@@ -190,6 +224,13 @@ fn parse(invocation: &Invocation<'_>) -> Result<MeetingCommand, CommandError> {
             };
         }
         ["kies" | "choose", ..] => return Err(CommandError::BadNumber { usage }),
+        ["notulist" | "recorder", ..] => {
+            let (recorder, rest) = invocation.user_and_rest(&arguments[1..])?;
+            if !rest.is_empty() {
+                return Err(invocation.incomplete());
+            }
+            return Ok(MeetingCommand::AppointRecorder { recorder });
+        }
         ["verzet" | "verplaats" | "move"] => return Err(invocation.incomplete()),
         ["verzet" | "verplaats" | "move", ..] => {
             return Ok(MeetingCommand::Move {
@@ -259,6 +300,35 @@ mod tests {
 
     fn id(text: &str) -> MatrixId {
         MatrixId::parse(text).unwrap()
+    }
+
+    #[test]
+    fn goals_and_the_recorder() {
+        assert_eq!(
+            parsed("!doel weer naar  mijn werk"),
+            Ok(MeetingCommand::AddGoal {
+                text: "weer naar mijn werk".into()
+            })
+        );
+        assert_eq!(parsed("!goal"), Ok(MeetingCommand::Actions));
+        assert_eq!(
+            parsed("!overleg notulist @piet:kring.test"),
+            Ok(MeetingCommand::AppointRecorder {
+                recorder: id("@piet:kring.test")
+            })
+        );
+        assert!(matches!(
+            parsed("!meeting recorder"),
+            Err(CommandError::Incomplete { .. })
+        ));
+        assert!(matches!(
+            parsed("!overleg notulist piet"),
+            Err(CommandError::BadMatrixId { .. })
+        ));
+        assert!(matches!(
+            parsed("!overleg notulist @piet:kring.test en @an:kring.test"),
+            Err(CommandError::Incomplete { .. })
+        ));
     }
 
     #[test]

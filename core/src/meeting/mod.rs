@@ -6,6 +6,7 @@
 
 pub mod chat_texts;
 pub mod commands;
+pub mod figures;
 pub mod ics;
 pub mod model;
 pub mod moment;
@@ -17,7 +18,7 @@ pub use commands::{MeetingCommand, MomentsAsked, PlaceAsked};
 pub use ics::{CalendarEvent, IcsMethod, calendar_file};
 pub use model::{
     Candidate, Meeting, MeetingAction, MeetingChange, MeetingEffect, MeetingId, MeetingState,
-    PlanAction, TIMERS,
+    PlanAction, PlanGoal, TIMERS,
 };
 pub use moment::{
     CandidatesError, DEFAULT_MINUTES, Moment, MomentError, before, check_candidates,
@@ -26,6 +27,6 @@ pub use moment::{
 pub use rules::{
     Answer, CandidateTally, InviteeError, Invitees, MeetingRefusal, MeetingRight, Vote, answer_by,
     ask_for_next_at, best_candidate, check_invitees, default_invitees, everyone_answered,
-    invitees_to_remove, meeting_right, not_answered, preselected, tally,
+    invitees_to_remove, may_record_plan, meeting_right, not_answered, preselected, tally,
 };
 pub use texts::{candidates_refused, moment_in_words, moment_refused};

@@ -95,6 +95,14 @@ pub struct PlanAction {
     pub done: bool,
 }
 
+/// A goal the client set at a meeting: what the network works towards, in the client's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanGoal {
+    /// From 1, in the order recorded.
+    pub number: usize,
+    pub text: String,
+}
+
 /// A meeting as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Meeting {
@@ -122,8 +130,11 @@ pub struct Meeting {
     /// The bot ended the candidates' polls (at the deadline, or when the client chose).
     pub candidate_polls_ended: bool,
     pub choice_poll_ended: bool,
-    /// The plan made at it: the actions, in order.
+    /// The plan made at it: the goals and the actions, in order.
+    pub goals: Vec<PlanGoal>,
     pub actions: Vec<PlanAction>,
+    /// Whom the client appointed to record the plan of this meeting, beside whoever steers.
+    pub recorder: Option<MatrixId>,
     pub created_at: Millis,
 }
 
@@ -168,10 +179,14 @@ pub enum MeetingAction {
     /// An action of the plan recorded, and one marked done.
     ActionAdd,
     ActionDone,
+    /// A goal of the plan recorded.
+    GoalAdd,
+    /// The client appointed someone to record the plan.
+    AppointRecorder,
 }
 
 impl MeetingAction {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 9] = [
         Self::Propose,
         Self::Plan,
         Self::Agree,
@@ -179,10 +194,14 @@ impl MeetingAction {
         Self::Cancel,
         Self::ActionAdd,
         Self::ActionDone,
+        Self::GoalAdd,
+        Self::AppointRecorder,
     ];
 
     pub fn code(self) -> &'static str {
         match self {
+            Self::GoalAdd => "goal_add",
+            Self::AppointRecorder => "appoint_recorder",
             Self::ActionAdd => "action_add",
             Self::ActionDone => "action_done",
             Self::Propose => "propose",
@@ -248,6 +267,20 @@ pub enum MeetingChange {
     ActionDone {
         meeting_id: MeetingId,
         number: usize,
+        at: Millis,
+    },
+    /// A goal of the meeting's plan.
+    AddGoal {
+        meeting_id: MeetingId,
+        number: usize,
+        text: String,
+        by: MatrixId,
+        at: Millis,
+    },
+    /// `recorder` records the plan of this meeting, beside whoever steers.
+    AppointRecorder {
+        meeting_id: MeetingId,
+        recorder: MatrixId,
         at: Millis,
     },
     /// No longer invited: their consent ended, or they left the network.

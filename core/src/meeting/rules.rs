@@ -121,6 +121,26 @@ pub fn invitees_to_remove(
         .collect()
 }
 
+/// Whether `actor` may record the plan of `meeting` (its goals and actions): whoever steers the
+/// network, or the person the client appointed for this meeting while they may still see it.
+pub fn may_record_plan(
+    network: &Network,
+    consent: &Consent,
+    meeting: &super::Meeting,
+    actor: &MatrixId,
+    now: Millis,
+) -> bool {
+    match meeting_right(network, actor) {
+        Ok(MeetingRight::Plan) => true,
+        Ok(MeetingRight::Propose) => {
+            meeting.recorder.as_ref() == Some(actor)
+                && meeting.invitees.contains(actor)
+                && invitees_to_remove(network, consent, std::slice::from_ref(actor), now).is_empty()
+        }
+        Err(_) => false,
+    }
+}
+
 /// Whom the choice starts with: those invited last time who are still joined.
 pub fn preselected(network: &Network, last_time: &[MatrixId]) -> Vec<MatrixId> {
     last_time
@@ -183,14 +203,24 @@ pub const NEXT_MEETING_AFTER_DAYS: i64 = 91;
 pub const ASK_FOR_NEXT_DAYS_BEFORE: i64 = 21;
 
 /// When the client is asked about the next meeting after one that starts at `starts_at` and
-/// ends at `ends_at`: at the region's schedule's first time after it ended (a cron expression
-/// in Amsterdam time), or else three weeks before three months have passed.
+/// ends at `ends_at`. A rhythm (a recurrence rule, the network's or the region's) says when the
+/// next meeting is due: the client is asked three weeks before, but not before this one is
+/// over. A cron expression says when to ask: its first time after the meeting ended. Without
+/// either, three weeks before three months have passed.
 pub fn ask_for_next_at(
     schedule: Option<&crate::time::Recurrence>,
     starts_at: Millis,
     ends_at: Millis,
 ) -> Option<Millis> {
     match schedule {
+        Some(rhythm) if rhythm.runs_from_a_start() => {
+            let start = crate::time::from_millis(starts_at)?;
+            let next = crate::time::to_millis(rhythm.next_from(start, start)?);
+            Some(
+                super::moment::local_days_shift(next, -ASK_FOR_NEXT_DAYS_BEFORE * 24 * 60)
+                    .max(ends_at),
+            )
+        }
         Some(schedule) => schedule
             .next_after(crate::time::from_millis(ends_at)?)
             .map(crate::time::to_millis),
@@ -506,6 +536,89 @@ mod tests {
     }
 
     #[test]
+    fn the_plan_is_recorded_by_whoever_steers_or_the_appointed_invitee_while_they_may_see_it() {
+        let network = network();
+        let grant = |user: &str, revoked_at| crate::consent::Grant {
+            subject: Subject::Member { user: id(user) },
+            kind: InfoKind::Appointments,
+            given_by: id("client"),
+            on_behalf_of: None,
+            given_at: 1,
+            ends_at: None,
+            revoked_at,
+        };
+        let consent = Consent {
+            grants: vec![grant("mother", Some(9)), grant("gp", None)],
+        };
+        let meeting = |recorder: Option<&str>| super::super::Meeting {
+            id: super::super::MeetingId::parse("mtg-a").unwrap(),
+            network_id: network.id.clone(),
+            planned_by: id("client"),
+            room_id: None,
+            place: None,
+            state: super::super::MeetingState::Agreed,
+            candidates: Vec::new(),
+            chosen: None,
+            sequence: 0,
+            invitees: vec![id("mother")],
+            answer_by: 0,
+            choice_asked: true,
+            choice_poll_event_id: None,
+            candidate_polls_ended: true,
+            choice_poll_ended: true,
+            goals: Vec::new(),
+            actions: Vec::new(),
+            recorder: recorder.map(id),
+            created_at: 0,
+        };
+        for steering in ["client", "rep"] {
+            assert!(may_record_plan(
+                &network,
+                &consent,
+                &meeting(None),
+                &id(steering),
+                5
+            ));
+        }
+        let appointed = meeting(Some("mother"));
+        assert!(!may_record_plan(
+            &network,
+            &consent,
+            &meeting(None),
+            &id("mother"),
+            5
+        ));
+        assert!(may_record_plan(
+            &network,
+            &consent,
+            &appointed,
+            &id("mother"),
+            5
+        ));
+        assert!(
+            !may_record_plan(&network, &consent, &appointed, &id("mother"), 9),
+            "not once their consent is withdrawn"
+        );
+        // Appointed but not invited (the GP has consent): no.
+        assert!(!may_record_plan(
+            &network,
+            &consent,
+            &meeting(Some("gp")),
+            &id("gp"),
+            5
+        ));
+        for outsider in ["gone", "stranger"] {
+            assert!(!may_record_plan(
+                &network,
+                &consent,
+                &meeting(Some(outsider)),
+                &id(outsider),
+                5
+            ));
+        }
+    }
+
+    #[test]
     fn everyone_answered_means_every_invitee_and_the_client_for_every_moment() {
         let vote = |name: &str, candidate| Vote {
             voter: id(name),
@@ -546,6 +659,16 @@ mod tests {
             ask_for_next_at(Some(&schedule), starts, ends),
             Some(at(2027, 4, 5, 9))
         );
+        // A rhythm of three months: the next is due on 10 June at 14:00, and the client is
+        // asked three weeks before, on 20 May at 14:00 (summer time, the same local time).
+        let rhythm: crate::time::Recurrence = "FREQ=MONTHLY;INTERVAL=3".parse().unwrap();
+        assert_eq!(
+            ask_for_next_at(Some(&rhythm), starts, ends),
+            Some(at(2027, 5, 20, 14))
+        );
+        // Every week: three weeks before the next is before this one ended, so just after it.
+        let weekly: crate::time::Recurrence = "FREQ=WEEKLY".parse().unwrap();
+        assert_eq!(ask_for_next_at(Some(&weekly), starts, ends), Some(ends));
     }
 
     proptest! {

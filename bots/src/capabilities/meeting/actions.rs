@@ -1,5 +1,5 @@
 //! After the meeting, the plan: `!actie @naam wat tot 12-3` records who does what by when (the
-//! client or the representative records it), the person responsible is reminded the day before
+//! client, the representative, or whom the client appointed with `!overleg notulist` records it), the person responsible is reminded the day before
 //! at 09:00, `!actie klaar 2` marks it done (by them or the client) and the client hears it in
 //! the meeting's room, and `!actie` shows the plan. The actions are the meeting's details: said
 //! only in its room or in a private chat.
@@ -14,7 +14,7 @@ use kring_core::meeting::{
 
 /// The meeting actions belong to: the one whose room this is, or the network's newest, once its
 /// moment was chosen (before or after it took place).
-async fn meeting_for_actions(asking: &Asking<'_>) -> Result<Option<Meeting>, BotError> {
+pub(super) async fn meeting_for_actions(asking: &Asking<'_>) -> Result<Option<Meeting>, BotError> {
     let store = &asking.context.bot.store;
     if asking.network.state != kring_core::network::NetworkState::Active {
         return Ok(None);
@@ -31,8 +31,31 @@ async fn may_see(asking: &Asking<'_>, meeting: &Meeting) -> Result<bool, BotErro
         || may_be_responsible(asking, meeting, &asking.context.actor).await?)
 }
 
+/// Whether the sender may write the plan of `meeting` down: `None` when they may (whoever
+/// steers, or whom the client appointed for this meeting), else the refusal, audited.
+pub(super) async fn refused_to_record(
+    asking: &Asking<'_>,
+    meeting: Option<&Meeting>,
+    action: MeetingAction,
+) -> Result<Option<Plan>, BotError> {
+    if let Some(meeting) = meeting {
+        let context = &asking.context;
+        let consent = context.bot.store.consent(&asking.network.id).await?;
+        if kring_core::meeting::may_record_plan(
+            &asking.network,
+            &consent,
+            meeting,
+            &context.actor,
+            context.now,
+        ) {
+            return Ok(None);
+        }
+    }
+    asking.refused(action, meeting.map(|meeting| &meeting.id))
+}
+
 /// Whether `user` may do an action of `meeting`: the client, or an invitee who may still see it.
-async fn may_be_responsible(
+pub(super) async fn may_be_responsible(
     asking: &Asking<'_>,
     meeting: &Meeting,
     user: &MatrixId,
@@ -62,14 +85,17 @@ pub(crate) async fn add(
     due: &str,
 ) -> Result<Plan, BotError> {
     let context = &asking.context;
-    if let Some(refused) = asking.refused(MeetingAction::ActionAdd, None)? {
+    let meeting = meeting_for_actions(asking).await?;
+    if let Some(refused) =
+        refused_to_record(asking, meeting.as_ref(), MeetingAction::ActionAdd).await?
+    {
         return Ok(refused);
     }
     // The command itself carries the details: not where members without consent read.
     if !asking.private_here {
         return asking.problem(&MeetingProblem::TypeItPrivately);
     }
-    let Some(meeting) = meeting_for_actions(asking).await? else {
+    let Some(meeting) = meeting else {
         return asking.problem(&MeetingProblem::NoMeetingForActions);
     };
     if !may_be_responsible(asking, &meeting, &responsible).await? {
@@ -144,7 +170,15 @@ pub(crate) async fn done(asking: &Asking<'_>, number: usize) -> Result<Plan, Bot
     else {
         return asking.problem(&MeetingProblem::NoSuchAction { number, count });
     };
-    if action.responsible != context.actor && !asking.network.steered_by(&context.actor) {
+    let consent = context.bot.store.consent(&asking.network.id).await?;
+    let records_the_plan = kring_core::meeting::may_record_plan(
+        &asking.network,
+        &consent,
+        &meeting,
+        &context.actor,
+        context.now,
+    );
+    if action.responsible != context.actor && !records_the_plan {
         let mut plan = asking.problem(&MeetingProblem::NotYourAction)?;
         plan.change(asking.log(MeetingAction::ActionDone, &meeting.id, Outcome::Refused));
         return Ok(plan);
@@ -202,7 +236,7 @@ pub(crate) async fn list(asking: &Asking<'_>) -> Result<Plan, BotError> {
         })
         .collect();
     if asking.in_direct_chat {
-        return asking.answer(actions_list(context.language, &lines));
+        return asking.answer(actions_list(context.language, &meeting.goals, &lines));
     }
     let mut plan = Plan::new();
     asking.recheck(&meeting, &mut plan).await?;
@@ -210,7 +244,7 @@ pub(crate) async fn list(asking: &Asking<'_>) -> Result<Plan, BotError> {
         asking,
         &mut plan,
         &meeting,
-        actions_list(asking.client_language, &lines),
+        actions_list(asking.client_language, &meeting.goals, &lines),
         meeting_news_in_its_room(context.language),
     )?;
     Ok(plan)

@@ -12,9 +12,12 @@ mod agenda;
 mod cancel;
 mod choose;
 pub(crate) mod effects;
+pub(crate) mod figures;
+mod goal;
 mod move_meeting;
 mod plan;
 mod propose;
+mod recorder;
 mod tally;
 mod timers;
 mod vote;
@@ -150,7 +153,37 @@ pub(crate) async fn keep_to_consent(
     else {
         return Ok(());
     };
-    remove_without_consent(network, consent, &meeting, plan, now);
+    let removed = remove_without_consent(network, consent, &meeting, plan, now);
+    if !removed.is_empty() {
+        let mut staying = meeting;
+        staying
+            .invitees
+            .retain(|invitee| !removed.contains(invitee));
+        ask_choice_if_all_answered(bot, network, &staying, plan, now).await?;
+    }
+    Ok(())
+}
+
+/// An invitee left while date finding was open: when everyone still invited has answered now,
+/// the client is asked to choose, as after the last vote (nobody else's vote would ask).
+async fn ask_choice_if_all_answered(
+    bot: &Bot,
+    network: &Network,
+    staying: &Meeting,
+    plan: &mut Plan,
+    now: kring_core::network::Millis,
+) -> Result<(), BotError> {
+    let open = staying.state == meeting::MeetingState::Planning
+        && !staying.choice_asked
+        && !staying.candidate_polls_ended;
+    if !open {
+        return Ok(());
+    }
+    let votes = bot.store.meeting_votes(staying.id.as_str()).await?;
+    let count = staying.candidates.len();
+    if meeting::everyone_answered(count, &staying.invitees, &network.client, &votes) {
+        choose::ask_choice(bot, plan, staying, network, &votes, true, now).await?;
+    }
     Ok(())
 }
 
@@ -223,10 +256,12 @@ pub(crate) async fn member_gone(
         user: user.clone(),
     }))
     .effect(Effect::Meeting(MeetingEffect::Remove {
-        meeting_id: meeting.id,
+        meeting_id: meeting.id.clone(),
         user: user.clone(),
     }));
-    Ok(())
+    let mut staying = meeting;
+    staying.invitees.retain(|invitee| invitee != user);
+    ask_choice_if_all_answered(bot, network, &staying, plan, now).await
 }
 
 /// A notice in the meeting's room.
@@ -311,6 +346,8 @@ pub(crate) async fn on_command(
         } => actions::add(&asking, responsible, text, &due).await,
         MeetingCommand::ActionDone { number } => actions::done(&asking, number).await,
         MeetingCommand::Actions => actions::list(&asking).await,
+        MeetingCommand::AddGoal { text } => goal::add(&asking, text).await,
+        MeetingCommand::AppointRecorder { recorder } => recorder::appoint(&asking, recorder).await,
         // Answered above, before a network was looked for.
         MeetingCommand::Agenda => Ok(Plan::new()),
     }

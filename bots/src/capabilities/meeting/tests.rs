@@ -64,7 +64,11 @@ async fn network_with_consent() -> crate::testing::MockBot {
 }
 
 async fn command(bot: &Bot, event_id: &str, sender: &str, body: &str) -> Plan {
-    let entry = received_command(bot, event_id, NETWORK_ROOM, sender, body, 3).await;
+    command_in(bot, event_id, NETWORK_ROOM, sender, body).await
+}
+
+async fn command_in(bot: &Bot, event_id: &str, room: &str, sender: &str, body: &str) -> Plan {
+    let entry = received_command(bot, event_id, room, sender, body, 3).await;
     let Ok(Some(Command::Meeting(command))) = parse_message(body) else {
         panic!("{body} is a meeting command");
     };
@@ -261,6 +265,7 @@ fn vote_entry(event_id: &str, room: &str, sender: &str, poll: &str, answer: &str
         state: InboxState::Pending,
         attempts: 0,
         reply_event_id: None,
+        answered_at: None,
     }
 }
 
@@ -557,4 +562,202 @@ async fn an_action_is_reminded_until_it_is_done() {
     let entry = received_command(bot, "$t2", NETWORK_ROOM, CLIENT, "timer", 5).await;
     let after = on_timer(bot, &entry, payload).await.expect("planned");
     assert!(after.effects.is_empty(), "{after:?}");
+}
+
+/// An invitee who leaves while the others have all answered ends date finding: the client is
+/// asked to choose then, since no later vote would ask. One who leaves while someone else has
+/// still to answer changes nothing more.
+#[tokio::test]
+async fn the_last_one_to_answer_leaving_asks_the_client_to_choose() {
+    let mock = network_with_consent().await;
+    let bot = &mock.bot;
+    let bot_name = bot.identity.user_id.as_str();
+    let meeting_id = MeetingId::parse("mtg-c").unwrap();
+    let now = bot.clock.now_millis();
+    received_command(bot, "$setup", NETWORK_ROOM, CLIENT, "!overleg", 2).await;
+    let mut setup = Plan::new();
+    setup.change(Change::Meeting(MeetingChange::Plan {
+        meeting_id: meeting_id.clone(),
+        network_id: NetworkId::parse("n1").unwrap(),
+        planned_by: id(CLIENT),
+        invitees: vec![id(CARER), id(GP)],
+        candidates: vec![kring_core::meeting::Moment {
+            starts_at: now + 7 * 86_400_000,
+            minutes: 60,
+        }],
+        place: None,
+        answer_by: now + 3 * 86_400_000,
+        at: 2,
+    }));
+    for voter in [CLIENT, CARER] {
+        setup.change(Change::Meeting(MeetingChange::Vote {
+            meeting_id: meeting_id.clone(),
+            candidate: 0,
+            voter: id(voter),
+            answer: Answer::Yes,
+            at: 3,
+        }));
+    }
+    bot.store
+        .apply_plan(bot_name, "$setup", &setup)
+        .await
+        .expect("stored");
+    let network = bot.store.network("n1").await.unwrap().expect("the network");
+    let asks_to_choose = |plan: &Plan| {
+        plan.effects.iter().any(|effect| {
+            matches!(
+                effect,
+                Effect::Meeting(MeetingEffect::SendChoicePoll { .. })
+            )
+        })
+    };
+
+    let mut carer_left = Plan::new();
+    member_gone(bot, &network, &mut carer_left, &id(CARER), now)
+        .await
+        .expect("planned");
+    assert!(
+        !asks_to_choose(&carer_left),
+        "the GP has still to answer: {carer_left:?}"
+    );
+
+    let mut gp_left = Plan::new();
+    member_gone(bot, &network, &mut gp_left, &id(GP), now)
+        .await
+        .expect("planned");
+    assert!(gp_left.changes.iter().any(|change| matches!(
+        change,
+        Change::Meeting(MeetingChange::RemoveInvitee { user, .. }) if *user == id(GP)
+    )));
+    assert!(asks_to_choose(&gp_left), "{gp_left:?}");
+    assert!(
+        gp_left
+            .changes
+            .iter()
+            .any(|change| matches!(change, Change::Meeting(MeetingChange::AskChoice { .. })))
+    );
+}
+
+/// The client appoints the carer to write the plan down: the carer records goals and actions
+/// in the meeting's room then, which before was refused; someone not invited cannot be
+/// appointed, and only the client appoints.
+#[tokio::test]
+async fn the_client_appoints_an_invitee_to_write_the_plan_down() {
+    let mock = network_with_consent().await;
+    let bot = &mock.bot;
+    let bot_name = bot.identity.user_id.as_str();
+    let meeting_id = MeetingId::parse("mtg-d").unwrap();
+    let meeting_room = "!meeting:kring.test";
+    received_command(bot, "$setup", NETWORK_ROOM, CLIENT, "!overleg", 2).await;
+    let mut setup = Plan::new();
+    setup.changes.extend(agreed_with_the_carer(
+        &meeting_id,
+        bot.clock.now_millis() - 3_600_000,
+    ));
+    bot.store
+        .apply_plan(bot_name, "$setup", &setup)
+        .await
+        .expect("stored");
+    bot.store
+        .set_meeting_room(meeting_id.as_str(), meeting_room)
+        .await
+        .expect("room");
+    let goal_of = |plan: &Plan| {
+        plan.changes.iter().find_map(|change| match change {
+            Change::Meeting(MeetingChange::AddGoal { text, number, .. }) => {
+                Some((*number, text.clone()))
+            }
+            _ => None,
+        })
+    };
+    let answer_of = |plan: &Plan| match plan.effects.first() {
+        Some(Effect::Send { reply, .. }) => reply.plain.clone(),
+        other => panic!("an answer: {other:?}"),
+    };
+
+    let before = command_in(bot, "$g1", meeting_room, CARER, "!doel weer naar werk").await;
+    assert_eq!(goal_of(&before), None);
+    assert!(
+        answer_of(&before).contains("Alleen de cliënt"),
+        "{}",
+        answer_of(&before)
+    );
+
+    let by_carer = command_in(
+        bot,
+        "$r0",
+        meeting_room,
+        CARER,
+        &format!("!overleg notulist {CARER}"),
+    )
+    .await;
+    assert!(!by_carer.changes.iter().any(|change| matches!(
+        change,
+        Change::Meeting(MeetingChange::AppointRecorder { .. })
+    )));
+    let not_invited = command_in(
+        bot,
+        "$r1",
+        meeting_room,
+        CLIENT,
+        &format!("!overleg notulist {GP}"),
+    )
+    .await;
+    assert!(
+        answer_of(&not_invited).contains("is een genodigde die de afspraken mag zien"),
+        "{}",
+        answer_of(&not_invited)
+    );
+    assert!(
+        !answer_of(&not_invited).contains("dokter"),
+        "named only in private"
+    );
+    let appointed = command_in(
+        bot,
+        "$r2",
+        meeting_room,
+        CLIENT,
+        &format!("!overleg notulist {CARER}"),
+    )
+    .await;
+    assert!(appointed.changes.iter().any(|change| matches!(
+        change,
+        Change::Meeting(MeetingChange::AppointRecorder { recorder, .. }) if *recorder == id(CARER)
+    )));
+    assert!(
+        answer_of(&appointed).contains("schrijft het plan"),
+        "{}",
+        answer_of(&appointed)
+    );
+    bot.store
+        .apply_plan(bot_name, "$r2", &appointed)
+        .await
+        .expect("stored");
+
+    let goal = command_in(bot, "$g2", meeting_room, CARER, "!doel weer naar werk").await;
+    assert_eq!(goal_of(&goal), Some((1, "weer naar werk".to_owned())));
+    bot.store
+        .apply_plan(bot_name, "$g2", &goal)
+        .await
+        .expect("stored");
+    let action = command_in(
+        bot,
+        "$a1",
+        meeting_room,
+        CARER,
+        &format!("!actie {CLIENT} belt de werkgever tot over een week"),
+    )
+    .await;
+    // "over een week" is not a date: the answer says so, but the carer was allowed to ask.
+    assert!(
+        !answer_of(&action).contains("Alleen de cliënt"),
+        "{}",
+        answer_of(&action)
+    );
+    let plan_shown = command_in(bot, "$l1", meeting_room, CARER, "!doel").await;
+    let shown = answer_of(&plan_shown);
+    assert!(
+        shown.contains("Doelen:") && shown.contains("weer naar werk"),
+        "{shown}"
+    );
 }

@@ -165,6 +165,19 @@ pub(crate) async fn on_timer(
             }
             let votes = bot.store.meeting_votes(meeting.id.as_str()).await?;
             let missing = not_answered(&meeting.invitees, &votes);
+            let count = meeting.candidates.len();
+            if kring_core::meeting::everyone_answered(
+                count,
+                &meeting.invitees,
+                &network.client,
+                &votes,
+            ) {
+                // Those still invited have all answered (whoever had not lost the right to see
+                // the meeting just now): date finding is done.
+                super::choose::ask_choice(bot, &mut plan, &meeting, &network, &votes, true, now)
+                    .await?;
+                return Ok(plan);
+            }
             if missing.is_empty() {
                 return Ok(plan);
             }

@@ -1,0 +1,15 @@
+-- Portable SQL: runs unchanged on SQLite and PostgreSQL.
+
+-- Whom the client appointed to write down a meeting's plan, beside whoever steers the network.
+ALTER TABLE meetings ADD COLUMN recorder TEXT;
+
+-- The goals of the plan made at a meeting, in the client's words. Like the actions, they are
+-- shown in the meeting's room and to its invitees only.
+CREATE TABLE meeting_goals (
+    meeting_id TEXT NOT NULL REFERENCES meetings (meeting_id),
+    number BIGINT NOT NULL,
+    goal_text TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (meeting_id, number)
+);
