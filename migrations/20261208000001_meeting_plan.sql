@@ -13,3 +13,12 @@ CREATE TABLE meeting_goals (
     created_at BIGINT NOT NULL,
     PRIMARY KEY (meeting_id, number)
 );
+
+-- A network's own rhythm of meetings, as the client set it (a recurrence rule or a cron
+-- expression, checked when it was set); without a row, the region's schedule counts.
+CREATE TABLE meeting_rhythms (
+    network_id TEXT PRIMARY KEY REFERENCES networks (network_id),
+    rhythm TEXT NOT NULL,
+    set_by TEXT NOT NULL,
+    set_at BIGINT NOT NULL
+);

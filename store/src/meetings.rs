@@ -220,6 +220,17 @@ impl Store {
         })
     }
 
+    /// The network's own rhythm of meetings as the client set it, if any.
+    pub async fn meeting_rhythm(&self, network_id: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT rhythm FROM meeting_rhythms WHERE network_id = $1")
+            .bind(network_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| row.try_get("rhythm"))
+            .transpose()
+            .map_err(Into::into)
+    }
+
     /// Each voter's latest answer per candidate.
     pub async fn meeting_votes(&self, meeting_id: &str) -> Result<Vec<Vote>> {
         let rows = sqlx::query(
@@ -746,6 +757,34 @@ pub(crate) async fn apply_meeting_change(
                 .bind(recorder.as_str())
                 .bind(at)
                 .bind(meeting_id.as_str())
+                .execute(&mut *connection)
+                .await?;
+        }
+        MeetingChange::SetRhythm {
+            network_id,
+            rhythm: Some(rhythm),
+            by,
+            at,
+        } => {
+            sqlx::query(
+                "INSERT INTO meeting_rhythms (network_id, rhythm, set_by, set_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (network_id) DO UPDATE SET rhythm = excluded.rhythm,
+                   set_by = excluded.set_by, set_at = excluded.set_at",
+            )
+            .bind(network_id.as_str())
+            .bind(rhythm)
+            .bind(by.as_str())
+            .bind(at)
+            .execute(&mut *connection)
+            .await?;
+        }
+        MeetingChange::SetRhythm {
+            network_id,
+            rhythm: None,
+            ..
+        } => {
+            sqlx::query("DELETE FROM meeting_rhythms WHERE network_id = $1")
+                .bind(network_id.as_str())
                 .execute(&mut *connection)
                 .await?;
         }

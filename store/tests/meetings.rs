@@ -357,6 +357,25 @@ async fn the_plans_actions_are_kept_in_order_and_done_once(store: Store) -> Resu
         goals,
         [(1, "weer naar mijn werk"), (2, "elke week sporten")]
     );
+
+    // The network's own rhythm: set, set again, and back to the region's.
+    let rhythm = |rhythm: Option<&str>| {
+        Change::Meeting(MeetingChange::SetRhythm {
+            network_id: NetworkId::parse("net-a").unwrap(),
+            rhythm: rhythm.map(str::to_owned),
+            by: id("client"),
+            at: 6,
+        })
+    };
+    assert_eq!(store.meeting_rhythm("net-a").await?, None);
+    plan_with(&store, "$r1", vec![rhythm(Some("elke maand"))]).await?;
+    plan_with(&store, "$r2", vec![rhythm(Some("elke 3 maanden"))]).await?;
+    assert_eq!(
+        store.meeting_rhythm("net-a").await?.as_deref(),
+        Some("elke 3 maanden")
+    );
+    plan_with(&store, "$r3", vec![rhythm(None)]).await?;
+    assert_eq!(store.meeting_rhythm("net-a").await?, None);
     Ok(())
 }
 

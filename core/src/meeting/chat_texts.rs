@@ -544,6 +544,8 @@ pub fn logbook_words(language: Language, action: MeetingAction) -> &'static str 
         (Language::English, MeetingAction::AppointRecorder) => {
             " appointed someone to write the plan down"
         }
+        (Language::Dutch, MeetingAction::SetRhythm) => " stelde het ritme van de overleggen in",
+        (Language::English, MeetingAction::SetRhythm) => " set the rhythm of the meetings",
         (Language::Dutch, MeetingAction::ActionAdd) => " legde een actie vast",
         (Language::English, MeetingAction::ActionAdd) => " recorded an action",
         (Language::Dutch, MeetingAction::ActionDone) => " meldde een actie als gedaan",
@@ -572,6 +574,8 @@ pub fn attempt_words(language: Language, action: MeetingAction) -> &'static str 
         (Language::English, MeetingAction::AppointRecorder) => {
             "appoint someone to write the plan down"
         }
+        (Language::Dutch, MeetingAction::SetRhythm) => "het ritme van de overleggen in te stellen",
+        (Language::English, MeetingAction::SetRhythm) => "set the rhythm of the meetings",
         (Language::Dutch, MeetingAction::ActionAdd) => "een actie vast te leggen",
         (Language::English, MeetingAction::ActionAdd) => "record an action",
         (Language::Dutch, MeetingAction::ActionDone) => "een actie als gedaan te melden",
@@ -721,6 +725,34 @@ pub fn goal_added(language: Language, number: usize, text: &str) -> BotReply {
             "Type !goal to see the whole plan."
         })
         .build()
+}
+
+/// The network's rhythm of meetings was set (`Some`, as typed) or is the region's again.
+pub fn rhythm_set(language: Language, typed: Option<&str>) -> BotReply {
+    let text = match (language, typed) {
+        (Language::Dutch, Some(typed)) => format!(
+            "Afgesproken: het ritme van uw overleggen is nu \"{typed}\". Na elk overleg vraag ik u op tijd om het volgende te plannen."
+        ),
+        (Language::English, Some(typed)) => format!(
+            "Agreed: the rhythm of your meetings is now \"{typed}\". After each meeting I ask you in good time to plan the next."
+        ),
+        (Language::Dutch, None) => "Het ritme van uw overleggen is weer dat van de regio. Na elk overleg vraag ik u op tijd om het volgende te plannen.".into(),
+        (Language::English, None) => "The rhythm of your meetings is the region's again. After each meeting I ask you in good time to plan the next.".into(),
+    };
+    Builder::new().paragraph(&text).build()
+}
+
+/// A rhythm that cannot be read.
+pub fn rhythm_refused(language: Language, typed: &str) -> BotReply {
+    let text = match language {
+        Language::Dutch => format!(
+            "Het ritme \"{typed}\" begrijp ik niet. Typ bijvoorbeeld: !overleg herhaal elke 3 maanden (1 tot 24 weken, maanden of jaren). Of een regel zoals FREQ=MONTHLY;INTERVAL=3."
+        ),
+        Language::English => format!(
+            "I do not understand the rhythm \"{typed}\". Type for example: !meeting herhaal every 3 months (1 to 24 weeks, months or years). Or a rule such as FREQ=MONTHLY;INTERVAL=3."
+        ),
+    };
+    Builder::new().paragraph(&text).build()
 }
 
 /// The client appointed someone to record the plan of this meeting.

@@ -6,6 +6,7 @@
 //! - `!overleg kies 2`: the client chooses moment 2
 //! - `!overleg af`: called off
 //! - `!overleg notulist @a:server`: they record the plan of this meeting
+//! - `!overleg herhaal elke 3 maanden`: the network's rhythm (or `FREQ=…`, cron, `standaard`)
 //!
 //! Moments are read when the command is carried out (they depend on the time it was sent).
 
@@ -56,6 +57,11 @@ pub enum MeetingCommand {
     AppointRecorder {
         recorder: MatrixId,
     },
+    /// `!overleg herhaal elke 3 maanden` (or a recurrence rule, or cron): the network's own
+    /// rhythm of meetings; `None` (`herhaal standaard`) goes back to the region's.
+    SetRhythm {
+        rhythm: Option<String>,
+    },
 }
 
 /// The longest action text kept.
@@ -79,8 +85,8 @@ pub enum PlaceAsked {
 pub const MEETING: CommandSpec = CommandSpec {
     words: &["overleg", "meeting"],
     usage: Localised::new(
-        "!overleg di 12 jan 14:00; do 14 jan 10:00; met @naam:server; plaats Wijkcentrum (of: plaats video). Of: !overleg voorstel, !overleg stand, !overleg kies 1, !overleg verzet di 19 jan 14:00, !overleg af, !overleg notulist @naam:server",
-        "!meeting di 12 jan 14:00; do 14 jan 10:00; met @name:server; plaats Wijkcentrum (or: plaats video). Or: !meeting voorstel, !meeting stand, !meeting kies 1, !meeting verzet di 19 jan 14:00, !meeting af, !meeting notulist @name:server",
+        "!overleg di 12 jan 14:00; do 14 jan 10:00; met @naam:server; plaats Wijkcentrum (of: plaats video). Of: !overleg voorstel, !overleg stand, !overleg kies 1, !overleg verzet di 19 jan 14:00, !overleg af, !overleg notulist @naam:server, !overleg herhaal elke 3 maanden",
+        "!meeting di 12 jan 14:00; do 14 jan 10:00; met @name:server; plaats Wijkcentrum (or: plaats video). Or: !meeting voorstel, !meeting stand, !meeting kies 1, !meeting verzet di 19 jan 14:00, !meeting af, !meeting notulist @name:server, !meeting herhaal every 3 months",
     ),
     help: &[
         HelpLine::new(
@@ -231,6 +237,18 @@ fn parse(invocation: &Invocation<'_>) -> Result<MeetingCommand, CommandError> {
             }
             return Ok(MeetingCommand::AppointRecorder { recorder });
         }
+        ["herhaal" | "ritme" | "repeat" | "rhythm"] => return Err(invocation.incomplete()),
+        [
+            "herhaal" | "ritme" | "repeat" | "rhythm",
+            "standaard" | "default" | "regio" | "region",
+        ] => {
+            return Ok(MeetingCommand::SetRhythm { rhythm: None });
+        }
+        ["herhaal" | "ritme" | "repeat" | "rhythm", ..] => {
+            return Ok(MeetingCommand::SetRhythm {
+                rhythm: Some(shorten(&arguments[1..].join(" "), MAX_PLACE_CHARS)),
+            });
+        }
         ["verzet" | "verplaats" | "move"] => return Err(invocation.incomplete()),
         ["verzet" | "verplaats" | "move", ..] => {
             return Ok(MeetingCommand::Move {
@@ -300,6 +318,31 @@ mod tests {
 
     fn id(text: &str) -> MatrixId {
         MatrixId::parse(text).unwrap()
+    }
+
+    #[test]
+    fn the_networks_rhythm() {
+        assert_eq!(
+            parsed("!overleg herhaal elke 3 maanden"),
+            Ok(MeetingCommand::SetRhythm {
+                rhythm: Some("elke 3 maanden".into())
+            })
+        );
+        // A rule keeps its semicolons: it is not split like the parts of a plan.
+        assert_eq!(
+            parsed("!meeting repeat FREQ=MONTHLY;INTERVAL=3"),
+            Ok(MeetingCommand::SetRhythm {
+                rhythm: Some("FREQ=MONTHLY;INTERVAL=3".into())
+            })
+        );
+        assert_eq!(
+            parsed("!overleg herhaal standaard"),
+            Ok(MeetingCommand::SetRhythm { rhythm: None })
+        );
+        assert!(matches!(
+            parsed("!overleg herhaal"),
+            Err(CommandError::Incomplete { .. })
+        ));
     }
 
     #[test]

@@ -183,10 +183,12 @@ pub enum MeetingAction {
     GoalAdd,
     /// The client appointed someone to record the plan.
     AppointRecorder,
+    /// The client set the network's rhythm of meetings (or went back to the region's).
+    SetRhythm,
 }
 
 impl MeetingAction {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Propose,
         Self::Plan,
         Self::Agree,
@@ -196,12 +198,14 @@ impl MeetingAction {
         Self::ActionDone,
         Self::GoalAdd,
         Self::AppointRecorder,
+        Self::SetRhythm,
     ];
 
     pub fn code(self) -> &'static str {
         match self {
             Self::GoalAdd => "goal_add",
             Self::AppointRecorder => "appoint_recorder",
+            Self::SetRhythm => "rhythm",
             Self::ActionAdd => "action_add",
             Self::ActionDone => "action_done",
             Self::Propose => "propose",
@@ -281,6 +285,14 @@ pub enum MeetingChange {
     AppointRecorder {
         meeting_id: MeetingId,
         recorder: MatrixId,
+        at: Millis,
+    },
+    /// The network's own rhythm of meetings (as the client typed it, checked), or `None` for
+    /// the region's.
+    SetRhythm {
+        network_id: NetworkId,
+        rhythm: Option<String>,
+        by: MatrixId,
         at: Millis,
     },
     /// No longer invited: their consent ended, or they left the network.

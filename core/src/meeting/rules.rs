@@ -231,6 +231,35 @@ pub fn ask_for_next_at(
     }
 }
 
+/// A network's rhythm as the client types it: "elke 3 maanden", "elke maand", "every 6 weeks",
+/// or a recurrence rule (`FREQ=MONTHLY;INTERVAL=3`) or cron expression as the region writes
+/// its own. The words become a rule that runs from each meeting.
+pub fn parse_rhythm(text: &str) -> Result<crate::time::Recurrence, crate::time::RecurrenceError> {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|word| word.to_lowercase())
+        .collect();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let (count, unit) = match words.as_slice() {
+        ["elke" | "iedere" | "every" | "each", unit] => (Some(1), *unit),
+        ["elke" | "iedere" | "every" | "each", count, unit] => (count.parse::<u32>().ok(), *unit),
+        _ => return text.parse(),
+    };
+    let frequency = match unit {
+        "week" | "weken" | "weeks" => "WEEKLY",
+        "maand" | "maanden" | "month" | "months" => "MONTHLY",
+        "jaar" | "jaren" | "year" | "years" => "YEARLY",
+        _ => return text.parse(),
+    };
+    let Some(count) = count.filter(|count| (1..=24).contains(count)) else {
+        return Err(crate::time::RecurrenceError::Rule(
+            text.to_owned(),
+            "the number is not from 1 to 24".into(),
+        ));
+    };
+    format!("FREQ={frequency};INTERVAL={count}").parse()
+}
+
 /// When date finding closes: a week after it starts, or two days before the earliest moment if
 /// that comes sooner (people need time to plan around it), but at least a day to answer, and
 /// never after the earliest moment itself.
@@ -633,6 +662,33 @@ mod tests {
         votes.push(vote("client", 1));
         assert!(everyone_answered(2, &invitees, &id("client"), &votes));
         assert!(!everyone_answered(3, &invitees, &id("client"), &votes));
+    }
+
+    #[test]
+    fn a_rhythm_is_typed_in_words_or_as_a_rule_or_cron() {
+        for (typed, source) in [
+            ("elke 3 maanden", "FREQ=MONTHLY;INTERVAL=3"),
+            ("Elke maand", "FREQ=MONTHLY;INTERVAL=1"),
+            ("every 6 weeks", "FREQ=WEEKLY;INTERVAL=6"),
+            ("iedere 1 jaar", "FREQ=YEARLY;INTERVAL=1"),
+            (
+                "FREQ=MONTHLY;INTERVAL=2;BYDAY=1TU",
+                "FREQ=MONTHLY;INTERVAL=2;BYDAY=1TU",
+            ),
+            ("0 10 1-7 */3 1", "0 10 1-7 */3 1"),
+        ] {
+            let rhythm = parse_rhythm(typed).expect(typed);
+            assert_eq!(rhythm.source(), source, "{typed}");
+        }
+        for bad in [
+            "elke 0 maanden",
+            "elke 30 maanden",
+            "elke 3 dagen",
+            "soms",
+            "FREQ=MONTHLY;COUNT=3",
+        ] {
+            assert!(parse_rhythm(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

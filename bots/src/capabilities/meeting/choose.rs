@@ -116,7 +116,8 @@ async fn agree(
         at: now,
     }));
     cancel_date_finding(plan, &meeting.id);
-    for reminder in reminders(bot, &meeting.id, &moment, now, lane) {
+    let rhythm = super::rhythm::rhythm_of(bot, &network.id).await?;
+    for reminder in reminders(bot, &meeting.id, &moment, now, lane, rhythm.as_ref()) {
         plan.change(reminder);
     }
     plan.effect(Effect::Meeting(MeetingEffect::EndPolls {

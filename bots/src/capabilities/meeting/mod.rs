@@ -18,6 +18,7 @@ mod move_meeting;
 mod plan;
 mod propose;
 mod recorder;
+mod rhythm;
 mod tally;
 mod timers;
 mod vote;
@@ -348,6 +349,7 @@ pub(crate) async fn on_command(
         MeetingCommand::Actions => actions::list(&asking).await,
         MeetingCommand::AddGoal { text } => goal::add(&asking, text).await,
         MeetingCommand::AppointRecorder { recorder } => recorder::appoint(&asking, recorder).await,
+        MeetingCommand::SetRhythm { rhythm } => rhythm::set(&asking, rhythm).await,
         // Answered above, before a network was looked for.
         MeetingCommand::Agenda => Ok(Plan::new()),
     }

@@ -45,7 +45,15 @@ pub(crate) async fn move_meeting(asking: &Asking<'_>, typed: &str) -> Result<Pla
         at: context.now,
     }))
     .change(asking.log(MeetingAction::Move, &meeting.id, Outcome::Done));
-    for reminder in reminders(context.bot, &meeting.id, &moment, context.now, lane) {
+    let rhythm = super::rhythm::rhythm_of(context.bot, &asking.network.id).await?;
+    for reminder in reminders(
+        context.bot,
+        &meeting.id,
+        &moment,
+        context.now,
+        lane,
+        rhythm.as_ref(),
+    ) {
         plan.change(reminder);
     }
     announce(

@@ -761,3 +761,77 @@ async fn the_client_appoints_an_invitee_to_write_the_plan_down() {
         "{shown}"
     );
 }
+
+/// The client sets the network's own rhythm: the question about the next meeting, waiting
+/// after the agreed one, moves with it. A rhythm that cannot be read is refused with an
+/// example and changes nothing; only the client sets it.
+#[tokio::test]
+async fn the_networks_rhythm_moves_the_question_about_the_next_meeting() {
+    let mock = network_with_consent().await;
+    let bot = &mock.bot;
+    let bot_name = bot.identity.user_id.as_str();
+    let meeting_id = MeetingId::parse("mtg-e").unwrap();
+    let starts_at = bot.clock.now_millis() + 86_400_000;
+    received_command(bot, "$setup", NETWORK_ROOM, CLIENT, "!overleg", 2).await;
+    let mut setup = Plan::new();
+    setup
+        .changes
+        .extend(agreed_with_the_carer(&meeting_id, starts_at));
+    setup.change(super::timers::timer(
+        &meeting_id,
+        super::timers::Purpose::Next,
+        starts_at + 70 * 86_400_000,
+        None,
+    ));
+    bot.store
+        .apply_plan(bot_name, "$setup", &setup)
+        .await
+        .expect("stored");
+    let next_timer = |plan: &Plan| {
+        plan.changes.iter().find_map(|change| match change {
+            Change::ScheduleTimer(timer) if timer.key.ends_with(":next") => Some(timer.due_at),
+            _ => None,
+        })
+    };
+    let set = |plan: &Plan| {
+        plan.changes
+            .iter()
+            .any(|change| matches!(change, Change::Meeting(MeetingChange::SetRhythm { .. })))
+    };
+
+    let by_gp = command(bot, "$h1", GP, "!overleg herhaal elke maand").await;
+    assert!(!set(&by_gp) && next_timer(&by_gp).is_none(), "{by_gp:?}");
+    let bad = command(bot, "$h2", CLIENT, "!overleg herhaal soms").await;
+    assert!(bad.changes.is_empty(), "{bad:?}");
+    let Effect::Send { reply, .. } = &bad.effects[0] else {
+        panic!("an answer");
+    };
+    assert!(reply.plain.contains("elke 3 maanden"), "{}", reply.plain);
+
+    let monthly = command(bot, "$h3", CLIENT, "!overleg herhaal elke maand").await;
+    assert!(set(&monthly), "{monthly:?}");
+    let rhythm: kring_core::time::Recurrence = "FREQ=MONTHLY;INTERVAL=1".parse().unwrap();
+    let expected =
+        kring_core::meeting::ask_for_next_at(Some(&rhythm), starts_at, starts_at + 3_600_000);
+    assert_eq!(
+        next_timer(&monthly),
+        expected,
+        "a month on, three weeks before"
+    );
+    bot.store
+        .apply_plan(bot_name, "$h3", &monthly)
+        .await
+        .expect("stored");
+    assert_eq!(
+        rhythm_of_network(bot)
+            .await
+            .map(|rhythm| rhythm.source().to_owned()),
+        Some("FREQ=MONTHLY;INTERVAL=1".to_owned())
+    );
+}
+
+async fn rhythm_of_network(bot: &Bot) -> Option<kring_core::time::Recurrence> {
+    super::rhythm::rhythm_of(bot, &NetworkId::parse("n1").unwrap())
+        .await
+        .expect("read")
+}

@@ -26,7 +26,7 @@ pub(crate) enum Purpose {
 }
 
 impl Purpose {
-    fn key(self, meeting_id: &MeetingId) -> String {
+    pub(crate) fn key(self, meeting_id: &MeetingId) -> String {
         match self {
             Self::Answers => format!("{meeting_id}:answers"),
             Self::Close => format!("{meeting_id}:close"),
@@ -82,18 +82,17 @@ pub(crate) fn cancel_date_finding(plan: &mut Plan, meeting_id: &MeetingId) {
 
 /// The reminders before an agreed meeting at `moment`, as configured: set (or moved) where
 /// still ahead, cancelled where that time has passed (a meeting moved to sooner); and the
-/// question about the next meeting, after it.
+/// question about the next meeting, after it, by the network's `rhythm` (`rhythm::rhythm_of`).
 pub(crate) fn reminders(
     bot: &Bot,
     meeting_id: &MeetingId,
     moment: &kring_core::meeting::Moment,
     now: kring_core::network::Millis,
     lane: Option<OwnedRoomId>,
+    rhythm: Option<&kring_core::time::Recurrence>,
 ) -> Vec<Change> {
     let starts_at = moment.starts_at;
-    // Checked when the configuration was loaded; one that cannot be read asks after three months.
-    let schedule = bot.meetings.schedule().ok().flatten();
-    let next = kring_core::meeting::ask_for_next_at(schedule.as_ref(), starts_at, moment.ends_at())
+    let next = kring_core::meeting::ask_for_next_at(rhythm, starts_at, moment.ends_at())
         .map(|due_at| timer(meeting_id, Purpose::Next, due_at, lane.clone()));
     bot.meetings
         .reminders_before_minutes
