@@ -374,8 +374,33 @@ async fn the_client_plans_a_meeting_the_invitees_answer_and_get_the_calendar_fil
     assert!(carer_agenda.body.contains("privé"), "{}", carer_agenda.body);
     let done = ask(&carer, &carer_meeting, "!actie klaar 1").await?;
     assert!(done.body.contains("actie 1 is gedaan"), "{}", done.body);
+    // The client appoints the carer to write the plan down; before that the carer could not.
+    let not_yet = ask(&carer, &carer_meeting, "!doel weer naar mijn werk").await?;
+    assert!(
+        not_yet.body.contains("schrijft het plan op"),
+        "{}",
+        not_yet.body
+    );
+    let appointed = ask(
+        &network.client,
+        &client_meeting,
+        &format!("!overleg notulist {}", carer.user_id()),
+    )
+    .await?;
+    assert!(
+        appointed.body.contains("schrijft het plan"),
+        "{}",
+        appointed.body
+    );
+    let goal = ask(&carer, &carer_meeting, "!doel weer naar mijn werk").await?;
+    assert!(goal.body.contains("Doel 1:"), "{}", goal.body);
     let plan = ask(&network.client, &client_meeting, "!actie").await?;
     assert!(plan.body.contains("(gedaan)"), "{}", plan.body);
+    assert!(
+        plan.body.contains("Doelen:") && plan.body.contains("weer naar mijn werk"),
+        "{}",
+        plan.body
+    );
 
     // Called off in its room: the calendar gets the cancellation, same UID, next SEQUENCE.
     let cancelled = ask(&network.client, &client_meeting, "!overleg af").await?;
@@ -405,6 +430,9 @@ async fn the_client_plans_a_meeting_the_invitees_answer_and_get_the_calendar_fil
             "meeting.agree done",
             "meeting.action_add done",
             "meeting.action_done done",
+            "meeting.goal_add refused",
+            "meeting.appoint_recorder done",
+            "meeting.goal_add done",
             "meeting.cancel done"
         ]
     );

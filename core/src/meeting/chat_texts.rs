@@ -931,6 +931,8 @@ pub enum MeetingProblem {
     /// Whom the client appoints to record the plan is not (or no longer) an invitee who may see
     /// the meeting; named only in the private chat.
     NotForRecorder(Option<Person>),
+    /// The plan is written down by whoever steers, or whom the client appointed.
+    OnlyClientRecords,
     /// Details of a meeting are typed in its room or in the private chat, not where others read.
     TypeItPrivately,
     NoSuchAction {
@@ -987,6 +989,8 @@ pub fn meeting_problem(language: Language, problem: &MeetingProblem) -> BotReply
         MeetingProblem::NotForRecorder(Some(person)) if dutch => Text::new().person(person).text(" is niet (meer) uitgenodigd voor dit overleg. Wie het plan opschrijft, is een genodigde die de afspraken mag zien."),
         MeetingProblem::NotForRecorder(Some(person)) => Text::new().person(person).text(" is not (or no longer) invited to this meeting. Whoever writes the plan down is an invitee who may see the appointments."),
         MeetingProblem::NotForRecorder(None) if dutch => Text::new().text("Wie het plan opschrijft, is een genodigde die de afspraken mag zien; deze persoon is dat niet (meer)."),
+        MeetingProblem::OnlyClientRecords if dutch => Text::new().text("Alleen de cliënt (of de vertegenwoordiger) schrijft het plan op, of iemand die de cliënt daarvoor aanwijst met ").code("!overleg notulist @naam:server").text("."),
+        MeetingProblem::OnlyClientRecords => Text::new().text("Only the client (or the representative) writes the plan down, or someone the client appoints with ").code("!meeting notulist @name:server").text("."),
         MeetingProblem::NotForRecorder(None) => Text::new().text("Whoever writes the plan down is an invitee who may see the appointments; this person is not (or no longer)."),
         MeetingProblem::TypeItPrivately if dutch => Text::new().text("Hier lezen anderen mee. Typ dit in de chat Overleg of in ons privégesprek."),
         MeetingProblem::TypeItPrivately => Text::new().text("Others read along here. Type this in the chat Overleg or in our private chat."),
@@ -1240,6 +1244,7 @@ mod tests {
             MeetingProblem::NotForAction(None),
             MeetingProblem::NotForRecorder(Some(person("@piet:kring.test", "Piet"))),
             MeetingProblem::NotForRecorder(None),
+            MeetingProblem::OnlyClientRecords,
             MeetingProblem::TypeItPrivately,
             MeetingProblem::NoSuchAction {
                 number: 4,

@@ -38,8 +38,8 @@ pub(super) async fn refused_to_record(
     meeting: Option<&Meeting>,
     action: MeetingAction,
 ) -> Result<Option<Plan>, BotError> {
+    let context = &asking.context;
     if let Some(meeting) = meeting {
-        let context = &asking.context;
         let consent = context.bot.store.consent(&asking.network.id).await?;
         if kring_core::meeting::may_record_plan(
             &asking.network,
@@ -51,7 +51,19 @@ pub(super) async fn refused_to_record(
             return Ok(None);
         }
     }
-    asking.refused(action, meeting.map(|meeting| &meeting.id))
+    let member = kring_core::meeting::meeting_right(&asking.network, &context.actor)
+        == Ok(MeetingRight::Propose);
+    if !member {
+        return asking.refused(action, meeting.map(|meeting| &meeting.id));
+    }
+    let mut plan = asking.problem(&MeetingProblem::OnlyClientRecords)?;
+    plan.change(context.log_object(
+        &asking.network,
+        AuditAction::Meeting(action),
+        meeting.map(|meeting| meeting.id.to_string()),
+        Outcome::Refused,
+    ));
+    Ok(Some(plan))
 }
 
 /// Whether `user` may do an action of `meeting`: the client, or an invitee who may still see it.

@@ -678,10 +678,14 @@ async fn the_client_appoints_an_invitee_to_write_the_plan_down() {
     let before = command_in(bot, "$g1", meeting_room, CARER, "!doel weer naar werk").await;
     assert_eq!(goal_of(&before), None);
     assert!(
-        answer_of(&before).contains("Alleen de cliënt"),
+        answer_of(&before).contains("notulist"),
         "{}",
         answer_of(&before)
     );
+    assert!(before.changes.iter().any(|change| matches!(
+        change,
+        Change::Log(record) if record.outcome == Outcome::Refused
+    )));
 
     let by_carer = command_in(
         bot,
@@ -750,7 +754,7 @@ async fn the_client_appoints_an_invitee_to_write_the_plan_down() {
     .await;
     // "over een week" is not a date: the answer says so, but the carer was allowed to ask.
     assert!(
-        !answer_of(&action).contains("Alleen de cliënt"),
+        !answer_of(&action).contains("schrijft het plan op"),
         "{}",
         answer_of(&action)
     );
