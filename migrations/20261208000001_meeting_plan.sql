@@ -3,6 +3,11 @@
 -- Whom the client appointed to write down a meeting's plan, beside whoever steers the network.
 ALTER TABLE meetings ADD COLUMN recorder TEXT;
 
+-- The poll that reminded the person responsible for an action, so that one tap on it marks the
+-- action done.
+ALTER TABLE meeting_actions ADD COLUMN poll_event_id TEXT;
+CREATE UNIQUE INDEX meeting_actions_poll ON meeting_actions (poll_event_id);
+
 -- The goals of the plan made at a meeting, in the client's words. Like the actions, they are
 -- shown in the meeting's room and to its invitees only.
 CREATE TABLE meeting_goals (

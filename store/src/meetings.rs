@@ -282,6 +282,46 @@ impl Store {
         Ok(())
     }
 
+    /// The meeting and the action number whose reminder poll is `poll_event_id`.
+    pub async fn meeting_by_action_poll(
+        &self,
+        poll_event_id: &str,
+    ) -> Result<Option<(Meeting, usize)>> {
+        let row =
+            sqlx::query("SELECT meeting_id, number FROM meeting_actions WHERE poll_event_id = $1")
+                .bind(poll_event_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some(row) = row else { return Ok(None) };
+        let number = index(row.try_get("number")?, "number")?;
+        let meeting_id: String = row.try_get("meeting_id")?;
+        Ok(self
+            .meeting(&meeting_id)
+            .await?
+            .map(|meeting| (meeting, number)))
+    }
+
+    /// Action `number`'s reminder poll was sent as `poll_event_id`.
+    pub async fn set_action_poll(
+        &self,
+        meeting_id: &str,
+        number: usize,
+        poll_event_id: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        state_written(&mut tx, None).await?;
+        sqlx::query(
+            "UPDATE meeting_actions SET poll_event_id = $1 WHERE meeting_id = $2 AND number = $3",
+        )
+        .bind(poll_event_id)
+        .bind(meeting_id)
+        .bind(number as i64)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The meeting whose choice poll is `poll_event_id`.
     pub async fn meeting_by_choice_poll(&self, poll_event_id: &str) -> Result<Option<Meeting>> {
         self.meeting_where("choice_poll_event_id = $1", poll_event_id)
@@ -434,8 +474,8 @@ impl Store {
         .map(candidate_from_row)
         .collect::<Result<Vec<_>>>()?;
         let actions = sqlx::query(
-            "SELECT number, responsible, action_text, due_at, done_at FROM meeting_actions
-             WHERE meeting_id = $1 ORDER BY number",
+            "SELECT number, responsible, action_text, due_at, done_at, poll_event_id
+             FROM meeting_actions WHERE meeting_id = $1 ORDER BY number",
         )
         .bind(&meeting_id)
         .fetch_all(&self.pool)
@@ -448,6 +488,7 @@ impl Store {
                 text: row.try_get("action_text")?,
                 due_at: row.try_get("due_at")?,
                 done: row.try_get::<Option<i64>, _>("done_at")?.is_some(),
+                poll_event_id: stored_if_any(row, "poll_event_id")?,
             })
         })
         .collect::<Result<Vec<_>>>()?;

@@ -318,6 +318,21 @@ async fn the_plans_actions_are_kept_in_order_and_done_once(store: Store) -> Resu
     let open = store.open_actions_of(&id("gp")).await?;
     assert_eq!(open.len(), 1);
     assert_eq!((open[0].0.id.clone(), open[0].1.number), (meeting_id(), 2));
+    // The reminder's poll finds the action again.
+    assert!(store.meeting_by_action_poll("$remind-2").await?.is_none());
+    store.set_action_poll("mtg-test", 2, "$remind-2").await?;
+    let (by_poll, number) = store
+        .meeting_by_action_poll("$remind-2")
+        .await?
+        .expect("by its poll");
+    assert_eq!((by_poll.id.clone(), number), (meeting_id(), 2));
+    assert_eq!(
+        by_poll.actions[1]
+            .poll_event_id
+            .as_ref()
+            .map(|id| id.as_str()),
+        Some("$remind-2")
+    );
     // Marked done again: the first time stays.
     plan_with(&store, "$d2", vec![done]).await?;
     assert!(store.meeting("mtg-test").await?.expect("stored").actions[0].done);

@@ -478,13 +478,14 @@ fn reminders_seen(member: &TestClient, network: &Network, room_id: &RoomId) -> u
         .filter(|m| {
             m.sender.as_str() == network.bot.user_id
                 && m.room_id == room_id
-                && m.body.starts_with("Herinnering")
+                && m.body.starts_with("Herinnering:")
         })
         .count()
 }
 
 /// Reminders come through the scheduler on the bot's clock (a test clock here): a week before
-/// the agreed moment; when the meeting moves, the invitees get the updated `.ics` (same UID,
+/// the agreed moment, and the day before an action is due (a poll its person taps when it is
+/// done); when the meeting moves, the invitees get the updated `.ics` (same UID,
 /// next SEQUENCE) and the reminders move with it; once it is called off, none comes.
 #[tokio::test]
 async fn reminders_follow_the_meeting_when_it_moves_and_stop_when_it_is_called_off() -> Result<()> {
@@ -518,7 +519,7 @@ async fn reminders_follow_the_meeting_when_it_moves_and_stop_when_it_is_called_o
     );
     let meeting_room_id = carer.wait_for_any_invite().await?;
     let client_meeting = network.client.accept_invite(&meeting_room_id).await?;
-    carer.accept_invite(&meeting_room_id).await?;
+    let carer_meeting = carer.accept_invite(&meeting_room_id).await?;
     carer
         .wait_for_poll("the second moment's poll", |poll| {
             poll.room_id == meeting_room_id && poll.question.starts_with("Moment 2:")
@@ -562,9 +563,57 @@ async fn reminders_follow_the_meeting_when_it_moves_and_stop_when_it_is_called_o
 
     // A week before: the first reminder.
     clock.set(just_after_reminder(first_at, 7 * 24 * 60));
-    let reminder = wait_for_bot(&carer, &network.bot, &meeting_room_id, "Herinnering").await?;
+    let reminder = wait_for_bot(&carer, &network.bot, &meeting_room_id, "Herinnering:").await?;
     assert!(reminder.body.contains("14:00"), "{}", reminder.body);
     assert!(reminder.was_encrypted);
+
+    // An action for the carer, due four days before the meeting: at 09:00 the day before, the
+    // carer is asked with a poll, and one tap marks it done for the client to read.
+    let due_day = (first_at - chrono::Duration::days(4))
+        .with_timezone(&kring_core::time::LOCAL_TIME_ZONE)
+        .date_naive();
+    let action = ask(
+        &network.client,
+        &client_meeting,
+        &format!(
+            "!actie {} belt de school tot {}",
+            carer.user_id(),
+            due_day.format("%-d-%-m-%Y")
+        ),
+    )
+    .await?;
+    assert!(action.body.contains("Actie 1:"), "{}", action.body);
+    let nine_the_day_before = {
+        use chrono::TimeZone;
+        let day = due_day.pred_opt().context("a day before")?;
+        kring_core::time::LOCAL_TIME_ZONE
+            .from_local_datetime(&day.and_hms_opt(9, 1, 0).context("09:01")?)
+            .single()
+            .context("09:01 exists")?
+            .with_timezone(&chrono::Utc)
+    };
+    clock.set(nine_the_day_before);
+    let asked = carer
+        .wait_for_poll("the action's reminder", |poll| {
+            poll.room_id == meeting_room_id && poll.question.starts_with("Herinnering voor")
+        })
+        .await?;
+    assert!(
+        asked.question.contains("belt de school"),
+        "{}",
+        asked.question
+    );
+    let done_answer = asked.answer_containing("gedaan").context("a done answer")?;
+    carer
+        .vote(&carer_meeting, &asked.event_id, &done_answer)
+        .await?;
+    wait_for_bot(
+        &network.client,
+        &network.bot,
+        &meeting_room_id,
+        "actie 1 is gedaan",
+    )
+    .await?;
 
     // Moved a week on: the updated file, the same UID, the next SEQUENCE.
     let moved = ask(
@@ -592,7 +641,7 @@ async fn reminders_follow_the_meeting_when_it_moves_and_stop_when_it_is_called_o
     clock.set(just_after_reminder(second_at, 7 * 24 * 60));
     carer
         .wait_for("the moved meeting's reminder", |m| {
-            m.room_id == meeting_room_id && m.body.starts_with("Herinnering") && {
+            m.room_id == meeting_room_id && m.body.starts_with("Herinnering:") && {
                 reminders_seen(&carer, &network, &meeting_room_id) >= 2
             }
         })
@@ -632,6 +681,8 @@ async fn reminders_follow_the_meeting_when_it_moves_and_stop_when_it_is_called_o
         [
             "meeting.plan",
             "meeting.agree",
+            "meeting.action_add",
+            "meeting.action_done",
             "meeting.move",
             "meeting.cancel"
         ]

@@ -832,36 +832,63 @@ pub struct PlanActionLine {
     pub done: bool,
 }
 
-/// The day before an action is due.
-pub fn action_reminder(
+/// The answer in an action's reminder poll that marks it done.
+const ACTION_DONE_ID: &str = "done";
+const ACTION_NOT_YET_ID: &str = "not-yet";
+
+/// Whether an answer in an action's reminder poll says it is done (`Some(false)`: not yet).
+pub fn action_done_from_id(id: &str) -> Option<bool> {
+    match id {
+        ACTION_DONE_ID => Some(true),
+        ACTION_NOT_YET_ID => Some(false),
+        _ => None,
+    }
+}
+
+/// The day before an action is due, as a poll: the person responsible (or the client, or whom
+/// the client appointed) marks it done with one tap.
+pub fn action_reminder_poll(
     language: Language,
     number: usize,
     responsible: &Person,
     text: &str,
     due_at: Millis,
-) -> BotReply {
+) -> PollText {
     let dutch = language == Language::Dutch;
-    Builder::new()
-        .rich(
-            Text::new()
-                .text(if dutch {
-                    "Herinnering voor "
-                } else {
-                    "Reminder for "
-                })
-                .person(responsible)
-                .text(&format!(
-                    ": {} {number}, {text} — {}.",
-                    if dutch { "actie" } else { "action" },
-                    due_words(language, due_at)
-                )),
-        )
-        .paragraph(&if dutch {
-            format!("Is het gedaan? Typ !actie klaar {number}.")
+    let question = format!(
+        "{} {}: {} {number}, {text} — {}. {}",
+        if dutch {
+            "Herinnering voor"
         } else {
-            format!("Is it done? Type !action klaar {number}.")
-        })
-        .build()
+            "Reminder for"
+        },
+        responsible.name,
+        if dutch { "actie" } else { "action" },
+        due_words(language, due_at),
+        if dutch {
+            "Is het gedaan?"
+        } else {
+            "Is it done?"
+        },
+    );
+    let answers = if dutch {
+        [
+            ("Ja, het is gedaan", ACTION_DONE_ID),
+            ("Nog niet", ACTION_NOT_YET_ID),
+        ]
+    } else {
+        [
+            ("Yes, it is done", ACTION_DONE_ID),
+            ("Not yet", ACTION_NOT_YET_ID),
+        ]
+    };
+    PollText {
+        question,
+        answers: answers
+            .into_iter()
+            .map(|(text, id)| (id.to_owned(), text.to_owned()))
+            .collect(),
+    }
 }
 
 /// An action is done: the client hears it in the meeting's room.

@@ -93,6 +93,8 @@ pub struct PlanAction {
     /// 09:00 Amsterdam time on the day it is due.
     pub due_at: Millis,
     pub done: bool,
+    /// The poll that reminded the person responsible, once sent.
+    pub poll_event_id: Option<OwnedEventId>,
 }
 
 /// A goal the client set at a meeting: what the network works towards, in the client's words.
@@ -327,6 +329,13 @@ pub enum MeetingEffect {
     SendCandidatePoll {
         meeting_id: MeetingId,
         candidate: usize,
+        text: PollText,
+    },
+    /// The day before action `number` is due: asks, with a poll in the meeting's room, whether
+    /// it is done (once per action), and records the poll so that a tap on it is understood.
+    SendActionPoll {
+        meeting_id: MeetingId,
+        number: usize,
         text: PollText,
     },
     /// Asks the client to choose one of the moments with one tap: a poll in the meeting's

@@ -261,3 +261,76 @@ pub(crate) async fn list(asking: &Asking<'_>) -> Result<Plan, BotError> {
     )?;
     Ok(plan)
 }
+
+/// A tap in an action's reminder poll: "gedaan" marks it done, as `!actie klaar N` does, when
+/// it comes from the person responsible (still invited) or whoever records the plan, in the
+/// meeting's room; "nog niet", or anyone else's tap, changes nothing.
+pub(crate) async fn by_poll(
+    bot: &Bot,
+    entry: &InboxEntry,
+    meeting: Meeting,
+    number: usize,
+    vote: &crate::capabilities::PollVote,
+) -> Result<Plan, BotError> {
+    let in_its_room = meeting.room_id.is_some() && meeting.room_id == entry.room();
+    if !in_its_room || meeting.state != MeetingState::Agreed {
+        return Ok(Plan::new());
+    }
+    let done = vote
+        .answers
+        .first()
+        .and_then(|id| kring_core::meeting::action_done_from_id(id));
+    if done != Some(true) {
+        return Ok(Plan::new());
+    }
+    let Some(action) = meeting.actions.iter().find(|a| a.number == number) else {
+        return Ok(Plan::new());
+    };
+    if action.done {
+        return Ok(Plan::new());
+    }
+    let Some(network) = bot.store.network(&meeting.network_id).await? else {
+        return Ok(Plan::new());
+    };
+    let voter = sender(entry)?;
+    let now = bot.clock.now_millis();
+    let consent = bot.store.consent(&network.id).await?;
+    let responsible = voter == action.responsible
+        && (voter == network.client
+            || kring_core::meeting::invitees_to_remove(&network, &consent, &meeting.invitees, now)
+                .iter()
+                .all(|gone| *gone != voter)
+                && meeting.invitees.contains(&voter));
+    let records = kring_core::meeting::may_record_plan(&network, &consent, &meeting, &voter, now);
+    if !responsible && !records {
+        return Ok(Plan::new());
+    }
+    let language = crate::capabilities::network::language_of(bot, &network.client).await?;
+    let context = Context {
+        bot,
+        entry,
+        actor: voter.clone(),
+        language,
+        now,
+    };
+    let mut plan = Plan::new();
+    super::recheck_consent(bot, &network, &meeting, &mut plan, now).await?;
+    plan.change(Change::Meeting(MeetingChange::ActionDone {
+        meeting_id: meeting.id.clone(),
+        number,
+        at: now,
+    }))
+    .change(cancel_timer(&meeting.id, Purpose::Action { number }))
+    .change(context.log_object(
+        &network,
+        AuditAction::Meeting(MeetingAction::ActionDone),
+        Some(meeting.id.to_string()),
+        Outcome::Done,
+    ));
+    let names = people(bot, &network, &[&voter]).await?;
+    plan.effect(say(
+        &meeting.id,
+        action_done(language, number, &person(&names, &voter), &action.text),
+    ));
+    Ok(plan)
+}

@@ -59,6 +59,33 @@ pub(crate) async fn carry_out(
                 .await?;
             Ok(Some(event_id))
         }
+        MeetingEffect::SendActionPoll {
+            meeting_id,
+            number,
+            text,
+        } => {
+            let meeting = stored(bot, meeting_id).await?;
+            let action = meeting
+                .actions
+                .iter()
+                .find(|action| action.number == *number)
+                .ok_or_else(|| {
+                    BotError::Plan(format!("meeting {meeting_id} has no such action"))
+                })?;
+            if let Some(event_id) = &action.poll_event_id {
+                return Ok(Some(event_id.to_string()));
+            }
+            // Marked done, or the meeting called off, meanwhile: nothing to ask.
+            if action.done || meeting.state != MeetingState::Agreed {
+                return Ok(None);
+            }
+            let room = room_to_send_in(bot, &meeting).await?;
+            let event_id = send_poll(bot, &room, text, &own_transaction_id(bot, pending)).await?;
+            bot.store
+                .set_action_poll(meeting_id.as_str(), *number, &event_id)
+                .await?;
+            Ok(Some(event_id))
+        }
         MeetingEffect::SendChoicePoll { meeting_id, text } => {
             let meeting = stored(bot, meeting_id).await?;
             if let Some(event_id) = &meeting.choice_poll_event_id {

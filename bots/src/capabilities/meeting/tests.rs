@@ -530,33 +530,59 @@ async fn an_action_is_reminded_until_it_is_done() {
     let reminded = on_timer(bot, &entry, payload.clone())
         .await
         .expect("planned");
-    let said: Vec<&BotReply> = reminded
+    let asked: Vec<&kring_core::messages::PollText> = reminded
         .effects
         .iter()
         .filter_map(|effect| match effect {
-            Effect::Meeting(MeetingEffect::Say { reply, .. }) => Some(reply),
+            Effect::Meeting(MeetingEffect::SendActionPoll {
+                text, number: 1, ..
+            }) => Some(text),
             _ => None,
         })
         .collect();
-    assert_eq!(said.len(), 1, "{reminded:?}");
+    assert_eq!(asked.len(), 1, "{reminded:?}");
     assert!(
-        said[0].plain.contains("Herinnering voor piet"),
+        asked[0].question.contains("Herinnering voor piet")
+            && asked[0].question.contains("Is het gedaan?"),
         "{}",
-        said[0].plain
+        asked[0].question
     );
-    assert!(
-        said[0].plain.contains("!actie klaar 1"),
-        "{}",
-        said[0].plain
-    );
-    let mut done = Plan::new();
-    done.change(Change::Meeting(MeetingChange::ActionDone {
-        meeting_id,
-        number: 1,
-        at: 4,
-    }));
     bot.store
-        .apply_plan(bot_name, "$t1", &done)
+        .set_meeting_room(meeting_id.as_str(), "!meeting:kring.test")
+        .await
+        .expect("room");
+    bot.store
+        .set_action_poll(meeting_id.as_str(), 1, "$remind")
+        .await
+        .expect("the poll");
+    let done_in = |plan: &Plan| {
+        plan.changes.iter().any(|change| {
+            matches!(
+                change,
+                Change::Meeting(MeetingChange::ActionDone { number: 1, .. })
+            )
+        })
+    };
+    // "Not yet", a tap by someone else, or one from another room change nothing.
+    for (event_id, room, voter, answer) in [
+        ("$p1", "!meeting:kring.test", CARER, "not-yet"),
+        ("$p2", "!meeting:kring.test", GP, "done"),
+        ("$p3", NETWORK_ROOM, CARER, "done"),
+    ] {
+        let tap = vote_entry(event_id, room, voter, "$remind", answer);
+        let plan = on_poll_response(bot, &tap).await.unwrap().expect("ours");
+        assert!(!done_in(&plan), "{voter} {answer}: {plan:?}");
+    }
+    received_command(bot, "$p4", "!meeting:kring.test", CARER, "tap", 4).await;
+    let tap = vote_entry("$p4", "!meeting:kring.test", CARER, "$remind", "done");
+    let done = on_poll_response(bot, &tap).await.unwrap().expect("ours");
+    assert!(done_in(&done), "{done:?}");
+    assert!(done.effects.iter().any(|effect| matches!(
+        effect,
+        Effect::Meeting(MeetingEffect::Say { reply, .. }) if reply.plain.contains("actie 1 is gedaan")
+    )));
+    bot.store
+        .apply_plan(bot_name, "$p4", &done)
         .await
         .expect("stored");
     let entry = received_command(bot, "$t2", NETWORK_ROOM, CLIENT, "timer", 5).await;

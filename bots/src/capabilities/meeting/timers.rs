@@ -218,16 +218,17 @@ pub(crate) async fn on_timer(
                 || meeting.invitees.contains(&action.responsible);
             if !action.done && responsible_stays && meeting.state == MeetingState::Agreed {
                 let names = people(bot, &network, &[&action.responsible]).await?;
-                plan.effect(say(
-                    &meeting.id,
-                    kring_core::meeting::action_reminder(
+                plan.effect(Effect::Meeting(MeetingEffect::SendActionPoll {
+                    meeting_id: meeting.id.clone(),
+                    number,
+                    text: kring_core::meeting::action_reminder_poll(
                         language,
                         number,
                         &person(&names, &action.responsible),
                         &action.text,
                         action.due_at,
                     ),
-                ));
+                }));
             }
         }
         Purpose::Before { .. } => {

@@ -1,5 +1,5 @@
 //! Votes in the meeting's polls: a candidate's (Ja / Misschien / Nee, each voter's latest
-//! counts) or the client's choice. A vote counts only in the meeting's own room, from an
+//! counts), the client's choice, or an action's reminder ("gedaan"). A vote counts only in the meeting's own room, from an
 //! invitee or the client, while date finding is open; anything else changes nothing.
 
 use super::*;
@@ -28,6 +28,11 @@ pub(crate) async fn on_poll_response(
             return Ok(Some(Plan::new()));
         }
         return super::propose::on_vote(bot, entry, proposal_id, network_id, &vote)
+            .await
+            .map(Some);
+    }
+    if let Some((meeting, number)) = bot.store.meeting_by_action_poll(vote.poll.as_str()).await? {
+        return super::actions::by_poll(bot, entry, meeting, number, &vote)
             .await
             .map(Some);
     }
