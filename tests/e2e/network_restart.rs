@@ -376,10 +376,11 @@ async fn the_bots_keys_open_only_with_their_passphrase() -> Result<()> {
     Ok(())
 }
 
-/// A meeting survives SIGKILLs at its two risky moments, with nothing lost or doubled: the bot
-/// is killed the moment the plan of `!overleg` is stored (before its room, welcome and polls
-/// exist), and again the moment a reminder's timer has fired (before or while it is said).
-/// After each restart there is one meeting room, one welcome, three polls, one reminder.
+/// A meeting survives SIGKILLs at its risky moments, with nothing lost or doubled: the bot is
+/// killed the moment the plan of `!overleg` is stored (before its room, welcome and polls
+/// exist), the moment a reminder's timer has fired (before or while it is said), and the moment
+/// an action's reminder has fired. After each restart there is one meeting room, one welcome,
+/// three polls, one reminder, one action poll.
 #[tokio::test]
 async fn a_meeting_killed_after_planning_and_at_its_reminder_loses_and_doubles_nothing()
 -> Result<()> {
@@ -462,25 +463,7 @@ async fn a_meeting_killed_after_planning_and_at_its_reminder_loses_and_doubles_n
     let chosen = client.send_text(&client_meeting, "!overleg kies 1").await?;
     client.wait_for_reply_to(&chosen).await?;
     let timer_key = format!("{}:before-60", meeting.id);
-    sqlx::query("UPDATE timers SET due_at = $1 WHERE capability = 'meeting' AND timer_key = $2")
-        .bind(kring_testbed::now_millis() + 1500)
-        .bind(&timer_key)
-        .execute(store.pool())
-        .await?;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let state = store.timer("meeting", &timer_key).await?;
-        if state.is_some_and(|stored| stored.state == kring_store::TimerState::Fired) {
-            break;
-        }
-        anyhow::ensure!(
-            Instant::now() < deadline,
-            "the reminder never fired:\n{}",
-            bot.log()
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    bot.kill_hard().await?;
+    kill_when_it_fires(&store, &mut bot, &timer_key).await?;
     bot.spawn()?;
     if let Err(error) = carer
         .wait_for("the reminder", |m| {
@@ -499,6 +482,68 @@ async fn a_meeting_killed_after_planning_and_at_its_reminder_loses_and_doubles_n
         .filter(|m| m.room_id == meeting_room && m.body.starts_with("Herinnering"))
         .count();
     assert_eq!(reminders, 1, "one reminder");
+
+    // An action for the carer; its reminder (a poll) made due now, and the bot killed when it
+    // fires: one poll after the restart.
+    let due_day = (chrono::Utc::now() + chrono::Duration::days(10))
+        .with_timezone(&kring_core::time::LOCAL_TIME_ZONE)
+        .date_naive();
+    let action = client
+        .send_text(
+            &client_meeting,
+            &format!(
+                "!actie {} belt de school tot {}",
+                carer.user_id(),
+                due_day.format("%-d-%-m-%Y")
+            ),
+        )
+        .await?;
+    let added = client.wait_for_reply_to(&action).await?;
+    anyhow::ensure!(added.body.contains("Actie 1:"), "{}", added.body);
+    kill_when_it_fires(&store, &mut bot, &format!("{}:action-1", meeting.id)).await?;
+    bot.spawn()?;
+    let is_action_poll = |poll: &kring_testbed::ReceivedPoll| {
+        poll.room_id == meeting_room && poll.question.starts_with("Herinnering voor")
+    };
+    if let Err(error) = carer
+        .wait_for_poll("the action's reminder", is_action_poll)
+        .await
+    {
+        bail!("{error:#}\nbot log:\n{}", bot.log());
+    }
+    let asked = client.send_text(&room, "!netwerk").await?;
+    client.wait_for_reply_to(&asked).await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let action_polls = carer.polls().into_iter().filter(is_action_poll).count();
+    assert_eq!(action_polls, 1, "one reminder poll for the action");
     bot.kill_hard().await?;
     Ok(())
+}
+
+/// Makes the meeting timer `timer_key` due in a moment and SIGKILLs the bot as soon as it has
+/// fired (its inbox entry written, its plan perhaps not yet).
+async fn kill_when_it_fires(
+    store: &kring_store::Store,
+    bot: &mut BotProcess,
+    timer_key: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE timers SET due_at = $1 WHERE capability = 'meeting' AND timer_key = $2")
+        .bind(kring_testbed::now_millis() + 1500)
+        .bind(timer_key)
+        .execute(store.pool())
+        .await?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let state = store.timer("meeting", timer_key).await?;
+        if state.is_some_and(|stored| stored.state == kring_store::TimerState::Fired) {
+            break;
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "{timer_key} never fired:\n{}",
+            bot.log()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    bot.kill_hard().await
 }
