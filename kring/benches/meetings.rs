@@ -6,7 +6,11 @@
 //!    visible to the client, and the client's tap on it until the carer sees the announcement
 //!    and then its `.ics`. Next to each, a round trip from the same client to a plain E2EE
 //!    client that echoes, interleaved, as the floor. `KRING_BENCH_MEETINGS` meetings (default 10).
-//! 2. The scheduler: `KRING_BENCH_TIMERS` timers (default 10,000) come due over
+//! 2. Under load: `KRING_BENCH_MEETING_NETWORKS` more networks (default 20) on the same bot,
+//!    each with a meeting waiting for its client's last vote; every client votes at once, and
+//!    the time until each sees the choice poll is set beside every client pinging the echo at
+//!    once.
+//! 3. The scheduler: `KRING_BENCH_TIMERS` timers (default 10,000) come due over
 //!    `KRING_BENCH_TIMER_SECONDS` (default 20) in 100 lanes while the bot runs; timed are when each
 //!    fired (became an inbox entry) and when the bot was done with it, minus when it was due.
 //!    They are meeting timers of meetings that do not exist, so each one is the whole path
@@ -19,7 +23,7 @@ use anyhow::{Context, Result, ensure};
 use kring_core::plan::{Change, Plan, Timer};
 use kring_store::{InboxKind, NewInboxEntry, fired_timer_event_id};
 use kring_testbed::bench::{env_number, install_echo, ms, ratio, round_trip};
-use kring_testbed::network::{Network, ask, wait_for_bot};
+use kring_testbed::network::{ClientNetwork, Network, ask, wait_for_bot};
 use kring_testbed::{Persona, ReceivedPoll, TestClient, now_millis, percentile};
 use matrix_sdk::ruma::{OwnedRoomId, RoomId};
 use std::time::{Duration, Instant};
@@ -72,6 +76,10 @@ async fn main() -> Result<()> {
         samples.push(sample);
     }
 
+    let networks = env_number("KRING_BENCH_MEETING_NETWORKS", 20)?;
+    eprintln!("under load: {networks} networks at once");
+    let (mut load_echo, mut load_votes) = under_load(&network, &echo, networks).await?;
+
     eprintln!("scheduler: {timers} timers due over {} s", spread.as_secs());
     let (mut fired, mut done) = scheduler_lateness(&network, timers, spread).await?;
 
@@ -116,6 +124,31 @@ async fn main() -> Result<()> {
     }
     println!();
     println!(
+        "| {networks} networks at once, ms | median | p95 | ratio to the echo, median / p95 |"
+    );
+    println!("|---|---|---|---|");
+    let (load_echo_median, load_echo_p95) = (
+        percentile(&mut load_echo, 50),
+        percentile(&mut load_echo, 95),
+    );
+    println!(
+        "| every client pings the echo at once (floor) | {:.0} | {:.0} | 1.00x / 1.00x |",
+        ms(load_echo_median),
+        ms(load_echo_p95)
+    );
+    let (vote_median, vote_p95) = (
+        percentile(&mut load_votes, 50),
+        percentile(&mut load_votes, 95),
+    );
+    println!(
+        "| every client's last vote at once → their choice poll | {:.0} | {:.0} | {:.2}x / {:.2}x |",
+        ms(vote_median),
+        ms(vote_p95),
+        ratio(vote_median, load_echo_median),
+        ratio(vote_p95, load_echo_p95)
+    );
+    println!();
+    println!(
         "| scheduler, {timers} timers over {} s, ms late | p50 | p99 | max | p99 / echo median |",
         spread.as_secs()
     );
@@ -140,15 +173,22 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-/// One meeting from planning to the calendar file, then called off for the next round.
-async fn one_meeting(
-    network: &Network,
+/// A meeting of `client`'s network planned with `carer`, both in its room, every moment
+/// answered but the client's last one.
+struct ReadyToChoose {
+    room_id: OwnedRoomId,
+    client_room: matrix_sdk::Room,
+    last: ReceivedPoll,
+}
+
+async fn ready_to_choose(
+    client: &TestClient,
+    network_room: &matrix_sdk::Room,
     carer: &TestClient,
-    echo_room: &matrix_sdk::Room,
-) -> Result<Sample> {
+) -> Result<ReadyToChoose> {
     let planned = ask(
-        &network.client,
-        &network.room,
+        client,
+        network_room,
         &format!("!overleg voorstel; met {}", carer.user_id()),
     )
     .await?;
@@ -157,41 +197,57 @@ async fn one_meeting(
         "{}",
         planned.body
     );
-    let room_id = network.client.wait_for_any_invite().await?;
-    let client_room = network.client.accept_invite(&room_id).await?;
+    let room_id = client.wait_for_any_invite().await?;
+    let client_room = client.accept_invite(&room_id).await?;
     ensure!(
         carer.wait_for_any_invite().await? == room_id,
         "the carer is invited to the same room"
     );
     let carer_room = carer.accept_invite(&room_id).await?;
     let carer_polls = moment_polls(carer, &room_id).await?;
-    let client_polls = moment_polls(&network.client, &room_id).await?;
+    let client_polls = moment_polls(client, &room_id).await?;
     for poll in &carer_polls {
         carer.vote(&carer_room, &poll.event_id, &yes(poll)?).await?;
     }
     let (last, earlier) = client_polls.split_last().context("moment polls")?;
     for poll in earlier {
-        network
-            .client
+        client
             .vote(&client_room, &poll.event_id, &yes(poll)?)
             .await?;
     }
-    // The earlier votes are taken in before the last one is timed.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    Ok(ReadyToChoose {
+        room_id,
+        client_room,
+        last: last.clone(),
+    })
+}
 
-    let echo_before_vote = round_trip(&network.client, echo_room, "ping").await?;
+/// From the client's last vote until the client sees the choice poll.
+async fn last_vote(client: &TestClient, ready: &ReadyToChoose) -> Result<(Duration, ReceivedPoll)> {
     let voted = Instant::now();
-    network
-        .client
-        .vote(&client_room, &last.event_id, &yes(last)?)
+    client
+        .vote(&ready.client_room, &ready.last.event_id, &yes(&ready.last)?)
         .await?;
-    let choice = network
-        .client
+    let choice = client
         .wait_for_poll("the client's choice", |poll| {
-            poll.room_id == room_id && poll.question.starts_with("Welk moment kiest u")
+            poll.room_id == ready.room_id && poll.question.starts_with("Welk moment kiest u")
         })
         .await?;
-    let vote_to_choice = voted.elapsed();
+    Ok((voted.elapsed(), choice))
+}
+
+/// One meeting from planning to the calendar file, then called off for the next round.
+async fn one_meeting(
+    network: &Network,
+    carer: &TestClient,
+    echo_room: &matrix_sdk::Room,
+) -> Result<Sample> {
+    let ready = ready_to_choose(&network.client, &network.room, carer).await?;
+    // The earlier votes are taken in before the last one is timed.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let echo_before_vote = round_trip(&network.client, echo_room, "ping").await?;
+    let (vote_to_choice, choice) = last_vote(&network.client, &ready).await?;
+    let room_id = &ready.room_id;
 
     let echo_before_tap = round_trip(&network.client, echo_room, "ping").await?;
     let best = choice
@@ -200,13 +256,12 @@ async fn one_meeting(
     let tapped = Instant::now();
     network
         .client
-        .vote(&client_room, &choice.event_id, &best)
+        .vote(&ready.client_room, &choice.event_id, &best)
         .await?;
-    let announcement =
-        wait_for_bot(carer, &network.bot, &room_id, "Het overleg is gepland").await?;
+    let announcement = wait_for_bot(carer, &network.bot, room_id, "Het overleg is gepland").await?;
     let calendar = carer
         .wait_for("the calendar file", |m| {
-            m.room_id == room_id && m.file.is_some() && m.body == "overleg.ics"
+            &m.room_id == room_id && m.file.is_some() && m.body == "overleg.ics"
         })
         .await?;
     let sample = Sample {
@@ -219,6 +274,56 @@ async fn one_meeting(
     let off = ask(&network.client, &network.room, "!overleg af").await?;
     ensure!(off.in_reply_to.is_some(), "{}", off.body);
     Ok(sample)
+}
+
+/// `count` networks on the same bot, each with a meeting waiting for the client's last vote;
+/// then every client votes at once, and, before that, every client pings the echo at once.
+async fn under_load(
+    network: &Network,
+    echo: &TestClient,
+    count: usize,
+) -> Result<(Vec<Duration>, Vec<Duration>)> {
+    let mut parties = Vec::with_capacity(count);
+    for n in 1..=count {
+        let other = ClientNetwork::open(&network.synapse, &network.bot).await?;
+        let carer = other
+            .add(
+                &network.synapse,
+                &network.bot,
+                Persona::Carer,
+                "mantelzorger",
+            )
+            .await?;
+        ask(
+            &other.client,
+            &other.direct_chat,
+            &format!("!toestemming {} afspraken ja", carer.user_id()),
+        )
+        .await?;
+        let echo_room = other.client.open_direct_chat_with(echo).await?;
+        round_trip(&other.client, &echo_room, "ping").await?;
+        let ready = ready_to_choose(&other.client, &other.room, &carer).await?;
+        eprintln!("under load: network {n}/{count} ready");
+        parties.push((other, carer, echo_room, ready));
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let echo_times = futures_util::future::try_join_all(
+        parties
+            .iter()
+            .map(|(other, _, echo_room, _)| round_trip(&other.client, echo_room, "ping")),
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let vote_times = futures_util::future::try_join_all(
+        parties
+            .iter()
+            .map(|(other, _, _, ready)| async move { last_vote(&other.client, ready).await }),
+    )
+    .await?
+    .into_iter()
+    .map(|(time, _)| time)
+    .collect();
+    Ok((echo_times, vote_times))
 }
 
 fn yes(poll: &ReceivedPoll) -> Result<String> {

@@ -57,19 +57,11 @@ impl Network {
         } else {
             (InProcessBot::start(&synapse, &database).await?, None)
         };
-        let account = synapse.register(Persona::Client).await?;
-        let client = TestClient::login(&synapse.base_url(), &account).await?;
-        let direct_chat = client.open_direct_chat(&bot.user_id).await?;
-        let started = ask(&client, &direct_chat, "!start").await?;
-        ensure!(
-            started.body.contains("Uw netwerk is gemaakt"),
-            "!start answered {:?}",
-            started.body
-        );
-        let room_id = client.wait_for_any_invite().await?;
-        let room = client.accept_invite(&room_id).await?;
-        let welcome = wait_for_bot(&client, &bot, &room_id, "Dit is uw netwerk").await?;
-        ensure!(welcome.was_encrypted, "the welcome is encrypted");
+        let ClientNetwork {
+            client,
+            direct_chat,
+            room,
+        } = ClientNetwork::open(&synapse, &bot).await?;
         Ok(Self {
             synapse,
             bot,
@@ -100,31 +92,93 @@ impl Network {
 
     /// The client invites a new person with `role`; they accept and are welcomed.
     pub async fn add(&self, persona: Persona, role: &str) -> Result<TestClient> {
-        let account = self.synapse.register(persona).await?;
-        let member = TestClient::login(&self.synapse.base_url(), &account).await?;
-        let reply = ask(
+        add_member(
+            &self.synapse,
+            &self.bot,
             &self.client,
             &self.room,
-            &format!("!uitnodigen {} {role}", account.user_id),
+            persona,
+            role,
         )
-        .await?;
-        ensure!(
-            reply.body.contains("Ik heb"),
-            "the invitation answered {:?}",
-            reply.body
-        );
-        // The invite itself carries a one-line explanation; it is not encrypted, so it names
-        // nobody.
-        let reason = member.invite_reason(&self.room_id()).await?;
-        ensure!(
-            reason.as_deref() == Some(kring_core::messages::INVITE_REASON),
-            "the invite's reason is {reason:?}"
-        );
-        member.accept_invite(&self.room_id()).await?;
-        let welcome = wait_for_bot(&member, &self.bot, &self.room_id(), "Welkom").await?;
-        ensure!(welcome.was_encrypted, "the welcome is encrypted");
-        Ok(member)
+        .await
     }
+}
+
+/// Another client's network on a bot that runs already: for tests and benchmarks with many.
+pub struct ClientNetwork {
+    pub client: TestClient,
+    pub direct_chat: Room,
+    pub room: Room,
+}
+
+impl ClientNetwork {
+    /// A new client starts their network from the direct chat, accepts it and is welcomed.
+    pub async fn open(synapse: &TestSynapse, bot: &InProcessBot) -> Result<Self> {
+        let account = synapse.register(Persona::Client).await?;
+        let client = TestClient::login(&synapse.base_url(), &account).await?;
+        let direct_chat = client.open_direct_chat(&bot.user_id).await?;
+        let started = ask(&client, &direct_chat, "!start").await?;
+        ensure!(
+            started.body.contains("Uw netwerk is gemaakt"),
+            "!start answered {:?}",
+            started.body
+        );
+        let room_id = client.wait_for_any_invite().await?;
+        let room = client.accept_invite(&room_id).await?;
+        let welcome = wait_for_bot(&client, bot, &room_id, "Dit is uw netwerk").await?;
+        ensure!(welcome.was_encrypted, "the welcome is encrypted");
+        Ok(Self {
+            client,
+            direct_chat,
+            room,
+        })
+    }
+
+    pub async fn add(
+        &self,
+        synapse: &TestSynapse,
+        bot: &InProcessBot,
+        persona: Persona,
+        role: &str,
+    ) -> Result<TestClient> {
+        add_member(synapse, bot, &self.client, &self.room, persona, role).await
+    }
+}
+
+/// `client` invites a new person with `role` into `room`; they accept and are welcomed.
+async fn add_member(
+    synapse: &TestSynapse,
+    bot: &InProcessBot,
+    client: &TestClient,
+    room: &Room,
+    persona: Persona,
+    role: &str,
+) -> Result<TestClient> {
+    let room_id = room.room_id().to_owned();
+    let account = synapse.register(persona).await?;
+    let member = TestClient::login(&synapse.base_url(), &account).await?;
+    let reply = ask(
+        client,
+        room,
+        &format!("!uitnodigen {} {role}", account.user_id),
+    )
+    .await?;
+    ensure!(
+        reply.body.contains("Ik heb"),
+        "the invitation answered {:?}",
+        reply.body
+    );
+    // The invite itself carries a one-line explanation; it is not encrypted, so it names
+    // nobody.
+    let reason = member.invite_reason(&room_id).await?;
+    ensure!(
+        reason.as_deref() == Some(kring_core::messages::INVITE_REASON),
+        "the invite's reason is {reason:?}"
+    );
+    member.accept_invite(&room_id).await?;
+    let welcome = wait_for_bot(&member, bot, &room_id, "Welkom").await?;
+    ensure!(welcome.was_encrypted, "the welcome is encrypted");
+    Ok(member)
 }
 
 pub async fn ask(member: &TestClient, room: &Room, text: &str) -> Result<ReceivedMessage> {
