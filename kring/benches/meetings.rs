@@ -23,9 +23,9 @@ use anyhow::{Context, Result, ensure};
 use kring_core::plan::{Change, Plan, Timer};
 use kring_store::{InboxKind, NewInboxEntry, fired_timer_event_id};
 use kring_testbed::bench::{env_number, install_echo, ms, ratio, round_trip};
-use kring_testbed::network::{ClientNetwork, Network, ask, wait_for_bot};
+use kring_testbed::network::{ClientNetwork, Network, ask, moment_polls, wait_for_bot};
 use kring_testbed::{Persona, ReceivedPoll, TestClient, now_millis, percentile};
-use matrix_sdk::ruma::{OwnedRoomId, RoomId};
+use matrix_sdk::ruma::OwnedRoomId;
 use std::time::{Duration, Instant};
 
 /// The floor's answer, an echo round trip, is taken before each timed step.
@@ -328,22 +328,6 @@ async fn under_load(
 
 fn yes(poll: &ReceivedPoll) -> Result<String> {
     poll.answer_containing("Ja").context("a yes answer")
-}
-
-/// The moment polls in `room_id` as `member` sees them, once all three suggestions are there.
-async fn moment_polls(member: &TestClient, room_id: &RoomId) -> Result<Vec<ReceivedPoll>> {
-    member
-        .wait_for_poll("the third moment's poll", |poll| {
-            poll.room_id == room_id && poll.question.starts_with("Moment 3:")
-        })
-        .await?;
-    let mut polls: Vec<ReceivedPoll> = member
-        .polls()
-        .into_iter()
-        .filter(|poll| poll.room_id == room_id && poll.question.starts_with("Moment "))
-        .collect();
-    polls.sort_by(|a, b| a.question.cmp(&b.question));
-    Ok(polls)
 }
 
 /// How late each of `count` timers, due evenly over `spread`, fired and was done with.

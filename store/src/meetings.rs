@@ -137,19 +137,11 @@ impl Store {
 
     /// The meeting and the candidate (0-based) whose poll is `poll_event_id`.
     pub async fn meeting_by_poll(&self, poll_event_id: &str) -> Result<Option<(Meeting, usize)>> {
-        let row = sqlx::query(
+        self.meeting_by_numbered_poll(
             "SELECT meeting_id, number FROM meeting_candidates WHERE poll_event_id = $1",
+            poll_event_id,
         )
-        .bind(poll_event_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let number = index(row.try_get("number")?, "number")?;
-        let meeting_id: String = row.try_get("meeting_id")?;
-        Ok(self
-            .meeting(&meeting_id)
-            .await?
-            .map(|meeting| (meeting, number)))
+        .await
     }
 
     /// What the region's meeting figures for `[from, to)` are counted from
@@ -268,18 +260,13 @@ impl Store {
         number: usize,
         poll_event_id: &str,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        state_written(&mut tx, None).await?;
-        sqlx::query(
+        self.numbered_poll_sent(
             "UPDATE meeting_candidates SET poll_event_id = $1 WHERE meeting_id = $2 AND number = $3",
+            meeting_id,
+            number,
+            poll_event_id,
         )
-        .bind(poll_event_id)
-        .bind(meeting_id)
-        .bind(number as i64)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// The meeting and the action number whose reminder poll is `poll_event_id`.
@@ -287,18 +274,11 @@ impl Store {
         &self,
         poll_event_id: &str,
     ) -> Result<Option<(Meeting, usize)>> {
-        let row =
-            sqlx::query("SELECT meeting_id, number FROM meeting_actions WHERE poll_event_id = $1")
-                .bind(poll_event_id)
-                .fetch_optional(&self.pool)
-                .await?;
-        let Some(row) = row else { return Ok(None) };
-        let number = index(row.try_get("number")?, "number")?;
-        let meeting_id: String = row.try_get("meeting_id")?;
-        Ok(self
-            .meeting(&meeting_id)
-            .await?
-            .map(|meeting| (meeting, number)))
+        self.meeting_by_numbered_poll(
+            "SELECT meeting_id, number FROM meeting_actions WHERE poll_event_id = $1",
+            poll_event_id,
+        )
+        .await
     }
 
     /// Action `number`'s reminder poll was sent as `poll_event_id`.
@@ -308,18 +288,54 @@ impl Store {
         number: usize,
         poll_event_id: &str,
     ) -> Result<()> {
+        self.numbered_poll_sent(
+            "UPDATE meeting_actions SET poll_event_id = $1 WHERE meeting_id = $2 AND number = $3",
+            meeting_id,
+            number,
+            poll_event_id,
+        )
+        .await
+    }
+
+    /// A poll of a numbered part of a meeting (a candidate, an action) was sent: an effect's
+    /// finding, counted as a write that plans read. `statement` is a constant of this file.
+    async fn numbered_poll_sent(
+        &self,
+        statement: &'static str,
+        meeting_id: &str,
+        number: usize,
+        poll_event_id: &str,
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         state_written(&mut tx, None).await?;
-        sqlx::query(
-            "UPDATE meeting_actions SET poll_event_id = $1 WHERE meeting_id = $2 AND number = $3",
-        )
-        .bind(poll_event_id)
-        .bind(meeting_id)
-        .bind(number as i64)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(statement)
+            .bind(poll_event_id)
+            .bind(meeting_id)
+            .bind(number as i64)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The meeting, and the number in it, of the row `statement` finds by a poll (a constant of
+    /// this file selecting `meeting_id` and `number`).
+    async fn meeting_by_numbered_poll(
+        &self,
+        statement: &'static str,
+        poll_event_id: &str,
+    ) -> Result<Option<(Meeting, usize)>> {
+        let row = sqlx::query(statement)
+            .bind(poll_event_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let number = index(row.try_get("number")?, "number")?;
+        let meeting_id: String = row.try_get("meeting_id")?;
+        Ok(self
+            .meeting(&meeting_id)
+            .await?
+            .map(|meeting| (meeting, number)))
     }
 
     /// The meeting whose choice poll is `poll_event_id`.

@@ -198,3 +198,23 @@ pub async fn wait_for_bot(
         })
         .await
 }
+
+/// The moment polls of a meeting the bot suggested (three), in `room_id` as `member` sees them,
+/// in order, once all are there.
+pub async fn moment_polls(
+    member: &TestClient,
+    room_id: &matrix_sdk::ruma::RoomId,
+) -> Result<Vec<crate::ReceivedPoll>> {
+    member
+        .wait_for_poll("the third moment's poll", |poll| {
+            poll.room_id == room_id && poll.question.starts_with("Moment 3:")
+        })
+        .await?;
+    let mut polls: Vec<crate::ReceivedPoll> = member
+        .polls()
+        .into_iter()
+        .filter(|poll| poll.room_id == room_id && poll.question.starts_with("Moment "))
+        .collect();
+    polls.sort_by(|a, b| a.question.cmp(&b.question));
+    Ok(polls)
+}

@@ -6,7 +6,8 @@
 
 use crate::networks::{Network, ask, wait_for_bot};
 use anyhow::{Context, Result, ensure};
-use kring_testbed::{Persona, ReceivedMessage, ReceivedPoll, TestClient};
+use kring_testbed::network::moment_polls;
+use kring_testbed::{Persona, ReceivedMessage, TestClient};
 use matrix_sdk::ruma::RoomId;
 
 const ICALENDAR_VERSION: &str = "7.3.2";
@@ -77,21 +78,6 @@ async fn calendar_file(
         .download(message.file.as_ref().context("a file")?)
         .await?;
     Ok((message, bytes))
-}
-
-async fn the_moment_polls(member: &TestClient, room_id: &RoomId) -> Result<Vec<ReceivedPoll>> {
-    member
-        .wait_for_poll("the third moment's poll", |poll| {
-            poll.room_id == room_id && poll.question.starts_with("Moment 3:")
-        })
-        .await?;
-    let mut polls: Vec<ReceivedPoll> = member
-        .polls()
-        .into_iter()
-        .filter(|poll| poll.room_id == room_id && poll.question.starts_with("Moment "))
-        .collect();
-    polls.sort_by(|a, b| a.question.cmp(&b.question));
-    Ok(polls)
 }
 
 #[tokio::test]
@@ -216,8 +202,8 @@ async fn the_client_plans_a_meeting_the_invitees_answer_and_get_the_calendar_fil
     );
 
     // Both answer every moment; the second suits both best.
-    let carer_polls = the_moment_polls(&carer, &meeting_room_id).await?;
-    let client_polls = the_moment_polls(&network.client, &meeting_room_id).await?;
+    let carer_polls = moment_polls(&carer, &meeting_room_id).await?;
+    let client_polls = moment_polls(&network.client, &meeting_room_id).await?;
     assert_eq!(carer_polls.len(), 3, "three suggestions");
     for (polls, member, room, answers) in [
         (
@@ -614,6 +600,11 @@ async fn reminders_follow_the_meeting_when_it_moves_and_stop_when_it_is_called_o
         "actie 1 is gedaan",
     )
     .await?;
+    carer
+        .wait_for_poll("the action's poll ended", |poll| {
+            poll.event_id == asked.event_id && poll.ended
+        })
+        .await?;
 
     // Moved a week on: the updated file, the same UID, the next SEQUENCE.
     let moved = ask(

@@ -268,6 +268,14 @@ pub fn candidate_poll_closed(language: Language) -> String {
     }
 }
 
+/// What an action's reminder poll says when it is ended: the action is done.
+pub fn action_poll_closed(language: Language) -> String {
+    match language {
+        Language::Dutch => "Gesloten: deze actie is gedaan.".into(),
+        Language::English => "Closed: this action is done.".into(),
+    }
+}
+
 /// `!overleg stand`: per moment the answers, who has not answered, and the best moment.
 pub fn meeting_tally(
     language: Language,

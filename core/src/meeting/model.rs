@@ -338,6 +338,12 @@ pub enum MeetingEffect {
         number: usize,
         text: PollText,
     },
+    /// Action `number` is done: its reminder poll, if one was sent, is ended (once).
+    EndActionPoll {
+        meeting_id: MeetingId,
+        number: usize,
+        text: String,
+    },
     /// Asks the client to choose one of the moments with one tap: a poll in the meeting's
     /// room whose answers are the moments; only the client's (or representative's) vote counts.
     SendChoicePoll {

@@ -206,7 +206,8 @@ pub(crate) async fn done(asking: &Asking<'_>, number: usize) -> Result<Plan, Bot
         at: context.now,
     }))
     .change(cancel_timer(&meeting.id, Purpose::Action { number }))
-    .change(asking.log(MeetingAction::ActionDone, &meeting.id, Outcome::Done));
+    .change(asking.log(MeetingAction::ActionDone, &meeting.id, Outcome::Done))
+    .effect(end_action_poll(&meeting.id, number, asking.client_language));
     let names = asking.names(&[]).await?;
     announce(
         asking,
@@ -328,9 +329,18 @@ pub(crate) async fn by_poll(
         Outcome::Done,
     ));
     let names = people(bot, &network, &[&voter]).await?;
-    plan.effect(say(
-        &meeting.id,
-        action_done(language, number, &person(&names, &voter), &action.text),
-    ));
+    plan.effect(end_action_poll(&meeting.id, number, language))
+        .effect(say(
+            &meeting.id,
+            action_done(language, number, &person(&names, &voter), &action.text),
+        ));
     Ok(plan)
+}
+
+fn end_action_poll(meeting_id: &MeetingId, number: usize, language: Language) -> Effect {
+    Effect::Meeting(MeetingEffect::EndActionPoll {
+        meeting_id: meeting_id.clone(),
+        number,
+        text: kring_core::meeting::action_poll_closed(language),
+    })
 }

@@ -129,6 +129,22 @@ pub(crate) async fn carry_out(
             end_polls(bot, meeting_id, text).await?;
             Ok(None)
         }
+        MeetingEffect::EndActionPoll {
+            meeting_id,
+            number,
+            text,
+        } => {
+            let meeting = stored(bot, meeting_id).await?;
+            let poll = meeting
+                .actions
+                .iter()
+                .find(|action| action.number == *number)
+                .and_then(|action| action.poll_event_id.clone());
+            if let Some(poll) = poll {
+                send_poll_ends(bot, &room_of(bot, &meeting)?, vec![poll], text).await?;
+            }
+            Ok(None)
+        }
         MeetingEffect::Remove { meeting_id, user } => {
             let meeting = stored(bot, meeting_id).await?;
             let room = match &meeting.room_id {
@@ -291,6 +307,25 @@ async fn open_room(bot: &Bot, meeting_id: &MeetingId) -> Result<(), BotError> {
 
 /// Ends the candidates' polls (once) and, when the meeting is no longer being planned, the
 /// choice poll (once). Each end's transaction id is derived from its poll alone.
+/// Ends `polls` in `room` with `text`, each once: the transaction id comes from the poll alone,
+/// so two plans that both end it send one end.
+async fn send_poll_ends(
+    bot: &Bot,
+    room: &Room,
+    polls: Vec<OwnedEventId>,
+    text: &str,
+) -> Result<(), BotError> {
+    let _sending = bot.room_guards.sending(room.room_id()).await;
+    crate::trust::share_only_with_pinned(bot, room).await;
+    for poll in polls {
+        let transaction = transaction_id(bot.identity.user_id.as_str(), &format!("end\n{poll}"), 0);
+        room.send(UnstablePollEndEventContent::new(text.to_owned(), poll))
+            .with_transaction_id(transaction)
+            .await?;
+    }
+    Ok(())
+}
+
 async fn end_polls(bot: &Bot, meeting_id: &MeetingId, text: &str) -> Result<(), BotError> {
     let meeting = stored(bot, meeting_id).await?;
     let end_candidates = !meeting.candidate_polls_ended;
@@ -308,17 +343,7 @@ async fn end_polls(bot: &Bot, meeting_id: &MeetingId, text: &str) -> Result<(), 
         polls.extend(meeting.choice_poll_event_id.clone());
     }
     if !polls.is_empty() {
-        let room = room_of(bot, &meeting)?;
-        let _sending = bot.room_guards.sending(room.room_id()).await;
-        crate::trust::share_only_with_pinned(bot, &room).await;
-        for poll in polls {
-            // From the poll alone: two plans that both end it send one end.
-            let transaction =
-                transaction_id(bot.identity.user_id.as_str(), &format!("end\n{poll}"), 0);
-            room.send(UnstablePollEndEventContent::new(text.to_owned(), poll))
-                .with_transaction_id(transaction)
-                .await?;
-        }
+        send_poll_ends(bot, &room_of(bot, &meeting)?, polls, text).await?;
     }
     bot.store
         .meeting_polls_ended(

@@ -579,6 +579,10 @@ async fn an_action_is_reminded_until_it_is_done() {
     assert!(done_in(&done), "{done:?}");
     assert!(done.effects.iter().any(|effect| matches!(
         effect,
+        Effect::Meeting(MeetingEffect::EndActionPoll { number: 1, .. })
+    )));
+    assert!(done.effects.iter().any(|effect| matches!(
+        effect,
         Effect::Meeting(MeetingEffect::Say { reply, .. }) if reply.plain.contains("actie 1 is gedaan")
     )));
     bot.store
