@@ -27,3 +27,15 @@ CREATE TABLE meeting_rhythms (
     set_by TEXT NOT NULL,
     set_at BIGINT NOT NULL
 );
+
+-- Choosing whom to invite, one tap per person in the private chat of whoever plans: the poll per
+-- person, and the poll that sends the invitations.
+ALTER TABLE meetings ADD COLUMN start_poll_event_id TEXT;
+CREATE UNIQUE INDEX meetings_start_poll ON meetings (start_poll_event_id);
+CREATE TABLE meeting_invitee_polls (
+    meeting_id TEXT NOT NULL REFERENCES meetings (meeting_id),
+    user_id TEXT NOT NULL,
+    poll_event_id TEXT NOT NULL,
+    PRIMARY KEY (meeting_id, user_id)
+);
+CREATE UNIQUE INDEX meeting_invitee_polls_poll ON meeting_invitee_polls (poll_event_id);

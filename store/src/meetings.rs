@@ -15,7 +15,8 @@ use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 const MEETING_COLUMNS: &str = "meeting_id, network_id, planned_by, room_id, place, state, chosen, \
                                sequence, answer_by, choice_asked_at, choice_poll_event_id, \
-                               candidate_polls_ended_at, choice_poll_ended_at, recorder, created_at";
+                               candidate_polls_ended_at, choice_poll_ended_at, recorder, \
+                               start_poll_event_id, created_at";
 
 fn answer_code(answer: Answer) -> &'static str {
     match answer {
@@ -338,6 +339,78 @@ impl Store {
             .map(|meeting| (meeting, number)))
     }
 
+    /// While choosing: the meeting and the person whose poll is `poll_event_id`.
+    pub async fn meeting_by_invitee_poll(
+        &self,
+        poll_event_id: &str,
+    ) -> Result<Option<(Meeting, MatrixId)>> {
+        let row = sqlx::query(
+            "SELECT meeting_id, user_id FROM meeting_invitee_polls WHERE poll_event_id = $1",
+        )
+        .bind(poll_event_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let user: MatrixId = stored(&row, "user_id")?;
+        let meeting_id: String = row.try_get("meeting_id")?;
+        Ok(self
+            .meeting(&meeting_id)
+            .await?
+            .map(|meeting| (meeting, user)))
+    }
+
+    /// The polls of choosing, per person, that were sent for `meeting_id`.
+    pub async fn invitee_polls(&self, meeting_id: &str) -> Result<Vec<(MatrixId, String)>> {
+        sqlx::query(
+            "SELECT user_id, poll_event_id FROM meeting_invitee_polls WHERE meeting_id = $1
+             ORDER BY user_id",
+        )
+        .bind(meeting_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| Ok((stored(row, "user_id")?, row.try_get("poll_event_id")?)))
+        .collect()
+    }
+
+    /// While choosing, the poll about `user` was sent as `poll_event_id` (once per person).
+    pub async fn set_invitee_poll(
+        &self,
+        meeting_id: &str,
+        user: &MatrixId,
+        poll_event_id: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        state_written(&mut tx, None).await?;
+        sqlx::query(
+            "INSERT INTO meeting_invitee_polls (meeting_id, user_id, poll_event_id) VALUES ($1, $2, $3)
+             ON CONFLICT (meeting_id, user_id) DO NOTHING",
+        )
+        .bind(meeting_id)
+        .bind(user.as_str())
+        .bind(poll_event_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The meeting whose start poll (the end of choosing) is `poll_event_id`.
+    pub async fn meeting_by_start_poll(&self, poll_event_id: &str) -> Result<Option<Meeting>> {
+        self.meeting_where("start_poll_event_id = $1", poll_event_id)
+            .await
+    }
+
+    /// The start poll was sent as `poll_event_id`.
+    pub async fn set_start_poll(&self, meeting_id: &str, poll_event_id: &str) -> Result<()> {
+        self.meeting_effect_wrote(
+            "UPDATE meetings SET start_poll_event_id = $1 WHERE meeting_id = $2",
+            poll_event_id,
+            meeting_id,
+        )
+        .await
+    }
+
     /// The meeting whose choice poll is `poll_event_id`.
     pub async fn meeting_by_choice_poll(&self, poll_event_id: &str) -> Result<Option<Meeting>> {
         self.meeting_where("choice_poll_event_id = $1", poll_event_id)
@@ -573,6 +646,7 @@ fn meeting_from_row(
         choice_poll_ended: row
             .try_get::<Option<i64>, _>("choice_poll_ended_at")?
             .is_some(),
+        start_poll_event_id: stored_if_any(row, "start_poll_event_id")?,
         goals: Vec::new(),
         actions: Vec::new(),
         recorder: stored_if_any(row, "recorder")?,
@@ -609,6 +683,7 @@ pub(crate) async fn apply_meeting_change(
             meeting_id,
             network_id,
             planned_by,
+            state,
             invitees,
             candidates,
             place,
@@ -624,7 +699,7 @@ pub(crate) async fn apply_meeting_change(
             .bind(network_id.as_str())
             .bind(planned_by.as_str())
             .bind(place.as_deref())
-            .bind(MeetingState::Planning.code())
+            .bind(state.code())
             .bind(answer_by)
             .bind(at)
             .execute(&mut *connection)
@@ -844,6 +919,39 @@ pub(crate) async fn apply_meeting_change(
                 .bind(network_id.as_str())
                 .execute(&mut *connection)
                 .await?;
+        }
+        MeetingChange::AddInvitee { meeting_id, user } => {
+            sqlx::query(
+                "INSERT INTO meeting_invitees (meeting_id, user_id, position)
+                 SELECT $1, $2, COALESCE(MAX(position), -1) + 1 FROM meeting_invitees WHERE meeting_id = $1
+                 ON CONFLICT (meeting_id, user_id) DO NOTHING",
+            )
+            .bind(meeting_id.as_str())
+            .bind(user.as_str())
+            .execute(&mut *connection)
+            .await?;
+        }
+        MeetingChange::StartDateFinding {
+            meeting_id,
+            answer_by,
+            at,
+        } => {
+            let started = sqlx::query(
+                "UPDATE meetings SET state = $1, answer_by = $2, updated_at = $3
+                 WHERE meeting_id = $4 AND state = $5",
+            )
+            .bind(MeetingState::Planning.code())
+            .bind(answer_by)
+            .bind(at)
+            .bind(meeting_id.as_str())
+            .bind(MeetingState::Choosing.code())
+            .execute(&mut *connection)
+            .await?;
+            if started.rows_affected() != 1 {
+                return Err(StoreError::Conflict(
+                    "date finding started for a meeting that is not being chosen for".into(),
+                ));
+            }
         }
         MeetingChange::RemoveInvitee { meeting_id, user } => {
             sqlx::query("DELETE FROM meeting_invitees WHERE meeting_id = $1 AND user_id = $2")

@@ -18,6 +18,7 @@ on_both_databases!(
     what_effects_learn_is_counted_as_a_write,
     the_plans_actions_are_kept_in_order_and_done_once,
     the_regions_figures_count_invitees_who_answered_and_actions_due,
+    choosing_whom_to_invite_keeps_its_polls_and_starts_date_finding_once,
 );
 
 const BOT: &str = "@kring:kring.test";
@@ -69,6 +70,7 @@ async fn planned(store: &Store) -> Result<()> {
                 meeting_id: meeting_id(),
                 network_id,
                 planned_by: id("client"),
+                state: MeetingState::Planning,
                 invitees: vec![id("mother"), id("gp")],
                 candidates: vec![
                     Moment {
@@ -484,5 +486,106 @@ async fn the_regions_figures_count_invitees_who_answered_and_actions_due(
     let later = store.meeting_figure_rows(30_000_000, 40_000_000).await?;
     assert!(later.meetings.is_empty());
     assert_eq!(later.actions.len(), 1);
+    Ok(())
+}
+
+async fn choosing_whom_to_invite_keeps_its_polls_and_starts_date_finding_once(
+    store: Store,
+) -> Result<()> {
+    let network_id = NetworkId::parse("net-c").unwrap();
+    let meeting = |change| Change::Meeting(change);
+    plan_with(
+        &store,
+        "$plan",
+        vec![
+            Change::CreateNetwork {
+                network_id: network_id.clone(),
+                client: id("client"),
+                started_by: id("client"),
+                state: NetworkState::Active,
+                at: 1,
+            },
+            meeting(MeetingChange::Plan {
+                meeting_id: meeting_id(),
+                network_id,
+                planned_by: id("client"),
+                state: MeetingState::Choosing,
+                invitees: vec![id("mother")],
+                candidates: vec![Moment {
+                    starts_at: 10_000_000,
+                    minutes: 60,
+                }],
+                place: None,
+                answer_by: 5_000_000,
+                at: 2,
+            }),
+        ],
+    )
+    .await?;
+    let stored = store.meeting("mtg-test").await?.expect("stored");
+    assert_eq!(stored.state, MeetingState::Choosing);
+    assert!(
+        stored.is_ahead(3),
+        "a meeting being chosen for is the one ahead"
+    );
+    store.set_invitee_poll("mtg-test", &id("gp"), "$gp").await?;
+    store
+        .set_invitee_poll("mtg-test", &id("gp"), "$gp-again")
+        .await?;
+    store.set_start_poll("mtg-test", "$start").await?;
+    let (by_poll, user) = store
+        .meeting_by_invitee_poll("$gp")
+        .await?
+        .expect("by its poll");
+    assert_eq!((by_poll.id, user.clone()), (meeting_id(), id("gp")));
+    assert!(
+        store.meeting_by_invitee_poll("$gp-again").await?.is_none(),
+        "one poll per person"
+    );
+    assert_eq!(
+        store.meeting_by_start_poll("$start").await?.map(|m| m.id),
+        Some(meeting_id())
+    );
+    assert_eq!(store.invitee_polls("mtg-test").await?.len(), 1);
+    plan_with(
+        &store,
+        "$gp-in",
+        vec![
+            meeting(MeetingChange::AddInvitee {
+                meeting_id: meeting_id(),
+                user: id("gp"),
+            }),
+            meeting(MeetingChange::AddInvitee {
+                meeting_id: meeting_id(),
+                user: id("gp"),
+            }),
+        ],
+    )
+    .await?;
+    let stored = store.meeting("mtg-test").await?.expect("stored");
+    assert_eq!(
+        stored.invitees,
+        [id("mother"), id("gp")],
+        "after those before, once"
+    );
+    let start = || {
+        meeting(MeetingChange::StartDateFinding {
+            meeting_id: meeting_id(),
+            answer_by: 6_000_000,
+            at: 4,
+        })
+    };
+    plan_with(&store, "$send", vec![start()]).await?;
+    let stored = store.meeting("mtg-test").await?.expect("stored");
+    assert_eq!(
+        (stored.state, stored.answer_by),
+        (MeetingState::Planning, 6_000_000)
+    );
+    assert!(
+        plan_with(&store, "$send-again", vec![start()])
+            .await
+            .is_err(),
+        "date finding starts once"
+    );
     Ok(())
 }

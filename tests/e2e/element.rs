@@ -178,9 +178,12 @@ async fn a_client_plans_and_confirms_a_meeting_in_element() -> Result<()> {
         .await?;
     client.wait_for_message("mag nu").await?;
     client.send("!overleg voorstel; plaats video").await?;
-    client
-        .wait_for_message("Ik heb een overleg klaargezet")
-        .await?;
+    // Whom to invite: one tap per person (the carer is invited already); then one to send.
+    client.wait_for_message("Wie nodigt u uit?").await?;
+    client.wait_for_poll("Klaar met kiezen?").await?;
+    client.dismiss_toasts().await?;
+    client.browser.screenshot("meeting-invitees").await?;
+    client.vote_in("Klaar met kiezen?", "Versturen").await?;
 
     // The meeting's own room: the moments as polls, one tap each.
     client.open_room("Overleg").await?;

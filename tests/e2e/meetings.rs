@@ -145,7 +145,7 @@ async fn the_client_plans_a_meeting_the_invitees_answer_and_get_the_calendar_fil
     )
     .await?;
     assert!(
-        started.body.contains("Ik heb een overleg klaargezet"),
+        started.body.contains("Kies in ons privégesprek"),
         "{}",
         started.body
     );
@@ -153,19 +153,51 @@ async fn the_client_plans_a_meeting_the_invitees_answer_and_get_the_calendar_fil
         !started.body.contains("video.kring.test"),
         "no details in the network room"
     );
-    // The client is told privately who was left out, and why.
-    let left_out = wait_for_bot(
+    // The client chooses privately, one tap per person: the carer (who may see appointments)
+    // is invited already, the GP not; nobody else has heard of the meeting yet.
+    let direct_chat = network.direct_chat.room_id().to_owned();
+    let choosing = wait_for_bot(
         &network.client,
         &network.bot,
-        &network.direct_chat.room_id().to_owned(),
-        "Niet uitgenodigd voor het overleg",
+        &direct_chat,
+        "Wie nodigt u uit?",
     )
     .await?;
     assert!(
-        left_out.body.contains(gp.user_id().localpart()),
+        choosing.body.contains(carer.user_id().localpart()),
         "{}",
-        left_out.body
+        choosing.body
     );
+    let gp_poll = network
+        .client
+        .wait_for_poll("the GP's poll", |poll| {
+            poll.room_id == direct_chat && poll.question.contains("(nu: niet uitgenodigd)")
+        })
+        .await?;
+    assert!(
+        gp_poll.answers[0].1.contains("mag de afspraken zien"),
+        "inviting the GP would give consent in the same tap: {:?}",
+        gp_poll.answers
+    );
+    assert!(carer.client.invited_rooms().is_empty(), "no invitation yet");
+    let start = network
+        .client
+        .wait_for_poll("sending the invitations", |poll| {
+            poll.room_id == direct_chat && poll.question.starts_with("Klaar met kiezen?")
+        })
+        .await?;
+    let send = start.answer_containing("Versturen").context("Versturen")?;
+    network
+        .client
+        .vote(&network.direct_chat, &start.event_id, &send)
+        .await?;
+    wait_for_bot(
+        &network.client,
+        &network.bot,
+        &network.room_id(),
+        "Ik heb een overleg klaargezet",
+    )
+    .await?;
 
     let meeting_room_id = network.client.wait_for_any_invite().await?;
     assert_eq!(carer.wait_for_any_invite().await?, meeting_room_id);
@@ -413,6 +445,12 @@ async fn the_client_plans_a_meeting_the_invitees_answer_and_get_the_calendar_fil
             "meeting.propose proposed",
             "meeting.cancel refused",
             "meeting.plan done",
+            "meeting.vote done",
+            "meeting.vote done",
+            "meeting.vote done",
+            "meeting.vote done",
+            "meeting.vote done",
+            "meeting.vote done",
             "meeting.agree done",
             "meeting.action_add done",
             "meeting.action_done done",

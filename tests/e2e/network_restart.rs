@@ -416,7 +416,12 @@ async fn a_meeting_killed_after_planning_and_at_its_reminder_loses_and_doubles_n
         .network_by_room(room_id.as_str())
         .await?
         .context("stored")?;
-    client.send_text(&room, "!overleg voorstel").await?;
+    client
+        .send_text(
+            &room,
+            &format!("!overleg voorstel; met {}", carer.user_id()),
+        )
+        .await?;
     let deadline = Instant::now() + Duration::from_secs(60);
     let meeting = loop {
         if let Some(meeting) = store.latest_meeting(&network.id).await? {

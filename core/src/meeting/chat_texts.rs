@@ -268,6 +268,170 @@ pub fn candidate_poll_closed(language: Language) -> String {
     }
 }
 
+const INVITE_ID: &str = "invite";
+const SKIP_ID: &str = "skip";
+const SEND_ID: &str = "send";
+const CALL_OFF_ID: &str = "call-off";
+
+/// Whether an answer in an invitee's poll invites them (`Some(false)`: not invited).
+pub fn invitee_from_id(id: &str) -> Option<bool> {
+    match id {
+        INVITE_ID => Some(true),
+        SKIP_ID => Some(false),
+        _ => None,
+    }
+}
+
+/// Whether an answer in the start poll sends the invitations (`Some(false)`: calls it off).
+pub fn start_from_id(id: &str) -> Option<bool> {
+    match id {
+        SEND_ID => Some(true),
+        CALL_OFF_ID => Some(false),
+        _ => None,
+    }
+}
+
+/// In the private chat of whoever plans, before anyone is invited: how choosing works, and who
+/// is invited now (last time's, or everyone who may see appointments).
+pub fn choose_invitees(language: Language, invited: &[Person]) -> BotReply {
+    let dutch = language == Language::Dutch;
+    let now = if invited.is_empty() {
+        Text::new().text(if dutch {
+            "Nog niemand is uitgenodigd."
+        } else {
+            "Nobody is invited yet."
+        })
+    } else {
+        let mut text = Text::new().text(if dutch {
+            "Nu uitgenodigd: "
+        } else {
+            "Invited now: "
+        });
+        for (index, person) in invited.iter().enumerate() {
+            if index > 0 {
+                text = text.text(", ");
+            }
+            text = text.person(person);
+        }
+        text.text(".")
+    };
+    Builder::new()
+        .lead(
+            if dutch { "Wie nodigt u uit?" } else { "Whom do you invite?" },
+            if dutch {
+                " Tik hieronder bij elke persoon: uitnodigen of niet. Wie de afspraken nog niet mag zien, geeft u daarmee meteen toestemming."
+            } else {
+                " Tap below for each person: invite or not. Whoever may not see appointments yet gets your consent with the same tap."
+            },
+        )
+        .rich(now)
+        .paragraph(if dutch {
+            "Klaar? Tik dan op Versturen. Pas dan krijgen de genodigden de momenten te zien."
+        } else {
+            "Done? Then tap Versturen. Only then do the invitees see the moments."
+        })
+        .build()
+}
+
+/// One person, one tap: invite them or not. Someone without "afspraken" consent gets it with
+/// the tap that invites them.
+pub fn invitee_poll(
+    language: Language,
+    person: &Person,
+    invited_now: bool,
+    may_see_appointments: bool,
+) -> PollText {
+    let dutch = language == Language::Dutch;
+    let question = match (dutch, invited_now) {
+        (true, true) => format!("{}: uitnodigen? (nu: uitgenodigd)", person.name),
+        (true, false) => format!("{}: uitnodigen? (nu: niet uitgenodigd)", person.name),
+        (false, true) => format!("{}: invite? (now: invited)", person.name),
+        (false, false) => format!("{}: invite? (now: not invited)", person.name),
+    };
+    let invite = match (dutch, may_see_appointments) {
+        (true, true) => "Uitnodigen",
+        (true, false) => "Uitnodigen, en mag de afspraken zien",
+        (false, true) => "Invite",
+        (false, false) => "Invite, and may see the appointments",
+    };
+    let skip = if dutch {
+        "Niet uitnodigen"
+    } else {
+        "Do not invite"
+    };
+    PollText {
+        question,
+        answers: vec![
+            (INVITE_ID.to_owned(), invite.to_owned()),
+            (SKIP_ID.to_owned(), skip.to_owned()),
+        ],
+    }
+}
+
+/// The last tap of choosing: send the invitations, or call it off.
+pub fn start_poll(language: Language) -> PollText {
+    let (question, send, off) = match language {
+        Language::Dutch => (
+            "Klaar met kiezen? Dan stuur ik de uitnodigingen.",
+            "Versturen",
+            "Toch geen overleg",
+        ),
+        Language::English => (
+            "Done choosing? Then I send the invitations.",
+            "Versturen (send)",
+            "No meeting after all",
+        ),
+    };
+    PollText {
+        question: question.to_owned(),
+        answers: vec![
+            (SEND_ID.to_owned(), send.to_owned()),
+            (CALL_OFF_ID.to_owned(), off.to_owned()),
+        ],
+    }
+}
+
+/// After one tap: whether `person` is invited now (and, if so, whether they got consent).
+pub fn invitee_chosen(
+    language: Language,
+    person: &Person,
+    invited: bool,
+    consent_given: bool,
+) -> BotReply {
+    let dutch = language == Language::Dutch;
+    let rest = match (dutch, invited, consent_given) {
+        (true, true, true) => " wordt uitgenodigd, en mag vanaf nu de afspraken zien.",
+        (true, true, false) => " wordt uitgenodigd.",
+        (true, false, _) => " wordt niet uitgenodigd.",
+        (false, true, true) => " will be invited, and may see the appointments from now on.",
+        (false, true, false) => " will be invited.",
+        (false, false, _) => " will not be invited.",
+    };
+    Builder::new()
+        .rich(Text::new().person(person).text(rest))
+        .build()
+}
+
+/// Typed where others read: the choosing happens in the private chat.
+pub fn choose_in_private(language: Language) -> BotReply {
+    Builder::new()
+        .paragraph(match language {
+            Language::Dutch => "Ik heb een overleg klaargezet. Kies in ons privégesprek wie u uitnodigt: één tik per persoon.",
+            Language::English => "I have set up a meeting. Choose in our private chat whom you invite: one tap per person.",
+        })
+        .build()
+}
+
+/// What the choosing polls say when they are ended.
+pub fn choosing_closed(language: Language) -> String {
+    match language {
+        Language::Dutch => {
+            "Gesloten: de uitnodigingen zijn verstuurd, of het overleg gaat niet door.".into()
+        }
+        Language::English => "Closed: the invitations were sent, or the meeting is off.".into(),
+    }
+}
+
 /// What an action's reminder poll says when it is ended: the action is done.
 pub fn action_poll_closed(language: Language) -> String {
     match language {
@@ -554,6 +718,10 @@ pub fn logbook_words(language: Language, action: MeetingAction) -> &'static str 
         }
         (Language::Dutch, MeetingAction::SetRhythm) => " stelde het ritme van de overleggen in",
         (Language::English, MeetingAction::SetRhythm) => " set the rhythm of the meetings",
+        (Language::Dutch, MeetingAction::Invite) => " koos wie er bij het overleg komt",
+        (Language::English, MeetingAction::Invite) => " chose who comes to the meeting",
+        (Language::Dutch, MeetingAction::Vote) => " gaf aan wanneer hij of zij kan",
+        (Language::English, MeetingAction::Vote) => " said when they can come",
         (Language::Dutch, MeetingAction::ActionAdd) => " legde een actie vast",
         (Language::English, MeetingAction::ActionAdd) => " recorded an action",
         (Language::Dutch, MeetingAction::ActionDone) => " meldde een actie als gedaan",
@@ -584,6 +752,10 @@ pub fn attempt_words(language: Language, action: MeetingAction) -> &'static str 
         }
         (Language::Dutch, MeetingAction::SetRhythm) => "het ritme van de overleggen in te stellen",
         (Language::English, MeetingAction::SetRhythm) => "set the rhythm of the meetings",
+        (Language::Dutch, MeetingAction::Invite) => "te kiezen wie er bij het overleg komt",
+        (Language::English, MeetingAction::Invite) => "choose who comes to the meeting",
+        (Language::Dutch, MeetingAction::Vote) => "aan te geven wanneer hij of zij kan",
+        (Language::English, MeetingAction::Vote) => "say when they can come",
         (Language::Dutch, MeetingAction::ActionAdd) => "een actie vast te leggen",
         (Language::English, MeetingAction::ActionAdd) => "record an action",
         (Language::Dutch, MeetingAction::ActionDone) => "een actie als gedaan te melden",

@@ -26,8 +26,8 @@ pub use moment::{
 };
 pub use rules::{
     Answer, CandidateTally, InviteeError, Invitees, MeetingRefusal, MeetingRight, Vote, answer_by,
-    ask_for_next_at, best_candidate, check_invitees, default_invitees, everyone_answered,
-    invitees_to_remove, may_record_plan, meeting_right, not_answered, parse_rhythm, preselected,
-    tally,
+    ask_for_next_at, best_candidate, check_invitees, choosable, default_invitees,
+    everyone_answered, invitees_to_remove, may_record_plan, meeting_right, not_answered,
+    parse_rhythm, preselected, tally,
 };
 pub use texts::{candidates_refused, moment_in_words, moment_refused};

@@ -53,6 +53,9 @@ impl From<MeetingId> for String {
 /// Where a meeting is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MeetingState {
+    /// The client is choosing whom to invite, one tap per person in the private chat; nobody
+    /// else knows of it yet, and it has no room.
+    Choosing,
     /// The invitees are answering the candidate moments.
     Planning,
     /// The client chose a moment; the invitees have the calendar file.
@@ -63,6 +66,7 @@ pub enum MeetingState {
 impl MeetingState {
     pub fn code(self) -> &'static str {
         match self {
+            Self::Choosing => "choosing",
             Self::Planning => "planning",
             Self::Agreed => "agreed",
             Self::Cancelled => "cancelled",
@@ -70,9 +74,14 @@ impl MeetingState {
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Planning, Self::Agreed, Self::Cancelled]
-            .into_iter()
-            .find(|state| state.code() == code)
+        [
+            Self::Choosing,
+            Self::Planning,
+            Self::Agreed,
+            Self::Cancelled,
+        ]
+        .into_iter()
+        .find(|state| state.code() == code)
     }
 }
 
@@ -132,6 +141,8 @@ pub struct Meeting {
     /// The bot ended the candidates' polls (at the deadline, or when the client chose).
     pub candidate_polls_ended: bool,
     pub choice_poll_ended: bool,
+    /// While choosing: the poll with which the client sends the invitations.
+    pub start_poll_event_id: Option<OwnedEventId>,
     /// The plan made at it: the goals and the actions, in order.
     pub goals: Vec<PlanGoal>,
     pub actions: Vec<PlanAction>,
@@ -152,7 +163,7 @@ impl Meeting {
     pub fn is_ahead(&self, now: Millis) -> bool {
         match self.state {
             // Date finding with every moment passed has nothing left to choose.
-            MeetingState::Planning => self
+            MeetingState::Choosing | MeetingState::Planning => self
                 .candidates
                 .iter()
                 .any(|candidate| candidate.moment.starts_at > now),
@@ -187,10 +198,14 @@ pub enum MeetingAction {
     AppointRecorder,
     /// The client set the network's rhythm of meetings (or went back to the region's).
     SetRhythm,
+    /// The client chose (with one tap) to invite someone, or not to.
+    Invite,
+    /// An invitee (or the client) answered a moment's poll.
+    Vote,
 }
 
 impl MeetingAction {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 12] = [
         Self::Propose,
         Self::Plan,
         Self::Agree,
@@ -201,6 +216,8 @@ impl MeetingAction {
         Self::GoalAdd,
         Self::AppointRecorder,
         Self::SetRhythm,
+        Self::Invite,
+        Self::Vote,
     ];
 
     pub fn code(self) -> &'static str {
@@ -208,6 +225,8 @@ impl MeetingAction {
             Self::GoalAdd => "goal_add",
             Self::AppointRecorder => "appoint_recorder",
             Self::SetRhythm => "rhythm",
+            Self::Invite => "invite",
+            Self::Vote => "vote",
             Self::ActionAdd => "action_add",
             Self::ActionDone => "action_done",
             Self::Propose => "propose",
@@ -230,6 +249,8 @@ pub enum MeetingChange {
         meeting_id: MeetingId,
         network_id: NetworkId,
         planned_by: MatrixId,
+        /// `Choosing` while the client still picks whom to invite, else `Planning`.
+        state: MeetingState,
         invitees: Vec<MatrixId>,
         candidates: Vec<Moment>,
         place: Option<String>,
@@ -297,6 +318,17 @@ pub enum MeetingChange {
         by: MatrixId,
         at: Millis,
     },
+    /// The client chose to invite `user` (while choosing).
+    AddInvitee {
+        meeting_id: MeetingId,
+        user: MatrixId,
+    },
+    /// The client sent the invitations: date finding begins, to close at `answer_by`.
+    StartDateFinding {
+        meeting_id: MeetingId,
+        answer_by: Millis,
+        at: Millis,
+    },
     /// No longer invited: their consent ended, or they left the network.
     RemoveInvitee {
         meeting_id: MeetingId,
@@ -336,6 +368,21 @@ pub enum MeetingEffect {
     SendActionPoll {
         meeting_id: MeetingId,
         number: usize,
+        text: PollText,
+    },
+    /// While choosing: asks the client, in `to` (their private chat), with one poll, whether to
+    /// invite `user`; records the poll so that a tap on it is understood.
+    SendInviteePoll {
+        meeting_id: MeetingId,
+        user: MatrixId,
+        to: crate::plan::Target,
+        text: PollText,
+    },
+    /// While choosing: the poll with which the client sends the invitations (or calls it off),
+    /// in `to`; recorded like the others.
+    SendStartPoll {
+        meeting_id: MeetingId,
+        to: crate::plan::Target,
         text: PollText,
     },
     /// Action `number` is done: its reminder poll, if one was sent, is ended (once).
@@ -398,6 +445,7 @@ mod tests {
     #[test]
     fn states_round_trip_through_their_codes() {
         for state in [
+            MeetingState::Choosing,
             MeetingState::Planning,
             MeetingState::Agreed,
             MeetingState::Cancelled,

@@ -141,6 +141,20 @@ pub fn may_record_plan(
     }
 }
 
+/// Whom the client can choose to invite: every joined member but the client and the bot.
+pub fn choosable(network: &Network) -> Vec<MatrixId> {
+    network
+        .members
+        .iter()
+        .filter(|member| {
+            member.membership == Membership::Joined
+                && member.role != Role::Bot
+                && member.user != network.client
+        })
+        .map(|member| member.user.clone())
+        .collect()
+}
+
 /// Whom the choice starts with: those invited last time who are still joined.
 pub fn preselected(network: &Network, last_time: &[MatrixId]) -> Vec<MatrixId> {
     last_time
@@ -595,6 +609,7 @@ mod tests {
             choice_poll_event_id: None,
             candidate_polls_ended: true,
             choice_poll_ended: true,
+            start_poll_event_id: None,
             goals: Vec::new(),
             actions: Vec::new(),
             recorder: recorder.map(id),

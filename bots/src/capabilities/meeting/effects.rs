@@ -129,6 +129,55 @@ pub(crate) async fn carry_out(
             end_polls(bot, meeting_id, text).await?;
             Ok(None)
         }
+        MeetingEffect::SendInviteePoll {
+            meeting_id,
+            user,
+            to,
+            text,
+        } => {
+            let sent_before = bot
+                .store
+                .invitee_polls(meeting_id.as_str())
+                .await?
+                .into_iter()
+                .find(|(person, _)| person == user);
+            if let Some((_, event_id)) = sent_before {
+                return Ok(Some(event_id));
+            }
+            let meeting = stored(bot, meeting_id).await?;
+            if meeting.state != MeetingState::Choosing {
+                return Ok(None);
+            }
+            let Some(room) = joined_room(bot, to).await? else {
+                return Ok(None);
+            };
+            let event_id = send_poll(bot, &room, text, &own_transaction_id(bot, pending)).await?;
+            bot.store
+                .set_invitee_poll(meeting_id.as_str(), user, &event_id)
+                .await?;
+            Ok(Some(event_id))
+        }
+        MeetingEffect::SendStartPoll {
+            meeting_id,
+            to,
+            text,
+        } => {
+            let meeting = stored(bot, meeting_id).await?;
+            if let Some(event_id) = &meeting.start_poll_event_id {
+                return Ok(Some(event_id.to_string()));
+            }
+            if meeting.state != MeetingState::Choosing {
+                return Ok(None);
+            }
+            let Some(room) = joined_room(bot, to).await? else {
+                return Ok(None);
+            };
+            let event_id = send_poll(bot, &room, text, &own_transaction_id(bot, pending)).await?;
+            bot.store
+                .set_start_poll(meeting_id.as_str(), &event_id)
+                .await?;
+            Ok(Some(event_id))
+        }
         MeetingEffect::EndActionPoll {
             meeting_id,
             number,

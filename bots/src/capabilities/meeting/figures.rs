@@ -146,6 +146,7 @@ mod tests {
                     meeting_id: meeting_id.clone(),
                     network_id: NetworkId::parse("n1").unwrap(),
                     planned_by: id("@anna:kring.test"),
+                    state: kring_core::meeting::MeetingState::Planning,
                     invitees: vec![],
                     candidates: vec![Moment {
                         starts_at,

@@ -14,6 +14,7 @@ mod choose;
 pub(crate) mod effects;
 pub(crate) mod figures;
 mod goal;
+mod invitees;
 mod move_meeting;
 mod plan;
 mod propose;

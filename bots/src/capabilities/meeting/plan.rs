@@ -1,14 +1,16 @@
-//! `!overleg <moment>; <moment>[; met @a @b][; plaats …]` and `!overleg voorstel`: a new meeting,
-//! its room, one poll per candidate moment, and the timers that remind and close.
+//! `!overleg <moment>; <moment>[; met @a @b][; plaats …]` and `!overleg voorstel`: a new meeting.
+//! Without `met …` the client first chooses whom to invite, one tap per person in the private
+//! chat (`invitees.rs`); then, or at once with `met …`, its room, one poll per candidate moment,
+//! and the timers that remind and close.
 
 use super::timers::{Purpose, timer};
 use super::*;
 use crate::session::random_code;
 use kring_core::meeting::{
-    DEFAULT_MINUTES, InviteeError, MeetingChange, Moment, MomentsAsked, PlaceAsked, candidate_poll,
-    candidates_refused, check_candidates, check_invitees, default_invitees,
-    left_out_without_consent, meeting_opened, meeting_started, moment_refused, parse_moment,
-    suggest_moments,
+    DEFAULT_MINUTES, InviteeError, MeetingChange, MeetingState, Moment, MomentsAsked, PlaceAsked,
+    candidate_poll, candidates_refused, check_candidates, check_invitees, choose_in_private,
+    choose_invitees, default_invitees, invitee_poll, left_out_without_consent, meeting_opened,
+    meeting_started, moment_refused, parse_moment, start_poll, suggest_moments,
 };
 
 /// How many moments the bot suggests when asked.
@@ -74,6 +76,13 @@ pub(crate) async fn plan(
         },
     };
     let consent = bot.store.consent(&network.id).await?;
+    // Without `met …`, the client chooses with one tap per person, in the private chat; only
+    // where there is none does the bot choose (last time's, or everyone who may see it).
+    let private_chat = match (&invitees, asking.in_direct_chat) {
+        (Some(_), _) => None,
+        (None, true) => context.entry.room(),
+        (None, false) => crate::sync::direct_chat_with(bot, &context.actor).await,
+    };
     let (invited, left_out) = match invitees {
         Some(chosen) => match check_invitees(network, &consent, &chosen, context.now) {
             Ok(checked) if checked.without_consent.is_empty() => (checked.invited, Vec::new()),
@@ -108,12 +117,11 @@ pub(crate) async fn plan(
             (found.invited, found.without_consent)
         }
     };
-    if invited.is_empty() {
+    let choosable = kring_core::meeting::choosable(network);
+    if (private_chat.is_none() && invited.is_empty()) || choosable.is_empty() {
         return asking.problem(&MeetingProblem::NobodyToInvite);
     }
     let answer_by = kring_core::meeting::answer_by(context.now, earliest);
-    // A question whether to plan one is answered by planning it.
-    let open_question = bot.store.open_meeting_proposal(&network.id).await?;
     let names = asking.names(&[]).await?;
     let lane = bot.store.network_room(&network.id).await?;
     let mut plan = Plan::new();
@@ -121,63 +129,84 @@ pub(crate) async fn plan(
         meeting_id: meeting_id.clone(),
         network_id: network.id.clone(),
         planned_by: context.actor.clone(),
+        state: if private_chat.is_some() {
+            MeetingState::Choosing
+        } else {
+            MeetingState::Planning
+        },
         invitees: invited.clone(),
         candidates: candidates.clone(),
         place: place.clone(),
         answer_by,
         at: context.now,
     }))
-    .change(asking.log(MeetingAction::Plan, &meeting_id, Outcome::Done))
-    .change(timer(
-        &meeting_id,
-        Purpose::Answers,
-        context.now + (answer_by - context.now) / 2,
-        lane.clone(),
-    ))
-    .change(timer(&meeting_id, Purpose::Close, answer_by, lane));
-    if let Some(proposal_id) = open_question {
-        if let Some(poll) = bot
-            .store
-            .meeting_proposal_poll(proposal_id.as_str())
-            .await?
-            .and_then(|poll| matrix_sdk::ruma::OwnedEventId::try_from(poll).ok())
-        {
-            plan.effect(Effect::EndPoll {
-                to: crate::capabilities::network::to_network(network),
-                poll_event_id: poll,
-                text: kring_core::meeting::proposal_poll_closed(asking.client_language),
+    .change(asking.log(MeetingAction::Plan, &meeting_id, Outcome::Done));
+    settle_open_question(asking, &mut plan).await?;
+
+    if let Some(room_id) = private_chat {
+        if !asking.in_direct_chat {
+            plan.effect(Effect::Send {
+                to: here(context.entry)?,
+                reply: choose_in_private(language),
+                reply_to: context.entry.event(),
             });
         }
-        plan.change(Change::Meeting(MeetingChange::DecideProposal {
-            proposal_id,
-            at: context.now,
+        let to = Target::Room { room_id };
+        plan.effect(Effect::Send {
+            to: to.clone(),
+            reply: choose_invitees(language, &people_named(&names, &invited)),
+            reply_to: if asking.in_direct_chat {
+                context.entry.event()
+            } else {
+                None
+            },
+        });
+        for user in choosable {
+            let may_see = !kring_core::meeting::invitees_to_remove(
+                network,
+                &consent,
+                std::slice::from_ref(&user),
+                context.now,
+            )
+            .contains(&user);
+            plan.effect(Effect::Meeting(MeetingEffect::SendInviteePoll {
+                meeting_id: meeting_id.clone(),
+                user: user.clone(),
+                to: to.clone(),
+                text: invitee_poll(
+                    language,
+                    &person(&names, &user),
+                    invited.contains(&user),
+                    may_see,
+                ),
+            }));
+        }
+        plan.effect(Effect::Meeting(MeetingEffect::SendStartPoll {
+            meeting_id: meeting_id.clone(),
+            to,
+            text: start_poll(language),
         }));
+        return Ok(plan);
     }
+
     plan.effect(Effect::Send {
         to: here(context.entry)?,
         reply: meeting_started(language),
         reply_to: context.entry.event(),
-    })
-    .effect(Effect::Meeting(MeetingEffect::OpenRoom {
-        meeting_id: meeting_id.clone(),
-    }))
-    .effect(Effect::Meeting(MeetingEffect::Say {
-        meeting_id: meeting_id.clone(),
-        reply: meeting_opened(
-            asking.client_language,
-            &people_named(&names, &invited),
-            place.as_deref(),
+    });
+    begin_date_finding(
+        &mut plan,
+        &DateFinding {
+            meeting_id: &meeting_id,
+            invited: &people_named(&names, &invited),
+            place: place.as_deref(),
+            candidates: &candidates,
             answer_by,
-        ),
-        only_while_planning: true,
-    }));
-    for (index, moment) in candidates.iter().enumerate() {
-        plan.effect(Effect::Meeting(MeetingEffect::SendCandidatePoll {
-            meeting_id: meeting_id.clone(),
-            candidate: index,
-            text: candidate_poll(asking.client_language, index, moment),
-        }));
-    }
+            now: context.now,
+            language: asking.client_language,
+            lane,
+        },
+    );
     if !left_out.is_empty() {
         // To whoever planned, privately: it names who may not see appointments.
         let private_chat = if asking.in_direct_chat {
@@ -194,4 +223,82 @@ pub(crate) async fn plan(
         }
     }
     Ok(plan)
+}
+
+/// A question whether to plan one (a member's, or the rhythm's) is answered by planning it.
+async fn settle_open_question(asking: &Asking<'_>, plan: &mut Plan) -> Result<(), BotError> {
+    let bot = asking.context.bot;
+    let network = &asking.network;
+    let Some(proposal_id) = bot.store.open_meeting_proposal(&network.id).await? else {
+        return Ok(());
+    };
+    if let Some(poll) = bot
+        .store
+        .meeting_proposal_poll(proposal_id.as_str())
+        .await?
+        .and_then(|poll| matrix_sdk::ruma::OwnedEventId::try_from(poll).ok())
+    {
+        plan.effect(Effect::EndPoll {
+            to: crate::capabilities::network::to_network(network),
+            poll_event_id: poll,
+            text: kring_core::meeting::proposal_poll_closed(asking.client_language),
+        });
+    }
+    plan.change(Change::Meeting(MeetingChange::DecideProposal {
+        proposal_id,
+        at: asking.context.now,
+    }));
+    Ok(())
+}
+
+/// What date finding starts with, planned at once or after choosing.
+pub(super) struct DateFinding<'a> {
+    pub(super) meeting_id: &'a MeetingId,
+    pub(super) invited: &'a [kring_core::messages::Person],
+    pub(super) place: Option<&'a str>,
+    pub(super) candidates: &'a [Moment],
+    pub(super) answer_by: kring_core::network::Millis,
+    pub(super) now: kring_core::network::Millis,
+    /// The client's: the meeting's room is read in it.
+    pub(super) language: Language,
+    /// The network's room: its timers run in its lane.
+    pub(super) lane: Option<matrix_sdk::ruma::OwnedRoomId>,
+}
+
+/// Date finding begins: the reminder and the close, the meeting's room with its welcome, and one
+/// poll per moment.
+pub(super) fn begin_date_finding(plan: &mut Plan, finding: &DateFinding<'_>) {
+    let meeting_id = finding.meeting_id;
+    plan.change(timer(
+        meeting_id,
+        Purpose::Answers,
+        finding.now + (finding.answer_by - finding.now) / 2,
+        finding.lane.clone(),
+    ))
+    .change(timer(
+        meeting_id,
+        Purpose::Close,
+        finding.answer_by,
+        finding.lane.clone(),
+    ))
+    .effect(Effect::Meeting(MeetingEffect::OpenRoom {
+        meeting_id: meeting_id.clone(),
+    }))
+    .effect(Effect::Meeting(MeetingEffect::Say {
+        meeting_id: meeting_id.clone(),
+        reply: meeting_opened(
+            finding.language,
+            finding.invited,
+            finding.place,
+            finding.answer_by,
+        ),
+        only_while_planning: true,
+    }));
+    for (index, moment) in finding.candidates.iter().enumerate() {
+        plan.effect(Effect::Meeting(MeetingEffect::SendCandidatePoll {
+            meeting_id: meeting_id.clone(),
+            candidate: index,
+            text: candidate_poll(finding.language, index, moment),
+        }));
+    }
 }

@@ -4,7 +4,7 @@
 use super::*;
 use crate::testing::{id, mock_bot, received_command};
 use kring_core::consent::InfoKind;
-use kring_core::meeting::{Answer, MeetingChange, MeetingId};
+use kring_core::meeting::{Answer, MeetingChange, MeetingId, MeetingState};
 use kring_core::network::NetworkId;
 use kring_core::plan::Timer;
 use kring_core::{Command, Role, parse_message};
@@ -235,6 +235,7 @@ fn agreed_with_the_carer(meeting_id: &MeetingId, starts_at: i64) -> [Change; 2] 
             meeting_id: meeting_id.clone(),
             network_id: NetworkId::parse("n1").unwrap(),
             planned_by: id(CLIENT),
+            state: kring_core::meeting::MeetingState::Planning,
             invitees: vec![id(CARER)],
             candidates: vec![kring_core::meeting::Moment {
                 starts_at,
@@ -610,6 +611,7 @@ async fn the_last_one_to_answer_leaving_asks_the_client_to_choose() {
         meeting_id: meeting_id.clone(),
         network_id: NetworkId::parse("n1").unwrap(),
         planned_by: id(CLIENT),
+        state: kring_core::meeting::MeetingState::Planning,
         invitees: vec![id(CARER), id(GP)],
         candidates: vec![kring_core::meeting::Moment {
             starts_at: now + 7 * 86_400_000,
@@ -868,4 +870,150 @@ async fn rhythm_of_network(bot: &Bot) -> Option<kring_core::time::Recurrence> {
     super::rhythm::rhythm_of(bot, &NetworkId::parse("n1").unwrap())
         .await
         .expect("read")
+}
+
+/// While the client chooses (a meeting planned without `met …`; the private chat it happens in
+/// is the e2e test's), a tap invites or not, and for the GP without "afspraken" consent the same
+/// tap gives it; only the client's taps count; "Versturen" starts date finding with those chosen.
+#[tokio::test]
+async fn the_client_chooses_whom_to_invite_with_one_tap_each() {
+    let mock = network_with_consent().await;
+    let bot = &mock.bot;
+    let bot_name = bot.identity.user_id.as_str();
+    let dm = "!dm:kring.test";
+    let meeting_id = MeetingId::parse("mtg-f").unwrap();
+    let now = bot.clock.now_millis();
+    received_command(bot, "$plan", dm, CLIENT, "!overleg voorstel", 3).await;
+    let mut plan = Plan::new();
+    plan.change(Change::Meeting(MeetingChange::Plan {
+        meeting_id: meeting_id.clone(),
+        network_id: NetworkId::parse("n1").unwrap(),
+        planned_by: id(CLIENT),
+        state: MeetingState::Choosing,
+        invitees: vec![id(CARER)],
+        candidates: (1..=3)
+            .map(|week| kring_core::meeting::Moment {
+                starts_at: now + week * 7 * 86_400_000,
+                minutes: 60,
+            })
+            .collect(),
+        place: None,
+        answer_by: now + 5 * 86_400_000,
+        at: 3,
+    }));
+    bot.store
+        .apply_plan(bot_name, "$plan", &plan)
+        .await
+        .expect("stored");
+    bot.store
+        .set_invitee_poll(meeting_id.as_str(), &id(CARER), "$inv-carer")
+        .await
+        .unwrap();
+    bot.store
+        .set_invitee_poll(meeting_id.as_str(), &id(GP), "$inv-gp")
+        .await
+        .unwrap();
+    bot.store
+        .set_start_poll(meeting_id.as_str(), "$start")
+        .await
+        .unwrap();
+
+    // The GP's own tap counts for nothing.
+    let by_gp = on_poll_response(bot, &vote_entry("$t0", dm, GP, "$inv-gp", "invite"))
+        .await
+        .unwrap()
+        .expect("ours");
+    assert!(by_gp.changes.is_empty() && by_gp.effects.is_empty());
+    // The client invites the GP, who gets "afspraken" consent with the same tap.
+    received_command(bot, "$t1", dm, CLIENT, "tap", 4).await;
+    let gp_in = on_poll_response(bot, &vote_entry("$t1", dm, CLIENT, "$inv-gp", "invite"))
+        .await
+        .unwrap()
+        .expect("ours");
+    assert!(gp_in.changes.iter().any(|change| matches!(
+        change,
+        Change::GiveConsent { kind: InfoKind::Appointments, subject: kring_core::consent::Subject::Member { user }, .. } if *user == id(GP)
+    )), "{gp_in:?}");
+    assert!(gp_in.changes.iter().any(|change| matches!(
+        change,
+        Change::Meeting(MeetingChange::AddInvitee { user, .. }) if *user == id(GP)
+    )));
+    let sent: Vec<&str> = gp_in
+        .effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Send { reply, .. } => Some(reply.plain.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent.len(), 1, "one answer: {sent:?}");
+    assert!(
+        sent[0].contains("mag vanaf nu de afspraken zien"),
+        "{}",
+        sent[0]
+    );
+    bot.store
+        .apply_plan(bot_name, "$t1", &gp_in)
+        .await
+        .expect("stored");
+    // The carer, invited by default, is left out.
+    received_command(bot, "$t2", dm, CLIENT, "tap", 5).await;
+    let carer_out = on_poll_response(bot, &vote_entry("$t2", dm, CLIENT, "$inv-carer", "skip"))
+        .await
+        .unwrap()
+        .expect("ours");
+    bot.store
+        .apply_plan(bot_name, "$t2", &carer_out)
+        .await
+        .expect("stored");
+    let meeting = bot
+        .store
+        .meeting(meeting_id.as_str())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(meeting.invitees, [id(GP)]);
+    assert_eq!(meeting.state, MeetingState::Choosing);
+
+    // "Versturen": date finding begins with the GP, and choosing's polls end.
+    received_command(bot, "$t3", dm, CLIENT, "tap", 6).await;
+    let started = on_poll_response(bot, &vote_entry("$t3", dm, CLIENT, "$start", "send"))
+        .await
+        .unwrap()
+        .expect("ours");
+    assert!(started.changes.iter().any(|change| matches!(
+        change,
+        Change::Meeting(MeetingChange::StartDateFinding { .. })
+    )));
+    let count = |wanted: fn(&Effect) -> bool| started.effects.iter().filter(|e| wanted(e)).count();
+    assert_eq!(
+        count(|e| matches!(e, Effect::Meeting(MeetingEffect::OpenRoom { .. }))),
+        1
+    );
+    assert_eq!(
+        count(|e| matches!(e, Effect::Meeting(MeetingEffect::SendCandidatePoll { .. }))),
+        3
+    );
+    assert_eq!(
+        count(|e| matches!(e, Effect::EndPoll { .. })),
+        3,
+        "two people and the start"
+    );
+    bot.store
+        .apply_plan(bot_name, "$t3", &started)
+        .await
+        .expect("stored");
+    let meeting = bot
+        .store
+        .meeting(meeting_id.as_str())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(meeting.state, MeetingState::Planning);
+    // A second tap on "Versturen" does nothing more.
+    let again = on_poll_response(bot, &vote_entry("$t4", dm, CLIENT, "$start", "send"))
+        .await
+        .unwrap()
+        .expect("ours");
+    assert!(again.changes.is_empty() && again.effects.is_empty());
 }

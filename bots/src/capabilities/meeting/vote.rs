@@ -1,5 +1,5 @@
 //! Votes in the meeting's polls: a candidate's (Ja / Misschien / Nee, each voter's latest
-//! counts), the client's choice, or an action's reminder ("gedaan"). A vote counts only in the meeting's own room, from an
+//! counts), the client's choice, an action's reminder ("gedaan"), or choosing whom to invite. A vote counts only in the meeting's own room, from an
 //! invitee or the client, while date finding is open; anything else changes nothing.
 
 use super::*;
@@ -28,6 +28,20 @@ pub(crate) async fn on_poll_response(
             return Ok(Some(Plan::new()));
         }
         return super::propose::on_vote(bot, entry, proposal_id, network_id, &vote)
+            .await
+            .map(Some);
+    }
+    if let Some((meeting, user)) = bot
+        .store
+        .meeting_by_invitee_poll(vote.poll.as_str())
+        .await?
+    {
+        return super::invitees::on_invitee_vote(bot, entry, meeting, user, &vote)
+            .await
+            .map(Some);
+    }
+    if let Some(meeting) = bot.store.meeting_by_start_poll(vote.poll.as_str()).await? {
+        return super::invitees::on_start_vote(bot, entry, meeting, &vote)
             .await
             .map(Some);
     }
@@ -67,6 +81,13 @@ async fn candidate_vote(
         return Ok(Plan::new());
     };
     let now = bot.clock.now_millis();
+    let context = Context {
+        bot,
+        entry,
+        actor: voter.clone(),
+        language: kring_core::Language::Dutch,
+        now,
+    };
     let mut plan = Plan::new();
     plan.change(Change::Meeting(MeetingChange::Vote {
         meeting_id: meeting.id.clone(),
@@ -75,7 +96,13 @@ async fn candidate_vote(
         answer,
         // When it was cast, not when it was read: a vote fetched late never overrides a newer.
         at: entry.origin_ts,
-    }));
+    }))
+    .change(context.log_object(
+        &network,
+        AuditAction::Meeting(MeetingAction::Vote),
+        Some(meeting.id.to_string()),
+        Outcome::Done,
+    ));
     if !meeting.choice_asked {
         let mut votes = bot.store.meeting_votes(meeting.id.as_str()).await?;
         let count = meeting.candidates.len();
