@@ -1140,6 +1140,8 @@ pub enum MeetingProblem {
     NotForRecorder(Option<Person>),
     /// The plan is written down by whoever steers, or whom the client appointed.
     OnlyClientRecords,
+    /// The invitations have not gone out yet: the client is still choosing.
+    StillChoosing,
     /// Details of a meeting are typed in its room or in the private chat, not where others read.
     TypeItPrivately,
     NoSuchAction {
@@ -1196,6 +1198,8 @@ pub fn meeting_problem(language: Language, problem: &MeetingProblem) -> BotReply
         MeetingProblem::NotForRecorder(Some(person)) if dutch => Text::new().person(person).text(" is niet (meer) uitgenodigd voor dit overleg. Wie het plan opschrijft, is een genodigde die de afspraken mag zien."),
         MeetingProblem::NotForRecorder(Some(person)) => Text::new().person(person).text(" is not (or no longer) invited to this meeting. Whoever writes the plan down is an invitee who may see the appointments."),
         MeetingProblem::NotForRecorder(None) if dutch => Text::new().text("Wie het plan opschrijft, is een genodigde die de afspraken mag zien; deze persoon is dat niet (meer)."),
+        MeetingProblem::StillChoosing if dutch => Text::new().text("U kiest nog wie u uitnodigt. Tik in ons privégesprek op Versturen als u klaar bent; dan zien de genodigden de momenten."),
+        MeetingProblem::StillChoosing => Text::new().text("You are still choosing whom to invite. Tap Versturen in our private chat when you are done; then the invitees see the moments."),
         MeetingProblem::OnlyClientRecords if dutch => Text::new().text("Alleen de cliënt (of de vertegenwoordiger) schrijft het plan op, of iemand die de cliënt daarvoor aanwijst met ").code("!overleg notulist @naam:server").text("."),
         MeetingProblem::OnlyClientRecords => Text::new().text("Only the client (or the representative) writes the plan down, or someone the client appoints with ").code("!meeting notulist @name:server").text("."),
         MeetingProblem::NotForRecorder(None) => Text::new().text("Whoever writes the plan down is an invitee who may see the appointments; this person is not (or no longer)."),
@@ -1452,6 +1456,7 @@ mod tests {
             MeetingProblem::NotForRecorder(Some(person("@piet:kring.test", "Piet"))),
             MeetingProblem::NotForRecorder(None),
             MeetingProblem::OnlyClientRecords,
+            MeetingProblem::StillChoosing,
             MeetingProblem::TypeItPrivately,
             MeetingProblem::NoSuchAction {
                 number: 4,

@@ -26,6 +26,35 @@ pub(crate) async fn cancel(asking: &Asking<'_>) -> Result<Plan, BotError> {
         return asking.problem(&MeetingProblem::NoneOpen);
     };
     let mut plan = Plan::new();
+    if meeting.state == MeetingState::Choosing {
+        // Nobody was invited yet: only whoever is choosing hears it, and the choosing ends.
+        plan.change(Change::Meeting(MeetingChange::Cancel {
+            meeting_id: meeting.id.clone(),
+            at: context.now,
+        }))
+        .change(asking.log(MeetingAction::Cancel, &meeting.id, Outcome::Done));
+        let private_chat = if asking.in_direct_chat {
+            context.entry.room()
+        } else {
+            crate::sync::direct_chat_with(context.bot, &meeting.planned_by).await
+        };
+        if let Some(room_id) = private_chat {
+            super::invitees::end_choosing(
+                context.bot,
+                &mut plan,
+                meeting,
+                Target::Room { room_id },
+                context.language,
+            )
+            .await?;
+        }
+        plan.effect(Effect::Send {
+            to: here(context.entry)?,
+            reply: meeting_cancelled(context.language, None),
+            reply_to: context.entry.event(),
+        });
+        return Ok(plan);
+    }
     asking.recheck(meeting, &mut plan).await?;
     plan.change(Change::Meeting(MeetingChange::Cancel {
         meeting_id: meeting.id.clone(),

@@ -215,7 +215,19 @@ pub(crate) async fn on_start_vote(
             reply_to: entry.event(),
         });
     }
-    // Choosing is over: its polls end, so a later tap changes nothing visibly either.
+    end_choosing(bot, &mut plan, &meeting, here(entry)?, language).await?;
+    Ok(plan)
+}
+
+/// Choosing is over (sent, or called off): its polls in `to` end, so that a later tap visibly
+/// changes nothing either.
+pub(super) async fn end_choosing(
+    bot: &Bot,
+    plan: &mut Plan,
+    meeting: &Meeting,
+    to: Target,
+    language: Language,
+) -> Result<(), BotError> {
     let mut polls: Vec<String> = bot
         .store
         .invitee_polls(meeting.id.as_str())
@@ -227,11 +239,11 @@ pub(crate) async fn on_start_vote(
     for poll in polls {
         if let Ok(poll_event_id) = matrix_sdk::ruma::OwnedEventId::try_from(poll) {
             plan.effect(Effect::EndPoll {
-                to: here(entry)?,
+                to: to.clone(),
                 poll_event_id,
                 text: choosing_closed(language),
             });
         }
     }
-    Ok(plan)
+    Ok(())
 }

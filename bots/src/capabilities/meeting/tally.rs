@@ -15,6 +15,14 @@ pub(crate) async fn show(asking: &Asking<'_>) -> Result<Plan, BotError> {
     if !network.steered_by(&context.actor) && !meeting.invitees.contains(&context.actor) {
         return asking.problem(&MeetingProblem::NotInvited);
     }
+    // Before the invitations go out, nobody but whoever is choosing knows of it.
+    if meeting.state == kring_core::meeting::MeetingState::Choosing {
+        return asking.problem(if network.steered_by(&context.actor) {
+            &MeetingProblem::StillChoosing
+        } else {
+            &MeetingProblem::NotInvited
+        });
+    }
     let votes = context.bot.store.meeting_votes(meeting.id.as_str()).await?;
     let moments: Vec<Moment> = meeting.candidates.iter().map(|c| c.moment).collect();
     let tallies = tally(moments.len(), &meeting.invitees, &network.client, &votes);

@@ -975,6 +975,24 @@ async fn the_client_chooses_whom_to_invite_with_one_tap_each() {
     assert_eq!(meeting.invitees, [id(GP)]);
     assert_eq!(meeting.state, MeetingState::Choosing);
 
+    // Before the invitations go out the tally is nobody's to read, and the client hears why.
+    let answer = |plan: &Plan| match plan.effects.as_slice() {
+        [Effect::Send { reply, .. }] => reply.plain.clone(),
+        other => panic!("one answer: {other:?}"),
+    };
+    let by_invitee = command(bot, "$s1", GP, "!overleg stand").await;
+    assert!(
+        !answer(&by_invitee).contains("Moment"),
+        "{}",
+        answer(&by_invitee)
+    );
+    let by_client = command(bot, "$s2", CLIENT, "!overleg stand").await;
+    assert!(
+        answer(&by_client).contains("U kiest nog"),
+        "{}",
+        answer(&by_client)
+    );
+
     // "Versturen": date finding begins with the GP, and choosing's polls end.
     received_command(bot, "$t3", dm, CLIENT, "tap", 6).await;
     let started = on_poll_response(bot, &vote_entry("$t3", dm, CLIENT, "$start", "send"))
@@ -1016,4 +1034,50 @@ async fn the_client_chooses_whom_to_invite_with_one_tap_each() {
         .unwrap()
         .expect("ours");
     assert!(again.changes.is_empty() && again.effects.is_empty());
+}
+
+/// Called off while the client is still choosing: nobody was invited, so nothing is said in a
+/// meeting room (there is none); the client hears it where they typed it.
+#[tokio::test]
+async fn a_meeting_called_off_while_choosing_says_nothing_to_anyone_else() {
+    let mock = network_with_consent().await;
+    let bot = &mock.bot;
+    let bot_name = bot.identity.user_id.as_str();
+    let now = bot.clock.now_millis();
+    received_command(bot, "$plan", NETWORK_ROOM, CLIENT, "!overleg voorstel", 3).await;
+    let mut plan = Plan::new();
+    plan.change(Change::Meeting(MeetingChange::Plan {
+        meeting_id: MeetingId::parse("mtg-g").unwrap(),
+        network_id: NetworkId::parse("n1").unwrap(),
+        planned_by: id(CLIENT),
+        state: MeetingState::Choosing,
+        invitees: vec![id(CARER)],
+        candidates: vec![kring_core::meeting::Moment {
+            starts_at: now + 7 * 86_400_000,
+            minutes: 60,
+        }],
+        place: None,
+        answer_by: now + 5 * 86_400_000,
+        at: 3,
+    }));
+    bot.store
+        .apply_plan(bot_name, "$plan", &plan)
+        .await
+        .expect("stored");
+    let off = command(bot, "$off", CLIENT, "!overleg af").await;
+    assert!(
+        off.changes
+            .iter()
+            .any(|change| matches!(change, Change::Meeting(MeetingChange::Cancel { .. })))
+    );
+    assert!(
+        !off.effects
+            .iter()
+            .any(|effect| matches!(effect, Effect::Meeting(_))),
+        "nothing in a meeting room: {off:?}"
+    );
+    assert!(off.effects.iter().any(|effect| matches!(
+        effect,
+        Effect::Send { reply, .. } if reply.plain.contains("gaat niet door")
+    )));
 }
