@@ -31,11 +31,15 @@ CREATE TABLE meeting_rhythms (
 -- Choosing whom to invite, one tap per person in the private chat of whoever plans: the poll per
 -- person, and the poll that sends the invitations.
 ALTER TABLE meetings ADD COLUMN start_poll_event_id TEXT;
+-- The private chat the choosing happens in: only taps from there count.
+ALTER TABLE meetings ADD COLUMN choosing_room_id TEXT;
 CREATE UNIQUE INDEX meetings_start_poll ON meetings (start_poll_event_id);
 CREATE TABLE meeting_invitee_polls (
     meeting_id TEXT NOT NULL REFERENCES meetings (meeting_id),
     user_id TEXT NOT NULL,
     poll_event_id TEXT NOT NULL,
+    -- 1 when its "invite" answer also gives "afspraken" consent (the person had none when asked).
+    gives_consent BIGINT NOT NULL,
     PRIMARY KEY (meeting_id, user_id)
 );
 CREATE UNIQUE INDEX meeting_invitee_polls_poll ON meeting_invitee_polls (poll_event_id);

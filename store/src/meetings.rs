@@ -16,7 +16,7 @@ use sqlx::{AnyConnection, AssertSqlSafe, Row};
 const MEETING_COLUMNS: &str = "meeting_id, network_id, planned_by, room_id, place, state, chosen, \
                                sequence, answer_by, choice_asked_at, choice_poll_event_id, \
                                candidate_polls_ended_at, choice_poll_ended_at, recorder, \
-                               start_poll_event_id, created_at";
+                               start_poll_event_id, choosing_room_id, created_at";
 
 fn answer_code(answer: Answer) -> &'static str {
     match answer {
@@ -339,24 +339,27 @@ impl Store {
             .map(|meeting| (meeting, number)))
     }
 
-    /// While choosing: the meeting and the person whose poll is `poll_event_id`.
+    /// While choosing: the meeting and the person whose poll is `poll_event_id`, and whether
+    /// its "invite" answer gives "afspraken" consent too.
     pub async fn meeting_by_invitee_poll(
         &self,
         poll_event_id: &str,
-    ) -> Result<Option<(Meeting, MatrixId)>> {
+    ) -> Result<Option<(Meeting, MatrixId, bool)>> {
         let row = sqlx::query(
-            "SELECT meeting_id, user_id FROM meeting_invitee_polls WHERE poll_event_id = $1",
+            "SELECT meeting_id, user_id, gives_consent FROM meeting_invitee_polls
+             WHERE poll_event_id = $1",
         )
         .bind(poll_event_id)
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
         let user: MatrixId = stored(&row, "user_id")?;
+        let gives_consent = row.try_get::<i64, _>("gives_consent")? != 0;
         let meeting_id: String = row.try_get("meeting_id")?;
         Ok(self
             .meeting(&meeting_id)
             .await?
-            .map(|meeting| (meeting, user)))
+            .map(|meeting| (meeting, user, gives_consent)))
     }
 
     /// The polls of choosing, per person, that were sent for `meeting_id`.
@@ -379,16 +382,19 @@ impl Store {
         meeting_id: &str,
         user: &MatrixId,
         poll_event_id: &str,
+        gives_consent: bool,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         state_written(&mut tx, None).await?;
         sqlx::query(
-            "INSERT INTO meeting_invitee_polls (meeting_id, user_id, poll_event_id) VALUES ($1, $2, $3)
+            "INSERT INTO meeting_invitee_polls (meeting_id, user_id, poll_event_id, gives_consent)
+             VALUES ($1, $2, $3, $4)
              ON CONFLICT (meeting_id, user_id) DO NOTHING",
         )
         .bind(meeting_id)
         .bind(user.as_str())
         .bind(poll_event_id)
+        .bind(i64::from(gives_consent))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -647,6 +653,7 @@ fn meeting_from_row(
             .try_get::<Option<i64>, _>("choice_poll_ended_at")?
             .is_some(),
         start_poll_event_id: stored_if_any(row, "start_poll_event_id")?,
+        choosing_room_id: stored_if_any(row, "choosing_room_id")?,
         goals: Vec::new(),
         actions: Vec::new(),
         recorder: stored_if_any(row, "recorder")?,
@@ -684,6 +691,7 @@ pub(crate) async fn apply_meeting_change(
             network_id,
             planned_by,
             state,
+            choosing_room_id,
             invitees,
             candidates,
             place,
@@ -692,8 +700,8 @@ pub(crate) async fn apply_meeting_change(
         } => {
             sqlx::query(
                 "INSERT INTO meetings (meeting_id, network_id, planned_by, place, state, sequence,
-                                       answer_by, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $7)",
+                                       answer_by, created_at, updated_at, choosing_room_id)
+                 VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $7, $8)",
             )
             .bind(meeting_id.as_str())
             .bind(network_id.as_str())
@@ -702,6 +710,7 @@ pub(crate) async fn apply_meeting_change(
             .bind(state.code())
             .bind(answer_by)
             .bind(at)
+            .bind(choosing_room_id.as_ref().map(|room| room.as_str()))
             .execute(&mut *connection)
             .await?;
             for (position, user) in invitees.iter().enumerate() {
@@ -928,6 +937,15 @@ pub(crate) async fn apply_meeting_change(
             )
             .bind(meeting_id.as_str())
             .bind(user.as_str())
+            .execute(&mut *connection)
+            .await?;
+        }
+        MeetingChange::StartPollSpent { meeting_id } => {
+            sqlx::query(
+                "UPDATE meetings SET start_poll_event_id = NULL WHERE meeting_id = $1 AND state = $2",
+            )
+            .bind(meeting_id.as_str())
+            .bind(MeetingState::Choosing.code())
             .execute(&mut *connection)
             .await?;
         }

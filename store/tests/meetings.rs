@@ -71,6 +71,7 @@ async fn planned(store: &Store) -> Result<()> {
                 network_id,
                 planned_by: id("client"),
                 state: MeetingState::Planning,
+                choosing_room_id: None,
                 invitees: vec![id("mother"), id("gp")],
                 candidates: vec![
                     Moment {
@@ -510,6 +511,7 @@ async fn choosing_whom_to_invite_keeps_its_polls_and_starts_date_finding_once(
                 network_id,
                 planned_by: id("client"),
                 state: MeetingState::Choosing,
+                choosing_room_id: Some(ruma_common::owned_room_id!("!dm:kring.test")),
                 invitees: vec![id("mother")],
                 candidates: vec![Moment {
                     starts_at: 10_000_000,
@@ -528,16 +530,21 @@ async fn choosing_whom_to_invite_keeps_its_polls_and_starts_date_finding_once(
         stored.is_ahead(3),
         "a meeting being chosen for is the one ahead"
     );
-    store.set_invitee_poll("mtg-test", &id("gp"), "$gp").await?;
     store
-        .set_invitee_poll("mtg-test", &id("gp"), "$gp-again")
+        .set_invitee_poll("mtg-test", &id("gp"), "$gp", true)
+        .await?;
+    store
+        .set_invitee_poll("mtg-test", &id("gp"), "$gp-again", false)
         .await?;
     store.set_start_poll("mtg-test", "$start").await?;
-    let (by_poll, user) = store
+    let (by_poll, user, gives_consent) = store
         .meeting_by_invitee_poll("$gp")
         .await?
         .expect("by its poll");
-    assert_eq!((by_poll.id, user.clone()), (meeting_id(), id("gp")));
+    assert_eq!(
+        (by_poll.id, user.clone(), gives_consent),
+        (meeting_id(), id("gp"), true)
+    );
     assert!(
         store.meeting_by_invitee_poll("$gp-again").await?.is_none(),
         "one poll per person"

@@ -1142,6 +1142,10 @@ pub enum MeetingProblem {
     OnlyClientRecords,
     /// The invitations have not gone out yet: the client is still choosing.
     StillChoosing,
+    /// "Versturen" tapped before anyone was chosen.
+    NobodyChosenYet,
+    /// A moment passed while the client was choosing: this meeting is off.
+    MomentPassedWhileChoosing,
     /// Details of a meeting are typed in its room or in the private chat, not where others read.
     TypeItPrivately,
     NoSuchAction {
@@ -1198,6 +1202,10 @@ pub fn meeting_problem(language: Language, problem: &MeetingProblem) -> BotReply
         MeetingProblem::NotForRecorder(Some(person)) if dutch => Text::new().person(person).text(" is niet (meer) uitgenodigd voor dit overleg. Wie het plan opschrijft, is een genodigde die de afspraken mag zien."),
         MeetingProblem::NotForRecorder(Some(person)) => Text::new().person(person).text(" is not (or no longer) invited to this meeting. Whoever writes the plan down is an invitee who may see the appointments."),
         MeetingProblem::NotForRecorder(None) if dutch => Text::new().text("Wie het plan opschrijft, is een genodigde die de afspraken mag zien; deze persoon is dat niet (meer)."),
+        MeetingProblem::NobodyChosenYet if dutch => Text::new().text("U heeft nog niemand uitgenodigd. Tik bij iemand op Uitnodigen, en daarna op Versturen in de nieuwe vraag hieronder."),
+        MeetingProblem::NobodyChosenYet => Text::new().text("You have not invited anyone yet. Tap Uitnodigen for someone, then Versturen in the new question below."),
+        MeetingProblem::MomentPassedWhileChoosing if dutch => Text::new().text("Een van de momenten is al voorbij, dus dit overleg gaat niet door. Plan een nieuw met ").code("!overleg voorstel").text("."),
+        MeetingProblem::MomentPassedWhileChoosing => Text::new().text("One of the moments has passed, so this meeting is off. Plan a new one with ").code("!meeting voorstel").text("."),
         MeetingProblem::StillChoosing if dutch => Text::new().text("U kiest nog wie u uitnodigt. Tik in ons privégesprek op Versturen als u klaar bent; dan zien de genodigden de momenten."),
         MeetingProblem::StillChoosing => Text::new().text("You are still choosing whom to invite. Tap Versturen in our private chat when you are done; then the invitees see the moments."),
         MeetingProblem::OnlyClientRecords if dutch => Text::new().text("Alleen de cliënt (of de vertegenwoordiger) schrijft het plan op, of iemand die de cliënt daarvoor aanwijst met ").code("!overleg notulist @naam:server").text("."),
@@ -1457,6 +1465,8 @@ mod tests {
             MeetingProblem::NotForRecorder(None),
             MeetingProblem::OnlyClientRecords,
             MeetingProblem::StillChoosing,
+            MeetingProblem::NobodyChosenYet,
+            MeetingProblem::MomentPassedWhileChoosing,
             MeetingProblem::TypeItPrivately,
             MeetingProblem::NoSuchAction {
                 number: 4,

@@ -143,6 +143,8 @@ pub struct Meeting {
     pub choice_poll_ended: bool,
     /// While choosing: the poll with which the client sends the invitations.
     pub start_poll_event_id: Option<OwnedEventId>,
+    /// The private chat of whoever chooses, where the choosing polls are.
+    pub choosing_room_id: Option<OwnedRoomId>,
     /// The plan made at it: the goals and the actions, in order.
     pub goals: Vec<PlanGoal>,
     pub actions: Vec<PlanAction>,
@@ -251,6 +253,8 @@ pub enum MeetingChange {
         planned_by: MatrixId,
         /// `Choosing` while the client still picks whom to invite, else `Planning`.
         state: MeetingState,
+        /// While choosing: the private chat where it happens.
+        choosing_room_id: Option<OwnedRoomId>,
         invitees: Vec<MatrixId>,
         candidates: Vec<Moment>,
         place: Option<String>,
@@ -323,6 +327,9 @@ pub enum MeetingChange {
         meeting_id: MeetingId,
         user: MatrixId,
     },
+    /// The start poll was tapped but could not start (nobody chosen yet): a new one is asked,
+    /// since a single-choice poll cannot be tapped on the same answer twice.
+    StartPollSpent { meeting_id: MeetingId },
     /// The client sent the invitations: date finding begins, to close at `answer_by`.
     StartDateFinding {
         meeting_id: MeetingId,
@@ -377,6 +384,8 @@ pub enum MeetingEffect {
         user: MatrixId,
         to: crate::plan::Target,
         text: PollText,
+        /// Its "invite" answer says it gives "afspraken" consent too, and a tap on it does.
+        gives_consent: bool,
     },
     /// While choosing: the poll with which the client sends the invitations (or calls it off),
     /// in `to`; recorded like the others.

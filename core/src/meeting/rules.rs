@@ -610,6 +610,7 @@ mod tests {
             candidate_polls_ended: true,
             choice_poll_ended: true,
             start_poll_event_id: None,
+            choosing_room_id: None,
             goals: Vec::new(),
             actions: Vec::new(),
             recorder: recorder.map(id),

@@ -151,6 +151,11 @@ pub(crate) fn parse(source: &str) -> Result<Rule, String> {
 
 fn by_day(text: &str) -> Option<ByDay> {
     let text = text.trim().to_ascii_uppercase();
+    // Only ASCII is a day: splitting off the last two bytes of anything else could cut a
+    // character in half.
+    if !text.is_ascii() {
+        return None;
+    }
     let split = text.len().checked_sub(2)?;
     let (place, day) = text.split_at(split);
     let weekday = match day {
@@ -371,6 +376,32 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn reading_any_text_never_panics(text in "\\PC{0,60}") {
+            let _ = parse(&text);
+            let _ = parse(&format!("FREQ=MONTHLY;BYDAY={text}"));
+        }
+
+        /// Every series starts at its start (days 1 to 28 exist in every month) and rises.
+        #[test]
+        fn occurrences_start_at_the_start_and_rise(
+            frequency in 0_usize..4,
+            interval in 1_u32..13,
+            month in 1_u32..13,
+            day in 1_u32..29,
+            hour in 0_u32..24,
+        ) {
+            let name = ["DAILY", "WEEKLY", "MONTHLY", "YEARLY"][frequency];
+            let rule = parse(&format!("FREQ={name};INTERVAL={interval}")).unwrap();
+            let start = at(2027, month, day, hour, 0);
+            let times: Vec<NaiveDateTime> = rule.occurrences(start).take(6).collect();
+            proptest::prop_assert_eq!(times.first(), Some(&start));
+            proptest::prop_assert_eq!(times.len(), 6);
+            proptest::prop_assert!(times.windows(2).all(|pair| pair[0] < pair[1]));
+        }
+    }
+
     #[test]
     fn what_is_not_supported_is_refused_with_its_reason() {
         for (rule, reason) in [
@@ -387,6 +418,8 @@ mod tests {
             ("FREQ=MONTHLY;BYHOUR=25", "BYHOUR=25"),
             ("FREQ=MONTHLY;UNTIL=2027", "UNTIL=2027"),
             ("FREQ", "not NAME=value"),
+            ("FREQ=WEEKLY;BYDAY=éa", "BYDAY=éa"),
+            ("FREQ=WEEKLY;BYDAY=1é", "BYDAY=1é"),
         ] {
             let error = parse(rule).expect_err(rule);
             assert!(error.contains(reason), "{rule}: {error}");

@@ -33,12 +33,8 @@ pub(crate) async fn cancel(asking: &Asking<'_>) -> Result<Plan, BotError> {
             at: context.now,
         }))
         .change(asking.log(MeetingAction::Cancel, &meeting.id, Outcome::Done));
-        let private_chat = if asking.in_direct_chat {
-            context.entry.room()
-        } else {
-            crate::sync::direct_chat_with(context.bot, &meeting.planned_by).await
-        };
-        if let Some(room_id) = private_chat {
+        // Its polls are in the private chat of whoever planned it, wherever this was typed.
+        if let Some(room_id) = meeting.choosing_room_id.clone() {
             super::invitees::end_choosing(
                 context.bot,
                 &mut plan,

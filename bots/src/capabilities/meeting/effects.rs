@@ -134,6 +134,7 @@ pub(crate) async fn carry_out(
             user,
             to,
             text,
+            gives_consent,
         } => {
             let sent_before = bot
                 .store
@@ -153,7 +154,7 @@ pub(crate) async fn carry_out(
             };
             let event_id = send_poll(bot, &room, text, &own_transaction_id(bot, pending)).await?;
             bot.store
-                .set_invitee_poll(meeting_id.as_str(), user, &event_id)
+                .set_invitee_poll(meeting_id.as_str(), user, &event_id, *gives_consent)
                 .await?;
             Ok(Some(event_id))
         }

@@ -147,6 +147,7 @@ mod tests {
                     network_id: NetworkId::parse("n1").unwrap(),
                     planned_by: id("@anna:kring.test"),
                     state: kring_core::meeting::MeetingState::Planning,
+                    choosing_room_id: None,
                     invitees: vec![],
                     candidates: vec![Moment {
                         starts_at,

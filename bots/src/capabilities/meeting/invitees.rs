@@ -15,13 +15,14 @@ use kring_core::meeting::{
     invitees_to_remove, meeting_cancelled, meeting_started, start_from_id,
 };
 
-/// The voter, if they steer the network of a meeting still being chosen for.
+/// The voter, if they steer the network of a meeting still being chosen for and the tap came
+/// from the private chat of whoever planned it, where its polls are.
 async fn steering_voter(
     bot: &Bot,
     entry: &InboxEntry,
     meeting: &Meeting,
 ) -> Result<Option<(Network, MatrixId)>, BotError> {
-    if meeting.state != MeetingState::Choosing {
+    if meeting.state != MeetingState::Choosing || !meeting.is_ahead(bot.clock.now_millis()) {
         return Ok(None);
     }
     let Some(network) = bot.store.network(&meeting.network_id).await? else {
@@ -29,6 +30,10 @@ async fn steering_voter(
     };
     let voter = sender(entry)?;
     if !network.steered_by(&voter) {
+        return Ok(None);
+    }
+    let polls_are_here = entry.room().is_some() && entry.room() == meeting.choosing_room_id;
+    if !polls_are_here {
         return Ok(None);
     }
     Ok(Some((network, voter)))
@@ -39,6 +44,7 @@ pub(crate) async fn on_invitee_vote(
     entry: &InboxEntry,
     meeting: Meeting,
     user: MatrixId,
+    gives_consent: bool,
     vote: &PollVote,
 ) -> Result<Plan, BotError> {
     let Some((network, voter)) = steering_voter(bot, entry, &meeting).await? else {
@@ -69,6 +75,14 @@ pub(crate) async fn on_invitee_vote(
         let may_see =
             invitees_to_remove(&network, &consent, std::slice::from_ref(&user), context.now)
                 .is_empty();
+        if !may_see && !gives_consent {
+            // Asked as someone who may see appointments, who no longer may: the tap that
+            // invites said nothing of consent, so it gives none.
+            return context.answer(meeting::meeting_problem(
+                context.language,
+                &MeetingProblem::WithoutConsent(vec![chosen]),
+            ));
+        }
         if !may_see {
             // The same path as `!toestemming … afspraken ja`: its rules, its audit line.
             let request = ConsentRequest::Give {
@@ -161,16 +175,45 @@ pub(crate) async fn on_start_vote(
                 .collect::<Vec<_>>()
         };
         let Some(earliest) = earliest.filter(|earliest| *earliest > now) else {
-            return context.answer(meeting::meeting_problem(
-                language,
-                &MeetingProblem::NotPlanning,
-            ));
+            // A moment has passed while choosing: this meeting is off; a new one is planned.
+            plan.change(Change::Meeting(MeetingChange::Cancel {
+                meeting_id: meeting.id.clone(),
+                at: now,
+            }))
+            .effect(Effect::Send {
+                to: here(entry)?,
+                reply: meeting::meeting_problem(
+                    language,
+                    &MeetingProblem::MomentPassedWhileChoosing,
+                ),
+                reply_to: entry.event(),
+            });
+            end_choosing(bot, &mut plan, &meeting, here(entry)?, language).await?;
+            return Ok(plan);
         };
         if staying.is_empty() {
-            return context.answer(meeting::meeting_problem(
+            // Tapped before anyone was chosen: a new start poll, since the same answer of a
+            // single-choice poll cannot be tapped twice.
+            let mut plan = context.answer(meeting::meeting_problem(
                 language,
-                &MeetingProblem::NobodyToInvite,
-            ));
+                &MeetingProblem::NobodyChosenYet,
+            ))?;
+            if let Some(spent) = &meeting.start_poll_event_id {
+                plan.effect(Effect::EndPoll {
+                    to: here(entry)?,
+                    poll_event_id: spent.clone(),
+                    text: choosing_closed(language),
+                });
+            }
+            plan.change(Change::Meeting(MeetingChange::StartPollSpent {
+                meeting_id: meeting.id.clone(),
+            }))
+            .effect(Effect::Meeting(MeetingEffect::SendStartPoll {
+                meeting_id: meeting.id.clone(),
+                to: here(entry)?,
+                text: kring_core::meeting::start_poll(language),
+            }));
+            return Ok(plan);
         }
         let answer_by = kring_core::meeting::answer_by(now, earliest);
         super::recheck_consent(bot, &network, &meeting, &mut plan, now).await?;

@@ -134,6 +134,7 @@ pub(crate) async fn plan(
         } else {
             MeetingState::Planning
         },
+        choosing_room_id: private_chat.clone(),
         invitees: invited.clone(),
         candidates: candidates.clone(),
         place: place.clone(),
@@ -179,6 +180,7 @@ pub(crate) async fn plan(
                     invited.contains(&user),
                     may_see,
                 ),
+                gives_consent: !may_see,
             }));
         }
         plan.effect(Effect::Meeting(MeetingEffect::SendStartPoll {

@@ -15,6 +15,10 @@ pub(crate) async fn appoint(asking: &Asking<'_>, recorder: MatrixId) -> Result<P
     )? {
         return Ok(refused);
     }
+    // Who is invited, and who may see appointments, is not for the network room.
+    if !asking.private_here {
+        return asking.problem(&MeetingProblem::TypeItPrivately);
+    }
     let Some(meeting) = meeting else {
         return asking.problem(&MeetingProblem::NoMeetingForActions);
     };

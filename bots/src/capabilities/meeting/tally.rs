@@ -12,16 +12,16 @@ pub(crate) async fn show(asking: &Asking<'_>) -> Result<Plan, BotError> {
     let Some(meeting) = &asking.meeting else {
         return asking.problem(&MeetingProblem::NoneOpen);
     };
-    if !network.steered_by(&context.actor) && !meeting.invitees.contains(&context.actor) {
-        return asking.problem(&MeetingProblem::NotInvited);
-    }
-    // Before the invitations go out, nobody but whoever is choosing knows of it.
+    // Before the invitations go out, nobody but whoever steers knows of it.
     if meeting.state == kring_core::meeting::MeetingState::Choosing {
         return asking.problem(if network.steered_by(&context.actor) {
             &MeetingProblem::StillChoosing
         } else {
-            &MeetingProblem::NotInvited
+            &MeetingProblem::NoneOpen
         });
+    }
+    if !network.steered_by(&context.actor) && !meeting.invitees.contains(&context.actor) {
+        return asking.problem(&MeetingProblem::NotInvited);
     }
     let votes = context.bot.store.meeting_votes(meeting.id.as_str()).await?;
     let moments: Vec<Moment> = meeting.candidates.iter().map(|c| c.moment).collect();

@@ -236,6 +236,7 @@ fn agreed_with_the_carer(meeting_id: &MeetingId, starts_at: i64) -> [Change; 2] 
             network_id: NetworkId::parse("n1").unwrap(),
             planned_by: id(CLIENT),
             state: kring_core::meeting::MeetingState::Planning,
+            choosing_room_id: None,
             invitees: vec![id(CARER)],
             candidates: vec![kring_core::meeting::Moment {
                 starts_at,
@@ -612,6 +613,7 @@ async fn the_last_one_to_answer_leaving_asks_the_client_to_choose() {
         network_id: NetworkId::parse("n1").unwrap(),
         planned_by: id(CLIENT),
         state: kring_core::meeting::MeetingState::Planning,
+        choosing_room_id: None,
         invitees: vec![id(CARER), id(GP)],
         candidates: vec![kring_core::meeting::Moment {
             starts_at: now + 7 * 86_400_000,
@@ -890,6 +892,7 @@ async fn the_client_chooses_whom_to_invite_with_one_tap_each() {
         network_id: NetworkId::parse("n1").unwrap(),
         planned_by: id(CLIENT),
         state: MeetingState::Choosing,
+        choosing_room_id: Some(matrix_sdk::ruma::owned_room_id!("!dm:kring.test")),
         invitees: vec![id(CARER)],
         candidates: (1..=3)
             .map(|week| kring_core::meeting::Moment {
@@ -906,11 +909,11 @@ async fn the_client_chooses_whom_to_invite_with_one_tap_each() {
         .await
         .expect("stored");
     bot.store
-        .set_invitee_poll(meeting_id.as_str(), &id(CARER), "$inv-carer")
+        .set_invitee_poll(meeting_id.as_str(), &id(CARER), "$inv-carer", false)
         .await
         .unwrap();
     bot.store
-        .set_invitee_poll(meeting_id.as_str(), &id(GP), "$inv-gp")
+        .set_invitee_poll(meeting_id.as_str(), &id(GP), "$inv-gp", true)
         .await
         .unwrap();
     bot.store
@@ -924,6 +927,53 @@ async fn the_client_chooses_whom_to_invite_with_one_tap_each() {
         .unwrap()
         .expect("ours");
     assert!(by_gp.changes.is_empty() && by_gp.effects.is_empty());
+    // Nor does the client's from another room than the private chat the polls are in.
+    let elsewhere = on_poll_response(
+        bot,
+        &vote_entry("$t0b", NETWORK_ROOM, CLIENT, "$inv-gp", "invite"),
+    )
+    .await
+    .unwrap()
+    .expect("ours");
+    assert!(elsewhere.changes.is_empty() && elsewhere.effects.is_empty());
+    // "Versturen" before anyone is chosen: the carer left out first, then the tap is answered
+    // with a new start poll (the same answer cannot be tapped twice).
+    received_command(bot, "$t0c", dm, CLIENT, "tap", 4).await;
+    let nobody = on_poll_response(bot, &vote_entry("$t0c", dm, CLIENT, "$inv-carer", "skip"))
+        .await
+        .unwrap()
+        .expect("ours");
+    bot.store
+        .apply_plan(bot_name, "$t0c", &nobody)
+        .await
+        .expect("stored");
+    received_command(bot, "$t0d", dm, CLIENT, "tap", 4).await;
+    let too_soon = on_poll_response(bot, &vote_entry("$t0d", dm, CLIENT, "$start", "send"))
+        .await
+        .unwrap()
+        .expect("ours");
+    assert!(too_soon.changes.iter().any(|change| matches!(
+        change,
+        Change::Meeting(MeetingChange::StartPollSpent { .. })
+    )));
+    assert!(!too_soon.changes.iter().any(|change| matches!(
+        change,
+        Change::Meeting(MeetingChange::StartDateFinding { .. })
+    )));
+    assert!(
+        too_soon
+            .effects
+            .iter()
+            .any(|effect| matches!(effect, Effect::Meeting(MeetingEffect::SendStartPoll { .. })))
+    );
+    bot.store
+        .apply_plan(bot_name, "$t0d", &too_soon)
+        .await
+        .expect("stored");
+    bot.store
+        .set_start_poll(meeting_id.as_str(), "$start2")
+        .await
+        .unwrap();
     // The client invites the GP, who gets "afspraken" consent with the same tap.
     received_command(bot, "$t1", dm, CLIENT, "tap", 4).await;
     let gp_in = on_poll_response(bot, &vote_entry("$t1", dm, CLIENT, "$inv-gp", "invite"))
@@ -995,7 +1045,7 @@ async fn the_client_chooses_whom_to_invite_with_one_tap_each() {
 
     // "Versturen": date finding begins with the GP, and choosing's polls end.
     received_command(bot, "$t3", dm, CLIENT, "tap", 6).await;
-    let started = on_poll_response(bot, &vote_entry("$t3", dm, CLIENT, "$start", "send"))
+    let started = on_poll_response(bot, &vote_entry("$t3", dm, CLIENT, "$start2", "send"))
         .await
         .unwrap()
         .expect("ours");
@@ -1029,7 +1079,7 @@ async fn the_client_chooses_whom_to_invite_with_one_tap_each() {
         .unwrap();
     assert_eq!(meeting.state, MeetingState::Planning);
     // A second tap on "Versturen" does nothing more.
-    let again = on_poll_response(bot, &vote_entry("$t4", dm, CLIENT, "$start", "send"))
+    let again = on_poll_response(bot, &vote_entry("$t4", dm, CLIENT, "$start2", "send"))
         .await
         .unwrap()
         .expect("ours");
@@ -1051,6 +1101,7 @@ async fn a_meeting_called_off_while_choosing_says_nothing_to_anyone_else() {
         network_id: NetworkId::parse("n1").unwrap(),
         planned_by: id(CLIENT),
         state: MeetingState::Choosing,
+        choosing_room_id: Some(matrix_sdk::ruma::owned_room_id!("!dm:kring.test")),
         invitees: vec![id(CARER)],
         candidates: vec![kring_core::meeting::Moment {
             starts_at: now + 7 * 86_400_000,

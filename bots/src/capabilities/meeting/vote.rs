@@ -31,12 +31,12 @@ pub(crate) async fn on_poll_response(
             .await
             .map(Some);
     }
-    if let Some((meeting, user)) = bot
+    if let Some((meeting, user, gives_consent)) = bot
         .store
         .meeting_by_invitee_poll(vote.poll.as_str())
         .await?
     {
-        return super::invitees::on_invitee_vote(bot, entry, meeting, user, &vote)
+        return super::invitees::on_invitee_vote(bot, entry, meeting, user, gives_consent, &vote)
             .await
             .map(Some);
     }
