@@ -718,3 +718,87 @@ async fn reminders_follow_the_meeting_when_it_moves_and_stop_when_it_is_called_o
     );
     Ok(())
 }
+
+/// Choosing with one tap per person: the GP may not see appointments, so the GP's poll offers
+/// "Uitnodigen, en mag de afspraken zien"; the client's tap gives that consent and invites, and
+/// only "Versturen" lets the GP know of the meeting at all.
+#[tokio::test]
+async fn one_tap_invites_the_gp_and_gives_the_consent_in_the_same_step() -> Result<()> {
+    let network = Network::start().await?;
+    let gp = network.add(Persona::Professional, "fact GGZ Noord").await?;
+    let direct_chat = network.direct_chat.room_id().to_owned();
+    let started = ask(&network.client, &network.direct_chat, "!overleg voorstel").await?;
+    assert!(
+        started.body.contains("Wie nodigt u uit?"),
+        "{}",
+        started.body
+    );
+    let gp_poll = network
+        .client
+        .wait_for_poll("the GP's poll", |poll| {
+            poll.room_id == direct_chat && poll.question.contains(gp.user_id().localpart())
+        })
+        .await?;
+    let invite = gp_poll
+        .answer_containing("mag de afspraken zien")
+        .context("inviting gives consent")?;
+    network
+        .client
+        .vote(&network.direct_chat, &gp_poll.event_id, &invite)
+        .await?;
+    let chosen = wait_for_bot(
+        &network.client,
+        &network.bot,
+        &direct_chat,
+        "mag vanaf nu de afspraken zien",
+    )
+    .await?;
+    assert!(chosen.body.contains("wordt uitgenodigd"), "{}", chosen.body);
+    let store = &network.bot.store;
+    let network_id = store
+        .network_by_room(network.room_id().as_str())
+        .await?
+        .context("the network")?
+        .id;
+    let consent = store.consent(&network_id).await?;
+    let gp_subject = kring_core::consent::Subject::Member {
+        user: kring_core::MatrixId::parse(gp.user_id().as_str())?,
+    };
+    assert!(
+        consent.grants.iter().any(|grant| {
+            grant.kind == kring_core::consent::InfoKind::Appointments
+                && grant.subject == gp_subject
+                && grant.revoked_at.is_none()
+        }),
+        "the consent is stored: {:?}",
+        consent.grants
+    );
+    assert!(
+        gp.client.invited_rooms().is_empty(),
+        "nothing sent before Versturen"
+    );
+
+    let start = network
+        .client
+        .wait_for_poll("sending the invitations", |poll| {
+            poll.room_id == direct_chat && poll.question.starts_with("Klaar met kiezen?")
+        })
+        .await?;
+    let send = start.answer_containing("Versturen").context("Versturen")?;
+    network
+        .client
+        .vote(&network.direct_chat, &start.event_id, &send)
+        .await?;
+    let meeting_room = gp.wait_for_any_invite().await?;
+    gp.accept_invite(&meeting_room).await?;
+    let polls = moment_polls(&gp, &meeting_room).await?;
+    assert_eq!(polls.len(), 3, "the GP answers the moments");
+    // Choosing is over: its polls are ended in the private chat.
+    network
+        .client
+        .wait_for_poll("the start poll ended", |poll| {
+            poll.event_id == start.event_id && poll.ended
+        })
+        .await?;
+    Ok(())
+}
