@@ -9,6 +9,7 @@ pub mod basics;
 pub mod capability;
 pub mod command;
 pub mod consent;
+pub mod consult;
 pub mod language;
 pub mod logbook;
 pub mod matrix_id;

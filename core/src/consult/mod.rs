@@ -1,0 +1,18 @@
+//! The meedenkconsult (issue 15), its domain only so far: who may ask whom, the life of a consult
+//! (requested → accepted → answered → closed, or declined, or refused by the client), the
+//! answer deadline in the region's working days, and the request form asked one question at a
+//! time. No I/O: the store, the bots and the texts in the chat build on these.
+
+pub mod form;
+pub mod lifecycle;
+
+pub use form::{Form, FormAnswer, FormProblem, FormStep, Urgency};
+pub use lifecycle::{
+    Consult, ConsultEvent, ConsultRefusal, ConsultState, Consultant, ConsultantError, Outcome,
+    answer_due, check_consultant, consult_right, is_overdue, next_state,
+};
+
+/// How many working days a consultant has when the region sets nothing (several regions agree 3).
+pub const DEFAULT_WORKING_DAYS: u32 = 3;
+/// The range regional agreements use: 2 working days (a written psychiatry consult) to 5.
+pub const WORKING_DAYS: std::ops::RangeInclusive<u32> = 2..=5;
