@@ -7,7 +7,7 @@
 use crate::networks::{Network, ask, wait_for_bot};
 use anyhow::{Context, Result, ensure};
 use kring_testbed::network::moment_polls;
-use kring_testbed::{Persona, ReceivedMessage, TestClient};
+use kring_testbed::{Persona, ReceivedMessage, ReceivedPoll, TestClient};
 use matrix_sdk::ruma::RoomId;
 
 const ICALENDAR_VERSION: &str = "7.3.2";
@@ -78,6 +78,24 @@ async fn calendar_file(
         .download(message.file.as_ref().context("a file")?)
         .await?;
     Ok((message, bytes))
+}
+
+/// The client taps "Versturen" in the private chat, where choosing whom to invite happens;
+/// returns that poll.
+async fn send_the_invitations(network: &Network) -> Result<ReceivedPoll> {
+    let direct_chat = network.direct_chat.room_id().to_owned();
+    let start = network
+        .client
+        .wait_for_poll("sending the invitations", |poll| {
+            poll.room_id == direct_chat && poll.question.starts_with("Klaar met kiezen?")
+        })
+        .await?;
+    let send = start.answer_containing("Versturen").context("Versturen")?;
+    network
+        .client
+        .vote(&network.direct_chat, &start.event_id, &send)
+        .await?;
+    Ok(start)
 }
 
 #[tokio::test]
@@ -180,17 +198,7 @@ async fn the_client_plans_a_meeting_the_invitees_answer_and_get_the_calendar_fil
         gp_poll.answers
     );
     assert!(carer.client.invited_rooms().is_empty(), "no invitation yet");
-    let start = network
-        .client
-        .wait_for_poll("sending the invitations", |poll| {
-            poll.room_id == direct_chat && poll.question.starts_with("Klaar met kiezen?")
-        })
-        .await?;
-    let send = start.answer_containing("Versturen").context("Versturen")?;
-    network
-        .client
-        .vote(&network.direct_chat, &start.event_id, &send)
-        .await?;
+    send_the_invitations(&network).await?;
     wait_for_bot(
         &network.client,
         &network.bot,
@@ -778,17 +786,7 @@ async fn one_tap_invites_the_gp_and_gives_the_consent_in_the_same_step() -> Resu
         "nothing sent before Versturen"
     );
 
-    let start = network
-        .client
-        .wait_for_poll("sending the invitations", |poll| {
-            poll.room_id == direct_chat && poll.question.starts_with("Klaar met kiezen?")
-        })
-        .await?;
-    let send = start.answer_containing("Versturen").context("Versturen")?;
-    network
-        .client
-        .vote(&network.direct_chat, &start.event_id, &send)
-        .await?;
+    let start = send_the_invitations(&network).await?;
     let meeting_room = gp.wait_for_any_invite().await?;
     gp.accept_invite(&meeting_room).await?;
     let polls = moment_polls(&gp, &meeting_room).await?;

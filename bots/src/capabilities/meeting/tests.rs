@@ -874,6 +874,28 @@ async fn rhythm_of_network(bot: &Bot) -> Option<kring_core::time::Recurrence> {
         .expect("read")
 }
 
+/// A meeting of network n1 the client is choosing invitees for in "!dm:kring.test", the carer
+/// invited to start with, with `weeks` moments a week apart.
+fn being_chosen_for(meeting_id: &MeetingId, now: i64, weeks: i64) -> Change {
+    Change::Meeting(MeetingChange::Plan {
+        meeting_id: meeting_id.clone(),
+        network_id: NetworkId::parse("n1").unwrap(),
+        planned_by: id(CLIENT),
+        state: MeetingState::Choosing,
+        choosing_room_id: Some(matrix_sdk::ruma::owned_room_id!("!dm:kring.test")),
+        invitees: vec![id(CARER)],
+        candidates: (1..=weeks)
+            .map(|week| kring_core::meeting::Moment {
+                starts_at: now + week * 7 * 86_400_000,
+                minutes: 60,
+            })
+            .collect(),
+        place: None,
+        answer_by: now + 5 * 86_400_000,
+        at: 3,
+    })
+}
+
 /// While the client chooses (a meeting planned without `met …`; the private chat it happens in
 /// is the e2e test's), a tap invites or not, and for the GP without "afspraken" consent the same
 /// tap gives it; only the client's taps count; "Versturen" starts date finding with those chosen.
@@ -887,23 +909,7 @@ async fn the_client_chooses_whom_to_invite_with_one_tap_each() {
     let now = bot.clock.now_millis();
     received_command(bot, "$plan", dm, CLIENT, "!overleg voorstel", 3).await;
     let mut plan = Plan::new();
-    plan.change(Change::Meeting(MeetingChange::Plan {
-        meeting_id: meeting_id.clone(),
-        network_id: NetworkId::parse("n1").unwrap(),
-        planned_by: id(CLIENT),
-        state: MeetingState::Choosing,
-        choosing_room_id: Some(matrix_sdk::ruma::owned_room_id!("!dm:kring.test")),
-        invitees: vec![id(CARER)],
-        candidates: (1..=3)
-            .map(|week| kring_core::meeting::Moment {
-                starts_at: now + week * 7 * 86_400_000,
-                minutes: 60,
-            })
-            .collect(),
-        place: None,
-        answer_by: now + 5 * 86_400_000,
-        at: 3,
-    }));
+    plan.change(being_chosen_for(&meeting_id, now, 3));
     bot.store
         .apply_plan(bot_name, "$plan", &plan)
         .await
@@ -1096,21 +1102,11 @@ async fn a_meeting_called_off_while_choosing_says_nothing_to_anyone_else() {
     let now = bot.clock.now_millis();
     received_command(bot, "$plan", NETWORK_ROOM, CLIENT, "!overleg voorstel", 3).await;
     let mut plan = Plan::new();
-    plan.change(Change::Meeting(MeetingChange::Plan {
-        meeting_id: MeetingId::parse("mtg-g").unwrap(),
-        network_id: NetworkId::parse("n1").unwrap(),
-        planned_by: id(CLIENT),
-        state: MeetingState::Choosing,
-        choosing_room_id: Some(matrix_sdk::ruma::owned_room_id!("!dm:kring.test")),
-        invitees: vec![id(CARER)],
-        candidates: vec![kring_core::meeting::Moment {
-            starts_at: now + 7 * 86_400_000,
-            minutes: 60,
-        }],
-        place: None,
-        answer_by: now + 5 * 86_400_000,
-        at: 3,
-    }));
+    plan.change(being_chosen_for(
+        &MeetingId::parse("mtg-g").unwrap(),
+        now,
+        1,
+    ));
     bot.store
         .apply_plan(bot_name, "$plan", &plan)
         .await
