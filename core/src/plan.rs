@@ -154,6 +154,8 @@ pub enum Change {
     Log(ActionRecord),
     /// The meeting capability's own changes (`crate::meeting`).
     Meeting(crate::meeting::MeetingChange),
+    /// The consult capability's own changes (`crate::consult`).
+    Consult(crate::consult::ConsultChange),
 }
 
 /// A due item in the durable scheduler. When `due_at` comes, the scheduler writes an inbox entry

@@ -1,6 +1,7 @@
 //! Kring's durable storage. SQLite is the embedded default, PostgreSQL runs in production; both
 //! go through the same portable SQL and the same migrations, and the test suite runs on both.
 
+mod consults;
 mod identities;
 mod inbox;
 mod lanes;
@@ -10,6 +11,7 @@ mod networks;
 pub mod private_file;
 mod timers;
 
+pub use consults::StoredConsult;
 pub use identities::ConfirmedIdentity;
 pub use inbox::{InboxEntry, InboxKind, InboxState, NewInboxEntry};
 pub use meetings::MeetingFigureRows;

@@ -1227,6 +1227,9 @@ async fn apply_change(
         Change::Meeting(change) => {
             crate::meetings::apply_meeting_change(connection, change).await?;
         }
+        Change::Consult(change) => {
+            crate::consults::apply_consult_change(connection, change).await?;
+        }
     }
     Ok(())
 }

@@ -5,12 +5,17 @@
 
 pub mod form;
 pub mod lifecycle;
+pub mod model;
 
 pub use form::{Form, FormAnswer, FormProblem, FormStep, Urgency};
 pub use lifecycle::{
     Consult, ConsultEvent, ConsultRefusal, ConsultState, Consultant, ConsultantError, Outcome,
     answer_due, check_consultant, consult_right, is_overdue, next_state,
 };
+pub use model::{ConsultChange, ConsultId, Request};
+
+/// The capability's name, for its timers.
+pub const TIMERS: &str = "consult";
 
 /// How many working days a consultant has when the region sets nothing (several regions agree 3).
 pub const DEFAULT_WORKING_DAYS: u32 = 3;

@@ -7,48 +7,17 @@ use super::moment::Moment;
 use super::rules::Answer;
 use crate::matrix_id::MatrixId;
 use crate::messages::{BotReply, PollText};
-use crate::network::{Millis, NetworkId, NetworkIdError};
+use crate::network::{Millis, NetworkId};
 use ruma_common::{OwnedEventId, OwnedRoomId};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// The capability's name, for its timers.
 pub const TIMERS: &str = "meeting";
 
-/// Kring's own random name for a meeting: the same rules as a network id (letters, digits,
-/// `-` and `_`), so it is safe in a room's state, a calendar's UID and a log line.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct MeetingId(String);
-
-impl MeetingId {
-    pub fn parse(text: &str) -> Result<Self, NetworkIdError> {
-        NetworkId::parse(text).map(|_| Self(text.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for MeetingId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for MeetingId {
-    type Error = NetworkIdError;
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        Self::parse(&text)
-    }
-}
-
-impl From<MeetingId> for String {
-    fn from(id: MeetingId) -> Self {
-        id.0
-    }
-}
+crate::kring_id!(
+    MeetingId,
+    "Kring's own random name for a meeting (`mtg-…`), with a network id's rules."
+);
 
 /// Where a meeting is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

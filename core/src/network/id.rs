@@ -75,6 +75,57 @@ impl PartialEq<&str> for NetworkId {
     }
 }
 
+/// A typed id of Kring's own with a network id's rules (letters, digits, `-` and `_`), safe in a
+/// room's state, a calendar's UID and a log line: `kring_id!(MeetingId, "…doc…")`.
+#[macro_export]
+macro_rules! kring_id {
+    ($name:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(
+            Debug,
+            Clone,
+            PartialEq,
+            Eq,
+            Hash,
+            PartialOrd,
+            Ord,
+            serde::Serialize,
+            serde::Deserialize,
+        )]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse(text: &str) -> Result<Self, $crate::network::NetworkIdError> {
+                $crate::network::NetworkId::parse(text).map(|_| Self(text.to_owned()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = $crate::network::NetworkIdError;
+            fn try_from(text: String) -> Result<Self, Self::Error> {
+                Self::parse(&text)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> Self {
+                id.0
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

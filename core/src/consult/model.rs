@@ -1,0 +1,127 @@
+//! A consult as Kring keeps it, and what a plan changes of it: one variant in the runtime's plan
+//! (`Change::Consult`), so the runtime stays ignorant of what a consult is.
+
+use super::form::Urgency;
+use super::lifecycle::{ConsultState, Outcome};
+use crate::matrix_id::MatrixId;
+use crate::network::{Millis, NetworkId};
+
+crate::kring_id!(
+    ConsultId,
+    "Kring's own random name for a consult (`cst-…`), with a network id's rules."
+);
+
+impl ConsultState {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::AwaitingConsent => "awaiting_consent",
+            Self::Requested => "requested",
+            Self::Accepted => "accepted",
+            Self::Answered => "answered",
+            Self::Closed => "closed",
+            Self::Declined => "declined",
+            Self::ConsentRefused => "consent_refused",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|state| state.code() == code)
+    }
+}
+
+impl Outcome {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Advice => "advice",
+            Self::ReferralAdvised => "referral_advised",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Advice, Self::ReferralAdvised]
+            .into_iter()
+            .find(|outcome| outcome.code() == code)
+    }
+}
+
+impl Urgency {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Normal => "normal",
+            Self::Soon => "soon",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Normal, Self::Soon]
+            .into_iter()
+            .find(|urgency| urgency.code() == code)
+    }
+}
+
+/// What the requester wrote, as the form gathered it. The client's data: kept in the store and
+/// shown in the consult room only, never in a log line or a label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub question: String,
+    pub summary: String,
+    pub medication: Option<String>,
+    pub urgency: Urgency,
+}
+
+/// What a plan changes of a consult.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConsultChange {
+    /// Asked: waiting for the client's consent (a consultant outside the network) or sent.
+    Ask {
+        consult_id: ConsultId,
+        network_id: NetworkId,
+        requester: MatrixId,
+        consultant: MatrixId,
+        request: Request,
+        state: ConsultState,
+        /// The region's answer time, in working days.
+        working_days: u32,
+        /// When it was sent to the consultant, and when the answer is due (once sent).
+        sent_at: Option<Millis>,
+        due_at: Option<Millis>,
+        at: Millis,
+    },
+    /// One step of its life (`lifecycle::next_state` decided it), from `from`: a step taken
+    /// from another state meanwhile is a conflict, and the plan is made again.
+    Step {
+        consult_id: ConsultId,
+        from: ConsultState,
+        to: ConsultState,
+        at: Millis,
+        /// Set when the client's consent sends it.
+        sent_at: Option<Millis>,
+        due_at: Option<Millis>,
+        outcome: Option<Outcome>,
+        /// Why the consultant declined, as they wrote it.
+        reason: Option<String>,
+        /// The time the consultant spent, asked when it is closed.
+        minutes_spent: Option<u32>,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for state in ConsultState::ALL {
+            assert_eq!(ConsultState::from_code(state.code()), Some(state));
+        }
+        for outcome in [Outcome::Advice, Outcome::ReferralAdvised] {
+            assert_eq!(Outcome::from_code(outcome.code()), Some(outcome));
+        }
+        for urgency in [Urgency::Normal, Urgency::Soon] {
+            assert_eq!(Urgency::from_code(urgency.code()), Some(urgency));
+        }
+        assert_eq!(ConsultState::from_code("later"), None);
+        assert!(ConsultId::parse("cst-a1").is_ok());
+        assert!(ConsultId::parse("cst a1").is_err());
+    }
+}
