@@ -6,6 +6,7 @@
 pub mod form;
 pub mod lifecycle;
 pub mod model;
+pub mod texts;
 
 pub use form::{Form, FormAnswer, FormProblem, FormStep, Urgency};
 pub use lifecycle::{
@@ -13,6 +14,7 @@ pub use lifecycle::{
     answer_due, check_consultant, consult_right, is_overdue, next_state,
 };
 pub use model::{ConsultChange, ConsultId, Request};
+pub use texts::{consult_asked, consult_not_for_crisis, consult_overdue};
 
 /// The capability's name, for its timers.
 pub const TIMERS: &str = "consult";

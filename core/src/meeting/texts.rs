@@ -5,33 +5,9 @@ use super::moment::{
     AT_MOST_DAYS_AHEAD, CandidatesError, FEWEST_CANDIDATES, MOST_CANDIDATES, Moment, MomentError,
 };
 use crate::language::Language;
-use crate::messages::{BotReply, Builder, date};
+use crate::messages::{BotReply, Builder, date, weekday_name};
 use crate::time::{LOCAL_TIME_ZONE, from_millis};
-use chrono::{Datelike, Timelike, Weekday};
-
-fn weekday_name(language: Language, weekday: Weekday) -> &'static str {
-    let index = weekday.num_days_from_monday() as usize;
-    match language {
-        Language::Dutch => [
-            "maandag",
-            "dinsdag",
-            "woensdag",
-            "donderdag",
-            "vrijdag",
-            "zaterdag",
-            "zondag",
-        ][index],
-        Language::English => [
-            "Monday",
-            "Tuesday",
-            "Wednesday",
-            "Thursday",
-            "Friday",
-            "Saturday",
-            "Sunday",
-        ][index],
-    }
-}
+use chrono::{Datelike, Timelike};
 
 /// "dinsdag 14 december 2027, 14:00–15:30" in Dutch time.
 pub fn moment_in_words(language: Language, moment: &Moment) -> String {

@@ -11,7 +11,7 @@ pub use crate::language::language_set;
 pub use crate::logbook::texts::*;
 pub use crate::network::texts::*;
 pub(crate) use text::{DUTCH_MONTHS, ENGLISH_MONTHS};
-pub use text::{Person, Text, Who, date, date_and_time};
+pub use text::{Person, Text, Who, date, date_and_time, day_in_words, weekday_name};
 
 use crate::command::{CommandError, MAX_COMMAND_BYTES};
 use crate::language::Language;

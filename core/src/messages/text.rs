@@ -190,6 +190,44 @@ pub fn date_and_time(language: Language, at: Millis) -> String {
 }
 
 /// A calendar day as people in the Netherlands read it ("23 november 2026"), in Dutch time.
+/// The name of a day of the week.
+pub fn weekday_name(language: Language, weekday: chrono::Weekday) -> &'static str {
+    let index = weekday.num_days_from_monday() as usize;
+    match language {
+        Language::Dutch => [
+            "maandag",
+            "dinsdag",
+            "woensdag",
+            "donderdag",
+            "vrijdag",
+            "zaterdag",
+            "zondag",
+        ][index],
+        Language::English => [
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
+        ][index],
+    }
+}
+
+/// "donderdag 11 maart 2027": the day `at` falls on, in Dutch time.
+pub fn day_in_words(language: Language, at: Millis) -> String {
+    let Some(utc) = chrono::Utc.timestamp_millis_opt(at).single() else {
+        return String::from("?");
+    };
+    let local = utc.with_timezone(&chrono_tz::Europe::Amsterdam);
+    format!(
+        "{} {}",
+        weekday_name(language, local.weekday()),
+        date(language, at)
+    )
+}
+
 pub fn date(language: Language, at: Millis) -> String {
     let Some(utc) = chrono::Utc.timestamp_millis_opt(at).single() else {
         return String::from("?");
