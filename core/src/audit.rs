@@ -122,6 +122,7 @@ pub enum AuditAction {
     /// A grant reached its end date and the bot carried out what that means.
     ConsentEnd(InfoKind),
     Meeting(crate::meeting::MeetingAction),
+    Consult(crate::consult::ConsultAction),
 }
 
 const PLAIN_CODES: &[(AuditAction, &str)] = &[
@@ -156,6 +157,7 @@ impl AuditAction {
             Self::ConsentWithdraw(kind) => format!("consent.withdraw.{}", kind.code()),
             Self::ConsentEnd(kind) => format!("consent.end.{}", kind.code()),
             Self::Meeting(action) => format!("meeting.{}", action.code()),
+            Self::Consult(action) => format!("consult.{}", action.code()),
             plain => PLAIN_CODES
                 .iter()
                 .find(|(action, _)| *action == plain)
@@ -173,6 +175,7 @@ impl AuditAction {
         match family {
             "input" => Distrust::from_code(rest).map(Self::Input),
             "meeting" => crate::meeting::MeetingAction::from_code(rest).map(Self::Meeting),
+            "consult" => crate::consult::ConsultAction::from_code(rest).map(Self::Consult),
             "consent" => {
                 let (verb, kind) = rest.split_once('.')?;
                 let kind = InfoKind::from_code(kind)?;
@@ -331,6 +334,9 @@ mod tests {
             Distrust::ChangedIdentity,
         ] {
             actions.push(AuditAction::Input(distrust));
+        }
+        for action in crate::consult::ConsultAction::ALL {
+            actions.push(AuditAction::Consult(action));
         }
         for action in crate::meeting::MeetingAction::ALL {
             actions.push(AuditAction::Meeting(action));

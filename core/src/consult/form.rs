@@ -1,12 +1,14 @@
 //! The request form, one question at a time: the question, a short summary (complaints,
-//! history, what was done), current medication where relevant, how urgent, attachments, and a
-//! last look before it is sent. "Terug" goes one question back; an optional question can be
-//! skipped. A crisis is no consult: choosing it stops the form with where to go instead.
+//! history, what was done), current medication where relevant, how urgent, and a last look
+//! before it is sent. "Terug" goes one question back; an optional question can be skipped. A
+//! crisis is no consult: choosing it stops the form with where to go instead.
+//!
+//! Files (letters, results) are not gathered here: the requester puts them in the consult room
+//! once it is open, so they are encrypted for the consultant alone and never pass through the
+//! bot, and nothing of them exists before the client has agreed to share.
 
 /// The longest answer kept for one question of the form.
 pub const MAX_ANSWER_CHARS: usize = 2000;
-/// At most this many files go with one request.
-pub const MAX_ATTACHMENTS: usize = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FormStep {
@@ -14,7 +16,6 @@ pub enum FormStep {
     Summary,
     Medication,
     Urgency,
-    Attachments,
     Confirm,
     /// Ready to send.
     Done,
@@ -27,8 +28,7 @@ impl FormStep {
             Self::Summary => Self::Question,
             Self::Medication => Self::Summary,
             Self::Urgency => Self::Medication,
-            Self::Attachments => Self::Urgency,
-            Self::Confirm => Self::Attachments,
+            Self::Confirm => Self::Urgency,
             Self::Done => return None,
         })
     }
@@ -49,8 +49,6 @@ pub enum FormAnswer {
     Back,
     /// The urgency poll: `None` for "crisis / acuut".
     Urgency(Option<Urgency>),
-    /// An encrypted file came with the request.
-    Attachment,
     /// "Versturen" on the last look.
     Send,
 }
@@ -65,8 +63,6 @@ pub enum FormProblem {
     NothingBefore,
     #[error("that is not an answer to this question")]
     NotAnAnswer,
-    #[error("too many attachments")]
-    TooManyAttachments,
     /// A crisis is not a consult: call the crisis service.
     #[error("a crisis is not a consult")]
     Crisis,
@@ -79,7 +75,6 @@ pub struct Form {
     pub summary: Option<String>,
     pub medication: Option<String>,
     pub urgency: Option<Urgency>,
-    pub attachments: usize,
 }
 
 impl Default for Form {
@@ -96,7 +91,6 @@ impl Form {
             summary: None,
             medication: None,
             urgency: None,
-            attachments: 0,
         }
     }
 
@@ -131,16 +125,9 @@ impl Form {
             (S::Urgency, FormAnswer::Urgency(None)) => return Err(FormProblem::Crisis),
             (S::Urgency, FormAnswer::Urgency(Some(urgency))) => {
                 next.urgency = Some(urgency);
-                next.step = S::Attachments;
+                next.step = S::Confirm;
             }
             (S::Urgency, FormAnswer::Skip) => return Err(FormProblem::Required),
-            (S::Attachments, FormAnswer::Attachment) => {
-                if self.attachments >= MAX_ATTACHMENTS {
-                    return Err(FormProblem::TooManyAttachments);
-                }
-                next.attachments += 1;
-            }
-            (S::Attachments, FormAnswer::Skip) => next.step = S::Confirm,
             (S::Confirm, FormAnswer::Send) => next.step = S::Done,
             _ => return Err(FormProblem::NotAnAnswer),
         }
@@ -182,13 +169,11 @@ mod tests {
             })
             .and_then(|f| f.answer(FormAnswer::Skip))
             .and_then(|f| f.answer(FormAnswer::Urgency(Some(Urgency::Normal))))
-            .and_then(|f| f.answer(FormAnswer::Attachment))
-            .and_then(|f| f.answer(FormAnswer::Skip))
             .and_then(|f| f.answer(FormAnswer::Send))
             .expect("a whole request");
         assert_eq!(form.step, FormStep::Done);
         assert!(form.is_complete());
-        assert_eq!((form.medication, form.attachments), (None, 1));
+        assert_eq!(form.medication, None);
     }
 
     #[test]
@@ -239,15 +224,13 @@ mod tests {
             Just(FormAnswer::Urgency(None)),
             Just(FormAnswer::Urgency(Some(Urgency::Normal))),
             Just(FormAnswer::Urgency(Some(Urgency::Soon))),
-            Just(FormAnswer::Attachment),
             Just(FormAnswer::Send),
         ]
     }
 
     proptest! {
         /// Whatever is typed in whatever order: the form is ready only when it holds a
-        /// question, a summary and an urgency; a refused answer changes nothing; it never
-        /// holds more files than allowed.
+        /// question, a summary and an urgency; a refused answer changes nothing.
         #[test]
         fn the_form_is_ready_only_when_whole(answers in proptest::collection::vec(any_answer(), 0..40)) {
             let mut form = Form::new();
@@ -256,7 +239,6 @@ mod tests {
                     Ok(next) => form = next,
                     Err(_) => continue,
                 }
-                prop_assert!(form.attachments <= MAX_ATTACHMENTS);
                 if form.step == FormStep::Done {
                     prop_assert!(form.is_complete());
                     break;

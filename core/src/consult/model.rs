@@ -4,7 +4,10 @@
 use super::form::Urgency;
 use super::lifecycle::{ConsultState, Outcome};
 use crate::matrix_id::MatrixId;
+use crate::messages::{BotReply, PollText};
 use crate::network::{Millis, NetworkId};
+use crate::plan::Target;
+use serde::{Deserialize, Serialize};
 
 crate::kring_id!(
     ConsultId,
@@ -105,6 +108,75 @@ pub enum ConsultChange {
     },
 }
 
+/// What the audit log records of consults (NEN 7513: who did what, about which consult).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConsultAction {
+    Ask,
+    Accept,
+    Decline,
+    Answer,
+    /// The requester shared the gist with the network (and so closed it).
+    Share,
+    /// The deadline passed without an answer; the requester was told.
+    Overdue,
+}
+
+impl ConsultAction {
+    pub const ALL: [Self; 6] = [
+        Self::Ask,
+        Self::Accept,
+        Self::Decline,
+        Self::Answer,
+        Self::Share,
+        Self::Overdue,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Ask => "ask",
+            Self::Accept => "accept",
+            Self::Decline => "decline",
+            Self::Answer => "answer",
+            Self::Share => "share",
+            Self::Overdue => "overdue",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|action| action.code() == code)
+    }
+}
+
+/// The consult's steps in Matrix, each safe to repeat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum ConsultEffect {
+    /// Asks the client (or representative) whether it may go to someone outside the network.
+    SendConsentPoll {
+        consult_id: ConsultId,
+        to: Target,
+        text: PollText,
+    },
+    /// Makes the encrypted consult room (requester, consultant, bot) and records its id.
+    OpenRoom { consult_id: ConsultId },
+    /// The request in the consult room, and the consultant's accept/decline poll.
+    PostRequest {
+        consult_id: ConsultId,
+        request: BotReply,
+        poll: PollText,
+    },
+    /// A notice in the consult room.
+    Say {
+        consult_id: ConsultId,
+        reply: BotReply,
+    },
+    /// The requester's gist, and the tap that shares it with the network.
+    SendSharePoll {
+        consult_id: ConsultId,
+        text: PollText,
+    },
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,7 +193,25 @@ mod tests {
             assert_eq!(Urgency::from_code(urgency.code()), Some(urgency));
         }
         assert_eq!(ConsultState::from_code("later"), None);
+        for action in ConsultAction::ALL {
+            assert_eq!(ConsultAction::from_code(action.code()), Some(action));
+        }
         assert!(ConsultId::parse("cst-a1").is_ok());
+        let effect = ConsultEffect::SendConsentPoll {
+            consult_id: ConsultId::parse("cst-a1").unwrap(),
+            to: Target::Network {
+                network_id: NetworkId::parse("net-1").unwrap(),
+            },
+            text: PollText {
+                question: "Mag dat?".into(),
+                answers: vec![("agree".into(), "Ja".into())],
+            },
+        };
+        let json = serde_json::to_string(&effect).unwrap();
+        assert_eq!(
+            serde_json::from_str::<ConsultEffect>(&json).unwrap(),
+            effect
+        );
         assert!(ConsultId::parse("cst a1").is_err());
     }
 }

@@ -58,6 +58,9 @@ fn attempt_label(language: Language, action: Option<AuditAction>) -> &'static st
         }
         Some(AuditAction::ConsentWithdraw(_) | AuditAction::ConsentEnd(_)) => "change consent",
         Some(AuditAction::Meeting(action)) => crate::meeting::attempt_words(language, action),
+        Some(AuditAction::Consult(action)) => {
+            crate::consult::chat_texts::attempt_words(language, action)
+        }
         _ if dutch => "iets te doen",
         _ => "do something",
     }
@@ -267,6 +270,10 @@ fn log_sentence(language: Language, entry: &AuditEntry, person: &dyn Fn(&str) ->
         (_, Some(AuditAction::Meeting(action))) => Text::new()
             .person(&actor)
             .text(crate::meeting::logbook_words(language, action)),
+        // So is a consult's: what it was about is never in the log.
+        (_, Some(AuditAction::Consult(action))) => Text::new()
+            .person(&actor)
+            .text(crate::consult::chat_texts::logbook_words(language, action)),
         // Written by a newer version: shown as it is stored.
         (_, Some(AuditAction::Input(_)) | None) => Text::new()
             .person(&actor)
