@@ -65,7 +65,10 @@ async fn command(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
     let command = match parse_message(&entry.body) {
         Ok(Some(command)) => command,
         Ok(None) if in_direct_chat => {
-            return match network_chosen(bot, entry, preferred, in_direct_chat).await? {
+            if let Some(plan) = network_chosen(bot, entry, preferred, in_direct_chat).await? {
+                return Ok(plan);
+            }
+            return match capabilities::on_private_text(bot, entry).await? {
                 Some(plan) => Ok(plan),
                 None => answer(messages::chat_hint(preferred)),
             };

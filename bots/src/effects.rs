@@ -221,6 +221,9 @@ pub(crate) async fn carry_out(
         Effect::Meeting(effect) => {
             crate::capabilities::meeting::effects::carry_out(bot, pending, effect).await?
         }
+        Effect::Consult(effect) => {
+            crate::capabilities::consult::effects::carry_out(bot, pending, effect).await?
+        }
     };
     bot.store
         .effect_done(

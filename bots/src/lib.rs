@@ -138,6 +138,44 @@ pub struct BotConfig {
     /// The region's working days (holidays, days off), for suggestions and deadlines.
     pub calendar: kring_core::time::RegionCalendar,
     pub meetings: MeetingSettings,
+    pub consults: ConsultSettings,
+}
+
+/// How meedenkconsults go in this region (its agreements with the organisations).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConsultSettings {
+    /// How many working days a consultant has to answer: 2 to 5 (several regions agree 3).
+    pub working_days: u32,
+    /// Whoever watches the deadlines for the region (a Matrix ID): told, by the consult's random
+    /// id only, when one passes. Told in their private chat with the bot, if they have one.
+    pub regional_contact: Option<kring_core::MatrixId>,
+    /// How consults are paid for in this region (e.g. "ketenfinanciering", "ZVW-consult"), put
+    /// in the region's export beside each consult.
+    pub funding_route: Option<String>,
+}
+
+impl Default for ConsultSettings {
+    fn default() -> Self {
+        Self {
+            working_days: kring_core::consult::DEFAULT_WORKING_DAYS,
+            regional_contact: None,
+            funding_route: None,
+        }
+    }
+}
+
+impl ConsultSettings {
+    /// Whether the settings are within what regional agreements use.
+    pub fn check(&self) -> Result<(), String> {
+        if !kring_core::consult::WORKING_DAYS.contains(&self.working_days) {
+            return Err(format!(
+                "working_days is {}; regional agreements give 2 to 5",
+                self.working_days
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// How resource-group meetings go in this region.
@@ -204,6 +242,7 @@ pub struct Bot {
     clock: Arc<dyn kring_core::time::Clock>,
     calendar: kring_core::time::RegionCalendar,
     meetings: MeetingSettings,
+    consults: ConsultSettings,
     /// Held while an entry is planned (worker.rs): plans are made one at a time.
     planning: tokio::sync::Mutex<()>,
     /// Sends and removals in one room, in order across lanes.
@@ -242,6 +281,7 @@ impl Bot {
             clock: config.clock.clone(),
             calendar: config.calendar.clone(),
             meetings: config.meetings.clone(),
+            consults: config.consults.clone(),
             planning: tokio::sync::Mutex::new(()),
             room_guards: room_guards::RoomGuards::default(),
             _state_dir_lock: state_dir_lock,

@@ -50,6 +50,7 @@ pub(crate) async fn mock_bot() -> MockBot {
         clock: Arc::new(kring_core::time::SystemClock),
         calendar: kring_core::time::RegionCalendar::statutory(),
         meetings: crate::MeetingSettings::default(),
+        consults: crate::ConsultSettings::default(),
         planning: tokio::sync::Mutex::new(()),
         room_guards: crate::room_guards::RoomGuards::default(),
         _state_dir_lock: lock,

@@ -70,6 +70,7 @@ pub const CAPABILITIES: &[&Capability] = &[
     &crate::logbook::CAPABILITY,
     &crate::consent::commands::CAPABILITY,
     &crate::meeting::commands::CAPABILITY,
+    &crate::consult::commands::CAPABILITY,
     &crate::language::CAPABILITY,
 ];
 

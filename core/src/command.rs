@@ -9,6 +9,7 @@ use thiserror::Error;
 
 pub use crate::basics::BasicsCommand;
 pub use crate::consent::commands::{ConsentChange, ConsentCommand, ConsentTarget};
+pub use crate::consult::commands::ConsultCommand;
 pub use crate::language::LanguageCommand;
 pub use crate::logbook::LogbookCommand;
 pub use crate::meeting::commands::MeetingCommand;
@@ -30,6 +31,7 @@ pub enum Command {
     Logbook(LogbookCommand),
     Consent(ConsentCommand),
     Meeting(MeetingCommand),
+    Consult(ConsultCommand),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

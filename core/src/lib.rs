@@ -25,8 +25,8 @@ pub mod trust;
 pub use account::{UsernameError, may_choose_username, validate_username};
 pub use command::{
     BasicsCommand, Command, CommandError, ConsentChange, ConsentCommand, ConsentTarget,
-    LanguageCommand, LogbookCommand, MAX_COMMAND_BYTES, MeetingCommand, NetworkCommand,
-    parse_message,
+    ConsultCommand, LanguageCommand, LogbookCommand, MAX_COMMAND_BYTES, MeetingCommand,
+    NetworkCommand, parse_message,
 };
 pub use language::Language;
 pub use matrix_id::{MatrixId, MatrixIdError};

@@ -318,4 +318,6 @@ pub enum Effect {
     },
     /// The meeting capability's own steps (`crate::meeting`).
     Meeting(crate::meeting::MeetingEffect),
+    /// The consult capability's own steps (`crate::consult`).
+    Consult(crate::consult::ConsultEffect),
 }

@@ -56,6 +56,8 @@ pub struct Config {
     pub calendar: kring_core::time::RegionCalendar,
     /// `[meetings]`: `video_link_template` and `reminders_before_minutes`.
     pub meetings: kring_bots::MeetingSettings,
+    /// `[consults]`: `working_days` (2–5), `regional_contact`, `funding_route`.
+    pub consults: kring_bots::ConsultSettings,
 }
 
 impl Default for Config {
@@ -84,6 +86,7 @@ impl Default for Config {
             public_element_web_url: None,
             calendar: kring_core::time::RegionCalendar::statutory(),
             meetings: kring_bots::MeetingSettings::default(),
+            consults: kring_bots::ConsultSettings::default(),
         }
     }
 }
@@ -131,6 +134,13 @@ impl Config {
             .map_err(|error| ConfigError::Setting {
                 name: "meetings.next_meeting_schedule".into(),
                 message: error.to_string(),
+            })?;
+        config
+            .consults
+            .check()
+            .map_err(|message| ConfigError::Setting {
+                name: "consults.working_days".into(),
+                message,
             })?;
         Ok(config)
     }
@@ -365,6 +375,28 @@ mod tests {
             config.meetings.video_link_template.as_deref(),
             Some("https://v.example/{meeting}")
         );
+        std::fs::write(
+            &file,
+            "[consults]\nworking_days = 2\nregional_contact = \"@regio:zorg.example\"\nfunding_route = \"ketenfinanciering\"\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&file)).unwrap();
+        assert_eq!(config.consults.working_days, 2);
+        assert_eq!(
+            config
+                .consults
+                .regional_contact
+                .as_ref()
+                .map(|id| id.as_str()),
+            Some("@regio:zorg.example")
+        );
+        for bad in [
+            "[consults]\nworking_days = 9\n",
+            "[consults]\nregional_contact = \"regio\"\n",
+        ] {
+            std::fs::write(&file, bad).unwrap();
+            assert!(Config::load(Some(&file)).is_err(), "{bad}");
+        }
         std::fs::write(&file, "[meetings]\nvideo = \"x\"\n").unwrap();
         assert!(
             Config::load(Some(&file)).is_err(),

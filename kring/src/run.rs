@@ -220,6 +220,7 @@ async fn run_services(config: Config, shutdown: watch::Receiver<bool>) -> Result
         clock: Arc::new(kring_core::time::SystemClock),
         calendar: config.calendar.clone(),
         meetings: config.meetings.clone(),
+        consults: config.consults.clone(),
     };
     let bot = Bot::start(&bot_config, store.clone(), metrics)
         .await

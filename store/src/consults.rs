@@ -1,15 +1,20 @@
 //! The consult capability's table (migration `20261209000001_consults.sql`) and how a plan's
 //! `Change::Consult` is written.
 
-use crate::{Result, Store, StoreError, stored};
-use kring_core::consult::{Consult, ConsultChange, ConsultState, Outcome, Request, Urgency};
+use crate::{Result, Store, StoreError, stored, stored_if_any};
+use kring_core::MatrixId;
+use kring_core::consult::{
+    Consult, ConsultChange, ConsultId, ConsultState, Form, FormStep, Outcome, Request, Urgency,
+};
 use kring_core::network::NetworkId;
+use ruma_common::{OwnedEventId, OwnedRoomId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 /// A consult as stored: what the rules need, and what it was about and when each step came.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredConsult {
+    pub id: ConsultId,
     pub consult: Consult,
     pub network_id: NetworkId,
     pub request: Request,
@@ -21,6 +26,56 @@ pub struct StoredConsult {
     pub outcome: Option<Outcome>,
     pub decline_reason: Option<String>,
     pub minutes_spent: Option<u32>,
+    /// The requester's private chat with the bot.
+    pub requester_room: Option<OwnedRoomId>,
+    /// The consult room, once made.
+    pub room_id: Option<OwnedRoomId>,
+    pub consent_poll: Option<OwnedEventId>,
+    pub decision_poll: Option<OwnedEventId>,
+    pub share_poll: Option<OwnedEventId>,
+    /// The requester's summary for the network.
+    pub gist: Option<String>,
+}
+
+/// Which of a consult's polls a vote is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsultPoll {
+    /// The client's "may it go outside the network?".
+    Consent,
+    /// The consultant's accept or decline.
+    Decision,
+    /// The requester's "share the gist with the network?".
+    Share,
+}
+
+impl ConsultPoll {
+    /// Records it, once: the column is set only while it is empty.
+    fn record(self) -> &'static str {
+        match self {
+            Self::Consent => {
+                "UPDATE consults SET consent_poll_event_id = $1
+                 WHERE consult_id = $2 AND consent_poll_event_id IS NULL"
+            }
+            Self::Decision => {
+                "UPDATE consults SET decision_poll_event_id = $1
+                 WHERE consult_id = $2 AND decision_poll_event_id IS NULL"
+            }
+            Self::Share => {
+                "UPDATE consults SET share_poll_event_id = $1
+                 WHERE consult_id = $2 AND share_poll_event_id IS NULL"
+            }
+        }
+    }
+}
+
+/// A request being typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredForm {
+    pub requester: MatrixId,
+    pub network_id: NetworkId,
+    pub consultant: MatrixId,
+    pub room_id: OwnedRoomId,
+    pub form: Form,
 }
 
 fn corrupt(what: &str) -> StoreError {
@@ -36,7 +91,9 @@ fn from_row(row: &AnyRow) -> Result<StoredConsult> {
             .map(|value| u32::try_from(value).map_err(|_| corrupt(column)))
             .transpose()
     };
+    let requester_room: String = row.try_get("requester_room_id")?;
     Ok(StoredConsult {
+        id: stored(row, "consult_id")?,
         consult: Consult {
             requester: stored(row, "requester")?,
             consultant: stored(row, "consultant")?,
@@ -61,6 +118,33 @@ fn from_row(row: &AnyRow) -> Result<StoredConsult> {
             .transpose()?,
         decline_reason: row.try_get("decline_reason")?,
         minutes_spent: count("minutes_spent")?,
+        // Empty for a consult stored before the column came.
+        requester_room: OwnedRoomId::try_from(requester_room).ok(),
+        room_id: stored_if_any(row, "room_id")?,
+        consent_poll: stored_if_any(row, "consent_poll_event_id")?,
+        decision_poll: stored_if_any(row, "decision_poll_event_id")?,
+        share_poll: stored_if_any(row, "share_poll_event_id")?,
+        gist: row.try_get("gist")?,
+    })
+}
+
+fn form_from_row(row: &AnyRow) -> Result<StoredForm> {
+    let step: String = row.try_get("step")?;
+    let urgency: Option<String> = row.try_get("urgency")?;
+    Ok(StoredForm {
+        requester: stored(row, "requester")?,
+        network_id: stored(row, "network_id")?,
+        consultant: stored(row, "consultant")?,
+        room_id: stored(row, "room_id")?,
+        form: Form {
+            step: FormStep::from_code(&step).ok_or_else(|| corrupt("form step"))?,
+            question: row.try_get("question")?,
+            summary: row.try_get("summary")?,
+            medication: row.try_get("medication")?,
+            urgency: urgency
+                .map(|code| Urgency::from_code(&code).ok_or_else(|| corrupt("form urgency")))
+                .transpose()?,
+        },
     })
 }
 
@@ -71,6 +155,103 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(from_row).transpose()
+    }
+
+    /// The consult whose room this is (the latest, should a room ever hold two).
+    pub async fn consult_by_room(&self, room_id: &str) -> Result<Option<StoredConsult>> {
+        let row = sqlx::query(
+            "SELECT * FROM consults WHERE room_id = $1 ORDER BY asked_at DESC, consult_id LIMIT 1",
+        )
+        .bind(room_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    /// The consult one of whose polls `poll_event_id` is, and which poll.
+    pub async fn consult_by_poll(
+        &self,
+        poll_event_id: &str,
+    ) -> Result<Option<(StoredConsult, ConsultPoll)>> {
+        let row = sqlx::query(
+            "SELECT * FROM consults WHERE consent_poll_event_id = $1
+               OR decision_poll_event_id = $1 OR share_poll_event_id = $1",
+        )
+        .bind(poll_event_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let found = from_row(&row)?;
+        let poll = [
+            ConsultPoll::Consent,
+            ConsultPoll::Decision,
+            ConsultPoll::Share,
+        ]
+        .into_iter()
+        .find(|poll| {
+            let event = match poll {
+                ConsultPoll::Consent => &found.consent_poll,
+                ConsultPoll::Decision => &found.decision_poll,
+                ConsultPoll::Share => &found.share_poll,
+            };
+            event
+                .as_ref()
+                .is_some_and(|event| event.as_str() == poll_event_id)
+        })
+        .ok_or_else(|| corrupt("poll"))?;
+        Ok(Some((found, poll)))
+    }
+
+    /// The consult room is made (set once: a second room is never recorded over the first).
+    pub async fn set_consult_room(&self, consult_id: &str, room_id: &str) -> Result<()> {
+        sqlx::query("UPDATE consults SET room_id = $1 WHERE consult_id = $2 AND room_id IS NULL")
+            .bind(room_id)
+            .bind(consult_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// One of the consult's polls is sent (set once).
+    pub async fn set_consult_poll(
+        &self,
+        consult_id: &str,
+        poll: ConsultPoll,
+        event_id: &str,
+    ) -> Result<()> {
+        sqlx::query(poll.record())
+            .bind(event_id)
+            .bind(consult_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The form `requester` is filling in, if any.
+    pub async fn consult_form(&self, requester: &str) -> Result<Option<StoredForm>> {
+        let row = sqlx::query("SELECT * FROM consult_forms WHERE requester = $1")
+            .bind(requester)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(form_from_row).transpose()
+    }
+
+    /// Every consult asked from `from` (inclusive) to `to` (exclusive), oldest first: what the
+    /// region's export reads.
+    pub async fn consults_asked_between(&self, from: i64, to: i64) -> Result<Vec<StoredConsult>> {
+        sqlx::query(
+            "SELECT * FROM consults WHERE asked_at >= $1 AND asked_at < $2
+             ORDER BY asked_at, consult_id",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
     }
 
     /// The network's consults, oldest first.
@@ -101,13 +282,14 @@ pub(crate) async fn apply_consult_change(
             working_days,
             sent_at,
             due_at,
+            requester_room,
             at,
         } => {
             sqlx::query(
                 "INSERT INTO consults (consult_id, network_id, requester, consultant, question,
                    summary, medication, urgency, state, working_days, asked_at, sent_at, due_at,
-                   updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $11)",
+                   updated_at, requester_room_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $11, $14)",
             )
             .bind(consult_id.as_str())
             .bind(network_id.as_str())
@@ -122,6 +304,64 @@ pub(crate) async fn apply_consult_change(
             .bind(at)
             .bind(sent_at)
             .bind(due_at)
+            .bind(requester_room.as_str())
+            .execute(&mut *connection)
+            .await?;
+        }
+        ConsultChange::PutForm {
+            requester,
+            network_id,
+            consultant,
+            room_id,
+            form,
+            at,
+        } => {
+            // Portable upsert: the one form a requester has is replaced.
+            sqlx::query("DELETE FROM consult_forms WHERE requester = $1")
+                .bind(requester.as_str())
+                .execute(&mut *connection)
+                .await?;
+            sqlx::query(
+                "INSERT INTO consult_forms (requester, network_id, consultant, room_id, step,
+                   question, summary, medication, urgency, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(requester.as_str())
+            .bind(network_id.as_str())
+            .bind(consultant.as_str())
+            .bind(room_id.as_str())
+            .bind(form.step.code())
+            .bind(form.question.as_deref())
+            .bind(form.summary.as_deref())
+            .bind(form.medication.as_deref())
+            .bind(form.urgency.map(Urgency::code))
+            .bind(at)
+            .execute(&mut *connection)
+            .await?;
+        }
+        ConsultChange::DropForm { requester } => {
+            sqlx::query("DELETE FROM consult_forms WHERE requester = $1")
+                .bind(requester.as_str())
+                .execute(&mut *connection)
+                .await?;
+        }
+        ConsultChange::SetGist { consult_id, gist } => {
+            // A new gist is a new question: the tap on the old one no longer counts.
+            sqlx::query(
+                "UPDATE consults SET gist = $1, share_poll_event_id = NULL WHERE consult_id = $2",
+            )
+            .bind(gist)
+            .bind(consult_id.as_str())
+            .execute(&mut *connection)
+            .await?;
+        }
+        ConsultChange::SetDeclineReason { consult_id, reason } => {
+            sqlx::query(
+                "UPDATE consults SET decline_reason = $1
+                 WHERE consult_id = $2 AND state = 'declined' AND decline_reason IS NULL",
+            )
+            .bind(reason)
+            .bind(consult_id.as_str())
             .execute(&mut *connection)
             .await?;
         }

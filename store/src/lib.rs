@@ -11,7 +11,7 @@ mod networks;
 pub mod private_file;
 mod timers;
 
-pub use consults::StoredConsult;
+pub use consults::{ConsultPoll, StoredConsult, StoredForm};
 pub use identities::ConfirmedIdentity;
 pub use inbox::{InboxEntry, InboxKind, InboxState, NewInboxEntry};
 pub use meetings::MeetingFigureRows;

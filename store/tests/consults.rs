@@ -4,13 +4,19 @@
 
 use anyhow::Result;
 use kring_core::MatrixId;
-use kring_core::consult::{ConsultChange, ConsultId, ConsultState, Outcome, Request, Urgency};
+use kring_core::consult::{
+    ConsultChange, ConsultId, ConsultState, Form, FormStep, Outcome, Request, Urgency,
+};
 use kring_core::network::{NetworkId, NetworkState};
 use kring_core::plan::{Change, Plan};
-use kring_store::{InboxKind, NewInboxEntry, Store, StoreError};
+use kring_store::{ConsultPoll, InboxKind, NewInboxEntry, Store, StoreError};
 use kring_testbed::on_both_databases;
+use ruma_common::OwnedRoomId;
 
-on_both_databases!(a_consult_is_kept_step_by_step_and_out_of_order_steps_change_nothing);
+on_both_databases!(
+    a_consult_is_kept_step_by_step_and_out_of_order_steps_change_nothing,
+    a_form_is_kept_between_answers_and_a_consults_room_and_polls_are_found,
+);
 
 const BOT: &str = "@kring:kring.test";
 
@@ -38,6 +44,10 @@ async fn plan_with(store: &Store, cause: &str, changes: Vec<Change>) -> kring_st
         plan.change(change);
     }
     store.apply_plan(BOT, cause, &plan).await
+}
+
+fn private_chat() -> OwnedRoomId {
+    OwnedRoomId::try_from("!gp-chat:kring.test").unwrap()
 }
 
 fn step(from: ConsultState, to: ConsultState, at: i64) -> ConsultChange {
@@ -106,6 +116,7 @@ async fn a_consult_is_kept_step_by_step_and_out_of_order_steps_change_nothing(
                     working_days: 3,
                     sent_at: None,
                     due_at: None,
+                    requester_room: private_chat(),
                     at: 2,
                 }),
             ],
@@ -115,6 +126,7 @@ async fn a_consult_is_kept_step_by_step_and_out_of_order_steps_change_nothing(
     );
     let asked = store.consult("cst-a").await?.expect("stored");
     assert_eq!(asked.consult.state, S::AwaitingConsent);
+    assert_eq!(asked.requester_room, Some(private_chat()));
     assert_eq!(asked.request.question, "Is lithium een optie?");
     assert_eq!((asked.working_days, asked.consult.due_at), (3, None));
 
@@ -159,5 +171,118 @@ async fn a_consult_is_kept_step_by_step_and_out_of_order_steps_change_nothing(
     assert_eq!(done.minutes_spent, Some(25));
     assert_eq!(store.consults_of_network("net-a").await?.len(), 1);
     assert!(store.consults_of_network("net-b").await?.is_empty());
+    Ok(())
+}
+
+async fn a_form_is_kept_between_answers_and_a_consults_room_and_polls_are_found(
+    store: Store,
+) -> Result<()> {
+    let network_id = NetworkId::parse("net-a").unwrap();
+    let put = |form: Form, at| {
+        Change::Consult(ConsultChange::PutForm {
+            requester: id("gp"),
+            network_id: network_id.clone(),
+            consultant: id("psychiatrist"),
+            room_id: private_chat(),
+            form,
+            at,
+        })
+    };
+    let network = Change::CreateNetwork {
+        network_id: network_id.clone(),
+        client: id("client"),
+        started_by: id("client"),
+        state: NetworkState::Active,
+        at: 1,
+    };
+    plan_with(&store, "$start", vec![network, put(Form::new(), 2)]).await?;
+    let first = store.consult_form("@gp:kring.test").await?.expect("a form");
+    assert_eq!(first.form, Form::new());
+    assert_eq!(first.room_id, private_chat());
+    // Each answer replaces the form: still one per requester.
+    let further = Form {
+        step: FormStep::Confirm,
+        question: Some("Is lithium een optie?".into()),
+        summary: Some("Somber.".into()),
+        medication: None,
+        urgency: Some(Urgency::Soon),
+    };
+    plan_with(&store, "$answer", vec![put(further.clone(), 3)]).await?;
+    assert_eq!(
+        store.consult_form("@gp:kring.test").await?.map(|f| f.form),
+        Some(further.clone())
+    );
+    assert!(
+        store
+            .consult_form("@psychiatrist:kring.test")
+            .await?
+            .is_none()
+    );
+
+    // Sent: the form goes, the consult comes.
+    let ask = Change::Consult(ConsultChange::Ask {
+        consult_id: ConsultId::parse("cst-b").unwrap(),
+        network_id: network_id.clone(),
+        requester: id("gp"),
+        consultant: id("psychiatrist"),
+        request: further.request().expect("whole"),
+        state: ConsultState::Requested,
+        working_days: 3,
+        sent_at: Some(4),
+        due_at: Some(5_000),
+        requester_room: private_chat(),
+        at: 4,
+    });
+    let drop = Change::Consult(ConsultChange::DropForm {
+        requester: id("gp"),
+    });
+    plan_with(&store, "$send", vec![ask, drop]).await?;
+    assert!(store.consult_form("@gp:kring.test").await?.is_none());
+
+    // What the effects learn is kept once: a second room or poll is not recorded over the first.
+    store
+        .set_consult_room("cst-b", "!consult:kring.test")
+        .await?;
+    store
+        .set_consult_room("cst-b", "!second:kring.test")
+        .await?;
+    store
+        .set_consult_poll("cst-b", ConsultPoll::Decision, "$decide")
+        .await?;
+    store
+        .set_consult_poll("cst-b", ConsultPoll::Decision, "$other")
+        .await?;
+    let found = store
+        .consult_by_room("!consult:kring.test")
+        .await?
+        .expect("by its room");
+    assert_eq!(found.id.as_str(), "cst-b");
+    assert!(store.consult_by_room("!second:kring.test").await?.is_none());
+    let (by_poll, which) = store
+        .consult_by_poll("$decide")
+        .await?
+        .expect("by its poll");
+    assert_eq!(
+        (by_poll.id.as_str(), which),
+        ("cst-b", ConsultPoll::Decision)
+    );
+    assert!(store.consult_by_poll("$other").await?.is_none());
+
+    // A gist waits for its tap; a new gist makes the old tap count for nothing.
+    store
+        .set_consult_poll("cst-b", ConsultPoll::Share, "$share")
+        .await?;
+    let gist = Change::Consult(ConsultChange::SetGist {
+        consult_id: ConsultId::parse("cst-b").unwrap(),
+        gist: "Eerst de slaap.".into(),
+    });
+    plan_with(&store, "$gist", vec![gist]).await?;
+    let after = store.consult("cst-b").await?.expect("stored");
+    assert_eq!(after.gist.as_deref(), Some("Eerst de slaap."));
+    assert_eq!(after.share_poll, None);
+    assert!(store.consult_by_poll("$share").await?.is_none());
+
+    assert_eq!(store.consults_asked_between(0, 5).await?.len(), 1);
+    assert!(store.consults_asked_between(5, 10).await?.is_empty());
     Ok(())
 }

@@ -38,8 +38,17 @@ async fn prepare(
             video_link_template: Some(TEST_VIDEO_LINK.into()),
             ..kring_bots::MeetingSettings::default()
         },
+        consults: kring_bots::ConsultSettings {
+            regional_contact: Some(
+                kring_core::MatrixId::parse(TEST_REGIONAL_CONTACT).expect("a valid id"),
+            ),
+            ..kring_bots::ConsultSettings::default()
+        },
     })
 }
+
+/// Whoever watches the test region's consult deadlines.
+pub const TEST_REGIONAL_CONTACT: &str = "@regio:kring.test";
 
 /// The test region's video service, for `plaats video`.
 pub const TEST_VIDEO_LINK: &str = "https://video.kring.test/overleg-{meeting}";

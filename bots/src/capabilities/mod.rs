@@ -8,6 +8,7 @@
 
 pub(crate) mod basics;
 pub(crate) mod consent;
+pub(crate) mod consult;
 pub(crate) mod language;
 pub(crate) mod logbook;
 pub(crate) mod meeting;
@@ -58,6 +59,7 @@ pub(crate) async fn on_command(
         Command::Logbook(command) => logbook::on_command(bot, entry, command, &asked).await,
         Command::Consent(command) => consent::on_command(bot, entry, command, &asked).await,
         Command::Meeting(command) => meeting::on_command(bot, entry, command, &asked).await,
+        Command::Consult(command) => consult::on_command(bot, entry, command, &asked).await,
     }
 }
 
@@ -70,10 +72,15 @@ pub(crate) async fn on_entry(bot: &Bot, entry: &InboxEntry) -> Option<Result<Pla
         InboxKind::PowerLevels => network::on_power_levels(bot, entry).await,
         InboxKind::RoomSetting => network::on_room_setting(bot, entry).await,
         InboxKind::ConsentExpired => consent::on_consent_expired(bot, entry).await,
-        // A poll belongs to one capability: the meeting's are asked first, then consent's.
+        // A poll belongs to one capability: the meeting's are asked first, then the
+        // consult's, then consent's.
         InboxKind::PollResponse => match meeting::on_poll_response(bot, entry).await {
             Ok(Some(plan)) => Ok(plan),
-            Ok(None) => consent::on_poll_response(bot, entry).await,
+            Ok(None) => match consult::on_poll_response(bot, entry).await {
+                Ok(Some(plan)) => Ok(plan),
+                Ok(None) => consent::on_poll_response(bot, entry).await,
+                Err(error) => Err(error),
+            },
             Err(error) => Err(error),
         },
         InboxKind::Unreadable => basics::could_not_read(bot, entry).await,
@@ -83,6 +90,15 @@ pub(crate) async fn on_entry(bot: &Bot, entry: &InboxEntry) -> Option<Result<Pla
         | InboxKind::Untrusted
         | InboxKind::IdentityConfirmed => return None,
     })
+}
+
+/// A line of ordinary chat in someone's private chat with the bot: a capability that is asking
+/// them something there (a form) takes it as the answer; `None` when none is.
+pub(crate) async fn on_private_text(
+    bot: &Bot,
+    entry: &InboxEntry,
+) -> Result<Option<Plan>, BotError> {
+    consult::on_private_text(bot, entry).await
 }
 
 /// A timer came due: the capability that set it plans what that means now (it may find nothing
@@ -95,6 +111,7 @@ pub(crate) async fn on_timer(
     match fired.capability.as_str() {
         kring_core::consent::TIMERS => consent::on_timer(bot, entry, fired.payload).await,
         kring_core::meeting::TIMERS => meeting::on_timer(bot, entry, fired.payload).await,
+        kring_core::consult::TIMERS => consult::on_timer(bot, entry, fired.payload).await,
         other => Err(BotError::Plan(format!(
             "a timer of a capability this bot does not have: {other:?}"
         ))),

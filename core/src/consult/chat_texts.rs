@@ -225,10 +225,11 @@ pub fn form_problem(language: Language, problem: &FormProblem) -> BotReply {
             "Dit is de eerste vraag.",
             "This is the first question.",
         ),
+        // Said before the question is asked again, whichever it is.
         FormProblem::NotAnAnswer => pick(
             language,
-            "Dat begrijp ik hier niet. Typ 1, 2 of 3, of 'terug'.",
-            "I do not understand that here. Type 1, 2 or 3, or 'back'.",
+            "Dat past niet bij deze vraag. Ik stel hem nog een keer.",
+            "That does not fit this question. I ask it once more.",
         ),
         FormProblem::Crisis => return super::texts::consult_not_for_crisis(language),
     };
@@ -454,6 +455,11 @@ pub fn request_message(
             "What is said here is for the two of you alone. Write the advice here; then type !consult answer advice 30 (or: referral), with the minutes you spent on it.",
         ))
         .build()
+}
+
+/// What an answered poll of the consult shows once it is closed.
+pub fn decision_poll_closed(language: Language) -> String {
+    pick(language, "Beantwoord.", "Answered.")
 }
 
 /// The consultant's one tap.

@@ -8,8 +8,8 @@
 //!   network, shared after one more tap
 
 use super::lifecycle::Outcome;
-use crate::capability::{HelpLine, Invocation, Localised, shorten};
-use crate::command::CommandError;
+use crate::capability::{Capability, CommandSpec, HelpLine, Invocation, Localised, shorten};
+use crate::command::{Command, CommandError};
 use crate::matrix_id::MatrixId;
 
 /// The longest gist or reason kept.
@@ -68,7 +68,20 @@ fn text_after(invocation: &Invocation<'_>) -> Option<String> {
     (!text.is_empty()).then(|| shorten(text, MAX_CONSULT_TEXT_CHARS))
 }
 
-/// Reads the verb's arguments (the spec that calls it is registered with the bots' handlers).
+/// The verb.
+pub const CONSULT: CommandSpec = CommandSpec {
+    words: CONSULT_WORDS,
+    usage: CONSULT_USAGE,
+    help: CONSULT_HELP,
+    parse: |invocation| parse_consult(invocation).map(Command::Consult),
+};
+
+pub const CAPABILITY: Capability = Capability {
+    name: super::TIMERS,
+    commands: &[CONSULT],
+};
+
+/// Reads the verb's arguments.
 pub fn parse_consult(invocation: &Invocation<'_>) -> Result<ConsultCommand, CommandError> {
     let usage = invocation.spec.usage;
     let lower: Vec<String> = invocation
@@ -114,15 +127,6 @@ pub fn parse_consult(invocation: &Invocation<'_>) -> Result<ConsultCommand, Comm
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capability::CommandSpec;
-
-    /// The verb as it will be registered.
-    const SPEC: CommandSpec = CommandSpec {
-        words: CONSULT_WORDS,
-        usage: CONSULT_USAGE,
-        help: CONSULT_HELP,
-        parse: |_| Err(CommandError::MissingLanguage),
-    };
 
     fn parsed(text: &str) -> Result<ConsultCommand, CommandError> {
         let words: Vec<&str> = text.split_whitespace().collect();
@@ -131,18 +135,21 @@ mod tests {
         let invocation = Invocation {
             word: &word,
             arguments: &words[1..],
-            spec: &SPEC,
+            spec: &CONSULT,
         };
         parse_consult(&invocation)
     }
 
     #[test]
-    fn no_word_calls_another_verb_and_the_help_uses_its_own() {
-        // No registered verb takes these words (when this one is registered, it is found by
-        // `capability::tests::every_word_calls_one_verb` instead).
+    fn its_words_call_it_and_the_help_uses_its_own() {
         for word in CONSULT_WORDS {
-            assert!(crate::capability::spec_for(word).is_none(), "{word}");
+            let spec = crate::capability::spec_for(word).expect("registered");
+            assert_eq!(spec.usage, CONSULT_USAGE, "{word}");
         }
+        assert_eq!(
+            crate::parse_message("!advies stand"),
+            Ok(Some(Command::Consult(ConsultCommand::Status)))
+        );
         for line in CONSULT_HELP {
             assert!(line.example.dutch.starts_with("!consult"));
             assert!(line.example.english.starts_with("!consult"));

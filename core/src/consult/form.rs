@@ -22,6 +22,30 @@ pub enum FormStep {
 }
 
 impl FormStep {
+    pub const ALL: [Self; 6] = [
+        Self::Question,
+        Self::Summary,
+        Self::Medication,
+        Self::Urgency,
+        Self::Confirm,
+        Self::Done,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Question => "question",
+            Self::Summary => "summary",
+            Self::Medication => "medication",
+            Self::Urgency => "urgency",
+            Self::Confirm => "confirm",
+            Self::Done => "done",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|step| step.code() == code)
+    }
+
     fn previous(self) -> Option<Self> {
         Some(match self {
             Self::Question => return None,
@@ -138,6 +162,16 @@ impl Form {
     pub fn is_complete(&self) -> bool {
         self.question.is_some() && self.summary.is_some() && self.urgency.is_some()
     }
+
+    /// The request it makes, once whole.
+    pub fn request(&self) -> Option<super::Request> {
+        Some(super::Request {
+            question: self.question.clone()?,
+            summary: self.summary.clone()?,
+            medication: self.medication.clone(),
+            urgency: self.urgency?,
+        })
+    }
 }
 
 /// A typed answer: trimmed, not too long; `None` when nothing is left.
@@ -159,6 +193,14 @@ mod tests {
     }
 
     #[test]
+    fn step_codes_round_trip() {
+        for step in FormStep::ALL {
+            assert_eq!(FormStep::from_code(step.code()), Some(step));
+        }
+        assert_eq!(FormStep::from_code("attachments"), None);
+    }
+
+    #[test]
     fn a_request_one_question_at_a_time() {
         let form = Form::new()
             .answer(text("Is lithium hier een optie?"))
@@ -174,6 +216,10 @@ mod tests {
         assert_eq!(form.step, FormStep::Done);
         assert!(form.is_complete());
         assert_eq!(form.medication, None);
+        let request = form.request().expect("a request");
+        assert_eq!(request.question, "Is lithium hier een optie?");
+        assert_eq!(request.urgency, Urgency::Normal);
+        assert_eq!(Form::new().request(), None);
     }
 
     #[test]

@@ -201,6 +201,18 @@ pub fn answer_due(calendar: &RegionCalendar, sent_at: Millis, working_days: u32)
         .map(|deadline| crate::time::to_millis(deadline.ends_at))
 }
 
+/// When the consultant is reminded: 09:00 in Amsterdam on the day the answer is due.
+pub fn reminder_at(due_at: Millis) -> Option<Millis> {
+    use chrono::TimeZone;
+    let due_day = crate::time::from_millis(due_at - 1)?
+        .with_timezone(&crate::time::LOCAL_TIME_ZONE)
+        .date_naive();
+    let morning = crate::time::LOCAL_TIME_ZONE
+        .from_local_datetime(&due_day.and_hms_opt(9, 0, 0)?)
+        .earliest()?;
+    Some(crate::time::to_millis(morning.with_timezone(&chrono::Utc)))
+}
+
 /// Overdue: still owed an answer when its day is over.
 pub fn is_overdue(consult: &Consult, now: Millis) -> bool {
     consult.state.awaits_answer() && consult.due_at.is_some_and(|due| now >= due)
@@ -458,6 +470,14 @@ mod tests {
             Some(at(2026, 12, 30, 0))
         );
         let due = answer_due(&calendar, sent, 3).unwrap();
+        assert_eq!(
+            reminder_at(due),
+            Some(at(2026, 12, 15, 9)),
+            "that Tuesday at nine"
+        );
+        // Summer time: the morning is still nine o'clock on the clock.
+        let summer_due = answer_due(&calendar, at(2027, 6, 1, 10), 3).unwrap();
+        assert_eq!(reminder_at(summer_due), Some(at(2027, 6, 4, 9)));
         let mut open = consult(ConsultState::Accepted);
         open.due_at = Some(due);
         assert!(!is_overdue(&open, due - 1));

@@ -1,9 +1,7 @@
 //! The meedenkconsult: who may ask whom, the life of a consult (requested → accepted →
 //! answered → closed, or declined, or refused by the client), the answer deadline in the
 //! region's working days, the request form asked one question at a time, the verb and the
-//! texts. No I/O: the store and the bots build on these. The verb is not offered in the chat
-//! yet: it is registered (`crate::capability::CAPABILITIES`, `Command`) together with the bots'
-//! handlers, so that nobody is shown a command that does nothing.
+//! texts. No I/O: the store and the bots build on these.
 
 pub mod chat_texts;
 pub mod commands;
@@ -16,10 +14,10 @@ pub use commands::ConsultCommand;
 pub use form::{Form, FormAnswer, FormProblem, FormStep, Urgency};
 pub use lifecycle::{
     Consult, ConsultEvent, ConsultRefusal, ConsultState, Consultant, ConsultantError, Outcome,
-    answer_due, check_consultant, consult_right, is_overdue, next_state,
+    answer_due, check_consultant, consult_right, is_overdue, next_state, reminder_at,
 };
 pub use model::{ConsultAction, ConsultChange, ConsultEffect, ConsultId, Request};
-pub use texts::{consult_asked, consult_not_for_crisis, consult_overdue};
+pub use texts::{consult_asked, consult_asked_notice, consult_not_for_crisis, consult_overdue};
 
 /// The capability's name, for its timers.
 pub const TIMERS: &str = "consult";

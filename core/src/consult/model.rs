@@ -1,12 +1,13 @@
 //! A consult as Kring keeps it, and what a plan changes of it: one variant in the runtime's plan
 //! (`Change::Consult`), so the runtime stays ignorant of what a consult is.
 
-use super::form::Urgency;
+use super::form::{Form, Urgency};
 use super::lifecycle::{ConsultState, Outcome};
 use crate::matrix_id::MatrixId;
 use crate::messages::{BotReply, PollText};
 use crate::network::{Millis, NetworkId};
 use crate::plan::Target;
+use ruma_common::OwnedRoomId;
 use serde::{Deserialize, Serialize};
 
 crate::kring_id!(
@@ -88,7 +89,29 @@ pub enum ConsultChange {
         /// When it was sent to the consultant, and when the answer is due (once sent).
         sent_at: Option<Millis>,
         due_at: Option<Millis>,
+        /// The requester's private chat with the bot, where they hear how it goes.
+        requester_room: OwnedRoomId,
         at: Millis,
+    },
+    /// The requester's form, as far as it has come: one open form per requester (a new
+    /// `!consult` starts again). Kept so that a restart loses nothing typed.
+    PutForm {
+        requester: MatrixId,
+        network_id: NetworkId,
+        consultant: MatrixId,
+        /// Their private chat, where the form is asked.
+        room_id: OwnedRoomId,
+        form: Form,
+        at: Millis,
+    },
+    /// The form was sent, stopped, or ended by a crisis.
+    DropForm { requester: MatrixId },
+    /// The requester's summary for the network, waiting for their tap.
+    SetGist { consult_id: ConsultId, gist: String },
+    /// Declined with one tap, the reason typed after it.
+    SetDeclineReason {
+        consult_id: ConsultId,
+        reason: String,
     },
     /// One step of its life (`lifecycle::next_state` decided it), from `from`: a step taken
     /// from another state meanwhile is a conflict, and the plan is made again.

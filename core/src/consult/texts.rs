@@ -32,6 +32,17 @@ pub fn consult_asked(language: Language, consultant: &Person, due_at: Option<Mil
     }
 }
 
+/// [`consult_asked`] as the network room's notice.
+pub fn consult_asked_notice(
+    language: Language,
+    consultant: &Person,
+    due_at: Option<Millis>,
+) -> BotReply {
+    Builder::new()
+        .rich(consult_asked(language, consultant, due_at))
+        .build()
+}
+
 /// The deadline passed without an answer: to the requester (and the region's contact).
 pub fn consult_overdue(language: Language, consultant: &Person, due_at: Millis) -> BotReply {
     let dutch = language == Language::Dutch;
