@@ -3,6 +3,7 @@
 
 mod audit_cli;
 mod bot_basics;
+mod consults;
 mod element;
 mod exactly_once;
 mod kring_up;

@@ -261,8 +261,8 @@ pub fn needs_private_chat(language: Language) -> BotReply {
     Builder::new()
         .paragraph(&pick(
             language,
-            "Begin eerst een privégesprek met mij, en typ daar !consult @naam:server. Daar stel ik de vragen, zodat niemand anders meeleest.",
-            "First start a private chat with me, and type !consult @name:server there. I ask the questions there, so nobody else reads along.",
+            "Begin eerst een privégesprek met mij, en typ daarna hier opnieuw !consult @naam:server. In dat gesprek stel ik de vragen, zodat niemand anders meeleest.",
+            "First start a private chat with me, then type !consult @name:server here again. I ask the questions in that chat, so nobody else reads along.",
         ))
         .build()
 }
@@ -352,19 +352,29 @@ pub fn waiting_for_consent(language: Language, consultant: &Person) -> BotReply 
 }
 
 /// To the client (or representative): one tap decides whether it may leave the network.
+/// Someone outside the network, as the client is asked about them: always with the whole
+/// Matrix ID, server and all, since a name (or a name part) alone could be anyone's.
+fn outsider(person: &Person) -> String {
+    if person.name == person.id.localpart() {
+        person.id.to_string()
+    } else {
+        format!("{} ({})", person.name, person.id)
+    }
+}
+
 pub fn consent_poll(language: Language, requester: &Person, consultant: &Person) -> PollText {
     let question = if language == Language::Dutch {
         format!(
             "{} wil advies vragen aan {}, die niet in uw netwerk zit. {} ziet dan de vraag en een korte samenvatting over u. Mag dat?",
             requester.name,
-            consultant.name_with_id(),
+            outsider(consultant),
             consultant.name
         )
     } else {
         format!(
             "{} wants to ask {} for advice, who is not in your network. {} would then see the question and a short summary about you. Is that all right?",
             requester.name,
-            consultant.name_with_id(),
+            outsider(consultant),
             consultant.name
         )
     };
@@ -816,6 +826,14 @@ mod tests {
         assert!(shared.plain.contains("referral"));
         let poll = consent_poll(Language::Dutch, &jan, &piet);
         assert!(poll.question.contains("@piet:kring.test"));
+        // Without a display name the whole id is shown, never its name part alone.
+        let nameless = Person::new(MatrixId::parse("@piet:elders.example").unwrap(), None);
+        let poll = consent_poll(Language::Dutch, &jan, &nameless);
+        assert!(
+            poll.question.contains("@piet:elders.example"),
+            "{}",
+            poll.question
+        );
         assert_eq!(poll.answers[0].0, AGREE);
     }
 }

@@ -97,6 +97,7 @@ pub(crate) async fn on_vote(
                 due_at,
                 requester_room: &requester_room,
                 announce: false,
+                reply_to: None,
             };
             super::send::send_out(consulting, &mut plan, &sending).await?;
         }

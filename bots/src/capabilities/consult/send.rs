@@ -84,6 +84,7 @@ pub(crate) async fn submit(
                 due_at,
                 requester_room: &form.room_id,
                 announce: true,
+                reply_to: context.entry.event(),
             };
             send_out(consulting, &mut plan, &sending).await?;
             plan.change(consulting.log(ConsultAction::Ask, Some(&consult_id), Outcome::Done));
@@ -125,6 +126,8 @@ pub(crate) struct Sending<'a> {
     /// Whether the network room hears that it was asked (not when the client's tap just said
     /// so there).
     pub(crate) announce: bool,
+    /// The requester's "versturen", when they are answered right after it.
+    pub(crate) reply_to: Option<matrix_sdk::ruma::OwnedEventId>,
 }
 
 /// The consult room, the request and the consultant's tap, the network's line, the requester's
@@ -167,7 +170,7 @@ pub(crate) async fn send_out(
             room_id: sending.requester_room.clone(),
         },
         reply: sent(requester_language, &consultant_person, sending.due_at),
-        reply_to: None,
+        reply_to: sending.reply_to.clone(),
     });
     let lane = bot.store.network_room(&network.id).await?;
     let now = consulting.context.now;

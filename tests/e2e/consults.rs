@@ -1,0 +1,361 @@
+//! Meedenkconsults against a real Synapse with real end-to-end encryption: a professional asks a
+//! colleague for advice, answers the form in their private chat, the consultant accepts with one
+//! tap in the consult room and answers there, and the requester's gist reaches the network after
+//! one more tap. A consultant outside the network sees nothing before the client agrees; when the
+//! client refuses, nothing leaves the network. The deadline runs on the region's working days,
+//! on a test clock: the consultant is reminded, and when it passes the requester and the region's
+//! contact are told.
+
+use crate::networks::{Network, ask, wait_for_bot};
+use anyhow::{Context, Result, ensure};
+use kring_core::consult::ConsultState;
+use kring_testbed::{Persona, TestClient};
+use matrix_sdk::Room;
+use matrix_sdk::ruma::OwnedRoomId;
+use std::time::Duration;
+
+/// What the requester types about the client: it must never reach the network room.
+const QUESTION: &str = "Is lithium hier een optie naast de sertraline?";
+const SUMMARY: &str = "Sinds maart somber, slaapt slecht, werk gestopt.";
+
+/// The requester's private chat with the bot, opened and answered once so the bot knows it.
+async fn private_chat(member: &TestClient, network: &Network) -> Result<Room> {
+    let chat = member.open_direct_chat(&network.bot.user_id).await?;
+    let hello = ask(member, &chat, "!help").await?;
+    ensure!(hello.body.contains("!consult"), "{}", hello.body);
+    Ok(chat)
+}
+
+/// `requester` asks `consultant` in the network room and answers the form in `chat`; returns
+/// the bot's answer to "versturen".
+async fn ask_and_fill_in(
+    network: &Network,
+    requester: &TestClient,
+    chat: &Room,
+    consultant: &str,
+) -> Result<String> {
+    let network_room = requester.room(&network.room_id())?;
+    let pointed = ask(requester, &network_room, &format!("!consult {consultant}")).await?;
+    ensure!(
+        pointed.body.contains("privégesprek"),
+        "the network room hears only where the questions go: {}",
+        pointed.body
+    );
+    let chat_id = chat.room_id().to_owned();
+    wait_for_bot(requester, &network.bot, &chat_id, "1. Wat is uw vraag?").await?;
+    let second = ask(requester, chat, QUESTION).await?;
+    ensure!(
+        second.body.contains("2. Een korte samenvatting"),
+        "{}",
+        second.body
+    );
+    // A wrong answer changes nothing: going back from the first question is not possible, and
+    // an empty summary is asked again.
+    let third = ask(requester, chat, SUMMARY).await?;
+    ensure!(third.body.contains("3. Medicatie"), "{}", third.body);
+    let fourth = ask(requester, chat, "overslaan").await?;
+    ensure!(fourth.body.contains("4. Hoe dringend"), "{}", fourth.body);
+    let unclear = ask(requester, chat, "morgen graag").await?;
+    ensure!(unclear.body.contains("past niet"), "{}", unclear.body);
+    wait_for_bot(requester, &network.bot, &chat_id, "4. Hoe dringend").await?;
+    let look = ask(requester, chat, "1").await?;
+    ensure!(
+        look.body.contains(QUESTION),
+        "the last look shows it: {}",
+        look.body
+    );
+    let sent = ask(requester, chat, "versturen").await?;
+    Ok(sent.body)
+}
+
+/// The consult room `member` is invited to, joined.
+async fn join_consult_room(member: &TestClient) -> Result<Room> {
+    let room_id = member.wait_for_any_invite().await?;
+    member.accept_invite(&room_id).await
+}
+
+async fn tap(member: &TestClient, room: &Room, question_starts: &str, answer: &str) -> Result<()> {
+    let room_id = room.room_id().to_owned();
+    let poll = member
+        .wait_for_poll(question_starts, |poll| {
+            poll.room_id == room_id && poll.question.starts_with(question_starts)
+        })
+        .await?;
+    let answer_id = poll.answer_containing(answer).context("the answer")?;
+    member.vote(room, &poll.event_id, &answer_id).await
+}
+
+async fn consults(network: &Network) -> Result<Vec<kring_store::StoredConsult>> {
+    let client = kring_core::MatrixId::parse(network.client.user_id().as_str())?;
+    let steered = network.bot.store.networks_steered_by(&client).await?;
+    let network_id = steered.first().context("the client's network")?;
+    Ok(network.bot.store.consults_of_network(network_id).await?)
+}
+
+fn nobody_read_in(member: &TestClient, room_id: &OwnedRoomId, text: &str) -> bool {
+    !member
+        .received()
+        .iter()
+        .any(|m| &m.room_id == room_id && m.body.contains(text))
+}
+
+#[tokio::test]
+async fn a_professional_asks_a_colleague_in_the_network_and_the_gist_reaches_the_client()
+-> Result<()> {
+    let network = Network::start().await?;
+    let gp = network
+        .add(Persona::Professional, "huisarts Praktijk De Linde")
+        .await?;
+    let psychiatrist = network
+        .add(Persona::Professional, "psychiater GGZ Noord")
+        .await?;
+    let chat = private_chat(&gp, &network).await?;
+    let sent = ask_and_fill_in(&network, &gp, &chat, psychiatrist.user_id().as_str()).await?;
+    ensure!(sent.contains("Verstuurd aan"), "{sent}");
+    ensure!(sent.contains("uiterlijk"), "{sent}");
+
+    // The network reads that advice was asked, of whom and by when; never what about.
+    let room_id = network.room_id();
+    let line = wait_for_bot(
+        &network.client,
+        &network.bot,
+        &room_id,
+        "Advies gevraagd aan",
+    )
+    .await?;
+    ensure!(line.body.contains("antwoord uiterlijk"), "{}", line.body);
+
+    // The consult room: the consultant reads the request, encrypted, and takes it on.
+    let consult_room = join_consult_room(&psychiatrist).await?;
+    let consult_room_id = consult_room.room_id().to_owned();
+    let request = wait_for_bot(
+        &psychiatrist,
+        &network.bot,
+        &consult_room_id,
+        "Meedenkconsult van",
+    )
+    .await?;
+    ensure!(request.was_encrypted, "the request is encrypted");
+    ensure!(
+        request.body.contains(QUESTION) && request.body.contains(SUMMARY),
+        "{}",
+        request.body
+    );
+    tap(
+        &psychiatrist,
+        &consult_room,
+        "Neemt u dit consult aan?",
+        "Ja",
+    )
+    .await?;
+    wait_for_bot(
+        &psychiatrist,
+        &network.bot,
+        &consult_room_id,
+        "heeft het consult aangenomen",
+    )
+    .await?;
+
+    // Only the consultant answers.
+    let gp_consult_room = join_consult_room(&gp).await?;
+    let not_theirs = ask(&gp, &gp_consult_room, "!consult antwoord advies 10").await?;
+    ensure!(
+        !not_theirs.body.contains("Het advies is gegeven"),
+        "{}",
+        not_theirs.body
+    );
+    let answered = ask(&psychiatrist, &consult_room, "!consult antwoord advies 30").await?;
+    ensure!(
+        answered.body.contains("Het advies is gegeven"),
+        "{}",
+        answered.body
+    );
+
+    // The gist, shown back, goes to the network with one tap.
+    let gist = "Geen lithium; eerst de slaap op orde, over vier weken opnieuw kijken.";
+    gp.send_text(&gp_consult_room, &format!("!consult deel {gist}"))
+        .await?;
+    tap(
+        &gp,
+        &gp_consult_room,
+        "Dit delen met het netwerk?",
+        "Ja, delen",
+    )
+    .await?;
+    let shared = wait_for_bot(&network.client, &network.bot, &room_id, gist).await?;
+    ensure!(
+        shared.was_encrypted && shared.body.contains("Advies van"),
+        "{}",
+        shared.body
+    );
+
+    let status = ask(&network.client, &network.room, "!consult stand").await?;
+    ensure!(
+        status.body.contains("Advies gegeven door"),
+        "{}",
+        status.body
+    );
+    // The question and summary were never in the network room, nor in the client's view.
+    for text in [QUESTION, SUMMARY] {
+        ensure!(
+            nobody_read_in(&network.client, &room_id, text),
+            "{text} leaked"
+        );
+        ensure!(
+            !network
+                .client
+                .received()
+                .iter()
+                .any(|m| m.body.contains(text)),
+            "the client read {text}"
+        );
+    }
+    let stored = consults(&network).await?;
+    let [consult] = stored.as_slice() else {
+        anyhow::bail!("one consult, not {}", stored.len());
+    };
+    ensure!(
+        consult.consult.state == ConsultState::Closed,
+        "{:?}",
+        consult.consult.state
+    );
+    ensure!(consult.minutes_spent == Some(30));
+    ensure!(consult.accepted_at.is_some() && consult.answered_at.is_some());
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_consultant_outside_the_network_sees_nothing_when_the_client_says_no() -> Result<()> {
+    let network = Network::start().await?;
+    let gp = network
+        .add(Persona::Professional, "huisarts Praktijk De Linde")
+        .await?;
+    let account = network.synapse.register(Persona::Professional).await?;
+    let outsider = TestClient::login(&network.synapse.base_url(), &account).await?;
+    let chat = private_chat(&gp, &network).await?;
+    let waiting = ask_and_fill_in(&network, &gp, &chat, &account.user_id).await?;
+    ensure!(waiting.contains("zit niet in het netwerk"), "{waiting}");
+
+    // The client is asked in the network room, naming who would see it.
+    let room_id = network.room_id();
+    let question = network
+        .client
+        .wait_for_poll("the consent question", |poll| {
+            poll.room_id == room_id && poll.question.contains("wil advies vragen aan")
+        })
+        .await?;
+    ensure!(
+        question.question.contains(&account.user_id),
+        "{}",
+        question.question
+    );
+    // Nobody else's tap counts.
+    let gp_room = gp.room(&room_id)?;
+    let yes = question.answer_containing("Ja").context("yes")?;
+    gp.vote(&gp_room, &question.event_id, &yes).await?;
+    let no = question.answer_containing("Nee").context("no")?;
+    network
+        .client
+        .vote(&network.room, &question.event_id, &no)
+        .await?;
+    let told = wait_for_bot(
+        &gp,
+        &network.bot,
+        &chat.room_id().to_owned(),
+        "niet delen met",
+    )
+    .await?;
+    ensure!(told.body.contains("Er is niets gedeeld"), "{}", told.body);
+
+    // Nothing left the network: no room, no invite, no text for the outsider.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    outsider.client.sync_once(Default::default()).await?;
+    ensure!(
+        outsider.client.invited_rooms().is_empty(),
+        "the outsider got an invite"
+    );
+    ensure!(
+        outsider.client.joined_rooms().is_empty(),
+        "the outsider is in a room"
+    );
+    ensure!(
+        outsider.received().is_empty(),
+        "the outsider read something"
+    );
+    let stored = consults(&network).await?;
+    ensure!(stored.len() == 1 && stored[0].consult.state == ConsultState::ConsentRefused);
+    ensure!(stored[0].room_id.is_none(), "no consult room was made");
+    Ok(())
+}
+
+/// The client agrees to a consultant outside the network; the consultant is reminded on the
+/// morning of the last working day and, when the day is over, the requester and the region's
+/// contact are told (the region by the consult's random id only) and it shows as overdue.
+#[tokio::test]
+async fn an_outside_consultant_after_the_clients_yes_is_reminded_and_then_overdue() -> Result<()> {
+    use chrono::TimeZone;
+    use std::sync::Arc;
+    // A Monday morning, so that three working days end on Thursday.
+    let monday = kring_core::time::LOCAL_TIME_ZONE
+        .with_ymd_and_hms(2027, 3, 8, 10, 0, 0)
+        .single()
+        .context("a moment")?
+        .with_timezone(&chrono::Utc);
+    let clock = Arc::new(kring_core::time::TestClock::at(monday));
+    let network = Network::start_with_clock(clock.clone()).await?;
+    let gp = network
+        .add(Persona::Professional, "huisarts Praktijk De Linde")
+        .await?;
+    let account = network.synapse.register(Persona::Professional).await?;
+    let outsider = TestClient::login(&network.synapse.base_url(), &account).await?;
+    let regio_account = network.synapse.register_named("regio").await?;
+    let regio = TestClient::login(&network.synapse.base_url(), &regio_account).await?;
+    let regio_chat = private_chat(&regio, &network).await?;
+    let chat = private_chat(&gp, &network).await?;
+    ask_and_fill_in(&network, &gp, &chat, &account.user_id).await?;
+    let room_id = network.room_id();
+    let question = network
+        .client
+        .wait_for_poll("the consent question", |poll| {
+            poll.room_id == room_id && poll.question.contains("wil advies vragen aan")
+        })
+        .await?;
+    let yes = question.answer_containing("Ja").context("yes")?;
+    network
+        .client
+        .vote(&network.room, &question.event_id, &yes)
+        .await?;
+    let chat_id = chat.room_id().to_owned();
+    let sent = wait_for_bot(&gp, &network.bot, &chat_id, "Verstuurd aan").await?;
+    ensure!(sent.body.contains("donderdag 11 maart"), "{}", sent.body);
+
+    // Now they may: the consult room, the request, and consent of the consult kind recorded.
+    let consult_room = join_consult_room(&outsider).await?;
+    let consult_room_id = consult_room.room_id().to_owned();
+    wait_for_bot(&outsider, &network.bot, &consult_room_id, QUESTION).await?;
+    ensure!(
+        nobody_read_in(&outsider, &room_id, QUESTION),
+        "the outsider is not in the network room"
+    );
+
+    // Thursday at nine: the reminder in the consult room.
+    let thursday_nine = kring_core::time::LOCAL_TIME_ZONE
+        .with_ymd_and_hms(2027, 3, 11, 9, 1, 0)
+        .single()
+        .context("a moment")?
+        .with_timezone(&chrono::Utc);
+    clock.set(thursday_nine);
+    wait_for_bot(&outsider, &network.bot, &consult_room_id, "Herinnering").await?;
+
+    // Friday: overdue. The requester hears it; the region's contact hears only the random id.
+    clock.set(thursday_nine + chrono::Duration::hours(16));
+    let late = wait_for_bot(&gp, &network.bot, &chat_id, "had er uiterlijk").await?;
+    ensure!(late.body.contains("donderdag 11 maart"), "{}", late.body);
+    let regio_chat_id = regio_chat.room_id().to_owned();
+    let region = wait_for_bot(&regio, &network.bot, &regio_chat_id, "over de termijn").await?;
+    ensure!(region.body.contains("cst-"), "{}", region.body);
+    ensure!(!region.body.contains(QUESTION) && !region.body.contains(gp.user_id().as_str()));
+    let status = ask(&network.client, &network.room, "!consult stand").await?;
+    ensure!(status.body.contains("te laat"), "{}", status.body);
+    Ok(())
+}
