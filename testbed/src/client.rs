@@ -546,6 +546,20 @@ impl TestClient {
         room: &Room,
     ) -> Result<std::collections::HashMap<OwnedEventId, usize>> {
         let mut counts = std::collections::HashMap::new();
+        for json in self.history(room).await? {
+            if let Some(target) =
+                json["content"]["m.relates_to"]["m.in_reply_to"]["event_id"].as_str()
+            {
+                *counts.entry(OwnedEventId::try_from(target)?).or_insert(0) += 1;
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Every event of `room`'s whole history as JSON, newest first, read back page by page with
+    /// `/messages` and decrypted where this client can.
+    pub async fn history(&self, room: &Room) -> Result<Vec<serde_json::Value>> {
+        let mut events = Vec::new();
         let mut from: Option<String> = None;
         loop {
             let mut options = MessagesOptions::backward();
@@ -553,16 +567,11 @@ impl TestClient {
             options.limit = UInt::from(100u32);
             let page = room.messages(options).await?;
             for event in &page.chunk {
-                let json: serde_json::Value = serde_json::from_str(event.raw().json().get())?;
-                if let Some(target) =
-                    json["content"]["m.relates_to"]["m.in_reply_to"]["event_id"].as_str()
-                {
-                    *counts.entry(OwnedEventId::try_from(target)?).or_insert(0) += 1;
-                }
+                events.push(serde_json::from_str(event.raw().json().get())?);
             }
             match page.end {
                 Some(end) if !page.chunk.is_empty() => from = Some(end),
-                _ => return Ok(counts),
+                _ => return Ok(events),
             }
         }
     }

@@ -359,3 +359,223 @@ async fn an_outside_consultant_after_the_clients_yes_is_reminded_and_then_overdu
     ensure!(status.body.contains("te laat"), "{}", status.body);
     Ok(())
 }
+
+#[tokio::test]
+async fn a_declined_consult_tells_the_network_who_could_not_and_keeps_the_reason_to_the_two()
+-> Result<()> {
+    let network = Network::start().await?;
+    let gp = network
+        .add(Persona::Professional, "huisarts Praktijk De Linde")
+        .await?;
+    let psychiatrist = network
+        .add(Persona::Professional, "psychiater GGZ Noord")
+        .await?;
+    let chat = private_chat(&gp, &network).await?;
+    ask_and_fill_in(&network, &gp, &chat, psychiatrist.user_id().as_str()).await?;
+    let consult_room = join_consult_room(&psychiatrist).await?;
+    let consult_room_id = consult_room.room_id().to_owned();
+    tap(
+        &psychiatrist,
+        &consult_room,
+        "Neemt u dit consult aan?",
+        "Nee",
+    )
+    .await?;
+    let asked_why = wait_for_bot(
+        &psychiatrist,
+        &network.bot,
+        &consult_room_id,
+        "kan dit consult niet",
+    )
+    .await?;
+    ensure!(
+        asked_why.body.contains("!consult weiger"),
+        "{}",
+        asked_why.body
+    );
+    let reason = "geen plek deze maand";
+    let kept = ask(
+        &psychiatrist,
+        &consult_room,
+        &format!("!consult weiger {reason}"),
+    )
+    .await?;
+    ensure!(kept.body.contains(reason), "{}", kept.body);
+
+    let room_id = network.room_id();
+    wait_for_bot(
+        &network.client,
+        &network.bot,
+        &room_id,
+        "kon het gevraagde advies niet geven",
+    )
+    .await?;
+    ensure!(
+        nobody_read_in(&network.client, &room_id, reason),
+        "the reason reached the network"
+    );
+    // Declined is over: an answer now is out of order.
+    let late = ask(&psychiatrist, &consult_room, "!consult antwoord advies 5").await?;
+    ensure!(
+        !late.body.contains("Het advies is gegeven"),
+        "{}",
+        late.body
+    );
+    let stored = consults(&network).await?;
+    ensure!(stored.len() == 1 && stored[0].consult.state == ConsultState::Declined);
+    ensure!(stored[0].decline_reason.as_deref() == Some(reason));
+    Ok(())
+}
+
+/// The real `kring bots` process, SIGKILLed in the middle of the form and again right after
+/// "versturen": what was typed is kept, and the consult room, the request, the consultant's
+/// poll and the network's line each come exactly once (counted from the rooms' whole histories).
+#[tokio::test]
+async fn a_consult_survives_kills_mid_form_and_right_after_it_is_sent() -> Result<()> {
+    use kring_testbed::{BotProcess, TestSynapse};
+    let synapse = TestSynapse::start().await?;
+    let mut bot =
+        BotProcess::start(std::path::Path::new(env!("CARGO_BIN_EXE_kring")), &synapse).await?;
+    let account = synapse.register(Persona::Client).await?;
+    let client = TestClient::login(&synapse.base_url(), &account).await?;
+    let direct_chat = client.open_direct_chat(&bot.user_id).await?;
+    client.send_text(&direct_chat, "!start").await?;
+    let room_id = client.wait_for_any_invite().await?;
+    let room = client.accept_invite(&room_id).await?;
+    client
+        .wait_for("the welcome", |m| {
+            m.room_id == room_id && m.body.contains("Dit is uw netwerk")
+        })
+        .await?;
+    let mut professionals = Vec::new();
+    for role in ["huisarts Praktijk De Linde", "psychiater GGZ Noord"] {
+        let account = synapse.register(Persona::Professional).await?;
+        let member = TestClient::login(&synapse.base_url(), &account).await?;
+        ask(
+            &client,
+            &room,
+            &format!("!uitnodigen {} {role}", account.user_id),
+        )
+        .await?;
+        member.accept_invite(&room_id).await?;
+        member
+            .wait_for("the welcome", |m| {
+                m.room_id == room_id && m.body.contains("Welkom")
+            })
+            .await?;
+        professionals.push(member);
+    }
+    let [gp, psychiatrist] = professionals.as_slice() else {
+        anyhow::bail!("two professionals");
+    };
+    let chat = gp.open_direct_chat(&bot.user_id).await?;
+    ask(gp, &chat, "!help").await?;
+    let gp_room = gp.room(&room_id)?;
+    ask(
+        gp,
+        &gp_room,
+        &format!("!consult {}", psychiatrist.user_id()),
+    )
+    .await?;
+    let chat_id = chat.room_id().to_owned();
+    gp.wait_for("the first question", |m| {
+        m.room_id == chat_id && m.body.contains("1. Wat is uw vraag?")
+    })
+    .await?;
+    ask(gp, &chat, QUESTION).await?;
+
+    bot.kill_hard().await?;
+    bot.spawn()?;
+    let medication = ask(gp, &chat, SUMMARY).await?;
+    ensure!(
+        medication.body.contains("3. Medicatie"),
+        "the form went on where it was: {}",
+        medication.body
+    );
+    ask(gp, &chat, "overslaan").await?;
+    let look = ask(gp, &chat, "1").await?;
+    ensure!(
+        look.body.contains(QUESTION) && look.body.contains(SUMMARY),
+        "{}",
+        look.body
+    );
+    gp.send_text(&chat, "versturen").await?;
+    // Killed as the consult is made: the room, the request and the poll may be half done.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    bot.kill_hard().await?;
+    bot.spawn()?;
+
+    let consult_room_id = psychiatrist.wait_for_any_invite().await?;
+    let consult_room = psychiatrist.accept_invite(&consult_room_id).await?;
+    psychiatrist
+        .wait_for_poll("the consultant's tap", |poll| {
+            poll.room_id == consult_room_id && poll.question.starts_with("Neemt u dit consult aan?")
+        })
+        .await?;
+    client
+        .wait_for("the network's line", |m| {
+            m.room_id == room_id && m.body.contains("Advies gevraagd aan")
+        })
+        .await?;
+    gp.wait_for("the confirmation", |m| {
+        m.room_id == chat_id && m.body.contains("Verstuurd aan")
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    let count = |events: &[serde_json::Value], wanted: &dyn Fn(&serde_json::Value) -> bool| {
+        events.iter().filter(|event| wanted(event)).count()
+    };
+    let body_has = |text: &'static str| {
+        move |event: &serde_json::Value| {
+            event["content"]["body"]
+                .as_str()
+                .is_some_and(|body| body.contains(text))
+        }
+    };
+    let in_consult_room = psychiatrist.history(&consult_room).await?;
+    ensure!(
+        count(&in_consult_room, &body_has("Meedenkconsult van")) == 1,
+        "one request"
+    );
+    let polls = count(&in_consult_room, &|event| {
+        event["type"] == "org.matrix.msc3381.poll.start"
+    });
+    ensure!(polls == 1, "one accept/decline poll, not {polls}");
+    let network_room = client.history(&room).await?;
+    ensure!(
+        count(&network_room, &body_has("Advies gevraagd aan")) == 1,
+        "one line"
+    );
+    ensure!(
+        count(&network_room, &body_has("lithium")) == 0,
+        "the question stayed out of the network room"
+    );
+    let gp_chat = gp.history(&chat).await?;
+    ensure!(
+        count(&gp_chat, &body_has("Verstuurd aan")) == 1,
+        "one confirmation"
+    );
+    ensure!(
+        count(&gp_chat, &body_has("3. Medicatie")) == 1,
+        "the form asked once"
+    );
+    // One consult room: the psychiatrist has no second invite.
+    ensure!(
+        psychiatrist.client.invited_rooms().is_empty(),
+        "a second consult room"
+    );
+    let store = kring_store::Store::connect(&bot.database_url).await?;
+    let network = store
+        .network_by_room(room_id.as_str())
+        .await?
+        .context("stored")?;
+    let stored = store.consults_of_network(&network.id).await?;
+    ensure!(stored.len() == 1, "one consult, not {}", stored.len());
+    ensure!(stored[0].room_id.as_deref() == Some(consult_room_id.as_ref()));
+    ensure!(
+        store.consult_form(gp.user_id().as_str()).await?.is_none(),
+        "the form is gone"
+    );
+    Ok(())
+}
