@@ -60,3 +60,65 @@ fn working_days_agree_with_an_independent_holiday_list_for_2025_to_2030() -> Res
     assert!(independent.is_subset(&statutory));
     Ok(())
 }
+
+/// A consult's deadline, for any moment it is sent in 2025–2030 and any agreed 2–5 working days,
+/// is the end (local midnight in Amsterdam) of the day reached by counting that many days after
+/// the local day it was sent, skipping weekends and the independent list's holidays.
+#[test]
+fn a_consults_deadline_counts_the_independent_lists_working_days() -> Result<()> {
+    use chrono::TimeZone;
+    use proptest::test_runner::{Config, TestRunner};
+    let independent = independent_weekday_holidays()?;
+    let calendar = RegionCalendar {
+        bevrijdingsdag: Bevrijdingsdag::EveryFifthYear,
+        ..RegionCalendar::statutory()
+    };
+    let first = chrono::Utc
+        .with_ymd_and_hms(2025, 1, 1, 0, 0, 0)
+        .single()
+        .expect("a moment")
+        .timestamp_millis();
+    // Up to mid-December 2030, so that every deadline falls inside the list's years.
+    let span = 6 * 365 * 24 * 3600 * 1000 - 20 * 24 * 3600 * 1000_i64;
+    let amsterdam = chrono_tz::Europe::Amsterdam;
+    let mut runner = TestRunner::new(Config::with_cases(2000));
+    runner
+        .run(&(0..span, 2u32..=5), |(offset, working_days)| {
+            let sent = first + offset;
+            let due =
+                kring_core::consult::answer_due(&calendar, sent, working_days).expect("a deadline");
+            let mut day = chrono::Utc
+                .timestamp_millis_opt(sent)
+                .single()
+                .expect("a moment")
+                .with_timezone(&amsterdam)
+                .date_naive();
+            let mut left = working_days;
+            while left > 0 {
+                day = day.succ_opt().expect("a next day");
+                let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
+                if !weekend && !independent.contains(&day) {
+                    left -= 1;
+                }
+            }
+            let midnight_after = amsterdam
+                .from_local_datetime(
+                    &day.succ_opt()
+                        .expect("a day")
+                        .and_hms_opt(0, 0, 0)
+                        .expect("midnight"),
+                )
+                .single()
+                .expect("midnight exists in Amsterdam")
+                .timestamp_millis();
+            proptest::prop_assert_eq!(
+                due,
+                midnight_after,
+                "sent {} with {} days",
+                sent,
+                working_days
+            );
+            Ok(())
+        })
+        .map_err(|error| anyhow::anyhow!("{error}"))
+}

@@ -8,8 +8,15 @@ use std::process::Command;
 
 const INSTALLED_MARKER: &str = ".kring-installed";
 
+/// Tests of one binary run side by side: two installing the same tool at once would remove each
+/// other's half-made environment.
+static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// The Python of a virtual environment holding exactly `package==version`.
 pub fn python_tool(package: &str, version: &str) -> Result<PathBuf> {
+    let _installing = INSTALLING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let base = match std::env::var_os("KRING_SYNAPSE_VENV") {
         Some(synapse) => PathBuf::from(synapse)
             .parent()
