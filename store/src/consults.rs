@@ -254,6 +254,20 @@ impl Store {
         .collect()
     }
 
+    /// The consults still owed an answer that `user` asked or is to give, due soonest first.
+    pub async fn open_consults_of(&self, user: &str) -> Result<Vec<StoredConsult>> {
+        sqlx::query(
+            "SELECT * FROM consults WHERE (requester = $1 OR consultant = $1)
+               AND state IN ('requested', 'accepted') ORDER BY due_at, consult_id",
+        )
+        .bind(user)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+    }
+
     /// The network's consults, oldest first.
     pub async fn consults_of_network(&self, network_id: &str) -> Result<Vec<StoredConsult>> {
         sqlx::query("SELECT * FROM consults WHERE network_id = $1 ORDER BY asked_at, consult_id")

@@ -156,6 +156,28 @@ async fn a_professional_asks_a_colleague_in_the_network_and_the_gist_reaches_the
     )
     .await?;
 
+    // The deadline shows in `!netwerk` and in the `!afspraken` of the requester and the client.
+    let overview = ask(&network.client, &network.room, "!netwerk").await?;
+    ensure!(
+        overview.body.contains("Gevraagd advies"),
+        "{}",
+        overview.body
+    );
+    ensure!(
+        overview.body.contains("antwoord uiterlijk"),
+        "{}",
+        overview.body
+    );
+    for (member, private) in [(&gp, &chat), (&network.client, &network.direct_chat)] {
+        let agenda = ask(member, private, "!afspraken").await?;
+        ensure!(
+            agenda.body.contains("Advies gevraagd aan"),
+            "{}",
+            agenda.body
+        );
+        ensure!(!agenda.body.contains(QUESTION), "{}", agenda.body);
+    }
+
     // Only the consultant answers.
     let gp_consult_room = join_consult_room(&gp).await?;
     let not_theirs = ask(&gp, &gp_consult_room, "!consult antwoord advies 10").await?;

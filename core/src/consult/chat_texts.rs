@@ -713,6 +713,33 @@ pub fn status_line(
     }
 }
 
+/// In the consultant's `!afspraken`: whose consult, and by when they answer.
+pub fn to_answer_line(
+    language: Language,
+    requester: &Person,
+    due_at: Millis,
+    overdue: bool,
+) -> Text {
+    let dutch = language == Language::Dutch;
+    let text = Text::new()
+        .text(if dutch {
+            "Meedenkconsult van "
+        } else {
+            "Consult from "
+        })
+        .person(requester)
+        .text(&if dutch {
+            format!(": uw antwoord uiterlijk {}.", due_day(language, due_at))
+        } else {
+            format!(": your answer by {}.", due_day(language, due_at))
+        });
+    match (overdue, dutch) {
+        (false, _) => text,
+        (true, true) => text.text(" Het is te laat."),
+        (true, false) => text.text(" It is overdue."),
+    }
+}
+
 pub fn status(language: Language, lines: Vec<Text>) -> BotReply {
     if lines.is_empty() {
         return Builder::new()

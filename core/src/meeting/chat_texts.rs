@@ -788,6 +788,8 @@ pub enum AgendaItem {
         text: String,
         due_at: Millis,
     },
+    /// Another capability's date, worded by it (a consult's answer deadline).
+    Other(Text),
 }
 
 /// `!afspraken`: the meetings ahead, soonest first; only what the member may see.
@@ -827,6 +829,7 @@ pub fn agenda(language: Language, items: &[AgendaItem]) -> BotReply {
                 .text(&format!(": {text} ("))
                 .text(&due_words(language, *due_at))
                 .text(")"),
+            AgendaItem::Other(text) => text.clone(),
             AgendaItem::Planning { answer_by } => Text::new().text(&if dutch {
                 format!(
                     "Netwerkoverleg, het moment wordt nog gekozen: graag antwoorden vóór {} in de chat Overleg",

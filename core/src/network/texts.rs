@@ -1008,12 +1008,14 @@ pub fn refusal(language: Language, refusal: &Refusal) -> BotReply {
     Builder::new().rich(text).build()
 }
 
-/// `!netwerk`: members, open proposals and usable links. `person` finds the display name.
+/// `!netwerk`: members, open proposals and usable links, then what other capabilities have
+/// open in it (`open_elsewhere`: the advice asked and by when). `person` finds the display name.
 pub fn overview(
     language: Language,
     network: &Network,
     person: &dyn Fn(&MatrixId) -> Person,
     now: Millis,
+    open_elsewhere: Vec<Text>,
 ) -> BotReply {
     let dutch = language == Language::Dutch;
     let mut current: Vec<_> = network
@@ -1118,5 +1120,10 @@ pub fn overview(
             )
             .list(links)
     };
+    if !open_elsewhere.is_empty() {
+        builder = builder
+            .rich(heading("Gevraagd advies", "Advice asked"))
+            .list(open_elsewhere);
+    }
     builder.build()
 }

@@ -21,6 +21,7 @@ mod status;
 mod timers;
 
 pub(crate) use form::on_private_text;
+pub(crate) use status::{agenda_lines, open_lines};
 pub(crate) use timers::on_timer;
 
 use super::Asked;

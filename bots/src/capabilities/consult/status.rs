@@ -28,7 +28,83 @@ pub(crate) async fn lines(
     language: kring_core::Language,
     now: kring_core::network::Millis,
 ) -> Result<Vec<kring_core::messages::Text>, BotError> {
-    let consults = bot.store.consults_of_network(&network.id).await?;
+    lines_of(bot, network, language, now, |_| true).await
+}
+
+/// For `!netwerk`: the consults not over yet.
+pub(crate) async fn open_lines(
+    bot: &Bot,
+    network: &Network,
+    language: kring_core::Language,
+    now: kring_core::network::Millis,
+) -> Result<Vec<kring_core::messages::Text>, BotError> {
+    lines_of(bot, network, language, now, |stored| {
+        !stored.consult.state.is_over()
+    })
+    .await
+}
+
+/// For `!afspraken`: the answers `user` is waiting for or owes, and those of the networks
+/// they steer, each with the instant it is due (to sort by).
+pub(crate) async fn agenda_lines(
+    bot: &Bot,
+    user: &MatrixId,
+    language: kring_core::Language,
+    now: kring_core::network::Millis,
+) -> Result<Vec<(kring_core::network::Millis, kring_core::messages::Text)>, BotError> {
+    let mut open = bot.store.open_consults_of(user.as_str()).await?;
+    for network_id in bot.store.networks_steered_by(user).await? {
+        for stored in bot.store.consults_of_network(&network_id).await? {
+            let seen = open.iter().any(|known| known.id == stored.id);
+            if stored.consult.state.awaits_answer() && !seen {
+                open.push(stored);
+            }
+        }
+    }
+    let mut lines = Vec::new();
+    for stored in open {
+        let (Some(due_at), Some(network)) = (
+            stored.consult.due_at,
+            bot.store.network(&stored.network_id).await?,
+        ) else {
+            continue;
+        };
+        if network.state != kring_core::network::NetworkState::Active {
+            continue;
+        }
+        let overdue = is_overdue(&stored.consult, now);
+        let line = if *user == stored.consult.consultant {
+            let requester = person_in(bot, &network, &stored.consult.requester).await?;
+            kring_core::consult::chat_texts::to_answer_line(language, &requester, due_at, overdue)
+        } else {
+            let consultant = person_in(bot, &network, &stored.consult.consultant).await?;
+            status_line(
+                language,
+                &consultant,
+                stored.consult.state,
+                Some(due_at),
+                overdue,
+            )
+        };
+        lines.push((due_at, line));
+    }
+    Ok(lines)
+}
+
+async fn lines_of(
+    bot: &Bot,
+    network: &Network,
+    language: kring_core::Language,
+    now: kring_core::network::Millis,
+    shown: impl Fn(&StoredConsult) -> bool,
+) -> Result<Vec<kring_core::messages::Text>, BotError> {
+    let consults: Vec<StoredConsult> = bot
+        .store
+        .consults_of_network(&network.id)
+        .await?
+        .into_iter()
+        .filter(|stored| shown(stored))
+        .collect();
     let skip = consults.len().saturating_sub(SHOWN);
     let mut lines = Vec::new();
     for stored in consults.into_iter().skip(skip) {

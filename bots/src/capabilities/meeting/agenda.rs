@@ -1,5 +1,6 @@
-//! `!afspraken`: the asking member's meetings ahead and the open actions they are responsible
-//! for, in every network they are in, soonest first: only meetings they are invited to (and
+//! `!afspraken`: the asking member's meetings ahead, the open actions they are responsible
+//! for and the consult answers they wait for or owe, in every network they are in, soonest
+//! first: only meetings they are invited to (and
 //! still may see) or steer. Always answered in their
 //! private chat: what someone's appointments are is theirs.
 
@@ -85,6 +86,16 @@ pub(crate) async fn show(context: &Context<'_>, in_direct_chat: bool) -> Result<
                 due_at: action.due_at,
             },
         ));
+    }
+    for (due_at, line) in crate::capabilities::consult::agenda_lines(
+        bot,
+        &context.actor,
+        context.language,
+        context.now,
+    )
+    .await?
+    {
+        items.push((due_at, AgendaItem::Other(line)));
     }
     items.sort_by_key(|(at, _)| *at);
     let items: Vec<AgendaItem> = items.into_iter().map(|(_, item)| item).collect();

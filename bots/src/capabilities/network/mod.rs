@@ -178,7 +178,16 @@ pub(crate) async fn on_command(
             }
             let names = people(bot, &network, &[]).await?;
             let lookup = |id: &MatrixId| person(&names, id);
-            return context.answer(messages::overview(language, &network, &lookup, context.now));
+            let advice =
+                crate::capabilities::consult::open_lines(bot, &network, language, context.now)
+                    .await?;
+            return context.answer(messages::overview(
+                language,
+                &network,
+                &lookup,
+                context.now,
+                advice,
+            ));
         }
         NetworkCommand::Invite { user, role } => NetworkRequest::Invite { user, role },
         NetworkCommand::InviteLink { role } => NetworkRequest::InviteLink { role },
