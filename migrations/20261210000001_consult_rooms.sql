@@ -11,6 +11,12 @@ ALTER TABLE consults ADD COLUMN decision_poll_event_id TEXT;
 ALTER TABLE consults ADD COLUMN share_poll_event_id TEXT;
 -- The requester's summary for the network (the client reads it once shared).
 ALTER TABLE consults ADD COLUMN gist TEXT;
+-- Who asked and who answers, as the network knew them when it was asked (nothing for a
+-- consultant from outside it): for payment and the region's figures.
+ALTER TABLE consults ADD COLUMN requester_organisation TEXT;
+ALTER TABLE consults ADD COLUMN requester_discipline TEXT;
+ALTER TABLE consults ADD COLUMN consultant_organisation TEXT;
+ALTER TABLE consults ADD COLUMN consultant_discipline TEXT;
 
 CREATE INDEX consults_room ON consults (room_id);
 

@@ -3,5 +3,6 @@
 pub mod accounts;
 pub mod audit;
 pub mod config;
+pub mod consults;
 pub mod run;
 pub mod users;

@@ -30,6 +30,27 @@ enum Command {
     /// Check or export the tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCli),
+    /// The region's figures of meedenkconsults.
+    #[command(subcommand)]
+    Consults(ConsultsCli),
+}
+
+#[derive(Subcommand)]
+enum ConsultsCli {
+    /// The consults asked in a period (from the start of FROM up to the start of TO, Amsterdam
+    /// days), for payment and monitoring: who asked whom, when, the deadline, the outcome and
+    /// the minutes spent. Never what they were about.
+    Export {
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: kring::consults::ExportFormat,
+        /// A file (written 0600) instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -119,6 +140,12 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Audit(AuditCli::Export { network, output }) => {
             kring::audit::export(&config, &network, output.as_deref()).await
         }
+        Command::Consults(ConsultsCli::Export {
+            from,
+            to,
+            format,
+            output,
+        }) => kring::consults::export(&config, from, to, format, output.as_deref()).await,
         Command::User(user) => {
             let command = match user {
                 UserCli::Add {

@@ -4,7 +4,8 @@
 use crate::{Result, Store, StoreError, stored, stored_if_any};
 use kring_core::MatrixId;
 use kring_core::consult::{
-    Consult, ConsultChange, ConsultId, ConsultState, Form, FormStep, Outcome, Request, Urgency,
+    Consult, ConsultChange, ConsultId, ConsultState, Form, FormStep, Outcome, Practitioner,
+    Request, Urgency,
 };
 use kring_core::network::NetworkId;
 use ruma_common::{OwnedEventId, OwnedRoomId};
@@ -35,6 +36,51 @@ pub struct StoredConsult {
     pub share_poll: Option<OwnedEventId>,
     /// The requester's summary for the network.
     pub gist: Option<String>,
+    pub requester_practice: Option<Practitioner>,
+    pub consultant_practice: Option<Practitioner>,
+}
+
+impl StoredConsult {
+    /// The consult as the region's export shows it at `now` (`kring_core::consult::export`).
+    pub fn export_row(
+        &self,
+        now: i64,
+        funding_route: Option<&str>,
+    ) -> kring_core::consult::export::ExportRow {
+        use kring_core::consult::export::{answered_in_time, instant, outcome_code, state_code};
+        let when = |at: Option<i64>| at.and_then(instant);
+        let practice = |p: &Option<Practitioner>| {
+            (
+                p.as_ref().map(|p| p.organisation.clone()),
+                p.as_ref().map(|p| p.discipline.clone()),
+            )
+        };
+        let (requester_organisation, requester_discipline) = practice(&self.requester_practice);
+        let (consultant_organisation, consultant_discipline) = practice(&self.consultant_practice);
+        kring_core::consult::export::ExportRow {
+            consult_id: self.id.to_string(),
+            requester: self.consult.requester.to_string(),
+            requester_organisation,
+            requester_discipline,
+            consultant: self.consult.consultant.to_string(),
+            consultant_organisation,
+            consultant_discipline,
+            consultant_agb: None,
+            state: state_code(self.consult.state),
+            working_days: self.working_days,
+            asked_at: instant(self.asked_at).unwrap_or_default(),
+            sent_at: when(self.consult.sent_at),
+            due_at: when(self.consult.due_at),
+            accepted_at: when(self.accepted_at),
+            answered_at: when(self.answered_at),
+            closed_at: when(self.closed_at),
+            answered_in_time: answered_in_time(self.answered_at, self.consult.due_at),
+            overdue: kring_core::consult::is_overdue(&self.consult, now),
+            outcome: outcome_code(self.outcome),
+            minutes_spent: self.minutes_spent,
+            funding_route: funding_route.map(str::to_owned),
+        }
+    }
 }
 
 /// Which of a consult's polls a vote is in.
@@ -125,7 +171,20 @@ fn from_row(row: &AnyRow) -> Result<StoredConsult> {
         decision_poll: stored_if_any(row, "decision_poll_event_id")?,
         share_poll: stored_if_any(row, "share_poll_event_id")?,
         gist: row.try_get("gist")?,
+        requester_practice: practice(row, "requester")?,
+        consultant_practice: practice(row, "consultant")?,
     })
+}
+
+fn practice(row: &AnyRow, whose: &str) -> Result<Option<Practitioner>> {
+    let organisation: Option<String> = row.try_get(format!("{whose}_organisation").as_str())?;
+    let discipline: Option<String> = row.try_get(format!("{whose}_discipline").as_str())?;
+    Ok(organisation
+        .zip(discipline)
+        .map(|(organisation, discipline)| Practitioner {
+            organisation,
+            discipline,
+        }))
 }
 
 fn form_from_row(row: &AnyRow) -> Result<StoredForm> {
@@ -297,13 +356,17 @@ pub(crate) async fn apply_consult_change(
             sent_at,
             due_at,
             requester_room,
+            requester_practice,
+            consultant_practice,
             at,
         } => {
             sqlx::query(
                 "INSERT INTO consults (consult_id, network_id, requester, consultant, question,
                    summary, medication, urgency, state, working_days, asked_at, sent_at, due_at,
-                   updated_at, requester_room_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $11, $14)",
+                   updated_at, requester_room_id, requester_organisation, requester_discipline,
+                   consultant_organisation, consultant_discipline)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $11, $14, $15,
+                   $16, $17, $18)",
             )
             .bind(consult_id.as_str())
             .bind(network_id.as_str())
@@ -319,6 +382,14 @@ pub(crate) async fn apply_consult_change(
             .bind(sent_at)
             .bind(due_at)
             .bind(requester_room.as_str())
+            .bind(requester_practice.as_ref().map(|p| p.organisation.as_str()))
+            .bind(requester_practice.as_ref().map(|p| p.discipline.as_str()))
+            .bind(
+                consultant_practice
+                    .as_ref()
+                    .map(|p| p.organisation.as_str()),
+            )
+            .bind(consultant_practice.as_ref().map(|p| p.discipline.as_str()))
             .execute(&mut *connection)
             .await?;
         }

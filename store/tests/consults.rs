@@ -5,7 +5,7 @@
 use anyhow::Result;
 use kring_core::MatrixId;
 use kring_core::consult::{
-    ConsultChange, ConsultId, ConsultState, Form, FormStep, Outcome, Request, Urgency,
+    ConsultChange, ConsultId, ConsultState, Form, FormStep, Outcome, Practitioner, Request, Urgency,
 };
 use kring_core::network::{NetworkId, NetworkState};
 use kring_core::plan::{Change, Plan};
@@ -117,6 +117,11 @@ async fn a_consult_is_kept_step_by_step_and_out_of_order_steps_change_nothing(
                     sent_at: None,
                     due_at: None,
                     requester_room: private_chat(),
+                    requester_practice: Some(Practitioner {
+                        organisation: "Praktijk De Linde".into(),
+                        discipline: "huisarts".into(),
+                    }),
+                    consultant_practice: None,
                     at: 2,
                 }),
             ],
@@ -127,6 +132,11 @@ async fn a_consult_is_kept_step_by_step_and_out_of_order_steps_change_nothing(
     let asked = store.consult("cst-a").await?.expect("stored");
     assert_eq!(asked.consult.state, S::AwaitingConsent);
     assert_eq!(asked.requester_room, Some(private_chat()));
+    assert_eq!(
+        asked.requester_practice.map(|p| p.organisation),
+        Some("Praktijk De Linde".to_owned())
+    );
+    assert_eq!(asked.consultant_practice, None);
     assert_eq!(asked.request.question, "Is lithium een optie?");
     assert_eq!((asked.working_days, asked.consult.due_at), (3, None));
 
@@ -231,6 +241,8 @@ async fn a_form_is_kept_between_answers_and_a_consults_room_and_polls_are_found(
         sent_at: Some(4),
         due_at: Some(5_000),
         requester_room: private_chat(),
+        requester_practice: None,
+        consultant_practice: None,
         at: 4,
     });
     let drop = Change::Consult(ConsultChange::DropForm {

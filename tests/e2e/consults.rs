@@ -601,3 +601,198 @@ async fn a_consult_survives_kills_mid_form_and_right_after_it_is_sent() -> Resul
     );
     Ok(())
 }
+
+/// `kring consults export` as the region's beheer runs it, on SQLite and on a real PostgreSQL:
+/// the CSV read back by an independent parser (Python's `csv`), the JSON by serde; the period's
+/// consults only, with their practitioners, deadline, outcome, minutes and the funding route,
+/// and nothing of what they were about.
+async fn the_export_has_the_periods_consults_and_nothing_about_the_client(
+    database_url: &str,
+) -> Result<()> {
+    use kring_core::consult::{
+        ConsultChange, ConsultId, Outcome as Conclusion, Practitioner, Request, Urgency,
+    };
+    use kring_core::network::{NetworkId, NetworkState};
+    use kring_core::plan::{Change, Plan};
+    let dir = tempfile::tempdir()?;
+    let store = kring_store::Store::connect(database_url).await?;
+    let id = |name: &str| kring_core::MatrixId::parse(&format!("@{name}:kring.test")).unwrap();
+    let millis = |y, m, d, h| {
+        use chrono::TimeZone;
+        kring_core::time::LOCAL_TIME_ZONE
+            .with_ymd_and_hms(y, m, d, h, 0, 0)
+            .unwrap()
+            .timestamp_millis()
+    };
+    let network_id = NetworkId::parse("net-export").unwrap();
+    let mut plan = Plan::new();
+    plan.change(Change::CreateNetwork {
+        network_id: network_id.clone(),
+        client: id("anna"),
+        started_by: id("anna"),
+        state: NetworkState::Active,
+        at: 1,
+    });
+    for (consult, asked) in [
+        ("cst-march", millis(2027, 3, 8, 10)),
+        ("cst-april", millis(2027, 4, 1, 0)),
+    ] {
+        plan.change(Change::Consult(ConsultChange::Ask {
+            consult_id: ConsultId::parse(consult).unwrap(),
+            network_id: network_id.clone(),
+            requester: id("gp"),
+            consultant: id("psy"),
+            request: Request {
+                question: QUESTION.into(),
+                summary: SUMMARY.into(),
+                medication: Some("sertraline 50 mg".into()),
+                urgency: Urgency::Normal,
+            },
+            state: ConsultState::Requested,
+            working_days: 3,
+            sent_at: Some(asked),
+            due_at: Some(millis(2027, 3, 12, 0)),
+            requester_room: OwnedRoomId::try_from("!gp:kring.test")?,
+            requester_practice: Some(Practitioner {
+                organisation: "Praktijk \"De Linde\", Utrecht".into(),
+                discipline: "huisarts".into(),
+            }),
+            consultant_practice: Some(Practitioner {
+                organisation: "GGZ Noord".into(),
+                discipline: "psychiater".into(),
+            }),
+            at: asked,
+        }));
+    }
+    plan.change(Change::Consult(ConsultChange::Step {
+        consult_id: ConsultId::parse("cst-march").unwrap(),
+        from: ConsultState::Requested,
+        to: ConsultState::Answered,
+        at: millis(2027, 3, 10, 15),
+        sent_at: None,
+        due_at: None,
+        outcome: Some(Conclusion::ReferralAdvised),
+        reason: None,
+        minutes_spent: Some(45),
+    }));
+    store
+        .inbox_insert(
+            "@kring:kring.test",
+            &kring_store::NewInboxEntry {
+                event_id: "$setup".into(),
+                room_id: "!network:kring.test".into(),
+                sender: "@gp:kring.test".into(),
+                kind: kring_store::InboxKind::Command,
+                body: Some("!consult".into()),
+                encrypted_event: None,
+                origin_ts: 1,
+            },
+        )
+        .await?;
+    store
+        .apply_plan("@kring:kring.test", "$setup", &plan)
+        .await?;
+    let url_file = dir.path().join("database-url");
+    std::fs::write(&url_file, database_url)?;
+    let config = dir.path().join("kring.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = {:?}\ndatabase_url_file = {:?}\n\n[consults]\nfunding_route = \"ketenfinanciering\"\n",
+            dir.path().display().to_string(),
+            url_file.display().to_string()
+        ),
+    )?;
+    let kring = |args: &[&str]| -> Result<String> {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_kring"))
+            .arg("--config")
+            .arg(&config)
+            .args([
+                "consults",
+                "export",
+                "--from",
+                "2027-03-01",
+                "--to",
+                "2027-04-01",
+            ])
+            .args(args)
+            .output()?;
+        ensure!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Ok(String::from_utf8(output.stdout)?)
+    };
+    for text in [kring(&[])?, kring(&["--format", "json"])?] {
+        for about_the_client in [QUESTION, SUMMARY, "sertraline", "net-export"] {
+            ensure!(
+                !text.contains(about_the_client),
+                "{about_the_client} in {text}"
+            );
+        }
+    }
+    let json: serde_json::Value = serde_json::from_str(&kring(&["--format", "json"])?)?;
+    let rows = json.as_array().context("a list")?;
+    ensure!(rows.len() == 1, "the period's consult only: {json}");
+    let row = &rows[0];
+    ensure!(
+        row["consult_id"] == "cst-march" && row["state"] == "answered",
+        "{row}"
+    );
+    ensure!(
+        row["outcome"] == "referral_advised" && row["minutes_spent"] == 45,
+        "{row}"
+    );
+    ensure!(
+        row["answered_in_time"] == true && row["overdue"] == false,
+        "{row}"
+    );
+    ensure!(row["funding_route"] == "ketenfinanciering", "{row}");
+    ensure!(row["due_at"] == "2027-03-11T23:00:00Z", "{row}");
+
+    let csv_file = dir.path().join("consults.csv");
+    kring(&["--output", csv_file.to_str().context("a path")?])?;
+    let read_back = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import csv, json, sys\n\
+             rows = list(csv.DictReader(open(sys.argv[1], newline='')))\n\
+             print(json.dumps(rows))\n",
+        )
+        .arg(&csv_file)
+        .output()?;
+    ensure!(
+        read_back.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read_back.stderr)
+    );
+    let parsed: serde_json::Value = serde_json::from_slice(&read_back.stdout)?;
+    let rows = parsed.as_array().context("rows")?;
+    ensure!(rows.len() == 1, "{parsed}");
+    ensure!(
+        rows[0]["requester_organisation"] == "Praktijk \"De Linde\", Utrecht",
+        "{parsed}"
+    );
+    // A spreadsheet would read a cell starting with @ as a formula: it is disarmed.
+    ensure!(rows[0]["requester"] == "'@gp:kring.test", "{parsed}");
+    ensure!(rows[0]["minutes_spent"] == "45", "{parsed}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_consult_export_on_sqlite() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    the_export_has_the_periods_consults_and_nothing_about_the_client(
+        &kring_testbed::fresh_sqlite_url(dir.path()),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_consult_export_on_postgresql() -> Result<()> {
+    the_export_has_the_periods_consults_and_nothing_about_the_client(
+        &kring_testbed::fresh_postgres_url().await?,
+    )
+    .await
+}

@@ -5,6 +5,7 @@
 
 pub mod chat_texts;
 pub mod commands;
+pub mod export;
 pub mod form;
 pub mod lifecycle;
 pub mod model;
@@ -16,7 +17,7 @@ pub use lifecycle::{
     Consult, ConsultEvent, ConsultRefusal, ConsultState, Consultant, ConsultantError, Outcome,
     answer_due, check_consultant, consult_right, is_overdue, next_state, reminder_at,
 };
-pub use model::{ConsultAction, ConsultChange, ConsultEffect, ConsultId, Request};
+pub use model::{ConsultAction, ConsultChange, ConsultEffect, ConsultId, Practitioner, Request};
 pub use texts::{consult_asked, consult_asked_notice, consult_not_for_crisis, consult_overdue};
 
 /// The capability's name, for its timers.

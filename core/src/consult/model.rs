@@ -73,6 +73,30 @@ pub struct Request {
     pub urgency: Urgency,
 }
 
+/// A professional as the region counts them: their organisation and discipline, as the
+/// network knows them (nothing for a consultant from outside it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Practitioner {
+    pub organisation: String,
+    pub discipline: String,
+}
+
+impl Practitioner {
+    /// `user`'s, if they are a professional in `network` now.
+    pub fn in_network(network: &crate::network::Network, user: &MatrixId) -> Option<Self> {
+        match network.current_role(user) {
+            Some(crate::Role::Professional {
+                organisation,
+                discipline,
+            }) => Some(Self {
+                organisation: organisation.clone(),
+                discipline: discipline.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// What a plan changes of a consult.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConsultChange {
@@ -91,6 +115,9 @@ pub enum ConsultChange {
         due_at: Option<Millis>,
         /// The requester's private chat with the bot, where they hear how it goes.
         requester_room: OwnedRoomId,
+        /// Who asked and who answers, for payment and the region's figures.
+        requester_practice: Option<Practitioner>,
+        consultant_practice: Option<Practitioner>,
         at: Millis,
     },
     /// The requester's form, as far as it has come: one open form per requester (a new

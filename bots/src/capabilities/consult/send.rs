@@ -10,7 +10,7 @@ use kring_core::consult::chat_texts::{
     waiting_for_consent,
 };
 use kring_core::consult::{
-    ConsultChange, ConsultState, Consultant, Request, answer_due, check_consultant,
+    ConsultChange, ConsultState, Consultant, Practitioner, Request, answer_due, check_consultant,
     consult_asked_notice, consult_right, reminder_at,
 };
 use kring_core::network::Millis;
@@ -68,6 +68,8 @@ pub(crate) async fn submit(
             sent_at,
             due_at,
             requester_room: form.room_id.clone(),
+            requester_practice: Practitioner::in_network(network, requester),
+            consultant_practice: Practitioner::in_network(network, consultant.user()),
             at: now,
         })
     };
