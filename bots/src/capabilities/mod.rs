@@ -122,17 +122,20 @@ pub(crate) async fn on_timer(
 #[derive(Clone, Debug)]
 pub(crate) struct CapabilityMetrics {
     pub(crate) meeting: meeting::figures::MeetingMetrics,
+    pub(crate) consult: consult::figures::ConsultMetrics,
 }
 
 impl CapabilityMetrics {
     pub(crate) fn register(registry: &mut Registry) -> Self {
         Self {
             meeting: meeting::figures::MeetingMetrics::register(registry),
+            consult: consult::figures::ConsultMetrics::register(registry),
         }
     }
 }
 
 /// The figures the region's beheer reads (counts, never names), counted again from the store.
 pub(crate) async fn refresh_figures(bot: &Bot) -> Result<(), BotError> {
-    meeting::figures::refresh(bot).await
+    meeting::figures::refresh(bot).await?;
+    consult::figures::refresh(bot).await
 }

@@ -14,6 +14,7 @@ mod ask;
 mod consent;
 mod decide;
 pub(crate) mod effects;
+pub(crate) mod figures;
 mod form;
 mod send;
 mod share;
