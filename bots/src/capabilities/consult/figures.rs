@@ -27,7 +27,7 @@ pub(crate) struct ConsultMetrics {
 impl ConsultMetrics {
     pub(crate) fn register(registry: &mut Registry) -> Self {
         let metrics = Self {
-            answer_hours: Family::new_with_constructor(|| Histogram::new(ANSWER_HOURS.into_iter())),
+            answer_hours: Family::new_with_constructor(|| Histogram::new(ANSWER_HOURS)),
             open: Family::default(),
         };
         registry.register(
