@@ -21,6 +21,9 @@ mod share;
 mod status;
 mod timers;
 
+#[cfg(test)]
+mod tests;
+
 pub(crate) use form::on_private_text;
 pub(crate) use status::{agenda_lines, open_lines};
 pub(crate) use timers::on_timer;
