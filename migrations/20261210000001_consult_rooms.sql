@@ -17,6 +17,8 @@ ALTER TABLE consults ADD COLUMN requester_organisation TEXT;
 ALTER TABLE consults ADD COLUMN requester_discipline TEXT;
 ALTER TABLE consults ADD COLUMN consultant_organisation TEXT;
 ALTER TABLE consults ADD COLUMN consultant_discipline TEXT;
+-- When the retention policy closed the consult room (read-only from then on, nothing deleted).
+ALTER TABLE consults ADD COLUMN archived_at BIGINT;
 
 CREATE INDEX consults_room ON consults (room_id);
 

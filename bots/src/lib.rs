@@ -153,6 +153,9 @@ pub struct ConsultSettings {
     /// How consults are paid for in this region (e.g. "ketenfinanciering", "ZVW-consult"), put
     /// in the region's export beside each consult.
     pub funding_route: Option<String>,
+    /// Days after a consult ends (answered, shared or declined) that its room is closed: made
+    /// read-only, nothing deleted.
+    pub retention_days: u32,
 }
 
 impl Default for ConsultSettings {
@@ -161,6 +164,7 @@ impl Default for ConsultSettings {
             working_days: kring_core::consult::DEFAULT_WORKING_DAYS,
             regional_contact: None,
             funding_route: None,
+            retention_days: 30,
         }
     }
 }
@@ -173,6 +177,9 @@ impl ConsultSettings {
                 "working_days is {}; regional agreements give 2 to 5",
                 self.working_days
             ));
+        }
+        if self.retention_days == 0 {
+            return Err("retention_days is 0; a consult room stays open at least a day".into());
         }
         Ok(())
     }

@@ -139,7 +139,7 @@ impl Config {
             .consults
             .check()
             .map_err(|message| ConfigError::Setting {
-                name: "consults.working_days".into(),
+                name: "consults".into(),
                 message,
             })?;
         Ok(config)

@@ -38,6 +38,8 @@ pub struct StoredConsult {
     pub gist: Option<String>,
     pub requester_practice: Option<Practitioner>,
     pub consultant_practice: Option<Practitioner>,
+    /// When the retention policy closed its room.
+    pub archived_at: Option<i64>,
 }
 
 impl StoredConsult {
@@ -173,6 +175,7 @@ fn from_row(row: &AnyRow) -> Result<StoredConsult> {
         gist: row.try_get("gist")?,
         requester_practice: practice(row, "requester")?,
         consultant_practice: practice(row, "consultant")?,
+        archived_at: row.try_get("archived_at")?,
     })
 }
 
@@ -270,6 +273,18 @@ impl Store {
             .bind(consult_id)
             .execute(&self.pool)
             .await?;
+        Ok(())
+    }
+
+    /// The retention policy closed the consult room (set once).
+    pub async fn set_consult_archived(&self, consult_id: &str, at: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE consults SET archived_at = $1 WHERE consult_id = $2 AND archived_at IS NULL",
+        )
+        .bind(at)
+        .bind(consult_id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

@@ -379,6 +379,33 @@ async fn an_outside_consultant_after_the_clients_yes_is_reminded_and_then_overdu
     ensure!(!region.body.contains(QUESTION) && !region.body.contains(gp.user_id().as_str()));
     let status = ask(&network.client, &network.room, "!consult stand").await?;
     ensure!(status.body.contains("te laat"), "{}", status.body);
+
+    // Answered late; the region's retention time later the room closes: read-only, nothing
+    // deleted.
+    let answered = ask(&outsider, &consult_room, "!consult antwoord advies 20").await?;
+    ensure!(
+        answered.body.contains("Het advies is gegeven"),
+        "{}",
+        answered.body
+    );
+    clock.set(thursday_nine + chrono::Duration::days(32));
+    wait_for_bot(&outsider, &network.bot, &consult_room_id, "gearchiveerd").await?;
+    let refused = outsider.send_text(&consult_room, "nog een vraag").await;
+    let why = format!(
+        "{:#}",
+        refused.err().context("the archived room took a message")?
+    );
+    ensure!(
+        why.contains("M_FORBIDDEN"),
+        "refused for another reason: {why}"
+    );
+    let history = outsider.history(&consult_room).await?;
+    ensure!(
+        history.iter().any(|event| event["content"]["body"]
+            .as_str()
+            .is_some_and(|body| body.contains(QUESTION))),
+        "the request is still there to read"
+    );
     Ok(())
 }
 

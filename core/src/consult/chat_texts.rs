@@ -756,6 +756,17 @@ pub fn status(language: Language, lines: Vec<Text>) -> BotReply {
         .build()
 }
 
+/// The consult room's last message, from the retention policy.
+pub fn archived(language: Language) -> BotReply {
+    Builder::new()
+        .paragraph(&pick(
+            language,
+            "Dit consult is afgerond en gearchiveerd. U kunt hier niets meer schrijven. Alles wat hier staat blijft voor u allebei te lezen; er wordt niets gewist.",
+            "This consult is finished and archived. Nobody can write here any more. Everything here stays readable for you both; nothing is deleted.",
+        ))
+        .build()
+}
+
 /// Typed where no consult of theirs is.
 pub fn not_in_a_consult_room(language: Language) -> BotReply {
     Builder::new()

@@ -225,6 +225,12 @@ pub enum ConsultEffect {
         consult_id: ConsultId,
         text: PollText,
     },
+    /// The retention policy: `notice` in the consult room, then nobody but the bot may write
+    /// there. Nothing is deleted: both keep reading what was said.
+    Archive {
+        consult_id: ConsultId,
+        notice: BotReply,
+    },
 }
 
 #[cfg(test)]

@@ -47,6 +47,7 @@ pub(crate) async fn answer(
         reply_to: context.entry.event(),
     });
     super::timers::cancel_all(&mut plan, &stored.id);
+    super::timers::archive_later(context.bot, &mut plan, stored, context.now).await?;
     Ok(plan)
 }
 

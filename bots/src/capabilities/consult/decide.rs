@@ -91,5 +91,5 @@ pub(crate) async fn declined_plan(
     })
     .change(consulting.log(ConsultAction::Decline, Some(&stored.id), Outcome::Done));
     super::timers::cancel_all(plan, &stored.id);
-    Ok(())
+    super::timers::archive_later(bot, plan, stored, consulting.context.now).await
 }

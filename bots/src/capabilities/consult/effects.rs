@@ -79,6 +79,24 @@ pub(crate) async fn carry_out(
             bot.metrics.replies_sent.inc();
             Ok(Some(sent))
         }
+        ConsultEffect::Archive { consult_id, notice } => {
+            let consult = stored(bot, consult_id).await?;
+            if consult.archived_at.is_some() {
+                return Ok(None);
+            }
+            let room = room_to_send_in(bot, &consult).await?;
+            // Read-only first, so that the notice is the room's last word: messages and
+            // invites need the bot's level from now on; the two keep reading.
+            let mut read_only = matrix_sdk::room::power_levels::RoomPowerLevelChanges::new();
+            read_only.events_default = Some(100);
+            read_only.invite = Some(100);
+            room.apply_power_level_changes(read_only).await?;
+            let sent = send_in(bot, &room, notice, None, &own_transaction_id(bot, pending)).await?;
+            bot.store
+                .set_consult_archived(consult_id.as_str(), bot.clock.now_millis())
+                .await?;
+            Ok(Some(sent))
+        }
         ConsultEffect::SendSharePoll { consult_id, text } => {
             let consult = stored(bot, consult_id).await?;
             if let Some(event_id) = &consult.share_poll {

@@ -106,5 +106,6 @@ pub(crate) async fn on_vote(
         reply_to: None,
     })
     .change(consulting.log(ConsultAction::Share, Some(&stored.id), Outcome::Done));
+    super::timers::archive_later(bot, &mut plan, stored, context.now).await?;
     Ok(plan)
 }

@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 pub(crate) enum Purpose {
     Reminder,
     Overdue,
+    /// The retention policy closes the room.
+    Archive,
 }
 
 impl Purpose {
@@ -22,6 +24,7 @@ impl Purpose {
         match self {
             Self::Reminder => format!("{consult_id}:reminder"),
             Self::Overdue => format!("{consult_id}:overdue"),
+            Self::Archive => format!("{consult_id}:archive"),
         }
     }
 }
@@ -52,6 +55,20 @@ pub(crate) fn timer(
     })
 }
 
+/// The consult ended at `ended_at`: its room closes when the region's retention time is over
+/// (set again, so moved, when it ends a second way: answered, then shared).
+pub(crate) async fn archive_later(
+    bot: &Bot,
+    plan: &mut Plan,
+    stored: &StoredConsult,
+    ended_at: kring_core::network::Millis,
+) -> Result<(), BotError> {
+    let lane = bot.store.network_room(&stored.network_id).await?;
+    let after = i64::from(bot.consults.retention_days) * 24 * 3_600_000;
+    plan.change(timer(&stored.id, Purpose::Archive, ended_at + after, lane));
+    Ok(())
+}
+
 /// Answered or declined: nothing more to remind of.
 pub(crate) fn cancel_all(plan: &mut Plan, consult_id: &ConsultId) {
     for purpose in [Purpose::Reminder, Purpose::Overdue] {
@@ -72,6 +89,24 @@ pub(crate) async fn on_timer(
     let Some(stored) = bot.store.consult(fired.consult_id.as_str()).await? else {
         return Ok(Plan::new());
     };
+    if fired.purpose == Purpose::Archive {
+        let ended = matches!(
+            stored.consult.state,
+            kring_core::consult::ConsultState::Answered
+                | kring_core::consult::ConsultState::Closed
+                | kring_core::consult::ConsultState::Declined
+        );
+        if !ended || stored.archived_at.is_some() || stored.room_id.is_none() {
+            return Ok(Plan::new());
+        }
+        let language = language_of(bot, &stored.consult.consultant).await?;
+        let mut plan = Plan::new();
+        plan.effect(Effect::Consult(ConsultEffect::Archive {
+            consult_id: stored.id.clone(),
+            notice: kring_core::consult::chat_texts::archived(language),
+        }));
+        return Ok(plan);
+    }
     let (Some(due_at), true) = (stored.consult.due_at, stored.consult.state.awaits_answer()) else {
         return Ok(Plan::new());
     };
@@ -85,6 +120,8 @@ pub(crate) async fn on_timer(
             let language = language_of(bot, &stored.consult.consultant).await?;
             plan.effect(say(&stored.id, reminder(language, due_at)));
         }
+        // Planned above: it fires once the consult is over.
+        Purpose::Archive => {}
         Purpose::Overdue => {
             let requester_language = language_of(bot, &stored.consult.requester).await?;
             if let Some(to) = to_requester(&stored) {
