@@ -17,6 +17,8 @@ ALTER TABLE consults ADD COLUMN requester_organisation TEXT;
 ALTER TABLE consults ADD COLUMN requester_discipline TEXT;
 ALTER TABLE consults ADD COLUMN consultant_organisation TEXT;
 ALTER TABLE consults ADD COLUMN consultant_discipline TEXT;
+-- When the consultant first joined the consult room, where the request is (opened it).
+ALTER TABLE consults ADD COLUMN opened_at BIGINT;
 -- When the retention policy closed the consult room (read-only from then on, nothing deleted).
 ALTER TABLE consults ADD COLUMN archived_at BIGINT;
 

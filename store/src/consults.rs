@@ -40,6 +40,8 @@ pub struct StoredConsult {
     pub consultant_practice: Option<Practitioner>,
     /// When the retention policy closed its room.
     pub archived_at: Option<i64>,
+    /// When the consultant joined its room and so had the request.
+    pub opened_at: Option<i64>,
 }
 
 impl StoredConsult {
@@ -72,6 +74,7 @@ impl StoredConsult {
             working_days: self.working_days,
             asked_at: instant(self.asked_at).unwrap_or_default(),
             sent_at: when(self.consult.sent_at),
+            read_at: when(self.opened_at),
             due_at: when(self.consult.due_at),
             accepted_at: when(self.accepted_at),
             answered_at: when(self.answered_at),
@@ -176,6 +179,7 @@ fn from_row(row: &AnyRow) -> Result<StoredConsult> {
         requester_practice: practice(row, "requester")?,
         consultant_practice: practice(row, "consultant")?,
         archived_at: row.try_get("archived_at")?,
+        opened_at: row.try_get("opened_at")?,
     })
 }
 
@@ -451,6 +455,15 @@ pub(crate) async fn apply_consult_change(
                 "UPDATE consults SET gist = $1, share_poll_event_id = NULL WHERE consult_id = $2",
             )
             .bind(gist)
+            .bind(consult_id.as_str())
+            .execute(&mut *connection)
+            .await?;
+        }
+        ConsultChange::Opened { consult_id, at } => {
+            sqlx::query(
+                "UPDATE consults SET opened_at = $1 WHERE consult_id = $2 AND opened_at IS NULL",
+            )
+            .bind(at)
             .bind(consult_id.as_str())
             .execute(&mut *connection)
             .await?;

@@ -243,6 +243,10 @@ async fn a_professional_asks_a_colleague_in_the_network_and_the_gist_reaches_the
     );
     ensure!(consult.minutes_spent == Some(30));
     ensure!(consult.accepted_at.is_some() && consult.answered_at.is_some());
+    ensure!(
+        consult.opened_at.is_some(),
+        "the consultant's join is when they had it"
+    );
     Ok(())
 }
 

@@ -67,7 +67,12 @@ pub(crate) async fn on_command(
 pub(crate) async fn on_entry(bot: &Bot, entry: &InboxEntry) -> Option<Result<Plan, BotError>> {
     Some(match entry.kind {
         InboxKind::Greeting => basics::greeting(entry),
-        InboxKind::Membership => network::on_membership(bot, entry).await,
+        // A consult room's memberships are the consult's; every other room's the network's.
+        InboxKind::Membership => match consult::on_membership(bot, entry).await {
+            Ok(Some(plan)) => Ok(plan),
+            Ok(None) => network::on_membership(bot, entry).await,
+            Err(error) => Err(error),
+        },
         InboxKind::LinkUsed => network::on_link_used(bot, entry).await,
         InboxKind::PowerLevels => network::on_power_levels(bot, entry).await,
         InboxKind::RoomSetting => network::on_room_setting(bot, entry).await,

@@ -25,6 +25,8 @@ pub struct ExportRow {
     /// RFC 3339, UTC.
     pub asked_at: String,
     pub sent_at: Option<String>,
+    /// When the consultant joined the consult room, where the request is.
+    pub read_at: Option<String>,
     pub due_at: Option<String>,
     pub accepted_at: Option<String>,
     pub answered_at: Option<String>,
@@ -59,7 +61,7 @@ pub fn outcome_code(outcome: Option<Outcome>) -> Option<&'static str> {
     outcome.map(Outcome::code)
 }
 
-const COLUMNS: [&str; 21] = [
+const COLUMNS: [&str; 22] = [
     "consult_id",
     "requester",
     "requester_organisation",
@@ -72,6 +74,7 @@ const COLUMNS: [&str; 21] = [
     "working_days",
     "asked_at",
     "sent_at",
+    "read_at",
     "due_at",
     "accepted_at",
     "answered_at",
@@ -105,6 +108,7 @@ pub fn to_csv(rows: &[ExportRow]) -> String {
             row.working_days.to_string(),
             row.asked_at.clone(),
             optional(&row.sent_at),
+            optional(&row.read_at),
             optional(&row.due_at),
             optional(&row.accepted_at),
             optional(&row.answered_at),
@@ -153,6 +157,7 @@ mod tests {
             working_days: 3,
             asked_at: "2027-03-08T09:00:00Z".into(),
             sent_at: None,
+            read_at: None,
             due_at: None,
             accepted_at: None,
             answered_at: None,

@@ -135,6 +135,8 @@ pub enum ConsultChange {
     DropForm { requester: MatrixId },
     /// The requester's summary for the network, waiting for their tap.
     SetGist { consult_id: ConsultId, gist: String },
+    /// The consultant joined the consult room, where the request is: they have it (kept once).
+    Opened { consult_id: ConsultId, at: Millis },
     /// Declined with one tap, the reason typed after it.
     SetDeclineReason {
         consult_id: ConsultId,

@@ -175,6 +175,35 @@ pub(crate) async fn on_command(
     }
 }
 
+/// A membership change in a consult room (`None` elsewhere): the consultant's first join is
+/// when they had the request, for the region's figures.
+pub(crate) async fn on_membership(bot: &Bot, entry: &InboxEntry) -> Result<Option<Plan>, BotError> {
+    let Some(stored) = bot.store.consult_by_room(&entry.room_id).await? else {
+        return Ok(None);
+    };
+    #[derive(serde::Deserialize)]
+    struct Change {
+        user: String,
+        membership: String,
+    }
+    let mut plan = Plan::new();
+    let Ok(change) = serde_json::from_str::<Change>(&entry.body) else {
+        return Ok(Some(plan));
+    };
+    let first_join = change.membership == "join"
+        && change.user == stored.consult.consultant.as_str()
+        && stored.opened_at.is_none();
+    if first_join {
+        plan.change(kring_core::plan::Change::Consult(
+            consult::ConsultChange::Opened {
+                consult_id: stored.id.clone(),
+                at: entry.origin_ts,
+            },
+        ));
+    }
+    Ok(Some(plan))
+}
+
 /// `None` when the poll is not a consult's.
 pub(crate) async fn on_poll_response(
     bot: &Bot,
