@@ -20,7 +20,14 @@ const SUMMARY: &str = "Sinds maart somber, slaapt slecht, werk gestopt.";
 
 /// The requester's private chat with the bot, opened and answered once so the bot knows it.
 async fn private_chat(member: &TestClient, network: &Network) -> Result<Room> {
-    let chat = member.open_direct_chat(&network.bot.user_id).await?;
+    private_chat_with(member, &network.bot).await
+}
+
+pub(crate) async fn private_chat_with(
+    member: &TestClient,
+    bot: &kring_testbed::InProcessBot,
+) -> Result<Room> {
+    let chat = member.open_direct_chat(&bot.user_id).await?;
     let hello = ask(member, &chat, "!help").await?;
     ensure!(hello.body.contains("!consult"), "{}", hello.body);
     Ok(chat)
@@ -34,7 +41,25 @@ async fn ask_and_fill_in(
     chat: &Room,
     consultant: &str,
 ) -> Result<String> {
-    let network_room = requester.room(&network.room_id())?;
+    fill_in(
+        &network.bot,
+        &network.room_id(),
+        requester,
+        chat,
+        consultant,
+    )
+    .await
+}
+
+/// [`ask_and_fill_in`] on any bot, for a network in `network_room_id`.
+pub(crate) async fn fill_in(
+    bot: &kring_testbed::InProcessBot,
+    network_room_id: &OwnedRoomId,
+    requester: &TestClient,
+    chat: &Room,
+    consultant: &str,
+) -> Result<String> {
+    let network_room = requester.room(network_room_id)?;
     let pointed = ask(requester, &network_room, &format!("!consult {consultant}")).await?;
     ensure!(
         pointed.body.contains("privégesprek"),
@@ -42,22 +67,21 @@ async fn ask_and_fill_in(
         pointed.body
     );
     let chat_id = chat.room_id().to_owned();
-    wait_for_bot(requester, &network.bot, &chat_id, "1. Wat is uw vraag?").await?;
+    wait_for_bot(requester, bot, &chat_id, "1. Wat is uw vraag?").await?;
     let second = ask(requester, chat, QUESTION).await?;
     ensure!(
         second.body.contains("2. Een korte samenvatting"),
         "{}",
         second.body
     );
-    // A wrong answer changes nothing: going back from the first question is not possible, and
-    // an empty summary is asked again.
     let third = ask(requester, chat, SUMMARY).await?;
     ensure!(third.body.contains("3. Medicatie"), "{}", third.body);
     let fourth = ask(requester, chat, "overslaan").await?;
     ensure!(fourth.body.contains("4. Hoe dringend"), "{}", fourth.body);
+    // A wrong answer changes nothing: the question is asked again.
     let unclear = ask(requester, chat, "morgen graag").await?;
     ensure!(unclear.body.contains("past niet"), "{}", unclear.body);
-    wait_for_bot(requester, &network.bot, &chat_id, "4. Hoe dringend").await?;
+    wait_for_bot(requester, bot, &chat_id, "4. Hoe dringend").await?;
     let look = ask(requester, chat, "1").await?;
     ensure!(
         look.body.contains(QUESTION),

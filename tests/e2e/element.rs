@@ -239,6 +239,66 @@ async fn a_client_plans_and_confirms_a_meeting_in_element() -> Result<()> {
     Ok(())
 }
 
+/// The client, in Element, is asked whether a professional may ask advice of someone outside
+/// the network, and agrees with one tap; only then is the outsider invited to the consult room.
+#[tokio::test]
+async fn a_client_lets_a_consult_go_outside_the_network_in_element() -> Result<()> {
+    let synapse = TestSynapse::start().await?;
+    let dir = tempfile::tempdir()?;
+    let element = ElementWeb::serve(&synapse).await?;
+    let bot =
+        InProcessBot::start_beside_element_web(&synapse, &fresh_sqlite_url(dir.path()), &element)
+            .await?;
+    let client_account = synapse.register(Persona::Client).await?;
+    let gp_account = synapse.register(Persona::Professional).await?;
+    let gp = TestClient::login(&synapse.base_url(), &gp_account).await?;
+    let outsider_account = synapse.register(Persona::Professional).await?;
+    let outsider = TestClient::login(&synapse.base_url(), &outsider_account).await?;
+
+    let mut client = ElementPerson::sign_in(&element, &client_account, "consult-client").await?;
+    client.open_direct_chat(&element, &bot.user_id).await?;
+    client.wait_for_message("Kring-bot").await?;
+    client.send("!start").await?;
+    client.wait_for_message("Uw netwerk is gemaakt").await?;
+    client.open_room("Kring").await?;
+    client.accept_invite().await?;
+    client.wait_for_message("Dit is uw netwerk").await?;
+    client.dismiss_toasts().await?;
+    client
+        .send(&format!(
+            "!uitnodigen {} huisarts Praktijk De Linde",
+            gp_account.user_id
+        ))
+        .await?;
+    let network_room = gp.wait_for_any_invite().await?;
+    gp.accept_invite(&network_room).await?;
+    client
+        .wait_for_message_with(&["Welkom", &gp_account.username])
+        .await?;
+
+    let chat = crate::consults::private_chat_with(&gp, &bot).await?;
+    crate::consults::fill_in(&bot, &network_room, &gp, &chat, &outsider_account.user_id).await?;
+    client.wait_for_poll("wil advies vragen aan").await?;
+    client.dismiss_toasts().await?;
+    ensure!(
+        outsider.client.invited_rooms().is_empty(),
+        "nothing goes out before the client's tap"
+    );
+    client
+        .browser
+        .screenshot("consult-consent-question")
+        .await?;
+    client
+        .vote_in("wil advies vragen aan", "Ja, dat mag")
+        .await?;
+    client.wait_for_message("krijgt de vraag").await?;
+    no_warnings_in_view(&client, "the network room").await?;
+    client.browser.screenshot("consult-consent-given").await?;
+    outsider.wait_for_any_invite().await?;
+    client.browser.close().await?;
+    Ok(())
+}
+
 /// Element Web pointed at a homeserver the browser cannot reach (nothing listens there): the
 /// sign-in page says so plainly instead of failing silently. It carries Kring's logo.
 #[tokio::test]
