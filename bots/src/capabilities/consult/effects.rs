@@ -11,6 +11,7 @@ use kring_core::consult::chat_texts::CONSULT_ROOM_NAME;
 use kring_core::consult::{ConsultEffect, ConsultId, ConsultState};
 use kring_store::{ConsultPoll, PendingEffect, StoredConsult};
 use matrix_sdk::ruma::api::client::room::create_room;
+use matrix_sdk::ruma::events::room::member::MembershipState;
 use matrix_sdk::{Room, RoomState};
 use serde_json::json;
 
@@ -180,6 +181,23 @@ async fn open_room(bot: &Bot, consult_id: &ConsultId) -> Result<(), BotError> {
     .await
     {
         keep_to_the_two(bot, &room, &consult).await?;
+        // Made before a crash, or its invites failed half-way: whoever of the two is not in it
+        // yet is invited now.
+        for user in [&consult.consult.requester, &consult.consult.consultant] {
+            let user_id = user_id(user)?;
+            let present = room
+                .get_member_no_sync(&user_id)
+                .await?
+                .is_some_and(|member| {
+                    matches!(
+                        member.membership(),
+                        MembershipState::Invite | MembershipState::Join
+                    )
+                });
+            if !present {
+                room.invite_user_by_id(&user_id).await?;
+            }
+        }
         return Ok(bot
             .store
             .set_consult_room(consult_id.as_str(), room.room_id().as_str())
