@@ -274,13 +274,26 @@ impl ElementPerson {
 
     /// Types `text` into the open room's composer and sends it with Enter.
     pub async fn send(&self, text: &str) -> Result<()> {
-        let composer = wait_for(&self.browser, "the composer", || {
-            self.browser
-                .client
-                .find(Locator::Css(".mx_BasicMessageComposer_input"))
-        })
-        .await?;
-        composer.click().await?;
+        // Element may draw the room again just after it opens: a composer found a moment
+        // before is then gone ("stale"), and a fresh one is looked for. Only the click is
+        // tried again, never the typing, so nothing is sent twice.
+        let mut attempts = 0;
+        let composer = loop {
+            let composer = wait_for(&self.browser, "the composer", || {
+                self.browser
+                    .client
+                    .find(Locator::Css(".mx_BasicMessageComposer_input"))
+            })
+            .await?;
+            match composer.click().await {
+                Ok(()) => break composer,
+                Err(error) if attempts < 5 && error.to_string().contains("stale element") => {
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(error) => return Err(error.into()),
+            }
+        };
         composer.send_keys(&format!("{text}\u{E007}")).await?;
         Ok(())
     }
