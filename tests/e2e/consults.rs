@@ -654,6 +654,30 @@ async fn a_consult_survives_kills_mid_form_and_right_after_it_is_sent() -> Resul
         store.consult_form(gp.user_id().as_str()).await?.is_none(),
         "the form is gone"
     );
+
+    // The reminder and then the deadline, each made due now and the bot killed the moment the
+    // scheduler fires it: after the restart each is said once.
+    let consult_id = stored[0].id.to_string();
+    for (purpose, member, room, text) in [
+        ("reminder", psychiatrist, &consult_room, "Herinnering"),
+        ("overdue", gp, &chat, "had er uiterlijk"),
+    ] {
+        crate::network_restart::kill_when_it_fires(
+            &store,
+            &mut bot,
+            "consult",
+            &format!("{consult_id}:{purpose}"),
+        )
+        .await?;
+        bot.spawn()?;
+        let room_id = room.room_id().to_owned();
+        member
+            .wait_for(purpose, |m| m.room_id == room_id && m.body.contains(text))
+            .await?;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let said = count(&member.history(room).await?, &body_has(text));
+        ensure!(said == 1, "{purpose} said {said} times");
+    }
     Ok(())
 }
 

@@ -468,7 +468,7 @@ async fn a_meeting_killed_after_planning_and_at_its_reminder_loses_and_doubles_n
     let chosen = client.send_text(&client_meeting, "!overleg kies 1").await?;
     client.wait_for_reply_to(&chosen).await?;
     let timer_key = format!("{}:before-60", meeting.id);
-    kill_when_it_fires(&store, &mut bot, &timer_key).await?;
+    kill_when_it_fires(&store, &mut bot, "meeting", &timer_key).await?;
     bot.spawn()?;
     if let Err(error) = carer
         .wait_for("the reminder", |m| {
@@ -505,7 +505,13 @@ async fn a_meeting_killed_after_planning_and_at_its_reminder_loses_and_doubles_n
         .await?;
     let added = client.wait_for_reply_to(&action).await?;
     anyhow::ensure!(added.body.contains("Actie 1:"), "{}", added.body);
-    kill_when_it_fires(&store, &mut bot, &format!("{}:action-1", meeting.id)).await?;
+    kill_when_it_fires(
+        &store,
+        &mut bot,
+        "meeting",
+        &format!("{}:action-1", meeting.id),
+    )
+    .await?;
     bot.spawn()?;
     let is_action_poll = |poll: &kring_testbed::ReceivedPoll| {
         poll.room_id == meeting_room && poll.question.starts_with("Herinnering voor")
@@ -527,19 +533,26 @@ async fn a_meeting_killed_after_planning_and_at_its_reminder_loses_and_doubles_n
 
 /// Makes the meeting timer `timer_key` due in a moment and SIGKILLs the bot as soon as it has
 /// fired (its inbox entry written, its plan perhaps not yet).
-async fn kill_when_it_fires(
+pub(crate) async fn kill_when_it_fires(
     store: &kring_store::Store,
     bot: &mut BotProcess,
+    capability: &str,
     timer_key: &str,
 ) -> Result<()> {
-    sqlx::query("UPDATE timers SET due_at = $1 WHERE capability = 'meeting' AND timer_key = $2")
-        .bind(kring_testbed::now_millis() + 1500)
-        .bind(timer_key)
-        .execute(store.pool())
-        .await?;
+    let moved =
+        sqlx::query("UPDATE timers SET due_at = $1 WHERE capability = $2 AND timer_key = $3")
+            .bind(kring_testbed::now_millis() + 1500)
+            .bind(capability)
+            .bind(timer_key)
+            .execute(store.pool())
+            .await?;
+    anyhow::ensure!(
+        moved.rows_affected() == 1,
+        "no timer {capability} {timer_key}"
+    );
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let state = store.timer("meeting", timer_key).await?;
+        let state = store.timer(capability, timer_key).await?;
         if state.is_some_and(|stored| stored.state == kring_store::TimerState::Fired) {
             break;
         }
