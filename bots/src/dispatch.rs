@@ -65,10 +65,11 @@ async fn command(bot: &Bot, entry: &InboxEntry) -> Result<Plan, BotError> {
     let command = match parse_message(&entry.body) {
         Ok(Some(command)) => command,
         Ok(None) if in_direct_chat => {
-            if let Some(plan) = network_chosen(bot, entry, preferred, in_direct_chat).await? {
+            // A form being answered here takes the line first: its answers are numbers too.
+            if let Some(plan) = capabilities::on_private_text(bot, entry).await? {
                 return Ok(plan);
             }
-            return match capabilities::on_private_text(bot, entry).await? {
+            return match network_chosen(bot, entry, preferred, in_direct_chat).await? {
                 Some(plan) => Ok(plan),
                 None => answer(messages::chat_hint(preferred)),
             };

@@ -292,6 +292,13 @@ impl Store {
         Ok(())
     }
 
+    /// The retention policy closed the consult's room: the store no longer keeps what the
+    /// request said (the room keeps it for the two who wrote and read it).
+    pub async fn forget_consult_request(&self, consult_id: &str) -> Result<()> {
+        let mut connection = self.pool.acquire().await?;
+        clear_request(&mut connection, consult_id).await
+    }
+
     /// One of the consult's polls is sent (set once).
     pub async fn set_consult_poll(
         &self,
@@ -356,6 +363,17 @@ impl Store {
             .map(from_row)
             .collect()
     }
+}
+
+async fn clear_request(connection: &mut AnyConnection, consult_id: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE consults SET question = '', summary = '', medication = NULL, gist = NULL
+         WHERE consult_id = $1",
+    )
+    .bind(consult_id)
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
 }
 
 /// `Change::Consult`, inside the plan's transaction.
@@ -524,6 +542,10 @@ pub(crate) async fn apply_consult_change(
                 return Err(StoreError::Conflict(
                     "a consult's step from a state it is no longer in".into(),
                 ));
+            }
+            // The client said no: what was written about them is not kept.
+            if *to == ConsultState::ConsentRefused {
+                clear_request(&mut *connection, consult_id.as_str()).await?;
             }
         }
     }

@@ -296,5 +296,54 @@ async fn a_form_is_kept_between_answers_and_a_consults_room_and_polls_are_found(
 
     assert_eq!(store.consults_asked_between(0, 5).await?.len(), 1);
     assert!(store.consults_asked_between(5, 10).await?.is_empty());
+
+    // What was written about the client goes when the client says no, and when the room closes.
+    let waiting = Change::Consult(ConsultChange::Ask {
+        consult_id: ConsultId::parse("cst-c").unwrap(),
+        network_id: network_id.clone(),
+        requester: id("gp"),
+        consultant: id("outsider"),
+        request: Request {
+            medication: Some("lithium".into()),
+            ..further.request().expect("whole")
+        },
+        state: ConsultState::AwaitingConsent,
+        working_days: 3,
+        sent_at: None,
+        due_at: None,
+        requester_room: private_chat(),
+        requester_practice: None,
+        consultant_practice: None,
+        at: 6,
+    });
+    let refused = Change::Consult(ConsultChange::Step {
+        consult_id: ConsultId::parse("cst-c").unwrap(),
+        from: ConsultState::AwaitingConsent,
+        to: ConsultState::ConsentRefused,
+        at: 7,
+        sent_at: None,
+        due_at: None,
+        outcome: None,
+        reason: None,
+        minutes_spent: None,
+    });
+    plan_with(&store, "$refused", vec![waiting, refused]).await?;
+    let forgotten = store
+        .consult("cst-c")
+        .await?
+        .expect("kept, for the figures");
+    assert_eq!(
+        (
+            forgotten.request.question.as_str(),
+            forgotten.request.medication
+        ),
+        ("", None)
+    );
+    store.forget_consult_request("cst-b").await?;
+    let archived = store.consult("cst-b").await?.expect("kept");
+    assert_eq!(
+        (archived.request.summary.as_str(), archived.gist),
+        ("", None)
+    );
     Ok(())
 }

@@ -271,6 +271,28 @@ async fn a_professional_asks_a_colleague_in_the_network_and_the_gist_reaches_the
         consult.opened_at.is_some(),
         "the consultant's join is when they had it"
     );
+
+    // Only the bot lets people into a consult room: the requester cannot invite anyone.
+    let invited = gp_consult_room
+        .invite_user_by_id(network.client.user_id())
+        .await;
+    let why = format!(
+        "{:#}",
+        invited.err().context("the requester invited someone")?
+    );
+    ensure!(
+        why.contains("M_FORBIDDEN"),
+        "refused for another reason: {why}"
+    );
+    // Out of the network, out of its consult rooms too.
+    ask(
+        &network.client,
+        &network.direct_chat,
+        &format!("!toestemming {} chat nee", psychiatrist.user_id()),
+    )
+    .await?;
+    gp.wait_until_out(&consult_room_id, psychiatrist.user_id())
+        .await?;
     Ok(())
 }
 

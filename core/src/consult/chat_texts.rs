@@ -365,14 +365,14 @@ fn outsider(person: &Person) -> String {
 pub fn consent_poll(language: Language, requester: &Person, consultant: &Person) -> PollText {
     let question = if language == Language::Dutch {
         format!(
-            "{} wil advies vragen aan {}, die niet in uw netwerk zit. {} ziet dan de vraag en een korte samenvatting over u. Mag dat?",
+            "{} wil advies vragen aan {}, die niet in uw netwerk zit. {} ziet dan de vraag, een korte samenvatting over u en uw medicatie als die erbij staat. Mag dat?",
             requester.name,
             outsider(consultant),
             consultant.name
         )
     } else {
         format!(
-            "{} wants to ask {} for advice, who is not in your network. {} would then see the question and a short summary about you. Is that all right?",
+            "{} wants to ask {} for advice, who is not in your network. {} would then see the question, a short summary about you and your medication if it is given. Is that all right?",
             requester.name,
             outsider(consultant),
             consultant.name
@@ -753,6 +753,27 @@ pub fn status(language: Language, lines: Vec<Text>) -> BotReply {
     Builder::new()
         .paragraph(&pick(language, "Gevraagd advies:", "Advice asked:"))
         .list(lines)
+        .build()
+}
+
+/// To the requester: the consultant could not be invited (their server refused or does not
+/// know them).
+pub fn consultant_unreachable(language: Language, consultant: &Person) -> BotReply {
+    Builder::new()
+        .rich(
+            Text::new()
+                .text(&pick(
+                    language,
+                    "Ik kon ",
+                    "I could not invite ",
+                ))
+                .person(consultant)
+                .text(&pick(
+                    language,
+                    " niet uitnodigen in de consultkamer. Klopt de Matrix-ID? Vraag het zo nodig opnieuw met !consult.",
+                    " to the consult room. Is the Matrix ID right? Ask again with !consult if needed.",
+                )),
+        )
         .build()
 }
 

@@ -201,6 +201,34 @@ pub fn answer_due(calendar: &RegionCalendar, sent_at: Millis, working_days: u32)
         .map(|deadline| crate::time::to_millis(deadline.ends_at))
 }
 
+/// May `user` still take part in `consult` (be in its room, act on it)? The requester while
+/// they may ask consults in the network; the consultant while they are a professional in it,
+/// or, from outside it, while the client's consent of the consult kind to them holds. One
+/// rule for every place that lets someone in or keeps them there.
+pub fn may_take_part(
+    network: &Network,
+    consent: &crate::consent::Consent,
+    consult: &Consult,
+    user: &MatrixId,
+    now: Millis,
+) -> bool {
+    if network.state != NetworkState::Active {
+        return false;
+    }
+    if *user == consult.requester {
+        return consult_right(network, user).is_ok();
+    }
+    if *user == consult.consultant {
+        return joined_professional(network, user)
+            || consent.holds(
+                &crate::consent::Subject::Member { user: user.clone() },
+                crate::consent::InfoKind::ConsultSharing,
+                now,
+            );
+    }
+    false
+}
+
 /// When the consultant is reminded: 09:00 in Amsterdam on the day the answer is due.
 pub fn reminder_at(due_at: Millis) -> Option<Millis> {
     use chrono::TimeZone;
@@ -448,6 +476,79 @@ mod tests {
                 prop_assert_ne!(after, state, "every step moves");
             }
         }
+    }
+
+    #[test]
+    fn who_may_take_part_follows_membership_and_the_clients_consent() {
+        use crate::consent::{Consent, Grant, InfoKind, Subject};
+        let network = network();
+        let outside = Consult {
+            consultant: id("colleague"),
+            ..consult(ConsultState::Accepted)
+        };
+        let mut consent = Consent::default();
+        assert!(may_take_part(&network, &consent, &outside, &id("gp"), 5));
+        assert!(!may_take_part(
+            &network,
+            &consent,
+            &outside,
+            &id("colleague"),
+            5
+        ));
+        consent.grants.push(Grant {
+            subject: Subject::Member {
+                user: id("colleague"),
+            },
+            kind: InfoKind::ConsultSharing,
+            given_by: id("client"),
+            on_behalf_of: None,
+            given_at: 1,
+            ends_at: Some(10),
+            revoked_at: None,
+        });
+        assert!(may_take_part(
+            &network,
+            &consent,
+            &outside,
+            &id("colleague"),
+            5
+        ));
+        assert!(
+            !may_take_part(&network, &consent, &outside, &id("colleague"), 10),
+            "not once the consent ends"
+        );
+        for nobody in ["client", "mother", "psychiatrist", "stranger"] {
+            assert!(
+                !may_take_part(&network, &consent, &outside, &id(nobody), 5),
+                "{nobody}"
+            );
+        }
+        let inside = Consult {
+            consultant: id("psychiatrist"),
+            ..consult(ConsultState::Accepted)
+        };
+        assert!(may_take_part(
+            &network,
+            &consent,
+            &inside,
+            &id("psychiatrist"),
+            5
+        ));
+        // The requester gone from the network: no longer theirs.
+        let mut without_gp = network.clone();
+        without_gp.members.retain(|member| member.user != id("gp"));
+        assert!(!may_take_part(&without_gp, &consent, &inside, &id("gp"), 5));
+        let closed = Network {
+            state: NetworkState::Closed,
+            ..network
+        };
+        assert!(!may_take_part(
+            &closed,
+            &consent,
+            &inside,
+            &id("psychiatrist"),
+            5
+        ));
     }
 
     #[test]

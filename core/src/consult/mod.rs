@@ -15,7 +15,8 @@ pub use commands::ConsultCommand;
 pub use form::{Form, FormAnswer, FormProblem, FormStep, Urgency};
 pub use lifecycle::{
     Consult, ConsultEvent, ConsultRefusal, ConsultState, Consultant, ConsultantError, Outcome,
-    answer_due, check_consultant, consult_right, is_overdue, next_state, reminder_at,
+    answer_due, check_consultant, consult_right, is_overdue, may_take_part, next_state,
+    reminder_at,
 };
 pub use model::{ConsultAction, ConsultChange, ConsultEffect, ConsultId, Practitioner, Request};
 pub use texts::{consult_asked, consult_asked_notice, consult_not_for_crisis, consult_overdue};

@@ -225,7 +225,15 @@ pub enum ConsultEffect {
     /// The requester's gist, and the tap that shares it with the network.
     SendSharePoll {
         consult_id: ConsultId,
+        /// The gist the poll shows: sent only while it is still the one stored, so a tap never
+        /// shares another text than the one it was shown.
+        gist: String,
         text: PollText,
+    },
+    /// Takes `user` out of the consult room: they may no longer take part.
+    Remove {
+        consult_id: ConsultId,
+        user: MatrixId,
     },
     /// The retention policy: `notice` in the consult room, then nobody but the bot may write
     /// there. Nothing is deleted: both keep reading what was said.

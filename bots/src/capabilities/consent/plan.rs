@@ -141,6 +141,14 @@ pub(crate) async fn consent_plan(
                 context.now,
             )
             .await?;
+            crate::capabilities::consult::keep_to_consent(
+                context.bot,
+                &network_after,
+                &consent_after,
+                &mut plan,
+                context.now,
+            )
+            .await?;
             (false, None)
         }
     };

@@ -2,18 +2,22 @@
 //! happened (the room made, a poll sent), and sends with the effect's own transaction id, so a
 //! restart in the middle repeats nothing.
 
+use crate::capabilities::network::language_of;
 use crate::effects::{
     joined_room, kick_from, own_transaction_id, private_room_state, send_in, send_poll,
     tagged_room, transaction_id, user_id,
 };
 use crate::{Bot, BotError};
-use kring_core::consult::chat_texts::CONSULT_ROOM_NAME;
-use kring_core::consult::{ConsultEffect, ConsultId, ConsultState};
+use kring_core::MatrixId;
+use kring_core::consult::chat_texts::{CONSULT_ROOM_NAME, consultant_unreachable};
+use kring_core::consult::{ConsultEffect, ConsultId, ConsultState, may_take_part};
 use kring_store::{ConsultPoll, PendingEffect, StoredConsult};
 use matrix_sdk::ruma::api::client::room::create_room;
 use matrix_sdk::ruma::events::room::member::MembershipState;
+use matrix_sdk::ruma::serde::Raw;
 use matrix_sdk::{Room, RoomState};
 use serde_json::json;
+use tracing::warn;
 
 /// The state event a consult room carries: only Kring's random consult id, so that a bot
 /// restarted just after making the room finds it instead of making a second one.
@@ -47,7 +51,7 @@ pub(crate) async fn carry_out(
             Ok(Some(event_id))
         }
         ConsultEffect::OpenRoom { consult_id } => {
-            open_room(bot, consult_id).await?;
+            open_room(bot, pending, consult_id).await?;
             Ok(None)
         }
         ConsultEffect::PostRequest {
@@ -96,14 +100,36 @@ pub(crate) async fn carry_out(
             bot.store
                 .set_consult_archived(consult_id.as_str(), bot.clock.now_millis())
                 .await?;
+            bot.store
+                .forget_consult_request(consult_id.as_str())
+                .await?;
             Ok(Some(sent))
         }
-        ConsultEffect::SendSharePoll { consult_id, text } => {
+        ConsultEffect::Remove { consult_id, user } => {
+            let consult = stored(bot, consult_id).await?;
+            if let Some(room_id) = &consult.room_id
+                && let Some(room) = bot
+                    .client
+                    .get_room(room_id)
+                    .filter(|room| room.state() == RoomState::Joined)
+            {
+                kick_from(bot, &room, user).await?;
+            }
+            Ok(None)
+        }
+        ConsultEffect::SendSharePoll {
+            consult_id,
+            gist,
+            text,
+        } => {
             let consult = stored(bot, consult_id).await?;
             if let Some(event_id) = &consult.share_poll {
                 return Ok(Some(event_id.to_string()));
             }
-            if consult.consult.state != ConsultState::Answered {
+            // A newer gist replaced this one meanwhile: its own poll asks about it.
+            if consult.consult.state != ConsultState::Answered
+                || consult.gist.as_ref() != Some(gist)
+            {
                 return Ok(None);
             }
             let room = room_to_send_in(bot, &consult).await?;
@@ -144,25 +170,102 @@ async fn room_to_send_in(bot: &Bot, consult: &StoredConsult) -> Result<Room, Bot
     Ok(room)
 }
 
+/// Who may be in the consult room now: the requester and the consultant while
+/// `kring_core::consult::may_take_part` says they may (membership, the client's consent).
+async fn participants(bot: &Bot, consult: &StoredConsult) -> Result<Vec<MatrixId>, BotError> {
+    let network = bot
+        .store
+        .network(&consult.network_id)
+        .await?
+        .ok_or_else(|| BotError::Plan(format!("the network of consult {}", consult.id)))?;
+    let consent = bot.store.consent(&network.id).await?;
+    let now = bot.clock.now_millis();
+    Ok([&consult.consult.requester, &consult.consult.consultant]
+        .into_iter()
+        .filter(|user| may_take_part(&network, &consent, &consult.consult, user, now))
+        .cloned()
+        .collect())
+}
+
 async fn keep_to_the_two(bot: &Bot, room: &Room, consult: &StoredConsult) -> Result<(), BotError> {
+    let allowed = participants(bot, consult).await?;
     let members = room
         .members(matrix_sdk::RoomMemberships::JOIN | matrix_sdk::RoomMemberships::INVITE)
         .await?;
     for member in members {
-        let Ok(id) = kring_core::MatrixId::parse(member.user_id().as_str()) else {
+        let Ok(id) = MatrixId::parse(member.user_id().as_str()) else {
             continue;
         };
-        let allowed = member.user_id() == bot.identity.user_id
-            || id == consult.consult.requester
-            || id == consult.consult.consultant;
-        if !allowed {
+        if member.user_id() != bot.identity.user_id && !allowed.contains(&id) {
             kick_from(bot, room, &id).await?;
         }
     }
     Ok(())
 }
 
-async fn open_room(bot: &Bot, consult_id: &ConsultId) -> Result<(), BotError> {
+/// Invites whoever of the two may take part and is not in the room yet. A consultant whose
+/// server refuses (or who does not exist there) is not tried for ever: the requester is told,
+/// and the consult goes on without blocking anything behind it.
+async fn invite_missing(
+    bot: &Bot,
+    pending: &PendingEffect,
+    room: &Room,
+    consult: &StoredConsult,
+) -> Result<(), BotError> {
+    for user in participants(bot, consult).await? {
+        let user_id = user_id(&user)?;
+        let present = room
+            .get_member_no_sync(&user_id)
+            .await?
+            .is_some_and(|member| {
+                matches!(
+                    member.membership(),
+                    MembershipState::Invite | MembershipState::Join
+                )
+            });
+        if present {
+            continue;
+        }
+        match room.invite_user_by_id(&user_id).await {
+            Ok(()) => {}
+            Err(error) if error.as_client_api_error().is_some() => {
+                warn!(consult = %consult.id, %error, "a consult's invite was refused");
+                let Some(requester_room) = &consult.requester_room else {
+                    continue;
+                };
+                let language = language_of(bot, &consult.consult.requester).await?;
+                let transaction = transaction_id(
+                    bot.identity.user_id.as_str(),
+                    &format!("{}\nunreachable\n{user}", pending.cause_event_id),
+                    pending.seq,
+                );
+                if let Some(chat) = bot
+                    .client
+                    .get_room(requester_room)
+                    .filter(|room| room.state() == RoomState::Joined)
+                {
+                    let person = kring_core::messages::Person::new(user.clone(), None);
+                    send_in(
+                        bot,
+                        &chat,
+                        &consultant_unreachable(language, &person),
+                        None,
+                        &transaction,
+                    )
+                    .await?;
+                }
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(())
+}
+
+async fn open_room(
+    bot: &Bot,
+    pending: &PendingEffect,
+    consult_id: &ConsultId,
+) -> Result<(), BotError> {
     let consult = stored(bot, consult_id).await?;
     if consult.room_id.is_some() {
         return Ok(());
@@ -175,47 +278,41 @@ async fn open_room(bot: &Bot, consult_id: &ConsultId) -> Result<(), BotError> {
     ) {
         return Ok(());
     }
-    if let Some(room) = tagged_room(bot, CONSULT_TAG, |tag| {
+    let room = match tagged_room(bot, CONSULT_TAG, |tag| {
         tag["consult_id"] == consult_id.as_str()
     })
     .await
     {
-        keep_to_the_two(bot, &room, &consult).await?;
-        // Made before a crash, or its invites failed half-way: whoever of the two is not in it
-        // yet is invited now.
-        for user in [&consult.consult.requester, &consult.consult.consultant] {
-            let user_id = user_id(user)?;
-            let present = room
-                .get_member_no_sync(&user_id)
-                .await?
-                .is_some_and(|member| {
-                    matches!(
-                        member.membership(),
-                        MembershipState::Invite | MembershipState::Join
-                    )
-                });
-            if !present {
-                room.invite_user_by_id(&user_id).await?;
-            }
+        // Made before a crash: whoever may no longer be there leaves first.
+        Some(room) => {
+            keep_to_the_two(bot, &room, &consult).await?;
+            room
         }
-        return Ok(bot
-            .store
-            .set_consult_room(consult_id.as_str(), room.room_id().as_str())
-            .await?);
-    }
-    let mut request = create_room::v3::Request::new();
-    request.name = Some(CONSULT_ROOM_NAME.to_owned());
-    request.preset = Some(create_room::v3::RoomPreset::PrivateChat);
-    request.invite = vec![
-        user_id(&consult.consult.requester)?,
-        user_id(&consult.consult.consultant)?,
-    ];
-    // Both read from their invitation on: the request is posted right after the room is made.
-    request.initial_state =
-        private_room_state("invited", CONSULT_TAG, json!({ "consult_id": consult_id }))?;
-    let room = bot.client.create_room(request).await?;
+        None => {
+            let mut request = create_room::v3::Request::new();
+            request.name = Some(CONSULT_ROOM_NAME.to_owned());
+            request.preset = Some(create_room::v3::RoomPreset::PrivateChat);
+            // Both read from their invitation on: the request is posted right after they are
+            // invited. Only the bot (the room's creator, above every level) invites, removes and
+            // changes the room: the two write.
+            request.initial_state =
+                private_room_state("invited", CONSULT_TAG, json!({ "consult_id": consult_id }))?;
+            let levels = json!({
+                "invite": 100, "kick": 100, "ban": 100, "redact": 50, "state_default": 100,
+                "events_default": 0, "users_default": 0,
+            });
+            request.power_level_content_override =
+                Some(Raw::from_json_string(levels.to_string()).map_err(|error| {
+                    BotError::Plan(format!("the consult room's power levels: {error}"))
+                })?);
+            // Made without invites and recorded at once: the invites follow as a step of their
+            // own, so an invite that fails never leaves a second room behind.
+            bot.client.create_room(request).await?
+        }
+    };
     bot.store
         .set_consult_room(consult_id.as_str(), room.room_id().as_str())
         .await?;
-    Ok(())
+    let consult = stored(bot, consult_id).await?;
+    invite_missing(bot, pending, &room, &consult).await
 }

@@ -86,6 +86,63 @@ impl Consulting<'_> {
     }
 }
 
+/// Whether `user` may still take part in `stored` (`kring_core::consult::may_take_part`).
+pub(crate) async fn may_take_part(
+    bot: &Bot,
+    network: &Network,
+    stored: &StoredConsult,
+    user: &MatrixId,
+) -> Result<bool, BotError> {
+    let consent = bot.store.consent(&network.id).await?;
+    Ok(consult::may_take_part(
+        network,
+        &consent,
+        &stored.consult,
+        user,
+        bot.clock.now_millis(),
+    ))
+}
+
+/// After a change to consent or membership (`network` and `consent` as they will be): whoever
+/// may no longer take part in one of the network's consults leaves its room.
+pub(crate) async fn keep_to_consent(
+    bot: &Bot,
+    network: &Network,
+    consent: &kring_core::consent::Consent,
+    plan: &mut Plan,
+    now: kring_core::network::Millis,
+) -> Result<(), BotError> {
+    for stored in bot.store.consults_of_network(&network.id).await? {
+        if stored.room_id.is_none() || stored.archived_at.is_some() {
+            continue;
+        }
+        for user in [&stored.consult.requester, &stored.consult.consultant] {
+            if !consult::may_take_part(network, consent, &stored.consult, user, now) {
+                plan.effect(Effect::Consult(ConsultEffect::Remove {
+                    consult_id: stored.id.clone(),
+                    user: user.clone(),
+                }));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `user` left the network or was removed (`network` as it was): they leave the rooms of its
+/// consults they took part in, unless the client's consent lets them stay as an outsider.
+pub(crate) async fn member_gone(
+    bot: &Bot,
+    network: &Network,
+    plan: &mut Plan,
+    user: &MatrixId,
+    now: kring_core::network::Millis,
+) -> Result<(), BotError> {
+    let mut after = network.clone();
+    after.members.retain(|member| &member.user != user);
+    let consent = bot.store.consent(&network.id).await?;
+    keep_to_consent(bot, &after, &consent, plan, now).await
+}
+
 /// A notice in the consult's own room.
 pub(crate) fn say(consult_id: &ConsultId, reply: BotReply) -> Effect {
     Effect::Consult(ConsultEffect::Say {
@@ -137,6 +194,19 @@ pub(crate) async fn on_command(
         let Some(network) = bot.store.network(&stored.network_id).await? else {
             return context.answer(messages::not_a_network_room(asked.preferred));
         };
+        let acts_on_it = matches!(
+            command,
+            ConsultCommand::Answer { .. }
+                | ConsultCommand::Decline { .. }
+                | ConsultCommand::Share { .. }
+        );
+        if acts_on_it && !may_take_part(bot, &network, &stored, &context.actor).await? {
+            let reply = consult::chat_texts::consult_refusal(
+                context.language,
+                &consult::ConsultRefusal::NotTheirs,
+            );
+            return context.answer(reply);
+        }
         let consulting = Consulting { context, network };
         return match command {
             ConsultCommand::Answer {
@@ -190,6 +260,26 @@ pub(crate) async fn on_membership(bot: &Bot, entry: &InboxEntry) -> Result<Optio
     let Ok(change) = serde_json::from_str::<Change>(&entry.body) else {
         return Ok(Some(plan));
     };
+    let Ok(user) = MatrixId::parse(&change.user) else {
+        return Ok(Some(plan));
+    };
+    // Only the bot invites there; anyone else who gets in (a server admin, a bug) is taken out
+    // before anything more is said.
+    let entering = matches!(change.membership.as_str(), "invite" | "join");
+    let is_bot = user.as_str() == bot.identity.user_id.as_str();
+    if entering && !is_bot {
+        let allowed = match bot.store.network(&stored.network_id).await? {
+            Some(network) => may_take_part(bot, &network, &stored, &user).await?,
+            None => false,
+        };
+        if !allowed {
+            plan.effect(Effect::Consult(ConsultEffect::Remove {
+                consult_id: stored.id.clone(),
+                user,
+            }));
+            return Ok(Some(plan));
+        }
+    }
     let first_join = change.membership == "join"
         && change.user == stored.consult.consultant.as_str()
         && stored.opened_at.is_none();
@@ -230,6 +320,15 @@ pub(crate) async fn on_poll_response(
         },
         network,
     };
+    // The client's yes counts while the requester may still ask; a tap in the consult room
+    // while its voter may still take part.
+    let who_must_take_part = match poll {
+        ConsultPoll::Consent => &stored.consult.requester,
+        ConsultPoll::Decision | ConsultPoll::Share => &consulting.context.actor,
+    };
+    if !may_take_part(bot, &consulting.network, &stored, who_must_take_part).await? {
+        return Ok(Some(Plan::new()));
+    }
     let answer = vote.answers.first().map(String::as_str);
     let plan = match poll {
         ConsultPoll::Consent => consent::on_vote(&consulting, &stored, &vote.poll, answer).await?,

@@ -35,6 +35,7 @@ pub(crate) async fn offer(
     }))
     .effect(Effect::Consult(ConsultEffect::SendSharePoll {
         consult_id: stored.id.clone(),
+        gist: gist.clone(),
         text: share_poll(context.language, &gist),
     }));
     Ok(plan)
@@ -68,7 +69,10 @@ pub(crate) async fn on_vote(
         });
     }
     if !share {
-        plan.effect(say(&stored.id, share_kept(context.language)));
+        // Already shared (or never answered): nothing is kept back any more.
+        if stored.consult.state == ConsultState::Answered {
+            plan.effect(say(&stored.id, share_kept(context.language)));
+        }
         return Ok(plan);
     }
     let Ok(next) = next_state(

@@ -68,6 +68,7 @@ pub(crate) async fn lapse_proposals_of(
     language: Language,
 ) -> Result<(), BotError> {
     crate::capabilities::meeting::member_gone(bot, network, plan, user, at).await?;
+    crate::capabilities::consult::member_gone(bot, network, plan, user, at).await?;
     let (lapsed, changes) = consequences::proposals_lapse(network, user, at);
     plan.changes.extend(changes);
     for number in lapsed {
