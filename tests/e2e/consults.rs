@@ -400,6 +400,18 @@ async fn an_outside_consultant_after_the_clients_yes_is_reminded_and_then_overdu
     let chat_id = chat.room_id().to_owned();
     let sent = wait_for_bot(&gp, &network.bot, &chat_id, "Verstuurd aan").await?;
     ensure!(sent.body.contains("donderdag 11 maart"), "{}", sent.body);
+    let line = wait_for_bot(
+        &network.client,
+        &network.bot,
+        &room_id,
+        "Advies gevraagd aan",
+    )
+    .await?;
+    ensure!(
+        line.body.contains("antwoord uiterlijk donderdag 11 maart"),
+        "{}",
+        line.body
+    );
 
     // Now they may: the consult room, the request, and consent of the consult kind recorded.
     let consult_room = join_consult_room(&outsider).await?;

@@ -96,7 +96,8 @@ pub(crate) async fn on_vote(
                 request: &stored.request,
                 due_at,
                 requester_room: &requester_room,
-                announce: false,
+                // The thanks promises the deadline in the network room: this is it.
+                announce: true,
                 reply_to: None,
             };
             super::send::send_out(consulting, &mut plan, &sending).await?;
