@@ -165,11 +165,26 @@ async fn a_professional_asks_a_colleague_in_the_network_and_the_gist_reaches_the
         "{}",
         request.body
     );
+    // The client may read along, from their invitation on: not what was said before.
+    let joined = ask(&network.client, &network.room, "!consult meelezen").await?;
+    ensure!(
+        joined.body.contains("uitgenodigd in de consultkamer"),
+        "{}",
+        joined.body
+    );
+    network.client.accept_invite(&consult_room_id).await?;
     tap(
         &psychiatrist,
         &consult_room,
         "Neemt u dit consult aan?",
         "Ja",
+    )
+    .await?;
+    wait_for_bot(
+        &network.client,
+        &network.bot,
+        &consult_room_id,
+        "heeft het consult aangenomen",
     )
     .await?;
     wait_for_bot(
@@ -273,9 +288,9 @@ async fn a_professional_asks_a_colleague_in_the_network_and_the_gist_reaches_the
     );
 
     // Only the bot lets people into a consult room: the requester cannot invite anyone.
-    let invited = gp_consult_room
-        .invite_user_by_id(network.client.user_id())
-        .await;
+    let stranger = network.synapse.register(Persona::Carer).await?;
+    let stranger_id = matrix_sdk::ruma::UserId::parse(stranger.user_id.as_str())?;
+    let invited = gp_consult_room.invite_user_by_id(&stranger_id).await;
     let why = format!(
         "{:#}",
         invited.err().context("the requester invited someone")?

@@ -788,6 +788,38 @@ pub fn archived(language: Language) -> BotReply {
         .build()
 }
 
+/// `!consult meelezen`: how many consult rooms the client is invited to.
+pub fn join_answer(language: Language, rooms: usize) -> BotReply {
+    let text = match (language, rooms) {
+        (Language::Dutch, 0) => "Er is nu geen consultkamer om mee te lezen.".to_owned(),
+        (Language::English, 0) => "There is no consult room to read along in now.".to_owned(),
+        (Language::Dutch, 1) => {
+            "Ik heb u uitgenodigd in de consultkamer. U leest mee vanaf nu; wat eerder is gezegd ziet u niet.".to_owned()
+        }
+        (Language::English, 1) => {
+            "I have invited you to the consult room. You read along from now on; what was said before stays hidden.".to_owned()
+        }
+        (Language::Dutch, n) => format!(
+            "Ik heb u uitgenodigd in {n} consultkamers. U leest mee vanaf nu; wat eerder is gezegd ziet u niet."
+        ),
+        (Language::English, n) => format!(
+            "I have invited you to {n} consult rooms. You read along from now on; what was said before stays hidden."
+        ),
+    };
+    Builder::new().paragraph(&text).build()
+}
+
+/// Only the client reads along in consult rooms.
+pub fn join_only_client(language: Language) -> BotReply {
+    Builder::new()
+        .paragraph(&pick(
+            language,
+            "Alleen de cliënt kan meelezen in een consultkamer.",
+            "Only the client can read along in a consult room.",
+        ))
+        .build()
+}
+
 /// Typed where no consult of theirs is.
 pub fn not_in_a_consult_room(language: Language) -> BotReply {
     Builder::new()

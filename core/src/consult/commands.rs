@@ -33,12 +33,14 @@ pub enum ConsultCommand {
     Share {
         gist: String,
     },
+    /// The client reads along in the network's consult rooms, from now on.
+    Join,
 }
 
 /// How the verb is typed, shown when the arguments are wrong.
 pub const CONSULT_USAGE: Localised = Localised::new(
-    "!consult @naam:server. Of: !consult stand, !consult antwoord advies 30 (of: verwijzing, met de minuten), !consult weiger reden, !consult deel samenvatting",
-    "!consult @name:server. Or: !consult status, !consult answer advice 30 (or: referral, with the minutes), !consult decline reason, !consult share summary",
+    "!consult @naam:server. Of: !consult stand, !consult antwoord advies 30 (of: verwijzing, met de minuten), !consult weiger reden, !consult deel samenvatting, !consult meelezen",
+    "!consult @name:server. Or: !consult status, !consult answer advice 30 (or: referral, with the minutes), !consult decline reason, !consult share summary, !consult join",
 );
 
 /// The words that call it.
@@ -51,6 +53,13 @@ pub const CONSULT_HELP: &[HelpLine] = &[
         Localised::new(
             "voor professionals: vraag een collega om advies over de cliënt. Ik stel de vragen in ons privégesprek; iemand buiten het netwerk ziet pas iets als de cliënt ja zegt",
             "for professionals: ask a colleague for advice about the client. I ask the questions in our private chat; someone outside the network sees nothing until the client says yes",
+        ),
+    ),
+    HelpLine::new(
+        Localised::new("!consult meelezen", "!consult join"),
+        Localised::new(
+            "voor de cliënt: lees mee in de consultkamers van uw netwerk, vanaf nu",
+            "for the client: read along in your network's consult rooms, from now on",
         ),
     ),
     HelpLine::new(
@@ -92,6 +101,7 @@ pub fn parse_consult(invocation: &Invocation<'_>) -> Result<ConsultCommand, Comm
     let words: Vec<&str> = lower.iter().map(String::as_str).collect();
     match words.as_slice() {
         [] | ["stand" | "status"] => Ok(ConsultCommand::Status),
+        ["meelezen" | "meekijken" | "join"] => Ok(ConsultCommand::Join),
         ["antwoord" | "answer", outcome, minutes] => {
             let outcome = match *outcome {
                 "advies" | "advice" => Outcome::Advice,
@@ -166,6 +176,7 @@ mod tests {
         );
         assert_eq!(parsed("!advice"), Ok(ConsultCommand::Status));
         assert_eq!(parsed("!meedenkconsult stand"), Ok(ConsultCommand::Status));
+        assert_eq!(parsed("!consult meelezen"), Ok(ConsultCommand::Join));
         assert_eq!(
             parsed("!consult antwoord verwijzing 45"),
             Ok(ConsultCommand::Answer {

@@ -203,8 +203,9 @@ pub fn answer_due(calendar: &RegionCalendar, sent_at: Millis, working_days: u32)
 
 /// May `user` still take part in `consult` (be in its room, act on it)? The requester while
 /// they may ask consults in the network; the consultant while they are a professional in it,
-/// or, from outside it, while the client's consent of the consult kind to them holds. One
-/// rule for every place that lets someone in or keeps them there.
+/// or, from outside it, while the client's consent of the consult kind to them holds; the
+/// client always (it is about them: they may read along if they wish). One rule for every
+/// place that lets someone in or keeps them there; acting on it is `next_state`'s.
 pub fn may_take_part(
     network: &Network,
     consent: &crate::consent::Consent,
@@ -214,6 +215,9 @@ pub fn may_take_part(
 ) -> bool {
     if network.state != NetworkState::Active {
         return false;
+    }
+    if *user == network.client {
+        return true;
     }
     if *user == consult.requester {
         return consult_right(network, user).is_ok();
@@ -517,7 +521,14 @@ mod tests {
             !may_take_part(&network, &consent, &outside, &id("colleague"), 10),
             "not once the consent ends"
         );
-        for nobody in ["client", "mother", "psychiatrist", "stranger"] {
+        assert!(may_take_part(
+            &network,
+            &consent,
+            &outside,
+            &id("client"),
+            5
+        ));
+        for nobody in ["rep", "mother", "psychiatrist", "stranger"] {
             assert!(
                 !may_take_part(&network, &consent, &outside, &id(nobody), 5),
                 "{nobody}"

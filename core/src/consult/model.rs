@@ -230,6 +230,8 @@ pub enum ConsultEffect {
         gist: String,
         text: PollText,
     },
+    /// Invites the client into the consult room: they read along from now on.
+    InviteClient { consult_id: ConsultId },
     /// Takes `user` out of the consult room: they may no longer take part.
     Remove {
         consult_id: ConsultId,

@@ -105,6 +105,32 @@ pub(crate) async fn carry_out(
                 .await?;
             Ok(Some(sent))
         }
+        ConsultEffect::InviteClient { consult_id } => {
+            let consult = stored(bot, consult_id).await?;
+            let network = bot
+                .store
+                .network(&consult.network_id)
+                .await?
+                .ok_or_else(|| BotError::Plan(format!("the network of consult {consult_id}")))?;
+            if consult.archived_at.is_some() {
+                return Ok(None);
+            }
+            let room = room_to_send_in(bot, &consult).await?;
+            let client = user_id(&network.client)?;
+            let present = room
+                .get_member_no_sync(&client)
+                .await?
+                .is_some_and(|member| {
+                    matches!(
+                        member.membership(),
+                        MembershipState::Invite | MembershipState::Join
+                    )
+                });
+            if !present {
+                room.invite_user_by_id(&client).await?;
+            }
+            Ok(None)
+        }
         ConsultEffect::Remove { consult_id, user } => {
             let consult = stored(bot, consult_id).await?;
             if let Some(room_id) = &consult.room_id
@@ -187,8 +213,13 @@ async fn participants(bot: &Bot, consult: &StoredConsult) -> Result<Vec<MatrixId
         .collect())
 }
 
+/// Keeps the room to the two (while they may take part) and the client, if they chose to
+/// read along (`!consult meelezen`): the client is never invited without asking.
 async fn keep_to_the_two(bot: &Bot, room: &Room, consult: &StoredConsult) -> Result<(), BotError> {
-    let allowed = participants(bot, consult).await?;
+    let mut allowed = participants(bot, consult).await?;
+    if let Some(network) = bot.store.network(&consult.network_id).await? {
+        allowed.push(network.client);
+    }
     let members = room
         .members(matrix_sdk::RoomMemberships::JOIN | matrix_sdk::RoomMemberships::INVITE)
         .await?;

@@ -218,8 +218,8 @@ pub(crate) async fn on_command(
             }
             ConsultCommand::Share { gist } => share::offer(&consulting, &stored, gist).await,
             ConsultCommand::Status => status::show(&consulting).await,
-            // A new consult is asked where the network reads it.
-            ConsultCommand::Ask { .. } => {
+            // A new consult is asked, and reading along chosen, where the network reads it.
+            ConsultCommand::Ask { .. } | ConsultCommand::Join => {
                 consulting.answer(messages::not_a_network_room(asked.preferred))
             }
         };
@@ -237,6 +237,7 @@ pub(crate) async fn on_command(
     match command {
         ConsultCommand::Ask { consultant } => ask::ask(&consulting, consultant).await,
         ConsultCommand::Status => status::show(&consulting).await,
+        ConsultCommand::Join => join_rooms(&consulting).await,
         ConsultCommand::Answer { .. }
         | ConsultCommand::Decline { .. }
         | ConsultCommand::Share { .. } => consulting.answer(
@@ -292,6 +293,35 @@ pub(crate) async fn on_membership(bot: &Bot, entry: &InboxEntry) -> Result<Optio
         ));
     }
     Ok(Some(plan))
+}
+
+/// `!consult meelezen`: the client is invited to the network's consult rooms still in use.
+async fn join_rooms(consulting: &Consulting<'_>) -> Result<Plan, BotError> {
+    let context = &consulting.context;
+    if context.actor != consulting.network.client {
+        return consulting.answer(consult::chat_texts::join_only_client(context.language));
+    }
+    let mut plan = Plan::new();
+    let mut rooms = 0;
+    for stored in context
+        .bot
+        .store
+        .consults_of_network(&consulting.network.id)
+        .await?
+    {
+        if stored.room_id.is_some() && stored.archived_at.is_none() {
+            rooms += 1;
+            plan.effect(Effect::Consult(ConsultEffect::InviteClient {
+                consult_id: stored.id.clone(),
+            }));
+        }
+    }
+    plan.effect(Effect::Send {
+        to: crate::dispatch::here(context.entry)?,
+        reply: consult::chat_texts::join_answer(context.language, rooms),
+        reply_to: context.entry.event(),
+    });
+    Ok(plan)
 }
 
 /// `None` when the poll is not a consult's.
