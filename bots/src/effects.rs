@@ -381,6 +381,18 @@ pub(crate) async fn tagged_room(
     None
 }
 
+/// The power levels of a room only the bot manages (a meeting's, a consult's): everyone writes,
+/// only the bot (the room's creator, above every level in room version 12) invites, removes and
+/// changes the room. With the private-chat preset alone any member could invite someone in.
+pub(crate) fn bot_managed_power_levels<T>() -> Result<Raw<T>, BotError> {
+    let levels = json!({
+        "invite": 100, "kick": 100, "ban": 100, "redact": 50, "state_default": 100,
+        "events_default": 0, "users_default": 0,
+    });
+    Raw::from_json_string(levels.to_string())
+        .map_err(|error| BotError::Plan(format!("a room's power levels: {error}")))
+}
+
 /// The state every private Kring room starts with: encrypted, invite-only, no guests, the
 /// given history visibility, and the tag it is found again by.
 pub(crate) fn private_room_state<T>(

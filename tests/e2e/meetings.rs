@@ -219,6 +219,13 @@ async fn the_client_plans_a_meeting_the_invitees_answer_and_get_the_calendar_fil
     )
     .await?;
     assert!(welcome.was_encrypted, "the details are encrypted");
+    // Only the bot lets people in: the carer cannot bring the GP, who may not see it.
+    let brought = carer_meeting.invite_user_by_id(gp.user_id()).await;
+    let why = format!("{:#}", brought.err().context("an invitee invited someone")?);
+    assert!(
+        why.contains("M_FORBIDDEN"),
+        "refused for another reason: {why}"
+    );
     assert!(
         welcome
             .body

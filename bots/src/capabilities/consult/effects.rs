@@ -4,8 +4,8 @@
 
 use crate::capabilities::network::language_of;
 use crate::effects::{
-    joined_room, kick_from, own_transaction_id, private_room_state, send_in, send_poll,
-    tagged_room, transaction_id, user_id,
+    bot_managed_power_levels, joined_room, kick_from, own_transaction_id, private_room_state,
+    send_in, send_poll, tagged_room, transaction_id, user_id,
 };
 use crate::{Bot, BotError};
 use kring_core::MatrixId;
@@ -14,7 +14,6 @@ use kring_core::consult::{ConsultEffect, ConsultId, ConsultState, may_take_part}
 use kring_store::{ConsultPoll, PendingEffect, StoredConsult};
 use matrix_sdk::ruma::api::client::room::create_room;
 use matrix_sdk::ruma::events::room::member::MembershipState;
-use matrix_sdk::ruma::serde::Raw;
 use matrix_sdk::{Room, RoomState};
 use serde_json::json;
 use tracing::warn;
@@ -328,14 +327,7 @@ async fn open_room(
             // changes the room: the two write.
             request.initial_state =
                 private_room_state("invited", CONSULT_TAG, json!({ "consult_id": consult_id }))?;
-            let levels = json!({
-                "invite": 100, "kick": 100, "ban": 100, "redact": 50, "state_default": 100,
-                "events_default": 0, "users_default": 0,
-            });
-            request.power_level_content_override =
-                Some(Raw::from_json_string(levels.to_string()).map_err(|error| {
-                    BotError::Plan(format!("the consult room's power levels: {error}"))
-                })?);
+            request.power_level_content_override = Some(bot_managed_power_levels()?);
             // Made without invites and recorded at once: the invites follow as a step of their
             // own, so an invite that fails never leaves a second room behind.
             bot.client.create_room(request).await?

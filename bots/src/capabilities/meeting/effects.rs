@@ -3,8 +3,8 @@
 //! transaction id, so a restart in the middle repeats nothing.
 
 use crate::effects::{
-    joined_room, kick_from, own_transaction_id, private_room_state, send_in, send_poll,
-    tagged_room, transaction_id, user_id,
+    bot_managed_power_levels, joined_room, kick_from, own_transaction_id, private_room_state,
+    send_in, send_poll, tagged_room, transaction_id, user_id,
 };
 use crate::{Bot, BotError};
 use kring_core::meeting::{MEETING_ROOM_NAME, Meeting, MeetingEffect, MeetingId, MeetingState};
@@ -348,6 +348,8 @@ async fn open_room(bot: &Bot, meeting_id: &MeetingId) -> Result<(), BotError> {
     // right after the room is made, before anyone has joined.
     request.initial_state =
         private_room_state("invited", MEETING_TAG, json!({ "meeting_id": meeting_id }))?;
+    // Only the bot lets people in: an invitee cannot bring someone who may not see it.
+    request.power_level_content_override = Some(bot_managed_power_levels()?);
     let room = bot.client.create_room(request).await?;
     bot.store
         .set_meeting_room(meeting_id.as_str(), room.room_id().as_str())
