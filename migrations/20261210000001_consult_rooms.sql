@@ -23,6 +23,10 @@ ALTER TABLE consults ADD COLUMN opened_at BIGINT;
 ALTER TABLE consults ADD COLUMN archived_at BIGINT;
 
 CREATE INDEX consults_room ON consults (room_id);
+-- A vote is matched to its consult by the poll's event id.
+CREATE INDEX consults_consent_poll ON consults (consent_poll_event_id);
+CREATE INDEX consults_decision_poll ON consults (decision_poll_event_id);
+CREATE INDEX consults_share_poll ON consults (share_poll_event_id);
 
 -- A request being typed, one question at a time, in the requester's private chat: one per
 -- requester. The answers are the client's data, like the consult's own, and go when the form
