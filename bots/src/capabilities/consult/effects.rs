@@ -257,7 +257,7 @@ async fn invite_missing(
             continue;
         }
         match room.invite_user_by_id(&user_id).await {
-            Ok(()) => {}
+            Ok(()) => invite_visible(room, &user_id).await?,
             Err(error) if error.as_client_api_error().is_some() => {
                 warn!(consult = %consult.id, %error, "a consult's invite was refused");
                 let Some(requester_room) = &consult.requester_room else {
@@ -289,6 +289,30 @@ async fn invite_missing(
         }
     }
     Ok(())
+}
+
+/// How long an invite may take to show up in the bot's own view of the room.
+const INVITE_SETTLE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Waits until the bot's own sync shows `user` invited: the request posted next is encrypted
+/// for the members the bot knows of, and one it does not know yet could never read it.
+async fn invite_visible(room: &Room, user: &matrix_sdk::ruma::UserId) -> Result<(), BotError> {
+    let deadline = tokio::time::Instant::now() + INVITE_SETTLE;
+    loop {
+        let shown = room.get_member_no_sync(user).await?.is_some_and(|member| {
+            matches!(
+                member.membership(),
+                MembershipState::Invite | MembershipState::Join
+            )
+        });
+        if shown {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(BotError::Plan("an invite is not yet visible".into()));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 async fn open_room(
